@@ -1,0 +1,82 @@
+import type { UsageEvent } from './usage.js';
+
+/** Formats the pipeline reads. */
+export type DocumentMediaType = 'application/pdf' | 'text/markdown' | 'text/html' | 'text/plain';
+
+/** A document as stored. */
+export interface SourceDocument {
+  /** Stable id (derived from the source path). */
+  id: string;
+  /** Where it came from: a file path or URL, never containing credentials. */
+  source: string;
+  /** File name shown in citations. */
+  name: string;
+  title?: string;
+  mediaType: DocumentMediaType;
+  /** SHA-256 of the bytes; decides whether re-ingest has work to do. */
+  contentHash: string;
+  pageCount: number;
+  byteSize: number;
+  /** Epoch milliseconds. */
+  ingestedAt: number;
+}
+
+/** A passage of a document, the unit of retrieval. */
+export interface Chunk {
+  id: string;
+  docId: string;
+  text: string;
+  /** First physical page, 1-based (PDF page index + 1; 1 for formats without pages). */
+  page: number;
+  /** Last physical page the chunk reaches. */
+  pageEnd: number;
+  /** The page label printed on `page` (e.g. `iv`, `3-12`), or the number as text. */
+  pageLabel: string;
+  /** Headings above the chunk, outermost first. */
+  sectionPath: string[];
+  /** Character offsets in the document's extracted text. */
+  charStart: number;
+  charEnd: number;
+}
+
+/** Why a hit was retrieved. */
+export type RetrievalReason = 'keyword' | 'dense' | 'both';
+
+/** One retrieved chunk with its evidence. */
+export interface RetrievalHit {
+  chunk: Chunk;
+  /** Fused score; higher is better. Comparable only within one result list. */
+  score: number;
+  reason: RetrievalReason;
+  /** Reranker score in [0, 1], when a reranker ran. */
+  rerankScore?: number;
+}
+
+/** A reference from an answer to its evidence. */
+export interface Citation {
+  /** The `[n]` number used in the answer text. */
+  index: number;
+  docId: string;
+  /** File name of the document. */
+  docName: string;
+  /** Physical page, 1-based. */
+  page: number;
+  pageLabel: string;
+  chunkId: string;
+}
+
+/** An answer with the evidence it rests on. */
+export interface Answer {
+  text: string;
+  citations: Citation[];
+  /** True when the documents do not support an answer and the system said so. */
+  refused: boolean;
+  /** `generative` from a language model, `extractive` from quoted sentences. */
+  mode: 'generative' | 'extractive';
+  /** Citation numbers the model used that match no source; removed from `citations`. */
+  invalidCitations: number[];
+  /** The sources given to the model, numbered from 1. */
+  sources: RetrievalHit[];
+  /** Every model call made to produce the answer. */
+  usage: UsageEvent[];
+}

@@ -1,0 +1,59 @@
+export type {
+  ChatCallOptions,
+  ChatFinishPart,
+  ChatMessage,
+  ChatModel,
+  ChatModelV1,
+  ChatResult,
+  ChatRole,
+  ChatStreamPart,
+  ChatTextDeltaPart,
+  FinishReason,
+} from './chat-model.js';
+export type {
+  EmbedOptions,
+  EmbedResult,
+  Embedder,
+  EmbedderIdentity,
+  EmbedderV1,
+  EmbeddingInputType,
+  EmbeddingPooling,
+} from './embedder.js';
+export { embedderIdentityKey, sameEmbedderIdentity } from './embedder.js';
+export type { RerankOptions, RerankResult, Reranker, RerankerV1 } from './reranker.js';
+export type {
+  Answer,
+  Chunk,
+  Citation,
+  DocumentMediaType,
+  RetrievalHit,
+  RetrievalReason,
+  SourceDocument,
+} from './documents.js';
+export type { ModelOperation, UsageEvent, UsageEventInit } from './usage.js';
+export { createUsageEvent, estimateTokens } from './usage.js';
+export type { RagbridgeErrorContext, RagbridgeErrorOptions } from './errors.js';
+export {
+  AuthenticationError,
+  BackendUnreachableError,
+  BadInputError,
+  BudgetExceededError,
+  InvalidResponseError,
+  ModelLoadingError,
+  ModelNotFoundError,
+  PaymentRequiredError,
+  RagbridgeError,
+  RateLimitError,
+  RequestTimeoutError,
+  ServerError,
+} from './errors.js';
+export type { CallTarget, HttpFailure } from './http-errors.js';
+export {
+  errorFromException,
+  errorFromHttpResponse,
+  isAbortError,
+  parseJsonBody,
+  parseRetryAfter,
+  throwIfAborted,
+} from './http-errors.js';
+export { redactSecrets, redactUrl, registerSecret } from './redact.js';
