@@ -32,7 +32,8 @@ describe('typed errors', () => {
 
   it('isInstance works across two copies of the package, where instanceof does not', async () => {
     // A second module instance stands for a duplicate copy of @ragbridge/core-interfaces in node_modules.
-    const copy = (await import('./errors.ts?copy=2')) as typeof import('./errors.js');
+    const duplicate = './errors.ts?copy=2';
+    const copy = (await import(/* @vite-ignore */ duplicate)) as typeof import('./errors.js');
     expect(copy.RateLimitError).not.toBe(RateLimitError);
     const foreign = new copy.RateLimitError({ modelId: 'm' });
     expect(foreign instanceof RateLimitError).toBe(false);

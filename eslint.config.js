@@ -1,0 +1,70 @@
+import nx from '@nx/eslint-plugin';
+
+/**
+ * Module boundaries (see docs/architecture.md):
+ * - type:contracts (core-interfaces) imports no package of ours;
+ * - type:adapter imports contracts only (never another adapter);
+ * - type:lib (config-profiles, cost-monitor, resilience, pipeline) imports contracts and other libs, never adapters;
+ * - type:testkit (the fakes) imports contracts; any package may use it in tests;
+ * - type:app imports anything.
+ */
+export const depConstraints = [
+  { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'] },
+  { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:contracts', 'type:testkit'] },
+  { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:contracts', 'type:lib', 'type:testkit'] },
+  { sourceTag: 'type:testkit', onlyDependOnLibsWithTags: ['type:contracts'] },
+  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['*'] },
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['*'] },
+];
+
+export default [
+  { ignores: ['**/dist/**', '**/out-tsc/**', '**/node_modules/**', '**/.nx/**', '**/__fixtures__/**', '**/coverage/**'] },
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  ...nx.configs['flat/javascript'],
+  {
+    files: ['**/*.ts', '**/*.js'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          checkDynamicDependenciesExceptions: [],
+          banTransitiveDependencies: false,
+          allow: [],
+          depConstraints,
+        },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@ragbridge/*/src/*', '@ragbridge/*/dist/*'], message: 'Import a package by its public entry point, never its files.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The fakes are for tests, benchmarks and the demo; published package code must not need them.
+    files: ['packages/**/src/**/*.ts'],
+    ignores: ['**/*.test.ts', 'packages/testkit/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: '@ragbridge/testkit', message: '@ragbridge/testkit is private: use it only in *.test.ts files.' }],
+          patterns: [
+            { group: ['@ragbridge/*/src/*', '@ragbridge/*/dist/*'], message: 'Import a package by its public entry point, never its files.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Test configuration shares the root vitest setup by relative import; it is not package code.
+    files: ['**/vitest.config.ts'],
+    rules: { '@nx/enforce-module-boundaries': 'off' },
+  },
+];

@@ -1,0 +1,12 @@
+export type { FakeContext, FakeRoute, FakeServerOptions, FaultRule, RecordedRequest } from './fake-server.js';
+export { FakeServer } from './fake-server.js';
+export type { FaultPresets } from './fault-harness.js';
+export { fakeServerFaults, TRANSPORT_FAULTS } from './fault-harness.js';
+export type { FakeHfModel, FakeHfOptions } from './hf-fake.js';
+export { DEFAULT_FAKE_HF_MODELS, fakeProviderModelId, fetchToFake, hfFaultPresets, startFakeHf } from './hf-fake.js';
+export type { FakeTeiOptions } from './tei-fake.js';
+export { startFakeTei, teiFaultPresets } from './tei-fake.js';
+export type { FakeOllamaModel, FakeOllamaOptions } from './ollama-fake.js';
+export { ollamaFaultPresets, startFakeOllama } from './ollama-fake.js';
+export type { FakeServicesOptions, RunningFakeServices } from './fake-services.js';
+export { startFakeServices } from './fake-services.js';
