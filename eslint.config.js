@@ -63,8 +63,9 @@ export default [
     },
   },
   {
-    // Test configuration shares the root vitest setup by relative import; it is not package code.
-    files: ['**/vitest.config.ts'],
+    // Test configuration shares the root vitest setup by relative import, and examples import
+    // their package by its published name as a user would; neither is package code.
+    files: ['**/vitest.config.ts', '**/examples/**/*.ts'],
     rules: { '@nx/enforce-module-boundaries': 'off' },
   },
 ];

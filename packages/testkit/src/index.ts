@@ -7,6 +7,6 @@ export { DEFAULT_FAKE_HF_MODELS, fakeProviderModelId, fetchToFake, hfFaultPreset
 export type { FakeTeiOptions } from './tei-fake.js';
 export { startFakeTei, teiFaultPresets } from './tei-fake.js';
 export type { FakeOllamaModel, FakeOllamaOptions } from './ollama-fake.js';
-export { ollamaFaultPresets, startFakeOllama } from './ollama-fake.js';
+export { DEFAULT_OLLAMA_MODELS, ollamaFaultPresets, startFakeOllama } from './ollama-fake.js';
 export type { FakeServicesOptions, RunningFakeServices } from './fake-services.js';
 export { startFakeServices } from './fake-services.js';
