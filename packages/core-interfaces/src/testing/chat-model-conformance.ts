@@ -9,6 +9,7 @@ import {
   ensure,
   ensureAbortError,
   ensureFaultError,
+  ensureModelShape,
   UNICODE_SAMPLE,
   withFault,
   type ConformanceCheck,
@@ -66,10 +67,7 @@ export function chatModelConformanceChecks(options: ChatModelConformanceOptions)
       id: 'contract-shape',
       description: 'declares specificationVersion v1, a backend and a model id',
       async run() {
-        const model = await create();
-        ensure(model.specificationVersion === 'v1', `specificationVersion should be "v1", got ${String(model.specificationVersion)}`);
-        ensure(typeof model.backend === 'string' && model.backend.length > 0, 'backend should be a non-empty string');
-        ensure(typeof model.modelId === 'string' && model.modelId.length > 0, 'modelId should be a non-empty string');
+        ensureModelShape(await create());
       },
     },
     {

@@ -177,3 +177,35 @@ export function asConformanceChecks(checks: ConformanceCheck[]): ConformanceChec
     },
   }));
 }
+
+/** Asserts the fields every contract shares: `specificationVersion` v1, a backend and a model id. */
+export function ensureModelShape(model: { specificationVersion: unknown; backend: unknown; modelId: unknown }): void {
+  ensure(model.specificationVersion === 'v1', `specificationVersion should be "v1", got ${String(model.specificationVersion)}`);
+  ensure(typeof model.backend === 'string' && model.backend.length > 0, 'backend should be a non-empty string');
+  ensure(typeof model.modelId === 'string' && model.modelId.length > 0, 'modelId should be a non-empty string');
+}
+
+/**
+ * One `errors.<kind>` check per fault kind: with the fault injected, `call` must reject with the
+ * kind's typed error. `hang` calls get a signal that aborts with a `TimeoutError` reason.
+ */
+export function faultChecks<M extends { backend: string; modelId: string }>(
+  options: ConformanceOptions<M>,
+  kinds: readonly FaultKind[],
+  what: string,
+  call: (model: M, signal: AbortSignal | undefined) => Promise<unknown>,
+): ConformanceCheck[] {
+  return kinds.map((kind) => ({
+    id: `errors.${kind}`,
+    description: `a "${kind}" failure surfaces as the right typed error`,
+    requires: { fault: kind },
+    async run() {
+      const model = await options.create();
+      await withFault(options.faults, kind, async () => {
+        const signal = kind === 'hang' ? deadlineSignal(50) : undefined;
+        const error = await captureRejection(() => call(model, signal), `${what} with fault "${kind}"`);
+        ensureFaultError(error, kind, model, options.secret, what);
+      });
+    },
+  }));
+}

@@ -6,12 +6,11 @@ import {
   asConformanceChecks,
   captureRejection,
   cosine,
-  deadlineSignal,
   ensure,
   ensureAbortError,
-  ensureFaultError,
+  ensureModelShape,
+  faultChecks,
   UNICODE_SAMPLE,
-  withFault,
   type ConformanceCheck,
   type ConformanceOptions,
 } from './conformance-core.js';
@@ -54,9 +53,7 @@ export function embedderConformanceChecks(options: EmbedderConformanceOptions): 
       description: 'declares specificationVersion v1, backend, model id, identity and a positive max batch size',
       async run() {
         const e = await create();
-        ensure(e.specificationVersion === 'v1', `specificationVersion should be "v1", got ${String(e.specificationVersion)}`);
-        ensure(typeof e.backend === 'string' && e.backend.length > 0, 'backend should be a non-empty string');
-        ensure(typeof e.modelId === 'string' && e.modelId.length > 0, 'modelId should be a non-empty string');
+        ensureModelShape(e);
         ensure(Number.isInteger(e.maxBatchSize) && e.maxBatchSize > 0, `maxBatchSize should be a positive integer, got ${e.maxBatchSize}`);
         const id = e.identity;
         ensure(typeof id === 'object' && id !== null, 'identity is missing');
@@ -219,24 +216,11 @@ export function embedderConformanceChecks(options: EmbedderConformanceOptions): 
       },
     },
   ];
-  for (const kind of ALL_FAULT_KINDS) {
-    checks.push({
-      id: `errors.${kind}`,
-      description: `a "${kind}" failure surfaces as the right typed error`,
-      requires: { fault: kind },
-      async run() {
-        const e = await create();
-        await withFault(options.faults, kind, async () => {
-          const signal = kind === 'hang' ? deadlineSignal(50) : undefined;
-          const error = await captureRejection(
-            () => e.embed({ texts: TEXTS.slice(0, 2), ...(signal && { abortSignal: signal }) }),
-            `embed with fault "${kind}"`,
-          );
-          ensureFaultError(error, kind, e, options.secret, 'embed');
-        });
-      },
-    });
-  }
+  checks.push(
+    ...faultChecks(options, ALL_FAULT_KINDS, 'embed', (e, signal) =>
+      e.embed({ texts: TEXTS.slice(0, 2), ...(signal && { abortSignal: signal }) }),
+    ),
+  );
   return asConformanceChecks(checks);
 }
 

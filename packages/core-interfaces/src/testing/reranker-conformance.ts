@@ -4,12 +4,11 @@ import {
   abortedSignal,
   asConformanceChecks,
   captureRejection,
-  deadlineSignal,
   ensure,
   ensureAbortError,
-  ensureFaultError,
+  ensureModelShape,
+  faultChecks,
   UNICODE_SAMPLE,
-  withFault,
   type ConformanceCheck,
   type ConformanceOptions,
 } from './conformance-core.js';
@@ -44,9 +43,7 @@ export function rerankerConformanceChecks(options: RerankerConformanceOptions): 
       description: 'declares specificationVersion v1, backend, model id and a positive max batch size',
       async run() {
         const r = await create();
-        ensure(r.specificationVersion === 'v1', `specificationVersion should be "v1", got ${String(r.specificationVersion)}`);
-        ensure(typeof r.backend === 'string' && r.backend.length > 0, 'backend should be a non-empty string');
-        ensure(typeof r.modelId === 'string' && r.modelId.length > 0, 'modelId should be a non-empty string');
+        ensureModelShape(r);
         ensure(Number.isInteger(r.maxBatchSize) && r.maxBatchSize > 0, 'maxBatchSize should be a positive integer');
       },
     },
@@ -152,24 +149,11 @@ export function rerankerConformanceChecks(options: RerankerConformanceOptions): 
       },
     },
   ];
-  for (const kind of ALL_FAULT_KINDS) {
-    checks.push({
-      id: `errors.${kind}`,
-      description: `a "${kind}" failure surfaces as the right typed error`,
-      requires: { fault: kind },
-      async run() {
-        const r = await create();
-        await withFault(options.faults, kind, async () => {
-          const signal = kind === 'hang' ? deadlineSignal(50) : undefined;
-          const error = await captureRejection(
-            () => r.rerank({ query: QUERY, texts: TEXTS, ...(signal && { abortSignal: signal }) }),
-            `rerank with fault "${kind}"`,
-          );
-          ensureFaultError(error, kind, r, options.secret, 'rerank');
-        });
-      },
-    });
-  }
+  checks.push(
+    ...faultChecks(options, ALL_FAULT_KINDS, 'rerank', (r, signal) =>
+      r.rerank({ query: QUERY, texts: TEXTS, ...(signal && { abortSignal: signal }) }),
+    ),
+  );
   return asConformanceChecks(checks);
 }
 
