@@ -106,6 +106,12 @@ describe('errorFromException', () => {
     expect(InvalidResponseError.isInstance(errorFromException(new SyntaxError('Unexpected token'), target))).toBe(true);
   });
 
+  it('tells a cut connection ("terminated") from a truncated JSON body ("Unterminated string")', () => {
+    expect(BackendUnreachableError.isInstance(errorFromException(new TypeError('terminated'), target))).toBe(true);
+    const truncated = new SyntaxError('Unterminated string in JSON at position 54');
+    expect(InvalidResponseError.isInstance(errorFromException(truncated, target))).toBe(true);
+  });
+
   it('parseJsonBody names the problem', () => {
     expect(() => parseJsonBody('{"a":', target)).toThrow(/not valid JSON/);
   });

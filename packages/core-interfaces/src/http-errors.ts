@@ -198,7 +198,7 @@ export function errorFromException(
   const message = error instanceof Error ? error.message : String(error);
   if (
     (code !== undefined && UNREACHABLE_CODES.has(code)) ||
-    /fetch failed|socket hang up|terminated|other side closed|premature close|network error|ECONNREFUSED/i.test(message)
+    /fetch failed|socket hang up|\bterminated\b|other side closed|premature close|network error|ECONNREFUSED/i.test(message)
   ) {
     return new BackendUnreachableError({
       ...target,
