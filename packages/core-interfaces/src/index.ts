@@ -30,6 +30,16 @@ export type {
   RetrievalReason,
   SourceDocument,
 } from './documents.js';
+export type {
+  DocumentRecord,
+  DocumentStore,
+  DocumentStoreV1,
+  IndexedChunk,
+  KeywordQuery,
+  ScoredId,
+  VectorBatch,
+  VectorQuery,
+} from './document-store.js';
 export type { ModelOperation, UsageEvent, UsageEventInit } from './usage.js';
 export { createUsageEvent, estimateTokens } from './usage.js';
 export type { RagbridgeErrorContext, RagbridgeErrorOptions } from './errors.js';

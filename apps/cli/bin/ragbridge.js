@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// Runs the CLI: from TypeScript sources inside the repository (through tsx), from dist/ when built and installed.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const source = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+const built = new URL('../dist/main.js', import.meta.url);
+let tsx;
+try {
+  tsx = createRequire(import.meta.url).resolve('tsx');
+} catch {
+  tsx = undefined;
+}
+if (existsSync(source) && tsx && !process.env.RAGBRIDGE_FROM_DIST) {
+  const result = spawnSync(process.execPath, ['--conditions=@ragbridge/source', '--import', 'tsx', source, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
+  process.exit(result.status ?? 1);
+} else {
+  await import(built.href);
+}

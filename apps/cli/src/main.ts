@@ -1,0 +1,85 @@
+import { parseArgs } from 'node:util';
+import { askCommand, defaultStorePath, evalCommand, ingestCommand, UsageError } from './commands.js';
+import { demoCommand } from './demo.js';
+
+const USAGE = `ragbridge: question answering over technical documents, with page citations.
+
+Usage:
+  ragbridge demo [--question "<q>"]          ingest the project's own docs (and a generated PDF), answer a question
+  ragbridge ingest <files or folders…> [--store FILE] [--prune] [--workers N]
+  ragbridge ask "<question>" [--store FILE] [--json]
+  ragbridge eval --corpus DIR --qa FILE --out FILE.json [--store FILE] [--profile offline]
+
+Options:
+  --store FILE     SQLite store (default .ragbridge/store.db; eval: .ragbridge/eval-<corpus>.db)
+  --prune          remove stored documents whose files are gone from the given folders
+  --workers N      extraction worker threads (default: one per core)
+  --profile NAME   model profile (available: offline)
+  -h, --help       this help`;
+
+/** Runs the CLI with arguments (without `node` and the script). Returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      store: { type: 'string' },
+      prune: { type: 'boolean' },
+      workers: { type: 'string' },
+      json: { type: 'boolean' },
+      corpus: { type: 'string' },
+      qa: { type: 'string' },
+      out: { type: 'string' },
+      profile: { type: 'string' },
+      question: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    console.log(USAGE);
+    return values.help ? 0 : 1;
+  }
+  const store = values.store ?? defaultStorePath();
+  switch (command) {
+    case 'demo':
+      return demoCommand(values.question !== undefined ? { question: values.question } : {});
+    case 'ingest': {
+      const workers = values.workers === undefined ? undefined : Number(values.workers);
+      if (workers !== undefined && (!Number.isInteger(workers) || workers < 0)) throw new UsageError(`--workers: expected a whole number ≥ 0, got "${values.workers}"`);
+      return ingestCommand(rest, { store, ...(values.prune && { prune: true }), ...(workers !== undefined && { workers }) });
+    }
+    case 'ask':
+      return askCommand(rest.join(' '), { store, ...(values.json && { json: true }), ...(values.profile !== undefined && { profile: values.profile }) });
+    case 'eval': {
+      if (!values.corpus || !values.qa || !values.out) throw new UsageError('eval: --corpus DIR, --qa FILE and --out FILE.json are required');
+      return evalCommand({
+        corpus: values.corpus,
+        qa: values.qa,
+        out: values.out,
+        ...(values.store !== undefined && { store: values.store }),
+        ...(values.profile !== undefined && { profile: values.profile }),
+      });
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"; run ragbridge --help`);
+  }
+}
+
+const isEntry = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop() ?? '');
+if (isEntry) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      if (error instanceof UsageError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+        console.error(`ragbridge: ${(error as Error).message}`);
+        process.exitCode = 1;
+      } else {
+        console.error(`ragbridge: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        process.exitCode = 1;
+      }
+    },
+  );
+}

@@ -1,0 +1,27 @@
+import type { IngestProgress } from '@ragbridge/pipeline';
+
+/** Renders ingest progress: a bar on a terminal, one line per file otherwise. */
+export function createProgressReporter(stream: NodeJS.WriteStream = process.stderr): (event: IngestProgress) => void {
+  const tty = stream.isTTY === true;
+  const started = performance.now();
+  let chars = 0;
+  return (event) => {
+    if (event.type === 'scan') {
+      stream.write(`Found ${event.files} file(s) to check.\n`);
+      return;
+    }
+    chars += event.chars;
+    const name = event.source.split(/[\\/]/).pop() ?? event.source;
+    const seconds = (performance.now() - started) / 1000;
+    const rate = seconds > 0 ? Math.round(chars / seconds / 1000) : 0;
+    if (tty) {
+      const width = 24;
+      const filled = Math.round((event.index / Math.max(1, event.files)) * width);
+      const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
+      stream.write(`\r\x1b[2K${bar} ${event.index}/${event.files} files · ${rate}K chars/s · ${event.status} ${name.slice(0, 40)}`);
+      if (event.index === event.files) stream.write('\n');
+    } else {
+      stream.write(`[${event.index}/${event.files}] ${event.status.padEnd(9)} ${name} (${event.pages} pages)\n`);
+    }
+  };
+}

@@ -1,0 +1,170 @@
+import type { Answer, ChatMessage, ChatModelV1, Citation, RetrievalHit, SourceDocument, UsageEvent } from '@ragbridge/core-interfaces';
+import { splitSentences } from '../ingest/chunker.js';
+import type { RetrievalEvidence } from '../retrieval/retriever.js';
+import { analyze } from '../retrieval/text-analysis.js';
+import { parseCitations } from './citations.js';
+
+/** The text given when the documents do not support an answer. */
+export const REFUSAL_TEXT = "The documents don't say. I found no passage that answers this question.";
+
+/**
+ * Evidence coverage below which the answerer refuses. Calibrated on the dev set
+ * (`ragbridge eval`, see docs/evaluation.md): it keeps every in-scope question but one while
+ * refusing the out-of-scope ones.
+ */
+export const DEFAULT_REFUSAL_THRESHOLD = 0.55;
+
+/** Options of {@link createAnswerer}. */
+export interface AnswererOptions {
+  /** Generates answers from the numbered sources; without it answers are extractive. */
+  chatModel?: ChatModelV1;
+  /** Sources given to the model or quoted. @default 5 */
+  sources?: number;
+  /** Refuse when evidence coverage is below this. @default {@link DEFAULT_REFUSAL_THRESHOLD} */
+  refusalThreshold?: number;
+  /** Sentences quoted by an extractive answer. @default 3 */
+  extractiveSentences?: number;
+  /** Generation limit for the model. @default 512 */
+  maxTokens?: number;
+  /** Looks up document names for citations. */
+  documentName: (docId: string) => SourceDocument['name'];
+}
+
+/** A piece of a streamed answer. */
+export type AnswerStreamPart = { type: 'text-delta'; delta: string } | { type: 'answer'; answer: Answer };
+
+/** Turns retrieved evidence into an answer with validated citations. */
+export interface Answerer {
+  answer(question: string, hits: RetrievalHit[], evidence: RetrievalEvidence, options?: { abortSignal?: AbortSignal }): Promise<Answer>;
+  stream(question: string, hits: RetrievalHit[], evidence: RetrievalEvidence, options?: { abortSignal?: AbortSignal }): AsyncIterable<AnswerStreamPart>;
+}
+
+const SYSTEM_PROMPT = [
+  'You answer questions about technical documents using only the numbered sources provided.',
+  'Cite every claim with the source number in square brackets, like [1] or [2][3].',
+  `If the sources do not contain the answer, reply exactly: "${REFUSAL_TEXT}"`,
+  'Be concise and precise; quote numbers, encodings and names exactly as the sources give them.',
+].join(' ');
+
+/** The numbered-source prompt sent to a chat model. */
+export function buildPrompt(question: string, hits: readonly RetrievalHit[], documentName: (docId: string) => string): ChatMessage[] {
+  const sources = hits
+    .map((hit, i) => {
+      const where = `${documentName(hit.chunk.docId)}, page ${hit.chunk.pageLabel}${hit.chunk.sectionPath.length ? `, ${hit.chunk.sectionPath.join(' > ')}` : ''}`;
+      return `[${i + 1}] (${where}) ${hit.chunk.text.replace(/\s*\n\s*/g, ' ')}`;
+    })
+    .join('\n\n');
+  return [
+    { role: 'system', content: SYSTEM_PROMPT },
+    { role: 'user', content: `Sources:\n${sources}\n\nQuestion: ${question}` },
+  ];
+}
+
+function citationsFor(used: number[], hits: readonly RetrievalHit[], documentName: (docId: string) => string): Citation[] {
+  return used.map((n) => {
+    const chunk = (hits[n - 1] as RetrievalHit).chunk;
+    return { index: n, docId: chunk.docId, docName: documentName(chunk.docId), page: chunk.page, pageLabel: chunk.pageLabel, chunkId: chunk.id };
+  });
+}
+
+/**
+ * The extractive answer: the sentences of the top sources that best cover the question
+ * (IDF-free term overlap, earlier sources preferred), quoted with their source numbers.
+ */
+export function extractiveAnswer(question: string, hits: readonly RetrievalHit[], count: number): { text: string; used: number[] } {
+  const queryTerms = new Set(analyze(question));
+  const candidates: Array<{ sentence: string; source: number; score: number; order: number }> = [];
+  hits.forEach((hit, i) => {
+    splitSentences(hit.chunk.text).forEach((sentence, order) => {
+      const terms = analyze(sentence);
+      if (terms.length < 3) return;
+      const matched = new Set(terms.filter((t) => queryTerms.has(t)));
+      if (matched.size === 0) return;
+      const score = matched.size / Math.sqrt(queryTerms.size || 1) - i * 0.15 + Math.min(terms.length, 25) / 250;
+      candidates.push({ sentence: sentence.replace(/\s+/g, ' ').trim(), source: i + 1, score, order });
+    });
+  });
+  const chosen = candidates.sort((a, b) => b.score - a.score).slice(0, count);
+  chosen.sort((a, b) => a.source - b.source || a.order - b.order);
+  const used = [...new Set(chosen.map((c) => c.source))];
+  return { text: chosen.map((c) => `"${c.sentence}" [${c.source}]`).join(' '), used };
+}
+
+/**
+ * Creates the answerer: a generative answer from the chat model with the sources numbered, or an
+ * extractive one when no model is configured, so the system always answers. When the evidence is
+ * weak it refuses instead of guessing. Citations are validated against the sources given.
+ */
+export function createAnswerer(options: AnswererOptions): Answerer {
+  const sourceCount = options.sources ?? 5;
+  const threshold = options.refusalThreshold ?? DEFAULT_REFUSAL_THRESHOLD;
+  const name = options.documentName;
+
+  const refusal = (hits: RetrievalHit[], usage: UsageEvent[], mode: Answer['mode']): Answer => ({
+    text: REFUSAL_TEXT,
+    citations: [],
+    refused: true,
+    mode,
+    invalidCitations: [],
+    sources: hits,
+    usage,
+  });
+
+  const finish = (raw: string, sources: RetrievalHit[], usage: UsageEvent[]): Answer => {
+    if (raw.includes(REFUSAL_TEXT.slice(0, 24))) return refusal(sources, usage, 'generative');
+    const parsed = parseCitations(raw, sources.length);
+    return {
+      text: parsed.text,
+      citations: citationsFor(parsed.used, sources, name),
+      refused: false,
+      mode: 'generative',
+      invalidCitations: parsed.invalid,
+      sources,
+      usage,
+    };
+  };
+
+  const weak = (hits: RetrievalHit[], evidence: RetrievalEvidence): boolean => hits.length === 0 || evidence.coverage < threshold;
+
+  return {
+    async answer(question, hits, evidence, call = {}) {
+      const sources = hits.slice(0, sourceCount);
+      if (weak(hits, evidence)) return refusal(sources, [], options.chatModel ? 'generative' : 'extractive');
+      if (!options.chatModel) {
+        const { text, used } = extractiveAnswer(question, sources, options.extractiveSentences ?? 3);
+        if (!text) return refusal(sources, [], 'extractive');
+        return { text, citations: citationsFor(used, sources, name), refused: false, mode: 'extractive', invalidCitations: [], sources, usage: [] };
+      }
+      const result = await options.chatModel.generate({
+        messages: buildPrompt(question, sources, name),
+        maxTokens: options.maxTokens ?? 512,
+        temperature: 0,
+        ...(call.abortSignal && { abortSignal: call.abortSignal }),
+      });
+      return finish(result.text, sources, [result.usage]);
+    },
+    async *stream(question, hits, evidence, call = {}) {
+      const sources = hits.slice(0, sourceCount);
+      if (weak(hits, evidence) || !options.chatModel) {
+        const answer = await this.answer(question, hits, evidence, call);
+        yield { type: 'text-delta', delta: answer.text };
+        yield { type: 'answer', answer };
+        return;
+      }
+      let raw = '';
+      let usage: UsageEvent | undefined;
+      for await (const part of options.chatModel.stream({
+        messages: buildPrompt(question, sources, name),
+        maxTokens: options.maxTokens ?? 512,
+        temperature: 0,
+        ...(call.abortSignal && { abortSignal: call.abortSignal }),
+      })) {
+        if (part.type === 'text-delta') {
+          raw += part.delta;
+          yield { type: 'text-delta', delta: part.delta };
+        } else usage = part.usage;
+      }
+      yield { type: 'answer', answer: finish(raw, sources, usage ? [usage] : []) };
+    },
+  };
+}

@@ -1,0 +1,162 @@
+import type { Chunk } from '@ragbridge/core-interfaces';
+import type { ExtractedBlock, ExtractedDocument } from './extracted.js';
+
+/** Options of {@link chunkDocument}. */
+export interface ChunkerOptions {
+  /** Aim for chunks of about this many tokens. @default 180 */
+  targetTokens?: number;
+  /** Never exceed this many tokens (a table or sentence longer than this is split). @default 320 */
+  maxTokens?: number;
+  /** Tokens of the previous chunk repeated at the start of the next one on the same page. @default 40 */
+  overlapTokens?: number;
+}
+
+/** Rough token count: words, or a quarter of the characters for dense technical text. */
+export function countTokens(text: string): number {
+  const words = text.split(/\s+/).filter(Boolean).length;
+  return Math.max(words, Math.ceil(text.length / 5));
+}
+
+interface Unit {
+  text: string;
+  /** Offset in the document text. */
+  start: number;
+  tokens: number;
+  /** A table or code block: keep whole where possible, never overlap into it. */
+  atomic: boolean;
+  /** A heading line: opens a chunk but is not content on its own. */
+  heading?: boolean;
+}
+
+/** Splits text into sentences, keeping abbreviations like `e.g.` and numbers like `1.5` intact. */
+export function splitSentences(text: string): string[] {
+  const parts = text.split(/(?<=[.!?])\s+(?=[\p{Lu}\d"“(•])|\n+/u);
+  return parts.map((p) => p.trim()).filter(Boolean);
+}
+
+function splitLong(text: string, maxTokens: number, atomic: boolean): string[] {
+  if (countTokens(text) <= maxTokens) return [text];
+  const pieces = atomic ? text.split('\n') : splitSentences(text);
+  const out: string[] = [];
+  let current = '';
+  for (const piece of pieces) {
+    if (countTokens(piece) > maxTokens) {
+      if (current) out.push(current);
+      current = '';
+      const words = piece.split(/\s+/);
+      for (let i = 0; i < words.length; i += maxTokens) out.push(words.slice(i, i + maxTokens).join(' '));
+      continue;
+    }
+    const joined = current ? `${current}${atomic ? '\n' : ' '}${piece}` : piece;
+    if (countTokens(joined) > maxTokens && current) {
+      out.push(current);
+      current = piece;
+    } else current = joined;
+  }
+  if (current) out.push(current);
+  return out;
+}
+
+/** What {@link chunkDocument} returns: the chunks and the document's full text they point into. */
+export interface ChunkedDocument {
+  chunks: Chunk[];
+  /** The extracted text, pages separated by a blank line; chunk offsets index into it. */
+  text: string;
+}
+
+/**
+ * Cuts a document into chunks that follow its structure: a heading starts a new chunk, paragraphs
+ * are packed up to the token budget, long paragraphs split at sentences, tables and code are
+ * kept whole when they fit, and consecutive chunks on a page overlap by a sentence or two.
+ * Chunks never cross a page, so every chunk cites one physical page and its printed label.
+ */
+export function chunkDocument(docId: string, doc: ExtractedDocument, options: ChunkerOptions = {}): ChunkedDocument {
+  const target = options.targetTokens ?? 180;
+  const max = options.maxTokens ?? 320;
+  const overlap = options.overlapTokens ?? 40;
+  const chunks: Chunk[] = [];
+  const headings: string[] = [];
+  let text = '';
+
+  for (const page of doc.pages) {
+    if (text) text += '\n\n';
+    let units: Unit[] = [];
+    let sectionPath = headings.filter(Boolean);
+    let pageOrdinal = 0;
+
+    const emit = (): void => {
+      const body = units.map((u) => u.text).join('\n');
+      if (!body.trim() || units.every((u) => u.heading)) return;
+      const first = units[0] as Unit;
+      const last = units[units.length - 1] as Unit;
+      chunks.push({
+        id: `${docId}:p${page.page}:${pageOrdinal++}`,
+        docId,
+        text: body,
+        page: page.page,
+        pageEnd: page.page,
+        pageLabel: page.label,
+        sectionPath: [...sectionPath],
+        charStart: first.start,
+        charEnd: last.start + last.text.length,
+      });
+    };
+    const startNext = (withOverlap: boolean): void => {
+      const previous = units;
+      units = [];
+      if (!withOverlap || overlap <= 0) return;
+      const last = previous[previous.length - 1];
+      if (!last || last.atomic) return;
+      const sentences = splitSentences(last.text);
+      let carried = '';
+      for (let i = sentences.length - 1; i >= 0; i--) {
+        const candidate = carried ? `${sentences[i]} ${carried}` : (sentences[i] as string);
+        if (countTokens(candidate) > overlap) break;
+        carried = candidate;
+      }
+      if (carried && carried !== last.text) {
+        const offset = last.text.lastIndexOf(carried.slice(0, 20));
+        units.push({ text: carried, start: last.start + Math.max(0, offset), tokens: countTokens(carried), atomic: false });
+      }
+    };
+    const add = (block: ExtractedBlock): void => {
+      const atomic = block.kind === 'table' || block.kind === 'code';
+      const blockStart = text.length;
+      text += (text.endsWith('\n\n') || text.length === 0 ? '' : '\n') + block.text;
+      let cursor = blockStart + (text.length - blockStart - block.text.length);
+      for (const piece of splitLong(block.text, max, atomic)) {
+        const at = text.indexOf(piece.slice(0, 30), cursor);
+        const start = at >= 0 ? at : cursor;
+        cursor = start + piece.length;
+        const unit: Unit = { text: piece, start, tokens: countTokens(piece), atomic };
+        const used = units.reduce((n, u) => n + u.tokens, 0);
+        if (units.length > 0 && used + unit.tokens > (atomic ? max : target)) {
+          emit();
+          startNext(!atomic);
+        }
+        units.push(unit);
+      }
+    };
+
+    for (const block of page.blocks) {
+      if (block.kind === 'heading') {
+        const level = Math.max(1, Math.min(6, block.level ?? 1));
+        if (units.some((u) => !u.heading)) {
+          emit();
+          startNext(false);
+        }
+        headings.length = level - 1;
+        headings[level - 1] = block.text.trim();
+        sectionPath = headings.filter(Boolean);
+        const start = text.length + (text.length && !text.endsWith('\n\n') ? 1 : 0);
+        text += (text.length && !text.endsWith('\n\n') ? '\n' : '') + block.text;
+        // The heading line opens the chunk it titles, so its words are searchable with the text.
+        units.push({ text: block.text, start, tokens: countTokens(block.text), atomic: false, heading: true });
+        continue;
+      }
+      add(block);
+    }
+    emit();
+  }
+  return { chunks, text };
+}

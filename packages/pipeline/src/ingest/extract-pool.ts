@@ -1,0 +1,98 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { DocumentMediaType } from '@ragbridge/core-interfaces';
+import { extractDocument } from './extract.js';
+import type { ExtractedDocument } from './extracted.js';
+import { IngestError, type IngestErrorCode } from './ingest-errors.js';
+
+type Reply = { id: number; ok: true; doc: ExtractedDocument } | { id: number; ok: false; code: IngestErrorCode; message: string };
+
+/** Runs extraction on worker threads, one document per worker at a time. */
+export interface ExtractPool {
+  extract(bytes: Uint8Array, mediaType: DocumentMediaType): Promise<ExtractedDocument>;
+  close(): Promise<void>;
+}
+
+function startWorker(): Worker {
+  const js = new URL('./extract-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(js))) return new Worker(js);
+  // Running from TypeScript sources (tests, the repo's CLI): register tsx inside the worker first.
+  const ts = new URL('./extract-worker.ts', import.meta.url).href;
+  return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(ts)}); });`, { eval: true });
+}
+
+/**
+ * A pool of extraction workers (default: one per core). With `size: 0` extraction runs on the
+ * calling thread, which is simpler to debug and enough for small inputs.
+ */
+export function createExtractPool(size: number = availableParallelism()): ExtractPool {
+  if (size <= 0) {
+    return { extract: (bytes, mediaType) => extractDocument(bytes, mediaType), close: async () => undefined };
+  }
+  const idle: Worker[] = [];
+  const all: Worker[] = [];
+  const waiting: Array<(worker: Worker) => void> = [];
+  let nextId = 0;
+  const pending = new Map<number, { resolve: (doc: ExtractedDocument) => void; reject: (error: Error) => void; worker: Worker }>();
+
+  let crashes = 0;
+  const release = (worker: Worker): void => {
+    // An idle worker must not keep the process alive.
+    worker.unref();
+    const next = waiting.shift();
+    if (next) next(worker);
+    else idle.push(worker);
+  };
+  const spawn = (): Worker => {
+    const worker = startWorker();
+    worker.on('message', (reply: Reply) => {
+      const job = pending.get(reply.id);
+      if (!job) return;
+      pending.delete(reply.id);
+      if (reply.ok) job.resolve(reply.doc);
+      else job.reject(new IngestError(reply.code, reply.message));
+      release(worker);
+    });
+    worker.on('error', (error) => {
+      for (const [id, job] of pending) {
+        if (job.worker !== worker) continue;
+        pending.delete(id);
+        job.reject(new IngestError('unreadable', `the extraction worker crashed: ${error.message}`));
+      }
+      const i = all.indexOf(worker);
+      if (i >= 0) all.splice(i, 1);
+      // Replace a crashed worker, but stop if workers cannot start at all.
+      if (++crashes <= size * 3) release(spawn());
+    });
+    worker.unref();
+    all.push(worker);
+    return worker;
+  };
+  for (let i = 0; i < size; i++) idle.push(spawn());
+
+  const acquire = (): Promise<Worker> => {
+    const worker = idle.pop();
+    if (worker) return Promise.resolve(worker);
+    return new Promise((resolve) => waiting.push(resolve));
+  };
+
+  return {
+    async extract(bytes, mediaType) {
+      if (all.length === 0) return extractDocument(bytes, mediaType);
+      const worker = await acquire();
+      worker.ref();
+      const id = nextId++;
+      return new Promise<ExtractedDocument>((resolve, reject) => {
+        pending.set(id, { resolve, reject, worker });
+        // Copy into a transferable buffer so the caller's bytes stay usable.
+        const copy = bytes.slice();
+        worker.postMessage({ id, bytes: copy, mediaType }, [copy.buffer]);
+      });
+    },
+    async close() {
+      await Promise.all(all.map((w) => w.terminate()));
+    },
+  };
+}

@@ -1,0 +1,192 @@
+import { createHash } from 'node:crypto';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { basename, join, resolve, sep } from 'node:path';
+import type { DocumentStore, IndexedChunk, SourceDocument } from '@ragbridge/core-interfaces';
+import { analyze } from '../retrieval/text-analysis.js';
+import { chunkDocument, type ChunkerOptions } from './chunker.js';
+import { createExtractPool, type ExtractPool } from './extract-pool.js';
+import { mediaTypeForName } from './extract.js';
+import type { ExtractedDocument, PageError } from './extracted.js';
+import { IngestError, type IngestErrorCode } from './ingest-errors.js';
+
+/** Progress of a long ingest, for progress bars and logs. */
+export type IngestProgress =
+  | { type: 'scan'; files: number }
+  | { type: 'file'; source: string; index: number; files: number; status: 'added' | 'updated' | 'unchanged' | 'failed'; pages: number; chars: number };
+
+/** Options of {@link ingestPaths}. */
+export interface IngestOptions {
+  store: DocumentStore;
+  /** Extraction worker threads; 0 extracts on the calling thread. @default one per core */
+  workers?: number;
+  /** Files larger than this are refused. @default 200 MiB */
+  maxFileBytes?: number;
+  /** Delete stored documents under the given folders whose files are gone. @default false */
+  prune?: boolean;
+  chunker?: ChunkerOptions;
+  onProgress?: (event: IngestProgress) => void;
+  /** Clock for `ingestedAt`. @default Date.now */
+  now?: () => number;
+}
+
+/** A file that could not be ingested. */
+export interface IngestFailure {
+  source: string;
+  code: IngestErrorCode;
+  message: string;
+}
+
+/** What an ingest did. */
+export interface IngestReport {
+  added: string[];
+  updated: string[];
+  unchanged: string[];
+  removed: string[];
+  failed: IngestFailure[];
+  /** Pages that could not be read in files that were otherwise ingested. */
+  pageErrors: Array<PageError & { source: string }>;
+  pages: number;
+  chars: number;
+  chunks: number;
+  ms: number;
+}
+
+/** A stable document id from its source path. */
+export function documentIdFor(source: string): string {
+  return createHash('sha256').update(source).digest('hex').slice(0, 16);
+}
+
+async function collectFiles(paths: readonly string[]): Promise<{ files: string[]; roots: string[]; missing: IngestFailure[] }> {
+  const files: string[] = [];
+  const roots: string[] = [];
+  const missing: IngestFailure[] = [];
+  const walk = async (path: string): Promise<void> => {
+    const entries = await readdir(path, { withFileTypes: true });
+    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      if (entry.name.startsWith('.')) continue;
+      const full = join(path, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else if (entry.isFile() && mediaTypeForName(entry.name)) files.push(full);
+    }
+  };
+  for (const path of paths) {
+    const full = resolve(path);
+    try {
+      const info = await stat(full);
+      if (info.isDirectory()) {
+        roots.push(full);
+        await walk(full);
+      } else files.push(full);
+    } catch {
+      missing.push({ source: full, code: 'unreadable', message: `no such file or folder: ${full}` });
+    }
+  }
+  return { files: [...new Set(files)], roots, missing };
+}
+
+function documentTerms(name: string, doc: ExtractedDocument): string {
+  const headings = doc.pages.flatMap((p) => p.blocks.filter((b) => b.kind === 'heading').map((b) => b.text));
+  const firstPage = doc.pages[0]?.blocks.map((b) => b.text).join(' ').split(/\s+/).slice(0, 300).join(' ') ?? '';
+  const readableName = name.replace(/\.[^.]+$/, '').replace(/[-_]+/g, ' ');
+  return analyze([doc.title ?? '', readableName, headings.join(' '), firstPage].join('\n')).join(' ');
+}
+
+/**
+ * Ingests files and folders into the store. Unchanged files (same SHA-256) are skipped, changed
+ * ones replaced atomically, and with `prune` files removed from a folder are deleted from the
+ * store. Each file fails on its own: the report lists per-file errors and per-page errors, and
+ * nothing stored is touched by a file that fails.
+ */
+export async function ingestPaths(paths: readonly string[], options: IngestOptions): Promise<IngestReport> {
+  const started = performance.now();
+  const { store } = options;
+  const maxBytes = options.maxFileBytes ?? 200 * 1024 * 1024;
+  const now = options.now ?? Date.now;
+  const report: IngestReport = { added: [], updated: [], unchanged: [], removed: [], failed: [], pageErrors: [], pages: 0, chars: 0, chunks: 0, ms: 0 };
+  const { files, roots, missing } = await collectFiles(paths);
+  report.failed.push(...missing);
+  options.onProgress?.({ type: 'scan', files: files.length });
+
+  let pool: ExtractPool | undefined;
+  const getPool = (): ExtractPool => (pool ??= createExtractPool(options.workers ?? undefined));
+  let done = 0;
+  const progress = (source: string, status: 'added' | 'updated' | 'unchanged' | 'failed', pages = 0, chars = 0): void => {
+    done++;
+    options.onProgress?.({ type: 'file', source, index: done, files: files.length, status, pages, chars });
+  };
+
+  const processFile = async (source: string): Promise<void> => {
+    const mediaType = mediaTypeForName(source);
+    if (!mediaType) {
+      report.failed.push({ source, code: 'unsupported-type', message: `unsupported file type: ${basename(source)} (supported: .pdf, .md, .html, .txt)` });
+      progress(source, 'failed');
+      return;
+    }
+    try {
+      const info = await stat(source);
+      if (info.size > maxBytes) throw new IngestError('too-large', `the file is ${info.size} bytes, more than the limit of ${maxBytes}`);
+      const bytes = new Uint8Array(await readFile(source));
+      const contentHash = createHash('sha256').update(bytes).digest('hex');
+      const existing = await store.getDocumentBySource(source);
+      if (existing?.contentHash === contentHash) {
+        report.unchanged.push(source);
+        progress(source, 'unchanged');
+        return;
+      }
+      const extracted = await getPool().extract(bytes, mediaType);
+      const id = documentIdFor(source);
+      const name = basename(source);
+      const { chunks } = chunkDocument(id, extracted, options.chunker);
+      const indexed: IndexedChunk[] = chunks.map((chunk) => ({
+        ...chunk,
+        terms: analyze(chunk.text).join(' '),
+        headingTerms: analyze(chunk.sectionPath.join(' ')).join(' '),
+      }));
+      const document: SourceDocument = {
+        id,
+        source,
+        name,
+        ...(extracted.title !== undefined && { title: extracted.title }),
+        mediaType,
+        contentHash,
+        pageCount: extracted.pageCount,
+        byteSize: bytes.length,
+        ingestedAt: now(),
+      };
+      await store.putDocument({ document, chunks: indexed, documentTerms: documentTerms(name, extracted) });
+      const chars = extracted.pages.reduce((n, p) => n + p.blocks.reduce((m, b) => m + b.text.length, 0), 0);
+      report.pages += extracted.pageCount;
+      report.chars += chars;
+      report.chunks += indexed.length;
+      report.pageErrors.push(...extracted.pageErrors.map((e) => ({ ...e, source })));
+      (existing ? report.updated : report.added).push(source);
+      progress(source, existing ? 'updated' : 'added', extracted.pageCount, chars);
+    } catch (error) {
+      const code: IngestErrorCode = error instanceof IngestError ? error.code : 'unreadable';
+      report.failed.push({ source, code, message: error instanceof Error ? error.message : String(error) });
+      progress(source, 'failed');
+    }
+  };
+
+  try {
+    // Keep every worker busy: as many files in flight as workers (at least one).
+    const concurrency = Math.max(1, options.workers ?? 2);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(concurrency, files.length) }, async () => {
+        while (next < files.length) await processFile(files[next++] as string);
+      }),
+    );
+    if (options.prune && roots.length > 0) {
+      const present = new Set(files);
+      for (const doc of await store.listDocuments()) {
+        const underRoot = roots.some((root) => doc.source.startsWith(root + sep));
+        if (underRoot && !present.has(doc.source) && (await store.deleteDocument(doc.id))) report.removed.push(doc.source);
+      }
+    }
+  } finally {
+    await pool?.close();
+  }
+  report.ms = performance.now() - started;
+  return report;
+}

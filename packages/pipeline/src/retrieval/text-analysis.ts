@@ -1,0 +1,60 @@
+import { stemmer } from 'stemmer';
+
+/** English function words that carry no retrieval signal. */
+const STOPWORDS = new Set(
+  (
+    'a about above after again against all am an and any are as at be because been before being below between both but by can could did do does doing down during each few for from further had has have having he her here hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off on once only or other our ours ourselves out over own same she should so some such than that the their theirs them themselves then there these they this those through to too under until up very was we were what when where which while who whom why will with would you your yours yourself yourselves ' +
+    'also may might must shall us via per etc e.g i.e according'
+  ).split(/\s+/),
+);
+
+const TOKEN = /[\p{L}\p{N}]+(?:[._'-][\p{L}\p{N}]+)*/gu;
+
+/** Unicode and typography normalisation applied before tokenizing: NFKC, one kind of dash, no soft hyphens. */
+export function normalizeText(text: string): string {
+  return text
+    .normalize('NFKC')
+    .replace(/[\u00AD\u200B\u200C\u200D\uFEFF]/g, '')
+    .replace(/[\u2010-\u2015\u2212]/g, '-')
+    .replace(/[\u2018\u2019\u02BC]/g, "'")
+    .toLowerCase();
+}
+
+function isPlainWord(token: string): boolean {
+  return /^\p{L}+$/u.test(token);
+}
+
+/** The index form of a plain word: its Porter stem. Technical tokens stay as written. */
+function termOf(token: string): string {
+  if (token.endsWith("'s")) token = token.slice(0, -2);
+  return isPlainWord(token) && token.length > 3 ? stemmer(token) : token;
+}
+
+/**
+ * Splits text into index terms so technical tokens stay findable: `mstatus.MIE`, `x0-x31`,
+ * `0x7b0`, `funct3` and `RV32I` are kept whole *and* split into their parts (so `mstatus` or
+ * `MIE` finds `mstatus.MIE`); a hyphenated word is also indexed joined (`vali-dation` →
+ * `validation`); plain words are stemmed (`registers` → `regist`); stopwords are dropped.
+ */
+export function analyze(text: string): string[] {
+  const terms: string[] = [];
+  for (const match of normalizeText(text).matchAll(TOKEN)) {
+    const token = match[0];
+    if (/[._'-]/.test(token) && !/^\d+(\.\d+)+$/.test(token)) {
+      const parts = token.split(/[._'-]+/).filter(Boolean);
+      const whole = token.replace(/'s$/, '');
+      if (parts.length > 1 && !STOPWORDS.has(whole)) terms.push(whole);
+      if (token.includes('-') && parts.every(isPlainWord)) terms.push(termOf(parts.join('')));
+      for (const part of parts) if (!STOPWORDS.has(part) && !(part.length === 1 && isPlainWord(part) && parts.length > 2)) terms.push(termOf(part));
+      continue;
+    }
+    if (STOPWORDS.has(token)) continue;
+    terms.push(termOf(token));
+  }
+  return terms;
+}
+
+/** Distinct query terms, in first-seen order. */
+export function analyzeQuery(text: string): string[] {
+  return [...new Set(analyze(text))];
+}

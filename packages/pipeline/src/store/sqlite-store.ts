@@ -1,0 +1,331 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  embedderIdentityKey,
+  type Chunk,
+  type DocumentRecord,
+  type DocumentStoreV1,
+  type EmbedderIdentity,
+  type KeywordQuery,
+  type ScoredId,
+  type SourceDocument,
+  type VectorBatch,
+  type VectorQuery,
+} from '@ragbridge/core-interfaces';
+import { createVectorIndex, type VectorIndex } from './vector-index.js';
+
+const SCHEMA_VERSION = 1;
+
+/** Options of {@link openSqliteStore}. */
+export interface SqliteStoreOptions {
+  /** Database file; `:memory:` for a throwaway store. */
+  path: string;
+  /** Open read-only (e.g. for serving while another process ingests). @default false */
+  readonly?: boolean;
+  /** Vector count above which search switches from exact to the HNSW index. @default 20000 */
+  annThreshold?: number;
+}
+
+interface ChunkRow {
+  rowid: number;
+  id: string;
+  doc_id: string;
+  text: string;
+  page: number;
+  page_end: number;
+  page_label: string;
+  section_path: string;
+  char_start: number;
+  char_end: number;
+}
+
+interface DocumentRow {
+  id: string;
+  source: string;
+  name: string;
+  title: string | null;
+  media_type: SourceDocument['mediaType'];
+  content_hash: string;
+  page_count: number;
+  byte_size: number;
+  ingested_at: number;
+}
+
+const toDocument = (row: DocumentRow): SourceDocument => ({
+  id: row.id,
+  source: row.source,
+  name: row.name,
+  ...(row.title !== null && { title: row.title }),
+  mediaType: row.media_type,
+  contentHash: row.content_hash,
+  pageCount: row.page_count,
+  byteSize: row.byte_size,
+  ingestedAt: row.ingested_at,
+});
+
+const toChunk = (row: ChunkRow): Chunk => ({
+  id: row.id,
+  docId: row.doc_id,
+  text: row.text,
+  page: row.page,
+  pageEnd: row.page_end,
+  pageLabel: row.page_label,
+  sectionPath: JSON.parse(row.section_path) as string[],
+  charStart: row.char_start,
+  charEnd: row.char_end,
+});
+
+/** FTS5 query text: every term quoted, OR-ed. */
+function matchExpression(terms: readonly string[]): string {
+  return terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(' OR ');
+}
+
+/** A SQLite document store: the embedded default of {@link DocumentStoreV1}. */
+export interface SqliteStore extends DocumentStoreV1 {
+  /** The database file path. */
+  readonly path: string;
+}
+
+/**
+ * Opens (and creates or migrates) a SQLite store: documents, chunks, an FTS5 index with BM25
+ * over pre-analyzed terms (so technical tokens keep their form), and vectors keyed by the
+ * embedder identity. Every write runs in a transaction (WAL journal), so a crash mid-ingest
+ * leaves the previous content.
+ */
+export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
+  if (options.path !== ':memory:' && !options.readonly) mkdirSync(dirname(options.path), { recursive: true });
+  const db = new Database(options.path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+  if (!options.readonly) {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+  }
+  db.pragma('foreign_keys = ON');
+  if (!options.readonly) migrate(db);
+  const annThreshold = options.annThreshold ?? 20_000;
+
+  const statements = {
+    listDocuments: db.prepare<[], DocumentRow>('SELECT * FROM documents ORDER BY name'),
+    getDocument: db.prepare<[string], DocumentRow>('SELECT * FROM documents WHERE id = ?'),
+    getDocumentBySource: db.prepare<[string], DocumentRow>('SELECT * FROM documents WHERE source = ?'),
+    chunkRowids: db.prepare<[string], { rowid: number }>('SELECT rowid FROM chunks WHERE doc_id = ?'),
+    deleteChunkFts: db.prepare<[number]>('DELETE FROM chunks_fts WHERE rowid = ?'),
+    deleteChunks: db.prepare<[string]>('DELETE FROM chunks WHERE doc_id = ?'),
+    documentRowid: db.prepare<[string], { rowid: number }>('SELECT rowid FROM documents WHERE id = ?'),
+    deleteDocFts: db.prepare<[number]>('DELETE FROM documents_fts WHERE rowid = ?'),
+    deleteDocument: db.prepare<[string]>('DELETE FROM documents WHERE id = ?'),
+    insertDocument: db.prepare(
+      'INSERT INTO documents (id, source, name, title, media_type, content_hash, page_count, byte_size, ingested_at) VALUES (@id, @source, @name, @title, @mediaType, @contentHash, @pageCount, @byteSize, @ingestedAt)',
+    ),
+    insertDocFts: db.prepare<[number, string]>('INSERT INTO documents_fts (rowid, terms) VALUES (?, ?)'),
+    insertChunk: db.prepare(
+      'INSERT INTO chunks (id, doc_id, ord, text, page, page_end, page_label, section_path, char_start, char_end) VALUES (@id, @docId, @ord, @text, @page, @pageEnd, @pageLabel, @sectionPath, @charStart, @charEnd)',
+    ),
+    insertChunkFts: db.prepare<[number | bigint, string, string]>('INSERT INTO chunks_fts (rowid, terms, heading_terms) VALUES (?, ?, ?)'),
+    chunkById: db.prepare<[string], ChunkRow>('SELECT rowid, * FROM chunks WHERE id = ?'),
+    documentChunks: db.prepare<[string], ChunkRow>('SELECT rowid, * FROM chunks WHERE doc_id = ? ORDER BY ord'),
+    searchChunks: db.prepare<[string, number], { id: string; score: number }>(
+      'SELECT c.id AS id, -bm25(chunks_fts, 1.0, 0.35) AS score FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts, 1.0, 0.35) LIMIT ?',
+    ),
+    searchDocuments: db.prepare<[string, number], { id: string; score: number }>(
+      'SELECT d.id AS id, -bm25(documents_fts) AS score FROM documents_fts JOIN documents d ON d.rowid = documents_fts.rowid WHERE documents_fts MATCH ? ORDER BY bm25(documents_fts) LIMIT ?',
+    ),
+    upsertSpace: db.prepare<[string, number, string]>(
+      'INSERT INTO vector_spaces (identity_key, dimensions, identity_json) VALUES (?, ?, ?) ON CONFLICT(identity_key) DO NOTHING',
+    ),
+    spaceDims: db.prepare<[string], { dimensions: number }>('SELECT dimensions FROM vector_spaces WHERE identity_key = ?'),
+    putVector: db.prepare<[string, number | bigint, Buffer]>(
+      'INSERT INTO vectors (identity_key, chunk_rowid, vector) VALUES (?, ?, ?) ON CONFLICT(identity_key, chunk_rowid) DO UPDATE SET vector = excluded.vector',
+    ),
+    vectorsOf: db.prepare<[string], { chunk_rowid: number; vector: Buffer }>('SELECT chunk_rowid, vector FROM vectors WHERE identity_key = ?'),
+    chunksWithoutVectors: db.prepare<[string], { id: string }>(
+      'SELECT c.id AS id FROM chunks c LEFT JOIN vectors v ON v.chunk_rowid = c.rowid AND v.identity_key = ? WHERE v.chunk_rowid IS NULL ORDER BY c.rowid',
+    ),
+    termDf: db.prepare<[string], { doc: number }>('SELECT doc FROM chunks_vocab WHERE term = ?'),
+    chunkIdByRowid: db.prepare<[number], { id: string }>('SELECT id FROM chunks WHERE rowid = ?'),
+    counts: db.prepare<[], { documents: number; chunks: number }>('SELECT (SELECT count(*) FROM documents) AS documents, (SELECT count(*) FROM chunks) AS chunks'),
+    vectorCounts: db.prepare<[], { identity_key: string; n: number }>('SELECT identity_key, count(*) AS n FROM vectors GROUP BY identity_key'),
+  };
+
+  /** In-memory vector indexes per identity, rebuilt after writes to that identity. */
+  const indexes = new Map<string, { index: VectorIndex; rowids: Int32Array }>();
+  const invalidateVectors = (): void => indexes.clear();
+
+  const removeDocument = (id: string): boolean => {
+    const doc = statements.documentRowid.get(id);
+    if (!doc) return false;
+    for (const { rowid } of statements.chunkRowids.all(id)) statements.deleteChunkFts.run(rowid);
+    statements.deleteChunks.run(id);
+    statements.deleteDocFts.run(doc.rowid);
+    statements.deleteDocument.run(id);
+    return true;
+  };
+
+  const putDocumentTx = db.transaction((record: DocumentRecord) => {
+    const { document } = record;
+    const previous = statements.getDocumentBySource.get(document.source);
+    if (previous) removeDocument(previous.id);
+    removeDocument(document.id);
+    statements.insertDocument.run({ ...document, title: document.title ?? null });
+    const docRowid = statements.documentRowid.get(document.id)?.rowid as number;
+    statements.insertDocFts.run(docRowid, record.documentTerms);
+    record.chunks.forEach((chunk, ord) => {
+      const info = statements.insertChunk.run({
+        id: chunk.id,
+        docId: document.id,
+        ord,
+        text: chunk.text,
+        page: chunk.page,
+        pageEnd: chunk.pageEnd,
+        pageLabel: chunk.pageLabel,
+        sectionPath: JSON.stringify(chunk.sectionPath),
+        charStart: chunk.charStart,
+        charEnd: chunk.charEnd,
+      });
+      statements.insertChunkFts.run(info.lastInsertRowid, chunk.terms, chunk.headingTerms);
+    });
+  });
+
+  const putVectorsTx = db.transaction((key: string, dims: number, identity: EmbedderIdentity, entries: VectorBatch['entries']) => {
+    statements.upsertSpace.run(key, dims, JSON.stringify(identity));
+    const known = statements.spaceDims.get(key)?.dimensions;
+    if (known !== dims) throw new Error(`vectors for ${identity.modelId} have ${dims} dimensions, the store holds ${known} for this identity`);
+    for (const { chunkId, vector } of entries) {
+      const row = statements.chunkById.get(chunkId);
+      if (!row) throw new Error(`no chunk "${chunkId}" to attach a vector to`);
+      const f32 = vector instanceof Float32Array ? vector : Float32Array.from(vector);
+      statements.putVector.run(key, row.rowid, Buffer.from(f32.buffer, f32.byteOffset, f32.byteLength));
+    }
+  });
+
+  const loadIndex = (key: string): { index: VectorIndex; rowids: Int32Array } | undefined => {
+    const cached = indexes.get(key);
+    if (cached) return cached;
+    const dims = statements.spaceDims.get(key)?.dimensions;
+    if (!dims) return undefined;
+    const rows = statements.vectorsOf.all(key);
+    const index = createVectorIndex({ dimensions: dims, annThreshold });
+    const rowids = new Int32Array(rows.length);
+    rows.forEach((row, i) => {
+      rowids[i] = row.chunk_rowid;
+      index.add(new Float32Array(row.vector.buffer.slice(row.vector.byteOffset, row.vector.byteOffset + row.vector.byteLength)));
+    });
+    const entry = { index, rowids };
+    indexes.set(key, entry);
+    return entry;
+  };
+
+  return {
+    specificationVersion: 'v1',
+    path: options.path,
+    async listDocuments() {
+      return statements.listDocuments.all().map(toDocument);
+    },
+    async getDocument(id) {
+      const row = statements.getDocument.get(id);
+      return row ? toDocument(row) : undefined;
+    },
+    async getDocumentBySource(source) {
+      const row = statements.getDocumentBySource.get(source);
+      return row ? toDocument(row) : undefined;
+    },
+    async putDocument(record) {
+      putDocumentTx(record);
+      invalidateVectors();
+    },
+    async deleteDocument(id) {
+      const removed = db.transaction(() => removeDocument(id))();
+      if (removed) invalidateVectors();
+      return removed;
+    },
+    async getChunks(ids) {
+      const out: Chunk[] = [];
+      for (const id of ids) {
+        const row = statements.chunkById.get(id);
+        if (row) out.push(toChunk(row));
+      }
+      return out;
+    },
+    async getDocumentChunks(docId) {
+      return statements.documentChunks.all(docId).map(toChunk);
+    },
+    async searchChunks(query: KeywordQuery): Promise<ScoredId[]> {
+      if (query.terms.length === 0) return [];
+      return statements.searchChunks.all(matchExpression(query.terms), query.limit);
+    },
+    async searchDocuments(query: KeywordQuery): Promise<ScoredId[]> {
+      if (query.terms.length === 0) return [];
+      return statements.searchDocuments.all(matchExpression(query.terms), query.limit);
+    },
+    async termFrequencies(terms) {
+      const documentFrequency: Record<string, number> = {};
+      for (const term of terms) documentFrequency[term] = statements.termDf.get(term)?.doc ?? 0;
+      return { chunks: statements.counts.get()?.chunks ?? 0, documentFrequency };
+    },
+    async putVectors(batch: VectorBatch) {
+      if (batch.entries.length === 0) return;
+      const dims = batch.entries[0]?.vector.length ?? 0;
+      if (batch.entries.some((e) => e.vector.length !== dims)) throw new Error('all vectors of a batch must have the same length');
+      putVectorsTx(embedderIdentityKey(batch.identity), dims, batch.identity, batch.entries);
+      indexes.delete(embedderIdentityKey(batch.identity));
+    },
+    async chunksWithoutVectors(identity) {
+      return statements.chunksWithoutVectors.all(embedderIdentityKey(identity)).map((r) => r.id);
+    },
+    async searchVectors(query: VectorQuery): Promise<ScoredId[]> {
+      const entry = loadIndex(embedderIdentityKey(query.identity));
+      if (!entry) return [];
+      const vector = query.vector instanceof Float32Array ? query.vector : Float32Array.from(query.vector);
+      return entry.index.search(vector, query.limit).map(({ id, score }) => ({
+        id: statements.chunkIdByRowid.get(entry.rowids[id] as number)?.id ?? '',
+        score,
+      }));
+    },
+    async stats() {
+      const counts = statements.counts.get() ?? { documents: 0, chunks: 0 };
+      const vectors: Record<string, number> = {};
+      for (const row of statements.vectorCounts.all()) vectors[row.identity_key] = row.n;
+      return { ...counts, vectors };
+    },
+    async close() {
+      db.close();
+    },
+  };
+}
+
+function migrate(db: Database.Database): void {
+  db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+  const row = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").get();
+  const version = row ? Number(row.value) : 0;
+  if (version > SCHEMA_VERSION) {
+    throw new Error(`the store was written by a newer ragbridge (schema ${version}, this version reads ${SCHEMA_VERSION}); upgrade @ragbridge/pipeline`);
+  }
+  if (version === SCHEMA_VERSION) return;
+  const tokenizer = "tokenize = \"unicode61 remove_diacritics 0 tokenchars '._-'\"";
+  db.transaction(() => {
+    db.exec(`
+      CREATE TABLE documents (
+        id TEXT PRIMARY KEY, source TEXT NOT NULL UNIQUE, name TEXT NOT NULL, title TEXT, media_type TEXT NOT NULL,
+        content_hash TEXT NOT NULL, page_count INTEGER NOT NULL, byte_size INTEGER NOT NULL, ingested_at INTEGER NOT NULL
+      );
+      CREATE TABLE chunks (
+        pk INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE, ord INTEGER NOT NULL,
+        text TEXT NOT NULL, page INTEGER NOT NULL, page_end INTEGER NOT NULL, page_label TEXT NOT NULL,
+        section_path TEXT NOT NULL, char_start INTEGER NOT NULL, char_end INTEGER NOT NULL
+      );
+      CREATE INDEX chunks_doc ON chunks(doc_id, ord);
+      CREATE VIRTUAL TABLE chunks_fts USING fts5(terms, heading_terms, content = '', contentless_delete = 1, ${tokenizer});
+      CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab(chunks_fts, 'row');
+      CREATE VIRTUAL TABLE documents_fts USING fts5(terms, content = '', contentless_delete = 1, ${tokenizer});
+      CREATE TABLE vector_spaces (identity_key TEXT PRIMARY KEY, dimensions INTEGER NOT NULL, identity_json TEXT NOT NULL);
+      CREATE TABLE vectors (
+        identity_key TEXT NOT NULL REFERENCES vector_spaces(identity_key),
+        chunk_rowid INTEGER NOT NULL REFERENCES chunks(pk) ON DELETE CASCADE,
+        vector BLOB NOT NULL,
+        PRIMARY KEY (identity_key, chunk_rowid)
+      );
+      CREATE INDEX vectors_chunk ON vectors(chunk_rowid);
+    `);
+    db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
+  })();
+}
