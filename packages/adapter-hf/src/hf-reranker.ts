@@ -1,0 +1,121 @@
+import { getProviderHelper, makeRequestOptions } from '@huggingface/inference';
+import { InvalidResponseError, parseJsonBody, type RerankerV1 } from '@ragbridge/core-interfaces';
+import { z } from 'zod';
+import { HF_BACKEND, HF_HINTS } from './constants.js';
+import { jsonBytes } from './internal/batching.js';
+import { headerTokens, type CallPlan } from './internal/embedding.js';
+import { capturingFetch, errorFromHfClient, resolveFetch } from './internal/http.js';
+import { fetchSchema, headersSchema, parseOptions, secretSchema } from './internal/options.js';
+import { rerankTexts, type RerankerCore } from './internal/reranking.js';
+import { requireHfToken } from './internal/secrets.js';
+
+/** The cross-encoder the hf-inference reranker uses when `model` is not given. */
+export const DEFAULT_HF_RERANKER_MODEL = 'cross-encoder/ms-marco-MiniLM-L6-v2';
+
+const hfRerankerOptionsSchema = z.strictObject({
+  /** A cross-encoder served by hf-inference as text-classification. @default 'cross-encoder/ms-marco-MiniLM-L6-v2' */
+  model: z.string().min(1).optional(),
+  /**
+   * The label whose score is the relevance, for classifiers with several labels. A single-label
+   * cross-encoder needs none.
+   */
+  label: z.string().min(1).optional(),
+  /** Hugging Face token, or a function returning one; read at call time. @default process.env.HF_TOKEN */
+  token: secretSchema.optional(),
+  /** Extra headers on every request. */
+  headers: headersSchema.optional(),
+  /** The `fetch` the Hugging Face client uses (tests point it at a fake). @default globalThis.fetch */
+  fetch: fetchSchema.optional(),
+  /** Organization to bill (`X-HF-Bill-To`). */
+  billTo: z.string().min(1).optional(),
+  /** Most (query, text) pairs per request. @default 32 */
+  maxBatchSize: z.number().int().positive().optional(),
+  /** Most bytes of JSON per request. @default 2_000_000 */
+  payloadLimit: z.number().int().min(1024).optional(),
+  /** Requests of one call in flight at once. @default 4 */
+  concurrency: z.number().int().positive().optional(),
+});
+
+/** Options of {@link createHfReranker}. */
+export type HfRerankerOptions = z.input<typeof hfRerankerOptionsSchema>;
+
+const labelScoreSchema = z.object({ label: z.string(), score: z.number() });
+const classificationSchema = z.array(z.union([labelScoreSchema, z.array(labelScoreSchema)]));
+
+/**
+ * A {@link RerankerV1} on a cross-encoder served by hf-inference as text-classification, sending
+ * `{text, text_pair}` inputs. The client's `textClassification` takes one string and keeps only
+ * the first answer, so the request is built by the client's own `makeRequestOptions` (same URL,
+ * headers and Hub lookup) and sent through the same fetch.
+ */
+export function createHfReranker(options: HfRerankerOptions = {}): RerankerV1 {
+  const target = { backend: HF_BACKEND, modelId: options?.model ?? DEFAULT_HF_RERANKER_MODEL };
+  const parsed = parseOptions(hfRerankerOptionsSchema, options, target);
+  const scope = { target, hints: HF_HINTS };
+  const baseFetch = resolveFetch(parsed.fetch);
+  const maxBatchSize = parsed.maxBatchSize ?? 32;
+  const helper = getProviderHelper('hf-inference', 'text-classification');
+
+  const relevance = (entries: Array<z.infer<typeof labelScoreSchema>>): number | undefined => {
+    if (parsed.label) return entries.find((e) => e.label === parsed.label)?.score;
+    return entries.length === 1 ? entries[0]?.score : undefined;
+  };
+
+  const core: RerankerCore = {
+    target,
+    truncate: true,
+    keep: 'start',
+    concurrency: parsed.concurrency ?? 4,
+    usageProvider: 'hf-inference',
+    // Each pair repeats the query: {"text":query,"text_pair":"…"}.
+    pairOverhead: (query) => jsonBytes({ text: query, text_pair: '' }) - 2,
+    async prepare(): Promise<CallPlan> {
+      const token = await requireHfToken(parsed.token, target);
+      return { maxItems: maxBatchSize, maxTokens: Infinity, maxBytes: parsed.payloadLimit ?? 2_000_000, baseBody: { inputs: [] }, token };
+    },
+    async send(query, texts, plan, signal) {
+      const inputs = texts.map((text) => ({ text: query, text_pair: text }));
+      let headers: Headers;
+      let body: string;
+      let url = '';
+      try {
+        const fetchVia = capturingFetch(baseFetch, scope, parsed.headers);
+        const request = await makeRequestOptions(
+          { model: target.modelId, provider: 'hf-inference', accessToken: plan.token, inputs },
+          helper,
+          { task: 'text-classification', fetch: fetchVia, signal, retry_on_error: false, ...(parsed.billTo && { billTo: parsed.billTo }) },
+        );
+        url = request.url;
+        const response = await fetchVia(request.url, request.info);
+        headers = response.headers;
+        body = await response.text();
+      } catch (error) {
+        throw errorFromHfClient(error, scope, signal);
+      }
+      const where = { ...target, endpoint: url };
+      const data = classificationSchema.safeParse(parseJsonBody(body, where));
+      // One `[{label, score}…]` per pair, or (single-label pipelines) one `{label, score}` per pair.
+      const scores = data.success && data.data.length === texts.length ? data.data.map((item) => relevance(Array.isArray(item) ? item : [item])) : [];
+      if (scores.length !== texts.length || scores.some((s) => s === undefined)) {
+        throw new InvalidResponseError({
+          ...where,
+          responseBody: body,
+          message: parsed.label
+            ? `text-classification did not answer a "${parsed.label}" score for each of ${texts.length} pairs`
+            : `text-classification did not answer one single-label score for each of ${texts.length} pairs`,
+          hint: parsed.label ? 'Check the label name on the model card.' : 'For a classifier with several labels, pass `label` (the one meaning "relevant").',
+        });
+      }
+      const tokens = headerTokens(headers);
+      const requestId = headers.get('x-request-id') ?? undefined;
+      return { values: scores as number[], ...(tokens !== undefined && { tokens }), ...(requestId && { requestId }) };
+    },
+  };
+  return {
+    specificationVersion: 'v1',
+    backend: HF_BACKEND,
+    modelId: target.modelId,
+    maxBatchSize,
+    rerank: (call) => rerankTexts(core, call),
+  };
+}

@@ -1,0 +1,14 @@
+export { HF_BACKEND, TEI_BACKEND } from './constants.js';
+export type { HfChatModelOptions } from './hf-chat-model.js';
+export { createHfChatModel, DEFAULT_HF_CHAT_MODEL } from './hf-chat-model.js';
+export type { HfEmbedderOptions } from './hf-embedder.js';
+export { createHfEmbedder, DEFAULT_HF_EMBEDDING_MODEL } from './hf-embedder.js';
+export type { HfRerankerOptions } from './hf-reranker.js';
+export { createHfReranker, DEFAULT_HF_RERANKER_MODEL } from './hf-reranker.js';
+export type { TeiEmbedderOptions } from './tei-embedder.js';
+export { createTeiEmbedder, DEFAULT_TEI_EMBEDDING_MODEL } from './tei-embedder.js';
+export type { TeiRerankerOptions } from './tei-reranker.js';
+export { createTeiReranker, DEFAULT_TEI_RERANKER_MODEL } from './tei-reranker.js';
+export type { KnownEmbeddingModel } from './known-embedding-models.js';
+export { KNOWN_EMBEDDING_MODELS } from './known-embedding-models.js';
+export type { SecretSource } from './internal/secrets.js';

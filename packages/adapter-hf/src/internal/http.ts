@@ -1,0 +1,177 @@
+import {
+  AuthenticationError,
+  BadInputError,
+  errorFromException,
+  errorFromHttpResponse,
+  InvalidResponseError,
+  ModelNotFoundError,
+  parseJsonBody,
+  ServerError,
+  type CallTarget,
+  type HttpFailure,
+  type RagbridgeError,
+} from '@ragbridge/core-interfaces';
+
+/** Backend-specific advice for the shared HTTP error mapping. */
+export type ErrorHints = HttpFailure['hints'];
+
+/** What the caller of a backend needs to map its failures. */
+export interface ErrorScope {
+  target: CallTarget;
+  hints?: ErrorHints;
+}
+
+/** The fetch to use: the option, else the global one at call time (so tests can stub it). */
+export function resolveFetch(custom: typeof fetch | undefined): typeof fetch {
+  return custom ?? ((input, init) => globalThis.fetch(input, init));
+}
+
+function urlOf(input: Parameters<typeof fetch>[0]): string {
+  if (typeof input === 'string') return input;
+  if (input instanceof URL) return input.href;
+  return input.url;
+}
+
+/** Reads a failed response and maps it to the typed error family (status, headers and body). */
+async function httpFailure(response: Response, url: string, scope: ErrorScope): Promise<RagbridgeError> {
+  const body = await response.text().catch(() => undefined);
+  return errorFromHttpResponse({
+    ...scope.target,
+    endpoint: url,
+    status: response.status,
+    headers: response.headers,
+    ...(body !== undefined && { body }),
+    ...(scope.hints && { hints: scope.hints }),
+  });
+}
+
+/** The parts of a successful response that usage events report. */
+export interface ResponseMeta {
+  url: string;
+  headers: Headers;
+}
+
+/**
+ * Wraps the `fetch` handed to `@huggingface/inference`. The client hides response headers and
+ * re-words failures, so failures are mapped here, where status, `Retry-After`, `x-request-id`
+ * and the body are still visible; the thrown error passes through the client untouched. This
+ * also means a 503 never reaches the client's own retry loop. `extraHeaders` are added to
+ * every request without overriding the client's own (Authorization, Content-Type).
+ */
+export function capturingFetch(
+  base: typeof fetch,
+  scope: ErrorScope,
+  extraHeaders: Record<string, string> | undefined,
+  onSuccess?: (meta: ResponseMeta) => void,
+): typeof fetch {
+  return async (input, init) => {
+    const url = urlOf(input);
+    let requestInit = init;
+    if (extraHeaders && Object.keys(extraHeaders).length > 0) {
+      const headers = new Headers(init?.headers);
+      for (const [name, value] of Object.entries(extraHeaders)) if (!headers.has(name)) headers.set(name, value);
+      requestInit = { ...init, headers };
+    }
+    const response = await base(input, requestInit);
+    if (!response.ok) throw await httpFailure(response, url, scope);
+    onSuccess?.({ url, headers: response.headers });
+    return response;
+  };
+}
+
+/** A JSON HTTP call made without a vendor client (TEI). */
+export interface JsonRequest extends ErrorScope {
+  fetch: typeof fetch;
+  url: string;
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body?: unknown;
+  signal?: AbortSignal;
+}
+
+/** A parsed JSON answer with its headers. */
+export interface JsonResponse {
+  data: unknown;
+  headers: Headers;
+}
+
+/**
+ * Sends a JSON request and parses the JSON answer. Failures surface as the typed error family:
+ * HTTP errors through `errorFromHttpResponse`, transport failures, timeouts and aborts through
+ * `errorFromException`, a body that is not JSON as `InvalidResponseError`.
+ */
+export async function requestJson(request: JsonRequest): Promise<JsonResponse> {
+  const target = { ...request.target, endpoint: request.url };
+  try {
+    const response = await request.fetch(request.url, {
+      method: request.method,
+      headers: {
+        accept: 'application/json',
+        ...(request.body !== undefined && { 'content-type': 'application/json' }),
+        ...request.headers,
+      },
+      ...(request.body !== undefined && { body: JSON.stringify(request.body) }),
+      ...(request.signal && { signal: request.signal }),
+    });
+    if (!response.ok) throw await httpFailure(response, request.url, request);
+    const text = await response.text();
+    return { data: parseJsonBody(text, target), headers: response.headers };
+  } catch (error) {
+    throw errorFromException(error, target, request.signal);
+  }
+}
+
+interface ClientHttpError {
+  name: string;
+  message: string;
+  httpRequest?: { url?: string };
+  httpResponse?: { status?: number; body?: unknown; requestId?: string };
+}
+
+const NOT_SERVED = /not supported for task|not been able to find inference provider|No Inference Provider available|closed-source/i;
+
+/**
+ * Maps what `@huggingface/inference` throws (after {@link capturingFetch} has mapped HTTP
+ * failures) to the typed error family: its InputError / RoutingError / ProviderOutputError, a
+ * non-event-stream answer to a stream request, errors sent inside a stream, and invalid JSON.
+ */
+export function errorFromHfClient(error: unknown, scope: ErrorScope, signal: AbortSignal | undefined): unknown {
+  const { target, hints } = scope;
+  return errorFromException(error, target, signal, (raw) => {
+    const e = (typeof raw === 'object' && raw !== null ? raw : { name: 'Error', message: String(raw) }) as ClientHttpError;
+    const message = e.message?.replace(/^Failed to perform inference:\s*/, '') ?? String(raw);
+    if (e.name === 'InputError') {
+      if (NOT_SERVED.test(message)) return new ModelNotFoundError({ ...target, cause: raw, message, ...(hints?.notFound && { hint: hints.notFound }) });
+      return new BadInputError({ ...target, cause: raw, message });
+    }
+    if (e.name === 'RoutingError') {
+      return new AuthenticationError({
+        ...target,
+        cause: raw,
+        message,
+        hint: 'The Inference Providers router needs a Hugging Face token (hf_…); a provider key works only with an explicit `provider`.',
+      });
+    }
+    const status = e.httpResponse?.status;
+    const endpoint = e.httpRequest?.url;
+    const context = { ...target, cause: raw, message, ...(endpoint && { endpoint }) };
+    if ((e.name === 'ProviderApiError' || e.name === 'HubApiError') && status !== undefined && status >= 400) {
+      const body = e.httpResponse?.body;
+      return errorFromHttpResponse({
+        ...target,
+        ...(endpoint && { endpoint }),
+        status,
+        ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+        ...(e.httpResponse?.requestId && { headers: { 'x-request-id': e.httpResponse.requestId } }),
+        ...(hints && { hints }),
+      });
+    }
+    const body = e.httpResponse?.body;
+    if (e.name === 'ProviderApiError' && typeof body === 'object' && body !== null && 'error' in body) {
+      // An error event inside an otherwise successful stream: the provider failed mid-answer.
+      return new ServerError({ ...context, responseBody: JSON.stringify(body) });
+    }
+    if (raw instanceof SyntaxError) return new InvalidResponseError({ ...context, message: `The response is not valid JSON (${message})` });
+    return new InvalidResponseError(context);
+  });
+}
