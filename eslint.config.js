@@ -18,7 +18,7 @@ export const depConstraints = [
 ];
 
 export default [
-  { ignores: ['**/dist/**', '**/out-tsc/**', '**/node_modules/**', '**/.nx/**', '**/__fixtures__/**', '**/coverage/**'] },
+  { ignores: ['**/scratch/**', '**/dist/**', '**/out-tsc/**', '**/node_modules/**', '**/.nx/**', '**/__fixtures__/**', '**/coverage/**'] },
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
   ...nx.configs['flat/javascript'],

@@ -58,12 +58,14 @@ export interface DocumentStoreV1 {
   /** Deletes a document with its chunks, index entries and vectors. Returns false when it did not exist. */
   deleteDocument(id: string): Promise<boolean>;
   getChunks(ids: readonly string[]): Promise<Chunk[]>;
+  /** Chunks with their index terms (for re-scoring keyword candidates). */
+  getIndexedChunks(ids: readonly string[]): Promise<IndexedChunk[]>;
   /** Chunks of a document in reading order. */
   getDocumentChunks(docId: string): Promise<Chunk[]>;
   searchChunks(query: KeywordQuery): Promise<ScoredId[]>;
   searchDocuments(query: KeywordQuery): Promise<ScoredId[]>;
   /** How many chunks contain each term, and how many chunks there are (for IDF weights). */
-  termFrequencies(terms: readonly string[]): Promise<{ chunks: number; documentFrequency: Record<string, number> }>;
+  termFrequencies(terms: readonly string[]): Promise<{ chunks: number; averageChunkTerms: number; documentFrequency: Record<string, number> }>;
   /** Stores vectors for chunks; all vectors of one identity must have the same length. */
   putVectors(batch: VectorBatch): Promise<void>;
   /** Ids of chunks that have no vector for this identity yet. */

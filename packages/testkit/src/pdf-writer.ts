@@ -11,6 +11,8 @@ export interface SimplePdfOptions {
   pages: Array<{ lines: Array<PdfLine | string> }>;
   /** Printed page labels: pages before `startAt` are roman (i, ii, …), the rest 1, 2, … */
   romanFrontMatter?: number;
+  /** Adds a standard-security /Encrypt dictionary whose user password is not empty (readers must ask for it). */
+  passwordProtected?: boolean;
 }
 
 function escapePdfString(text: string): string {
@@ -69,6 +71,9 @@ export function writeSimplePdf(options: SimplePdfOptions): Uint8Array {
     : '';
   objects[catalogId - 1] = `<< /Type /Catalog /Pages ${pagesId} 0 R${labels} >>`;
   const infoId = options.title ? add(`<< /Title (${escapePdfString(options.title)}) /Producer (ragbridge testkit) >>`) : undefined;
+  const encryptId = options.passwordProtected
+    ? add(`<< /Filter /Standard /V 1 /R 2 /O <${'7a'.repeat(32)}> /U <${'3c'.repeat(32)}> /P -44 >>`)
+    : undefined;
 
   let out = '%PDF-1.4\n%\xE2\xE3\xCF\xD3\n';
   const offsets: number[] = [];
@@ -79,7 +84,8 @@ export function writeSimplePdf(options: SimplePdfOptions): Uint8Array {
   const xref = Buffer.byteLength(out, 'latin1');
   out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
   for (const offset of offsets) out += `${String(offset).padStart(10, '0')} 00000 n \n`;
-  out += `trailer\n<< /Size ${objects.length + 1} /Root ${catalogId} 0 R${infoId ? ` /Info ${infoId} 0 R` : ''} >>\nstartxref\n${xref}\n%%EOF\n`;
+  const encrypt = encryptId ? ` /Encrypt ${encryptId} 0 R /ID [<${'01'.repeat(16)}> <${'01'.repeat(16)}>]` : '';
+  out += `trailer\n<< /Size ${objects.length + 1} /Root ${catalogId} 0 R${infoId ? ` /Info ${infoId} 0 R` : ''}${encrypt} >>\nstartxref\n${xref}\n%%EOF\n`;
   return new Uint8Array(Buffer.from(out, 'latin1'));
 }
 

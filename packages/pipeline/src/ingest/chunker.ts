@@ -124,13 +124,14 @@ export function chunkDocument(docId: string, doc: ExtractedDocument, options: Ch
       const blockStart = text.length;
       text += (text.endsWith('\n\n') || text.length === 0 ? '' : '\n') + block.text;
       let cursor = blockStart + (text.length - blockStart - block.text.length);
-      for (const piece of splitLong(block.text, max, atomic)) {
+      // Leave room for the overlap carried into the chunk so no chunk exceeds `max`.
+      for (const piece of splitLong(block.text, Math.max(16, max - overlap), atomic)) {
         const at = text.indexOf(piece.slice(0, 30), cursor);
         const start = at >= 0 ? at : cursor;
         cursor = start + piece.length;
         const unit: Unit = { text: piece, start, tokens: countTokens(piece), atomic };
         const used = units.reduce((n, u) => n + u.tokens, 0);
-        if (units.length > 0 && used + unit.tokens > (atomic ? max : target)) {
+        if (units.some((u) => !u.heading) && used + unit.tokens > (atomic ? max : target)) {
           emit();
           startNext(!atomic);
         }

@@ -63,7 +63,7 @@ export function itemsToLines(items: readonly TextItem[]): Line[] {
   for (const item of items) {
     const [a = 1, b = 0, c = 0, d = 1, x = 0, y = 0] = item.transform;
     const size = Math.hypot(c, d) || Math.hypot(a, b) || 10;
-    const str = item.str.replace(/\u0000/g, '');
+    const str = item.str.split(String.fromCharCode(0)).join('');
     if (current && str.length > 0) {
       const sameLine = Math.abs(y - current.y) <= size * 0.45;
       const wentBack = x < current.endX - size * 2;
@@ -176,7 +176,8 @@ export async function extractPdf(data: Uint8Array, options: PdfExtractOptions = 
   let doc: import('pdfjs-dist/legacy/build/pdf.mjs').PDFDocumentProxy;
   try {
     doc = await pdfjs.getDocument({
-      data,
+      // pdf.js takes ownership of (detaches) the buffer it is given: hand it a copy.
+      data: data.slice(),
       isEvalSupported: false,
       disableFontFace: true,
       useSystemFonts: false,

@@ -7,7 +7,7 @@ import type {
   RetrievalReason,
   UsageEvent,
 } from '@ragbridge/core-interfaces';
-import { analyze, analyzeQuery } from './text-analysis.js';
+import { analyzeQueryGroups } from './text-analysis.js';
 
 /** Options of {@link createRetriever}. */
 export interface RetrieverOptions {
@@ -22,6 +22,20 @@ export interface RetrieverOptions {
   rerankCandidates?: number;
   /** Weight of the document-level match added to each chunk's keyword score. @default 0.35 */
   documentWeight?: number;
+  /** Weight of the share of the question's IDF weight a chunk contains. @default 0.5 */
+  coverageWeight?: number;
+  /** Weight of question word pairs that appear close together in a chunk. @default 0.3 */
+  proximityWeight?: number;
+  /** Weight of how much of the question the candidate chunks of the same page cover together. @default 0.3 */
+  pageWeight?: number;
+  /** Weight of the BM25 score of the page's candidate chunks taken together. @default 0.5 */
+  pageBm25Weight?: number;
+  /** Chunks holding a question term found in at most this many chunks are always candidates. @default 60 */
+  rareTermLimit?: number;
+  /** BM25 term-frequency saturation. @default 1.2 */
+  bm25K1?: number;
+  /** BM25 length normalisation. @default 0.75 */
+  bm25B?: number;
   /** Reciprocal rank fusion constant. @default 60 */
   rrfK?: number;
 }
@@ -80,6 +94,13 @@ export function createRetriever(options: RetrieverOptions): Retriever {
   const { store } = options;
   const candidates = options.candidates ?? 100;
   const documentWeight = options.documentWeight ?? 0.35;
+  const coverageWeight = options.coverageWeight ?? 0.5;
+  const proximityWeight = options.proximityWeight ?? 0.3;
+  const pageWeight = options.pageWeight ?? 0.3;
+  const rareTermLimit = options.rareTermLimit ?? 60;
+  const pageBm25Weight = options.pageBm25Weight ?? 0.5;
+  const bm25K1 = options.bm25K1 ?? 1.2;
+  const bm25B = options.bm25B ?? 0.75;
   const rrfK = options.rrfK ?? 60;
 
   return {
@@ -87,29 +108,130 @@ export function createRetriever(options: RetrieverOptions): Retriever {
       const started = performance.now();
       const k = call.k ?? 10;
       const usage: UsageEvent[] = [];
-      const terms = analyzeQuery(question);
+      const groups = analyzeQueryGroups(question);
+      const terms = [...new Set(groups.flat())];
       const stats = await store.termFrequencies(terms);
-      const idf = (term: string): number => {
-        const df = stats.documentFrequency[term] ?? 0;
-        return Math.log(1 + (stats.chunks - df + 0.5) / (df + 0.5));
-      };
+      const df = (term: string): number => stats.documentFrequency[term] ?? 0;
+      const idf = (term: string): number => Math.log(1 + (stats.chunks - df(term) + 0.5) / (df(term) + 0.5));
+      // A group weighs as its most specific member that occurs; a group that occurs nowhere weighs as a rare term.
+      const groupWeight = groups.map((g) => {
+        const known = g.filter((t) => df(t) > 0);
+        return known.length ? Math.max(...known.map(idf)) : Math.log(1 + stats.chunks);
+      });
+      const totalWeight = groupWeight.reduce((a, b) => a + b, 0) || 1;
 
-      // Keyword: chunk BM25 plus a share of the document's BM25, both scaled to the best score.
-      const [chunkHits, docHits] = await Promise.all([
+      // Candidates: the FTS5 BM25 top list plus every chunk holding a rare question term.
+      const rare = terms.filter((t) => df(t) > 0 && df(t) <= rareTermLimit);
+      const [chunkHits, rareHits, docHits] = await Promise.all([
         store.searchChunks({ terms, limit: candidates }),
+        rare.length ? store.searchChunks({ terms: rare, limit: candidates }) : Promise.resolve([]),
         store.searchDocuments({ terms, limit: 50 }),
       ]);
-      const bestChunk = chunkHits[0]?.score ?? 1;
       const bestDoc = docHits[0]?.score ?? 1;
       const docScore = new Map(docHits.map((d) => [d.id, d.score / bestDoc]));
-      const chunkRows = new Map((await store.getChunks(chunkHits.map((h) => h.id))).map((c) => [c.id, c]));
-      const keyword = chunkHits
-        .map((hit) => {
-          const chunk = chunkRows.get(hit.id);
-          const boost = chunk ? (docScore.get(chunk.docId) ?? 0) : 0;
-          return { id: hit.id, score: hit.score / bestChunk + documentWeight * boost };
-        })
+      const candidateIds = [...new Set([...chunkHits.map((h) => h.id), ...rareHits.map((h) => h.id)])];
+      const indexed = await store.getIndexedChunks(candidateIds);
+      const chunkRows = new Map<string, Chunk>(indexed.map((c) => [c.id, c]));
+      const avgLength = stats.averageChunkTerms || 1;
+
+      interface Features {
+        id: string;
+        tf: Map<string, number>;
+        length: number;
+        page: string;
+        docId: string;
+        bm25: number;
+        coverage: number;
+        proximity: number;
+        present: Set<string>;
+      }
+      const features: Features[] = indexed.map((chunk) => {
+        const body = chunk.terms ? chunk.terms.split(' ') : [];
+        const tf = new Map<string, number>();
+        for (const t of body) tf.set(t, (tf.get(t) ?? 0) + 1);
+        for (const t of chunk.headingTerms ? chunk.headingTerms.split(' ') : []) tf.set(t, (tf.get(t) ?? 0) + 0.5);
+        const norm = bm25K1 * (1 - bm25B + (bm25B * body.length) / avgLength);
+        let bm25 = 0;
+        let covered = 0;
+        groups.forEach((group, gi) => {
+          let best = 0;
+          for (const t of group) {
+            const f = tf.get(t) ?? 0;
+            if (f > 0) best = Math.max(best, (idf(t) * f * (bm25K1 + 1)) / (f + norm));
+          }
+          bm25 += best;
+          if (best > 0) covered += groupWeight[gi] as number;
+        });
+        // Proximity: consecutive question words found within three positions of each other.
+        let near = 0;
+        const positions = (group: readonly string[]): number[] => body.flatMap((t, i) => (group.includes(t) ? [i] : []));
+        for (let gi = 0; gi + 1 < groups.length; gi++) {
+          const a = positions(groups[gi] as string[]);
+          if (a.length === 0) continue;
+          const b = positions(groups[gi + 1] as string[]);
+          if (a.some((i) => b.some((j) => Math.abs(i - j) <= 3))) near++;
+        }
+        return {
+          id: chunk.id,
+          tf,
+          length: body.length,
+          page: `${chunk.docId}#${chunk.page}`,
+          docId: chunk.docId,
+          bm25,
+          coverage: covered / totalWeight,
+          proximity: groups.length > 1 ? near / (groups.length - 1) : 0,
+          present: new Set(tf.keys()),
+        };
+      });
+      // Page context: how much of the question the candidate chunks of the same page cover together.
+      const pageTerms = new Map<string, Set<string>>();
+      for (const f of features) {
+        const set = pageTerms.get(f.page) ?? new Set<string>();
+        for (const t of f.present) set.add(t);
+        pageTerms.set(f.page, set);
+      }
+      const pageCoverage = new Map<string, number>();
+      for (const [page, set] of pageTerms) {
+        pageCoverage.set(page, groups.reduce((sum, g, gi) => sum + (g.some((t) => set.has(t)) ? (groupWeight[gi] as number) : 0), 0) / totalWeight);
+      }
+      // Page BM25: the candidate chunks of a page scored as one text (listings spread over chunks).
+      const pageTf = new Map<string, { tf: Map<string, number>; length: number }>();
+      for (const f of features) {
+        const entry = pageTf.get(f.page) ?? { tf: new Map<string, number>(), length: 0 };
+        for (const [t, n] of f.tf) entry.tf.set(t, (entry.tf.get(t) ?? 0) + n);
+        entry.length += f.length;
+        pageTf.set(f.page, entry);
+      }
+      const pageBm25 = new Map<string, number>();
+      for (const [page, entry] of pageTf) {
+        const norm = bm25K1 * (1 - bm25B + (bm25B * entry.length) / (avgLength * 3));
+        let score = 0;
+        for (const group of groups) {
+          let best = 0;
+          for (const t of group) {
+            const n = entry.tf.get(t) ?? 0;
+            if (n > 0) best = Math.max(best, (idf(t) * n * (bm25K1 + 1)) / (n + norm));
+          }
+          score += best;
+        }
+        pageBm25.set(page, score);
+      }
+      const bestPage = Math.max(1e-9, ...pageBm25.values());
+      const bestBm25 = Math.max(1e-9, ...features.map((f) => f.bm25));
+      const keyword = features
+        .map((f) => ({
+          id: f.id,
+          coverage: f.coverage,
+          score:
+            f.bm25 / bestBm25 +
+            documentWeight * (docScore.get(f.docId) ?? 0) +
+            coverageWeight * f.coverage +
+            pageWeight * (pageCoverage.get(f.page) ?? 0) +
+            pageBm25Weight * ((pageBm25.get(f.page) ?? 0) / bestPage) +
+            proximityWeight * f.proximity,
+        }))
         .sort((a, b) => b.score - a.score);
+      const coverageOf = new Map(keyword.map((k) => [k.id, k.coverage]));
       const keywordDone = performance.now();
 
       let dense: Array<{ id: string; score: number }> = [];
@@ -170,14 +292,9 @@ export function createRetriever(options: RetrieverOptions): Retriever {
       hits = hits.slice(0, k);
 
       // Evidence: the best IDF-weighted coverage of the question by one of the top hits.
-      const totalWeight = terms.reduce((sum, t) => sum + idf(t), 0);
       let coverage = 0;
-      for (const hit of hits.slice(0, 3)) {
-        const present = new Set(analyze(`${hit.chunk.sectionPath.join(' ')} ${hit.chunk.text}`));
-        const weight = terms.filter((t) => present.has(t)).reduce((sum, t) => sum + idf(t), 0);
-        coverage = Math.max(coverage, totalWeight > 0 ? weight / totalWeight : 0);
-      }
-      const unknownTerms = terms.filter((t) => (stats.documentFrequency[t] ?? 0) === 0);
+      for (const hit of hits.slice(0, 3)) coverage = Math.max(coverage, coverageOf.get(hit.chunk.id) ?? 0);
+      const unknownTerms = terms.filter((t) => df(t) === 0);
       const done = performance.now();
       return {
         hits,

@@ -14,7 +14,7 @@ const TOKEN = /[\p{L}\p{N}]+(?:[._'-][\p{L}\p{N}]+)*/gu;
 export function normalizeText(text: string): string {
   return text
     .normalize('NFKC')
-    .replace(/[\u00AD\u200B\u200C\u200D\uFEFF]/g, '')
+    .replace(/\u00AD|\u200B|\u200C|\u200D|\uFEFF/g, '')
     .replace(/[\u2010-\u2015\u2212]/g, '-')
     .replace(/[\u2018\u2019\u02BC]/g, "'")
     .toLowerCase();
@@ -24,10 +24,19 @@ function isPlainWord(token: string): boolean {
   return /^\p{L}+$/u.test(token);
 }
 
-/** The index form of a plain word: its Porter stem. Technical tokens stay as written. */
+const stems = new Map<string, string>();
+
+/** The index form of a plain word: its Porter stem (memoised). Technical tokens stay as written. */
 function termOf(token: string): string {
   if (token.endsWith("'s")) token = token.slice(0, -2);
-  return isPlainWord(token) && token.length > 3 ? stemmer(token) : token;
+  if (token.length <= 3 || !isPlainWord(token)) return token;
+  let stem = stems.get(token);
+  if (stem === undefined) {
+    stem = stemmer(token);
+    if (stems.size > 200_000) stems.clear();
+    stems.set(token, stem);
+  }
+  return stem;
 }
 
 /**
@@ -57,4 +66,21 @@ export function analyze(text: string): string[] {
 /** Distinct query terms, in first-seen order. */
 export function analyzeQuery(text: string): string[] {
   return [...new Set(analyze(text))];
+}
+
+/**
+ * Query terms grouped by the word they came from: a compound like `page-table` or `RISC-V` gives
+ * one group of alternatives (`page-table`, `pagetable`, `page`, `table`) that counts once when
+ * scoring, instead of four separate matches.
+ */
+export function analyzeQueryGroups(text: string): string[][] {
+  const groups: string[][] = [];
+  const seen = new Set<string>();
+  for (const match of normalizeText(text).matchAll(TOKEN)) {
+    const members = [...new Set(analyze(match[0]))].filter((t) => !seen.has(t));
+    if (members.length === 0) continue;
+    for (const t of members) seen.add(t);
+    groups.push(members);
+  }
+  return groups;
 }

@@ -7,6 +7,7 @@ import {
   type DocumentRecord,
   type DocumentStoreV1,
   type EmbedderIdentity,
+  type IndexedChunk,
   type KeywordQuery,
   type ScoredId,
   type SourceDocument,
@@ -29,6 +30,8 @@ export interface SqliteStoreOptions {
 
 interface ChunkRow {
   rowid: number;
+  terms: string;
+  heading_terms: string;
   id: string;
   doc_id: string;
   text: string;
@@ -108,7 +111,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     listDocuments: db.prepare<[], DocumentRow>('SELECT * FROM documents ORDER BY name'),
     getDocument: db.prepare<[string], DocumentRow>('SELECT * FROM documents WHERE id = ?'),
     getDocumentBySource: db.prepare<[string], DocumentRow>('SELECT * FROM documents WHERE source = ?'),
-    chunkRowids: db.prepare<[string], { rowid: number }>('SELECT rowid FROM chunks WHERE doc_id = ?'),
+    chunkRowids: db.prepare<[string], { rowid: number }>('SELECT pk AS rowid FROM chunks WHERE doc_id = ?'),
     deleteChunkFts: db.prepare<[number]>('DELETE FROM chunks_fts WHERE rowid = ?'),
     deleteChunks: db.prepare<[string]>('DELETE FROM chunks WHERE doc_id = ?'),
     documentRowid: db.prepare<[string], { rowid: number }>('SELECT rowid FROM documents WHERE id = ?'),
@@ -119,13 +122,13 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     ),
     insertDocFts: db.prepare<[number, string]>('INSERT INTO documents_fts (rowid, terms) VALUES (?, ?)'),
     insertChunk: db.prepare(
-      'INSERT INTO chunks (id, doc_id, ord, text, page, page_end, page_label, section_path, char_start, char_end) VALUES (@id, @docId, @ord, @text, @page, @pageEnd, @pageLabel, @sectionPath, @charStart, @charEnd)',
+      'INSERT INTO chunks (id, doc_id, ord, text, page, page_end, page_label, section_path, char_start, char_end, terms, heading_terms) VALUES (@id, @docId, @ord, @text, @page, @pageEnd, @pageLabel, @sectionPath, @charStart, @charEnd, @terms, @headingTerms)',
     ),
     insertChunkFts: db.prepare<[number | bigint, string, string]>('INSERT INTO chunks_fts (rowid, terms, heading_terms) VALUES (?, ?, ?)'),
-    chunkById: db.prepare<[string], ChunkRow>('SELECT rowid, * FROM chunks WHERE id = ?'),
-    documentChunks: db.prepare<[string], ChunkRow>('SELECT rowid, * FROM chunks WHERE doc_id = ? ORDER BY ord'),
+    chunkById: db.prepare<[string], ChunkRow>('SELECT pk AS rowid, * FROM chunks WHERE id = ?'),
+    documentChunks: db.prepare<[string], ChunkRow>('SELECT pk AS rowid, * FROM chunks WHERE doc_id = ? ORDER BY ord'),
     searchChunks: db.prepare<[string, number], { id: string; score: number }>(
-      'SELECT c.id AS id, -bm25(chunks_fts, 1.0, 0.35) AS score FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts, 1.0, 0.35) LIMIT ?',
+      'SELECT c.id AS id, -bm25(chunks_fts, 1.0, 0.35) AS score FROM chunks_fts JOIN chunks c ON c.pk = chunks_fts.rowid WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts, 1.0, 0.35) LIMIT ?',
     ),
     searchDocuments: db.prepare<[string, number], { id: string; score: number }>(
       'SELECT d.id AS id, -bm25(documents_fts) AS score FROM documents_fts JOIN documents d ON d.rowid = documents_fts.rowid WHERE documents_fts MATCH ? ORDER BY bm25(documents_fts) LIMIT ?',
@@ -139,17 +142,22 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     ),
     vectorsOf: db.prepare<[string], { chunk_rowid: number; vector: Buffer }>('SELECT chunk_rowid, vector FROM vectors WHERE identity_key = ?'),
     chunksWithoutVectors: db.prepare<[string], { id: string }>(
-      'SELECT c.id AS id FROM chunks c LEFT JOIN vectors v ON v.chunk_rowid = c.rowid AND v.identity_key = ? WHERE v.chunk_rowid IS NULL ORDER BY c.rowid',
+      'SELECT c.id AS id FROM chunks c LEFT JOIN vectors v ON v.chunk_rowid = c.pk AND v.identity_key = ? WHERE v.chunk_rowid IS NULL ORDER BY c.pk',
     ),
+    termTotals: db.prepare<[], { n: number }>('SELECT sum(cnt) AS n FROM chunks_vocab'),
     termDf: db.prepare<[string], { doc: number }>('SELECT doc FROM chunks_vocab WHERE term = ?'),
-    chunkIdByRowid: db.prepare<[number], { id: string }>('SELECT id FROM chunks WHERE rowid = ?'),
+    chunkIdByRowid: db.prepare<[number], { id: string }>('SELECT id FROM chunks WHERE pk = ?'),
     counts: db.prepare<[], { documents: number; chunks: number }>('SELECT (SELECT count(*) FROM documents) AS documents, (SELECT count(*) FROM chunks) AS chunks'),
     vectorCounts: db.prepare<[], { identity_key: string; n: number }>('SELECT identity_key, count(*) AS n FROM vectors GROUP BY identity_key'),
   };
 
   /** In-memory vector indexes per identity, rebuilt after writes to that identity. */
   const indexes = new Map<string, { index: VectorIndex; rowids: Int32Array }>();
-  const invalidateVectors = (): void => indexes.clear();
+  let termTotal: number | undefined;
+  const invalidateVectors = (): void => {
+    indexes.clear();
+    termTotal = undefined;
+  };
 
   const removeDocument = (id: string): boolean => {
     const doc = statements.documentRowid.get(id);
@@ -181,6 +189,8 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
         sectionPath: JSON.stringify(chunk.sectionPath),
         charStart: chunk.charStart,
         charEnd: chunk.charEnd,
+        terms: chunk.terms,
+        headingTerms: chunk.headingTerms,
       });
       statements.insertChunkFts.run(info.lastInsertRowid, chunk.terms, chunk.headingTerms);
     });
@@ -246,6 +256,14 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
       }
       return out;
     },
+    async getIndexedChunks(ids) {
+      const out: IndexedChunk[] = [];
+      for (const id of ids) {
+        const row = statements.chunkById.get(id);
+        if (row) out.push({ ...toChunk(row), terms: row.terms, headingTerms: row.heading_terms });
+      }
+      return out;
+    },
     async getDocumentChunks(docId) {
       return statements.documentChunks.all(docId).map(toChunk);
     },
@@ -260,7 +278,9 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     async termFrequencies(terms) {
       const documentFrequency: Record<string, number> = {};
       for (const term of terms) documentFrequency[term] = statements.termDf.get(term)?.doc ?? 0;
-      return { chunks: statements.counts.get()?.chunks ?? 0, documentFrequency };
+      termTotal ??= statements.termTotals.get()?.n ?? 0;
+      const chunks = statements.counts.get()?.chunks ?? 0;
+      return { chunks, averageChunkTerms: chunks > 0 ? termTotal / chunks : 0, documentFrequency };
     },
     async putVectors(batch: VectorBatch) {
       if (batch.entries.length === 0) return;
@@ -311,7 +331,8 @@ function migrate(db: Database.Database): void {
       CREATE TABLE chunks (
         pk INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE, ord INTEGER NOT NULL,
         text TEXT NOT NULL, page INTEGER NOT NULL, page_end INTEGER NOT NULL, page_label TEXT NOT NULL,
-        section_path TEXT NOT NULL, char_start INTEGER NOT NULL, char_end INTEGER NOT NULL
+        section_path TEXT NOT NULL, char_start INTEGER NOT NULL, char_end INTEGER NOT NULL,
+        terms TEXT NOT NULL, heading_terms TEXT NOT NULL
       );
       CREATE INDEX chunks_doc ON chunks(doc_id, ord);
       CREATE VIRTUAL TABLE chunks_fts USING fts5(terms, heading_terms, content = '', contentless_delete = 1, ${tokenizer});

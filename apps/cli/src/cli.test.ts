@@ -1,0 +1,94 @@
+import { writeSimplePdf } from '@ragbridge/testkit';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { askCommand, evalCommand, ingestCommand } from './commands.js';
+import { demoCommand } from './demo.js';
+
+function sink(): { stream: NodeJS.WritableStream; text: () => string } {
+  let text = '';
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      text += chunk.toString();
+      done();
+    },
+  });
+  return { stream, text: () => text };
+}
+
+function corpus(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'rb-cli-'));
+  writeFileSync(join(dir, 'isa.md'), '# Base ISA\n\nThe RV32I base integer instruction set has 32 integer registers named x0-x31.\n\n## Branches\n\nBLTU branches when rs1 is less than rs2, unsigned.\n');
+  writeFileSync(
+    join(dir, 'guide.pdf'),
+    writeSimplePdf({
+      pages: [
+        { lines: [{ text: 'Validation', size: 18 }, 'Software validation must be repeated after every change to the software.'] },
+        { lines: [{ text: 'Testing', size: 18 }, 'User site testing should follow a written plan with a formal summary of results.'] },
+      ],
+    }),
+  );
+  return dir;
+}
+
+describe('ragbridge CLI', () => {
+  it('eval writes the documented JSON format and prints hit@k, MRR and refusals', async () => {
+    const dir = corpus();
+    const qa = join(dir, 'qa.json');
+    writeFileSync(
+      qa,
+      JSON.stringify([
+        { id: 'q1', question: 'How many integer registers does RV32I have?', category: 'fact', evidence: [{ doc: 'isa.md', pages: [1] }] },
+        { id: 'q2', question: 'What should user site testing follow?', category: 'guidance', evidence: [{ doc: 'guide.pdf', pages: [2] }] },
+        { id: 'q3', question: 'What oven temperature suits sourdough bread?', category: 'out_of_scope', evidence: [] },
+        { id: 'q4', question: 'When must software validation be repeated?' },
+      ]),
+    );
+    const out = join(dir, 'out', 'results.json');
+    const log = sink();
+    expect(await evalCommand({ corpus: dir, qa, out, store: join(dir, 'eval.db'), log: log.stream })).toBe(0);
+    const { results } = JSON.parse(readFileSync(out, 'utf8')) as { results: Array<Record<string, unknown>> };
+    expect(results.map((r) => r.id)).toEqual(['q1', 'q2', 'q3', 'q4']);
+    for (const r of results) {
+      expect(Object.keys(r).sort()).toEqual(['answer', 'citations', 'id', 'ms', 'refused', 'retrieved']);
+      const retrieved = r.retrieved as Array<{ doc: string; page: number; score: number }>;
+      expect(retrieved.length).toBeLessThanOrEqual(10);
+      for (const x of retrieved) expect(Object.keys(x).sort()).toEqual(['doc', 'page', 'score']);
+    }
+    expect(results[0]?.retrieved).toContainEqual(expect.objectContaining({ doc: 'isa.md', page: 1 }));
+    expect(results[1]?.citations).toContainEqual({ doc: 'guide.pdf', page: 2 });
+    expect(results[2]?.refused).toBe(true);
+    expect(log.text()).toMatch(/hit@1 1\.000 {2}hit@5 1\.000 {2}hit@10 1\.000 {2}MRR@10 1\.000/);
+    expect(log.text()).toContain('Refusals: 1/1 out-of-scope refused, 0/2 in-scope refused');
+    expect(log.text()).toMatch(/fact +n=1/);
+  });
+
+  it('ingest then ask answers with a citation to document and page', async () => {
+    const dir = corpus();
+    const store = join(dir, 'store.db');
+    const log = sink();
+    expect(await ingestCommand([dir], { store, workers: 1, out: log.stream })).toBe(0);
+    expect(log.text()).toMatch(/2 added, 0 updated, 0 unchanged/);
+    const answer = sink();
+    await askCommand('What should user site testing follow?', { store, out: answer.stream });
+    expect(answer.text()).toContain('[1] guide.pdf, page 2');
+    expect(answer.text()).toContain('written plan');
+  });
+
+  it('eval rejects a malformed question file with the reason', async () => {
+    const dir = corpus();
+    const qa = join(dir, 'bad.json');
+    writeFileSync(qa, JSON.stringify([{ question: 'no id' }]));
+    await expect(evalCommand({ corpus: dir, qa, out: join(dir, 'o.json') })).rejects.toThrow(/item 0 needs string "id" and "question"/);
+  });
+
+  it('the demo answers from the project docs and a generated PDF, with citations', async () => {
+    const out = sink();
+    const code = await demoCommand({ workdir: mkdtempSync(join(tmpdir(), 'rb-demo-')), out: out.stream });
+    expect(out.text()).toContain('Citations:');
+    expect(out.text()).toMatch(/\[\d\] \S+/);
+    expect(code).toBe(0);
+  });
+});

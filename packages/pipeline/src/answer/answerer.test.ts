@@ -1,0 +1,74 @@
+import type { Chunk, RetrievalHit } from '@ragbridge/core-interfaces';
+import { createMockChatModel } from '@ragbridge/core-interfaces/testing';
+import { describe, expect, it } from 'vitest';
+import { buildPrompt, createAnswerer, REFUSAL_TEXT } from './answerer.js';
+
+const hit = (id: string, text: string, page: number): RetrievalHit => ({
+  chunk: { id, docId: 'spec', text, page, pageEnd: page, pageLabel: String(page + 10), sectionPath: ['Registers'], charStart: 0, charEnd: text.length } as Chunk,
+  score: 1,
+  reason: 'keyword',
+});
+const hits = [
+  hit('c1', 'The base ISA has 32 integer registers named x0-x31. Register x0 is hardwired to zero.', 3),
+  hit('c2', 'The FENCE.I instruction synchronizes the instruction and data streams.', 9),
+];
+const strong = { coverage: 0.9, terms: [], unknownTerms: [] };
+const weak = { coverage: 0.1, terms: [], unknownTerms: [] };
+const documentName = (): string => 'spec.pdf';
+
+describe('answerer', () => {
+  it('answers extractively, quoting the best sentences with their source numbers', async () => {
+    const answerer = createAnswerer({ documentName });
+    const answer = await answerer.answer('How many integer registers does the base ISA have?', hits, strong);
+    expect(answer.mode).toBe('extractive');
+    expect(answer.refused).toBe(false);
+    expect(answer.text).toContain('"The base ISA has 32 integer registers named x0-x31." [1]');
+    expect(answer.citations[0]).toEqual({ index: 1, docId: 'spec', docName: 'spec.pdf', page: 3, pageLabel: '13', chunkId: 'c1' });
+  });
+
+  it('refuses when the evidence is weak, in both modes', async () => {
+    for (const answerer of [createAnswerer({ documentName }), createAnswerer({ documentName, chatModel: createMockChatModel() })]) {
+      const answer = await answerer.answer('How do I bake sourdough?', hits, weak);
+      expect(answer).toMatchObject({ refused: true, text: REFUSAL_TEXT, citations: [] });
+    }
+  });
+
+  it('generates with numbered sources and validates the citations the model wrote', async () => {
+    const model = createMockChatModel({ reply: () => 'There are 32 registers [1], see also [4].' });
+    const answer = await createAnswerer({ documentName, chatModel: model }).answer('How many registers?', hits, strong);
+    expect(answer.mode).toBe('generative');
+    expect(answer.text).toBe('There are 32 registers [1], see also.');
+    expect(answer.invalidCitations).toEqual([4]);
+    expect(answer.citations.map((c) => c.chunkId)).toEqual(['c1']);
+    expect(answer.usage).toHaveLength(1);
+    const prompt = model.calls[0]?.[1]?.content ?? '';
+    expect(prompt).toContain('[1] (spec.pdf, page 13, Registers) The base ISA has 32 integer registers');
+    expect(prompt).toContain('[2] (spec.pdf, page 19, Registers)');
+  });
+
+  it('streams deltas and ends with the validated answer', async () => {
+    const answerer = createAnswerer({ documentName, chatModel: createMockChatModel() });
+    const parts = [];
+    for await (const part of answerer.stream('How many integer registers?', hits, strong)) parts.push(part);
+    const deltas = parts.filter((p) => p.type === 'text-delta');
+    const final = parts.at(-1);
+    expect(deltas.length).toBeGreaterThan(1);
+    expect(final?.type).toBe('answer');
+    if (final?.type === 'answer') {
+      expect(final.answer.citations.map((c) => c.index)).toEqual([1]);
+      expect(deltas.map((d) => (d.type === 'text-delta' ? d.delta : '')).join('')).toContain('[1]');
+    }
+  });
+
+  it('treats the model saying the documents do not cover it as a refusal', async () => {
+    const model = createMockChatModel({ reply: () => REFUSAL_TEXT });
+    const answer = await createAnswerer({ documentName, chatModel: model }).answer('q', hits, strong);
+    expect(answer.refused).toBe(true);
+  });
+
+  it('builds a prompt that asks for citations and the refusal sentence', () => {
+    const [system] = buildPrompt('q', hits, documentName);
+    expect(system?.content).toContain('[1]');
+    expect(system?.content).toContain(REFUSAL_TEXT);
+  });
+});

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { chunkDocument, countTokens, splitSentences } from './chunker.js';
+import type { ExtractedDocument } from './extracted.js';
+
+const sentence = (i: number): string => `Sentence number ${i} explains how vector registers hold elements of SEW bits.`;
+
+const doc: ExtractedDocument = {
+  mediaType: 'application/pdf',
+  pageCount: 2,
+  pageErrors: [],
+  pages: [
+    {
+      page: 1,
+      label: 'iv',
+      blocks: [
+        { kind: 'heading', text: 'Vector Extension', level: 1 },
+        { kind: 'heading', text: 'Registers', level: 2 },
+        { kind: 'paragraph', text: Array.from({ length: 40 }, (_, i) => sentence(i)).join(' ') },
+        { kind: 'table', text: 'LMUL | Registers\n1 | v0-v31\n2 | v0,v2,...' },
+      ],
+    },
+    { page: 2, label: 'v', blocks: [{ kind: 'heading', text: 'Loads', level: 2 }, { kind: 'paragraph', text: 'Unit-stride loads read memory.' }] },
+  ],
+};
+
+describe('chunkDocument', () => {
+  const { chunks, text } = chunkDocument('doc1', doc, { targetTokens: 120, maxTokens: 200, overlapTokens: 30 });
+
+  it('never crosses a page and keeps page, label and section path', () => {
+    for (const chunk of chunks) expect(chunk.page).toBe(chunk.pageEnd);
+    const first = chunks[0];
+    expect(first).toMatchObject({ docId: 'doc1', page: 1, pageLabel: 'iv', sectionPath: ['Vector Extension', 'Registers'] });
+    expect(chunks.at(-1)).toMatchObject({ page: 2, pageLabel: 'v', sectionPath: ['Vector Extension', 'Loads'] });
+  });
+
+  it('stays within the token budget and splits long paragraphs at sentences', () => {
+    for (const chunk of chunks) expect(countTokens(chunk.text)).toBeLessThanOrEqual(200);
+    const bodies = chunks.filter((c) => c.page === 1);
+    expect(bodies.length).toBeGreaterThan(2);
+    for (const chunk of bodies) expect(chunk.text.trim()).toMatch(/(\.|\.\.\.)$|v0,v2,\.\.\.$/);
+  });
+
+  it('starts the next chunk with the closing sentences of the previous one', () => {
+    const [a, b] = chunks;
+    const firstOfB = splitSentences(b?.text ?? '')[0] ?? '';
+    expect(splitSentences(a?.text ?? '').slice(-3)).toContain(firstOfB);
+    expect(a?.text.startsWith('Vector Extension\nRegisters\n')).toBe(true);
+  });
+
+  it('keeps a table whole', () => {
+    expect(chunks.some((c) => c.text.includes('LMUL | Registers\n1 | v0-v31\n2 | v0,v2,...'))).toBe(true);
+  });
+
+  it('offsets point into the document text', () => {
+    for (const chunk of chunks) {
+      const slice = text.slice(chunk.charStart, chunk.charEnd);
+      expect(slice.slice(0, 20)).toBe(chunk.text.slice(0, 20));
+    }
+  });
+});

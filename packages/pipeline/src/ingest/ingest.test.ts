@@ -1,0 +1,112 @@
+import type { DocumentStore } from '@ragbridge/core-interfaces';
+import { writeSimplePdf } from '@ragbridge/testkit';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { analyzeQuery } from '../retrieval/text-analysis.js';
+import { openSqliteStore, type SqliteStore } from '../store/sqlite-store.js';
+import { ingestPaths, type IngestProgress } from './ingest.js';
+
+let dir: string;
+let store: SqliteStore;
+let writes: number;
+
+/** Counts writes, so tests can show that unchanged input does no work. */
+function counting(inner: SqliteStore): DocumentStore {
+  return {
+    ...inner,
+    putDocument: async (record) => {
+      writes++;
+      return inner.putDocument(record);
+    },
+  };
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'rb-ingest-'));
+  store = openSqliteStore({ path: join(dir, 'store.db') });
+  writes = 0;
+  writeFileSync(join(dir, 'guide.md'), '# Guide\n\nThe funct3 field selects the operation.\n');
+  writeFileSync(join(dir, 'notes.txt'), 'Plain notes about validation plans.\n');
+  writeFileSync(join(dir, 'manual.pdf'), writeSimplePdf({ pages: [{ lines: [{ text: 'Registers', size: 18 }, 'RV32I has registers x0-x31.'] }] }));
+});
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const find = async (query: string): Promise<number> => (await store.searchChunks({ terms: analyzeQuery(query), limit: 10 })).length;
+
+describe('ingestPaths', () => {
+  it('ingests PDF, Markdown and text, then skips unchanged files without extracting or writing', async () => {
+    const events: IngestProgress[] = [];
+    const first = await ingestPaths([dir], { store: counting(store), workers: 0, onProgress: (e) => events.push(e) });
+    expect(first.added).toHaveLength(3);
+    expect(first.failed).toEqual([]);
+    expect(writes).toBe(3);
+    expect(events[0]).toEqual({ type: 'scan', files: 3 });
+    expect(events.filter((e) => e.type === 'file')).toHaveLength(3);
+    expect(await find('funct3')).toBe(1);
+    expect(await find('x31')).toBe(1);
+
+    const second = await ingestPaths([dir], { store: counting(store), workers: 0 });
+    expect(second.unchanged).toHaveLength(3);
+    expect(second.added.length + second.updated.length).toBe(0);
+    expect(second.pages).toBe(0);
+    expect(writes).toBe(3);
+  });
+
+  it('replaces a changed file and prunes a removed one', async () => {
+    await ingestPaths([dir], { store, workers: 0 });
+    writeFileSync(join(dir, 'guide.md'), '# Guide\n\nThe opcode field is seven bits.\n');
+    rmSync(join(dir, 'notes.txt'));
+    const report = await ingestPaths([dir], { store, workers: 0, prune: true });
+    expect(report.updated).toEqual([join(dir, 'guide.md')]);
+    expect(report.removed).toEqual([join(dir, 'notes.txt')]);
+    expect(await find('funct3')).toBe(0);
+    expect(await find('opcode')).toBe(1);
+    expect(await find('validation')).toBe(0);
+  });
+
+  it('reports bad files one by one and leaves stored documents untouched', async () => {
+    await ingestPaths([dir], { store, workers: 0 });
+    const before = await store.stats();
+    const bad = join(dir, 'bad');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(bad);
+    const pdf = writeSimplePdf({ pages: [{ lines: ['Some text'] }] });
+    writeFileSync(join(bad, 'empty.pdf'), new Uint8Array(0));
+    writeFileSync(join(bad, 'truncated.pdf'), pdf.subarray(0, 60));
+    writeFileSync(join(bad, 'fake.pdf'), 'this is plain text, not a PDF');
+    writeFileSync(join(bad, 'locked.pdf'), writeSimplePdf({ pages: [{ lines: ['secret'] }], passwordProtected: true }));
+    writeFileSync(join(bad, 'scan.pdf'), writeSimplePdf({ pages: [{ lines: [] }] }));
+    writeFileSync(join(bad, 'binary.txt'), new Uint8Array([0, 1, 2, 0, 255]));
+    const report = await ingestPaths([bad, join(dir, 'missing.pdf')], { store, workers: 0 });
+    const codes = Object.fromEntries(report.failed.map((f) => [f.source.split('/').pop(), f.code]));
+    expect(codes).toEqual({
+      'binary.txt': 'corrupt',
+      'empty.pdf': 'empty',
+      'fake.pdf': 'corrupt',
+      'locked.pdf': 'encrypted',
+      'scan.pdf': 'no-text',
+      'truncated.pdf': expect.stringMatching(/corrupt|no-text|unreadable/),
+      'missing.pdf': 'unreadable',
+    });
+    for (const failure of report.failed) expect(failure.message.length).toBeGreaterThan(8);
+    expect(await store.stats()).toEqual(before);
+    expect(await find('funct3')).toBe(1);
+  });
+
+  it('refuses files over the size limit with the sizes in the message', async () => {
+    const report = await ingestPaths([join(dir, 'guide.md')], { store, workers: 0, maxFileBytes: 10 });
+    expect(report.failed[0]).toMatchObject({ code: 'too-large' });
+    expect(report.failed[0]?.message).toMatch(/more than the limit of 10/);
+  });
+
+  it('extracts on worker threads', async () => {
+    const report = await ingestPaths([dir], { store, workers: 2 });
+    expect(report.added).toHaveLength(3);
+    expect(await find('x0-x31')).toBe(1);
+  });
+});

@@ -1,0 +1,75 @@
+import type { DocumentRecord } from '@ragbridge/core-interfaces';
+import { createMockEmbedder, createMockReranker } from '@ragbridge/core-interfaces/testing';
+import { describe, expect, it } from 'vitest';
+import { createPipeline } from '../pipeline.js';
+import { openSqliteStore } from '../store/sqlite-store.js';
+import { createRetriever } from './retriever.js';
+import { analyze } from './text-analysis.js';
+
+const texts = [
+  'The RV32I base integer ISA has 32 general-purpose registers x0-x31.',
+  'Register x0 is hardwired to the constant zero.',
+  'The FDA guidance describes software validation after a change.',
+  'Vector registers are grouped according to LMUL.',
+  'The FDA guidance describes software validation after a change.',
+];
+
+function record(): DocumentRecord {
+  return {
+    document: { id: 'd', source: '/d.pdf', name: 'd.pdf', mediaType: 'application/pdf', contentHash: 'h', pageCount: 5, byteSize: 1, ingestedAt: 1 },
+    chunks: texts.map((text, i) => ({
+      id: `d:${i}`,
+      docId: 'd',
+      text,
+      page: i + 1,
+      pageEnd: i + 1,
+      pageLabel: String(i + 1),
+      sectionPath: [],
+      charStart: 0,
+      charEnd: text.length,
+      terms: analyze(text).join(' '),
+      headingTerms: '',
+    })),
+    documentTerms: 'd',
+  };
+}
+
+describe('retriever', () => {
+  it('finds keyword hits, removes near-duplicates and measures evidence', async () => {
+    const store = openSqliteStore({ path: ':memory:' });
+    await store.putDocument(record());
+    const result = await createRetriever({ store }).retrieve('how many registers does RV32I have', { k: 5 });
+    expect(result.hits[0]?.chunk.id).toBe('d:0');
+    expect(result.hits.every((h) => h.reason === 'keyword')).toBe(true);
+    const validation = await createRetriever({ store }).retrieve('FDA software validation after a change');
+    expect(validation.hits.filter((h) => h.chunk.text.startsWith('The FDA guidance'))).toHaveLength(1);
+    expect(validation.evidence.coverage).toBeGreaterThan(0.9);
+    const unrelated = await createRetriever({ store }).retrieve('sourdough baking temperature');
+    expect(unrelated.hits).toEqual([]);
+    expect(unrelated.evidence.coverage).toBe(0);
+    expect(unrelated.evidence.unknownTerms).toContain('sourdough');
+  });
+
+  it('fuses dense and keyword results and says why each hit was found', async () => {
+    const embedder = createMockEmbedder({ dimensions: 64 });
+    const pipeline = createPipeline({ store: ':memory:', embedder });
+    await pipeline.store.putDocument(record());
+    expect(await pipeline.indexVectors()).toBe(5);
+    const result = await pipeline.retrieve('registers x0-x31', { k: 5 });
+    const reasons = new Map(result.hits.map((h) => [h.chunk.id, h.reason]));
+    expect(reasons.get('d:0')).toBe('both');
+    expect([...reasons.values()]).toContain('dense');
+    expect(result.usage.map((u) => u.operation)).toEqual(['embed']);
+    await pipeline.close();
+  });
+
+  it('reorders candidates with a reranker', async () => {
+    const store = openSqliteStore({ path: ':memory:' });
+    await store.putDocument(record());
+    const reranker = createMockReranker();
+    const result = await createRetriever({ store, reranker }).retrieve('vector registers LMUL', { k: 3 });
+    expect(result.hits[0]?.chunk.id).toBe('d:3');
+    expect(result.hits[0]?.rerankScore).toBe(1);
+    expect(reranker.requests).toHaveLength(1);
+  });
+});

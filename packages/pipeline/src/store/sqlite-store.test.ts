@@ -1,0 +1,126 @@
+import type { DocumentRecord, EmbedderIdentity } from '@ragbridge/core-interfaces';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { analyze, analyzeQuery } from '../retrieval/text-analysis.js';
+import { openSqliteStore, type SqliteStore } from './sqlite-store.js';
+
+const stores: SqliteStore[] = [];
+const open = (path = ':memory:'): SqliteStore => {
+  const store = openSqliteStore({ path });
+  stores.push(store);
+  return store;
+};
+afterEach(async () => {
+  for (const s of stores.splice(0)) await s.close().catch(() => undefined);
+});
+
+function record(id: string, texts: string[], source = `/docs/${id}.pdf`): DocumentRecord {
+  return {
+    document: { id, source, name: `${id}.pdf`, mediaType: 'application/pdf', contentHash: `hash-${id}-${texts.length}`, pageCount: texts.length, byteSize: 10, ingestedAt: 1 },
+    chunks: texts.map((text, i) => ({
+      id: `${id}:${i}`,
+      docId: id,
+      text,
+      page: i + 1,
+      pageEnd: i + 1,
+      pageLabel: String(i + 1),
+      sectionPath: ['Intro'],
+      charStart: 0,
+      charEnd: text.length,
+      terms: analyze(text).join(' '),
+      headingTerms: analyze('Intro').join(' '),
+    })),
+    documentTerms: analyze(`${id} manual`).join(' '),
+  };
+}
+
+const search = async (store: SqliteStore, query: string): Promise<string[]> =>
+  (await store.searchChunks({ terms: analyzeQuery(query), limit: 10 })).map((h) => h.id);
+
+describe('SQLite store', () => {
+  it('keeps technical tokens findable through FTS5', async () => {
+    const store = open();
+    await store.putDocument(
+      record('spec', [
+        'The funct3 field selects the operation.',
+        'RV32I has registers x0-x31.',
+        'Set mstatus.MIE to enable interrupts.',
+        'CSR 0x7b0 is dcsr.',
+        'Unrelated text about validation plans.',
+      ]),
+    );
+    expect(await search(store, 'funct3')).toEqual(['spec:0']);
+    expect(await search(store, 'RV32I')).toEqual(['spec:1']);
+    expect(await search(store, 'x0-x31')).toEqual(['spec:1']);
+    expect(await search(store, 'x31')).toEqual(['spec:1']);
+    expect(await search(store, 'mstatus.MIE')).toEqual(['spec:2']);
+    expect(await search(store, 'MIE')).toEqual(['spec:2']);
+    expect(await search(store, '0x7b0')).toEqual(['spec:3']);
+  });
+
+  it('ranks by BM25 and reports term statistics', async () => {
+    const store = open();
+    await store.putDocument(record('a', ['registers registers registers hold values', 'one register', 'nothing here']));
+    const hits = await store.searchChunks({ terms: analyzeQuery('registers'), limit: 10 });
+    expect(hits.map((h) => h.id)).toEqual(['a:0', 'a:1']);
+    expect(hits[0]?.score).toBeGreaterThan(hits[1]?.score ?? Infinity);
+    const stats = await store.termFrequencies(['regist', 'missing']);
+    expect(stats).toMatchObject({ chunks: 3, documentFrequency: { regist: 2, missing: 0 } });
+    expect(stats.averageChunkTerms).toBeGreaterThan(0);
+  });
+
+  it('replaces a document atomically and deletes it with its index entries and vectors', async () => {
+    const store = open();
+    await store.putDocument(record('a', ['alpha text', 'beta text']));
+    await store.putDocument(record('a', ['gamma text']));
+    expect(await search(store, 'alpha')).toEqual([]);
+    expect(await search(store, 'gamma')).toEqual(['a:0']);
+    expect((await store.stats()).chunks).toBe(1);
+    expect(await store.deleteDocument('a')).toBe(true);
+    expect(await store.deleteDocument('a')).toBe(false);
+    expect(await search(store, 'gamma')).toEqual([]);
+    expect(await store.stats()).toMatchObject({ documents: 0, chunks: 0 });
+  });
+
+  it('a failed write leaves the previous content', async () => {
+    const store = open();
+    await store.putDocument(record('a', ['alpha text']));
+    const broken = record('a', ['new text', 'more']);
+    (broken.chunks[1] as { id: string }).id = 'a:0'; // duplicate chunk id: the insert fails mid-transaction
+    await expect(store.putDocument(broken)).rejects.toThrow(/UNIQUE/);
+    expect(await search(store, 'alpha')).toEqual(['a:0']);
+    expect(await search(store, 'new')).toEqual([]);
+  });
+
+  it('keeps vectors per embedder identity and never mixes them', async () => {
+    const store = open();
+    await store.putDocument(record('a', ['one', 'two', 'three']));
+    const small: EmbedderIdentity = { provider: 'x', modelId: 'small', revision: '1', pooling: 'mean', normalized: true };
+    const other: EmbedderIdentity = { ...small, modelId: 'other' };
+    await store.putVectors({ identity: small, entries: [{ chunkId: 'a:0', vector: [1, 0] }, { chunkId: 'a:1', vector: [0, 1] }] });
+    expect((await store.searchVectors({ identity: small, vector: [0.9, 0.1], limit: 1 }))[0]?.id).toBe('a:0');
+    expect(await store.searchVectors({ identity: other, vector: [1, 0], limit: 5 })).toEqual([]);
+    expect(await store.chunksWithoutVectors(small)).toEqual(['a:2']);
+    expect(await store.chunksWithoutVectors(other)).toEqual(['a:0', 'a:1', 'a:2']);
+    await expect(store.putVectors({ identity: small, entries: [{ chunkId: 'a:2', vector: [1, 0, 0] }] })).rejects.toThrow(/dimensions/);
+    await store.putDocument(record('a', ['one']));
+    expect(await store.searchVectors({ identity: small, vector: [0, 1], limit: 5 })).toEqual([]);
+  });
+
+  it('persists to a file and refuses a store written by a newer schema', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'rb-store-')), 'store.db');
+    const first = openSqliteStore({ path });
+    await first.putDocument(record('a', ['persisted text']));
+    await first.close();
+    const again = open(path);
+    expect(await search(again, 'persisted')).toEqual(['a:0']);
+    await again.close();
+    const Database = (await import('better-sqlite3')).default;
+    const raw = new Database(path);
+    raw.prepare("UPDATE meta SET value = '99' WHERE key = 'schema_version'").run();
+    raw.close();
+    expect(() => openSqliteStore({ path })).toThrow(/newer ragbridge/);
+  });
+});
