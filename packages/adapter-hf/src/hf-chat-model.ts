@@ -16,7 +16,7 @@ import {
 import { z } from 'zod';
 import { HF_BACKEND, HF_HINTS } from './constants.js';
 import { capturingFetch, errorFromHfClient, resolveFetch, type ResponseMeta } from './internal/http.js';
-import { fetchSchema, headersSchema, httpUrlSchema, parseOptions, secretSchema } from './internal/options.js';
+import { hfClientOptions, httpUrlSchema, parseOptions, secretSchema } from './internal/options.js';
 import { readSecret, requireHfToken } from './internal/secrets.js';
 
 /**
@@ -38,18 +38,13 @@ const hfChatModelOptionsSchema = z.strictObject({
   provider: z.string().min(1).optional(),
   /** URL of an Inference Endpoint or a TGI / OpenAI-compatible server; replaces the router. */
   endpointUrl: httpUrlSchema.optional(),
+  ...hfClientOptions,
   /**
    * Hugging Face token (or, with an explicit provider, that provider's key), or a function
    * returning one; read at call time. @default process.env.HF_TOKEN (for an `endpointUrl`, only
    * when it is a Hugging Face host such as `*.endpoints.huggingface.cloud`)
    */
   token: secretSchema.optional(),
-  /** Extra headers on every request. */
-  headers: headersSchema.optional(),
-  /** The `fetch` the Hugging Face client uses (tests point it at a fake). @default globalThis.fetch */
-  fetch: fetchSchema.optional(),
-  /** Organization to bill (`X-HF-Bill-To`). */
-  billTo: z.string().min(1).optional(),
   /** `reasoning_effort` for reasoning models such as gpt-oss (`low` answers faster and cheaper). Not sent when unset. */
   reasoningEffort: z.enum(['none', 'minimal', 'low', 'medium', 'high']).optional(),
 });

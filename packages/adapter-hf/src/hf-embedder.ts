@@ -5,7 +5,7 @@ import { HF_BACKEND, HF_HINTS } from './constants.js';
 import { embedTexts, headerTokens, type EmbedderCore } from './internal/embedding.js';
 import { capturingFetch, errorFromHfClient, resolveFetch, type ResponseMeta } from './internal/http.js';
 import { embedderIdentity, embeddingIdentityOptions } from './internal/identity.js';
-import { fetchSchema, headersSchema, parseOptions, secretSchema } from './internal/options.js';
+import { batchingDefaults, batchingOptions, hfClientOptions, parseOptions } from './internal/options.js';
 import { requireHfToken } from './internal/secrets.js';
 import { vectorsFromFeatureExtraction } from './internal/vectors.js';
 
@@ -14,20 +14,8 @@ export const DEFAULT_HF_EMBEDDING_MODEL = 'BAAI/bge-small-en-v1.5';
 
 const hfEmbedderOptionsSchema = z.strictObject({
   ...embeddingIdentityOptions,
-  /** Hugging Face token, or a function returning one; read at call time. @default process.env.HF_TOKEN */
-  token: secretSchema.optional(),
-  /** Extra headers on every request. */
-  headers: headersSchema.optional(),
-  /** The `fetch` the Hugging Face client uses (tests point it at a fake). @default globalThis.fetch */
-  fetch: fetchSchema.optional(),
-  /** Organization to bill (`X-HF-Bill-To`). */
-  billTo: z.string().min(1).optional(),
-  /** Most texts per request. @default 32 */
-  maxBatchSize: z.number().int().positive().optional(),
-  /** Most bytes of JSON per request. @default 2_000_000 */
-  payloadLimit: z.number().int().min(1024).optional(),
-  /** Requests of one call in flight at once. @default 4 */
-  concurrency: z.number().int().positive().optional(),
+  ...hfClientOptions,
+  ...batchingOptions,
 });
 
 /** Options of {@link createHfEmbedder}. */
@@ -45,7 +33,7 @@ export function createHfEmbedder(options: HfEmbedderOptions = {}): EmbedderV1 {
   const { identity, known, truncate, keep } = embedderIdentity('hf-inference', parsed, DEFAULT_HF_EMBEDDING_MODEL);
   const scope = { target, hints: HF_HINTS };
   const baseFetch = resolveFetch(parsed.fetch);
-  const maxBatchSize = parsed.maxBatchSize ?? 32;
+  const limits = batchingDefaults(parsed);
   const parameters = {
     normalize: identity.normalized,
     truncate,
@@ -56,12 +44,12 @@ export function createHfEmbedder(options: HfEmbedderOptions = {}): EmbedderV1 {
     identity,
     truncate,
     keep,
-    concurrency: parsed.concurrency ?? 4,
+    concurrency: limits.concurrency,
     dimensions: known?.dimensions,
     usageProvider: 'hf-inference',
     async prepare() {
       const token = await requireHfToken(parsed.token, target);
-      return { maxItems: maxBatchSize, maxTokens: Infinity, maxBytes: parsed.payloadLimit ?? 2_000_000, baseBody: { inputs: [], ...parameters }, token };
+      return { maxItems: limits.maxBatchSize, maxTokens: Infinity, maxBytes: limits.payloadLimit, baseBody: { inputs: [], ...parameters }, token };
     },
     async send(texts, plan, signal) {
       let meta: ResponseMeta | undefined;
@@ -102,7 +90,7 @@ export function createHfEmbedder(options: HfEmbedderOptions = {}): EmbedderV1 {
     get dimensions() {
       return core.dimensions;
     },
-    maxBatchSize,
+    maxBatchSize: limits.maxBatchSize,
     embed: (call) => embedTexts(core, call),
   };
 }

@@ -5,7 +5,7 @@ import { HF_BACKEND, HF_HINTS } from './constants.js';
 import { jsonBytes } from './internal/batching.js';
 import { headerTokens, type CallPlan } from './internal/embedding.js';
 import { capturingFetch, errorFromHfClient, resolveFetch } from './internal/http.js';
-import { fetchSchema, headersSchema, parseOptions, secretSchema } from './internal/options.js';
+import { batchingDefaults, batchingOptions, hfClientOptions, parseOptions } from './internal/options.js';
 import { rerankTexts, type RerankerCore } from './internal/reranking.js';
 import { requireHfToken } from './internal/secrets.js';
 
@@ -20,20 +20,8 @@ const hfRerankerOptionsSchema = z.strictObject({
    * cross-encoder needs none.
    */
   label: z.string().min(1).optional(),
-  /** Hugging Face token, or a function returning one; read at call time. @default process.env.HF_TOKEN */
-  token: secretSchema.optional(),
-  /** Extra headers on every request. */
-  headers: headersSchema.optional(),
-  /** The `fetch` the Hugging Face client uses (tests point it at a fake). @default globalThis.fetch */
-  fetch: fetchSchema.optional(),
-  /** Organization to bill (`X-HF-Bill-To`). */
-  billTo: z.string().min(1).optional(),
-  /** Most (query, text) pairs per request. @default 32 */
-  maxBatchSize: z.number().int().positive().optional(),
-  /** Most bytes of JSON per request. @default 2_000_000 */
-  payloadLimit: z.number().int().min(1024).optional(),
-  /** Requests of one call in flight at once. @default 4 */
-  concurrency: z.number().int().positive().optional(),
+  ...hfClientOptions,
+  ...batchingOptions,
 });
 
 /** Options of {@link createHfReranker}. */
@@ -53,7 +41,7 @@ export function createHfReranker(options: HfRerankerOptions = {}): RerankerV1 {
   const parsed = parseOptions(hfRerankerOptionsSchema, options, target);
   const scope = { target, hints: HF_HINTS };
   const baseFetch = resolveFetch(parsed.fetch);
-  const maxBatchSize = parsed.maxBatchSize ?? 32;
+  const limits = batchingDefaults(parsed);
   const helper = getProviderHelper('hf-inference', 'text-classification');
 
   const relevance = (entries: Array<z.infer<typeof labelScoreSchema>>): number | undefined => {
@@ -65,13 +53,13 @@ export function createHfReranker(options: HfRerankerOptions = {}): RerankerV1 {
     target,
     truncate: true,
     keep: 'start',
-    concurrency: parsed.concurrency ?? 4,
+    concurrency: limits.concurrency,
     usageProvider: 'hf-inference',
     // Each pair repeats the query: {"text":query,"text_pair":"…"}.
     pairOverhead: (query) => jsonBytes({ text: query, text_pair: '' }) - 2,
     async prepare(): Promise<CallPlan> {
       const token = await requireHfToken(parsed.token, target);
-      return { maxItems: maxBatchSize, maxTokens: Infinity, maxBytes: parsed.payloadLimit ?? 2_000_000, baseBody: { inputs: [] }, token };
+      return { maxItems: limits.maxBatchSize, maxTokens: Infinity, maxBytes: limits.payloadLimit, baseBody: { inputs: [] }, token };
     },
     async send(query, texts, plan, signal) {
       const inputs = texts.map((text) => ({ text: query, text_pair: text }));
@@ -115,7 +103,7 @@ export function createHfReranker(options: HfRerankerOptions = {}): RerankerV1 {
     specificationVersion: 'v1',
     backend: HF_BACKEND,
     modelId: target.modelId,
-    maxBatchSize,
+    maxBatchSize: limits.maxBatchSize,
     rerank: (call) => rerankTexts(core, call),
   };
 }

@@ -45,6 +45,8 @@ describeEmbedderConformance('TEI /embed with small server limits (4 texts, 64 to
 
 describeEmbedderConformance('TEI /embed, e5-style prefixes', {
   create: () => embedder(tei, { model: 'intfloat/e5-small-v2', verifyModel: false }),
+  faults: fakeServerFaults(tei, teiFaultPresets, ['tei.embed']),
+  secret: API_KEY,
   receivedTexts: lastInputs(tei),
 });
 

@@ -1,19 +1,18 @@
 import { InvalidResponseError, type RerankerV1 } from '@ragbridge/core-interfaces';
 import { z } from 'zod';
 import { TEI_BACKEND, TEI_HINTS } from './constants.js';
-import { headerTokens, type CallPlan } from './internal/embedding.js';
+import { headerTokens } from './internal/embedding.js';
 import { resolveFetch } from './internal/http.js';
-import { fetchSchema, headersSchema, httpUrlSchema, parseOptions, secretSchema } from './internal/options.js';
+import { batchingDefaults, batchingOptions, parseOptions, teiServerOptions } from './internal/options.js';
 import { rerankTexts, type RerankerCore } from './internal/reranking.js';
-import { TeiServer, verifyTeiInfo } from './internal/tei-server.js';
+import { TeiServer } from './internal/tei-server.js';
 import { sigmoid } from './internal/vectors.js';
 
 /** The model a TEI reranker expects when `model` is not given. */
 export const DEFAULT_TEI_RERANKER_MODEL = 'BAAI/bge-reranker-base';
 
 const teiRerankerOptionsSchema = z.strictObject({
-  /** Base URL of the TEI server running a cross-encoder, e.g. `http://127.0.0.1:8081`. */
-  baseUrl: httpUrlSchema,
+  ...teiServerOptions,
   /** The model the server must run (checked against `/info`). @default 'BAAI/bge-reranker-base' */
   model: z.string().min(1).optional(),
   /** Revision the server must run (TEI `--revision`), checked when both say. @default 'unknown' */
@@ -22,20 +21,7 @@ const teiRerankerOptionsSchema = z.strictObject({
   truncate: z.boolean().optional(),
   /** Which end of a long text is kept. @default 'right' */
   truncationDirection: z.enum(['right', 'left']).optional(),
-  /** Bearer key for a TEI started with `--api-key` (or an HF token for an Inference Endpoint); read at call time. */
-  apiKey: secretSchema.optional(),
-  /** Extra headers on every request. */
-  headers: headersSchema.optional(),
-  /** The `fetch` to use. @default globalThis.fetch */
-  fetch: fetchSchema.optional(),
-  /** Most texts per request; the server's `max_client_batch_size` caps it. @default 32 */
-  maxBatchSize: z.number().int().positive().optional(),
-  /** Most bytes of JSON per request (TEI's `--payload-limit`). @default 2_000_000 */
-  payloadLimit: z.number().int().min(1024).optional(),
-  /** Requests of one call in flight at once. @default 4 */
-  concurrency: z.number().int().positive().optional(),
-  /** Compare `/info` with `model` and `revision`. @default true */
-  verifyModel: z.boolean().optional(),
+  ...batchingOptions,
 });
 
 /** Options of {@link createTeiReranker}. */
@@ -62,27 +48,19 @@ export function createTeiReranker(options: TeiRerankerOptions): RerankerV1 {
   const truncate = parsed.truncate ?? true;
   const keep = parsed.truncationDirection === 'left' ? 'end' : 'start';
   const body = { raw_scores: true, return_text: false, truncate, ...(keep === 'end' && { truncation_direction: 'Left' }) };
-  const configuredBatch = parsed.maxBatchSize ?? 32;
+  const limits = batchingDefaults(parsed);
   const core: RerankerCore = {
     target,
     truncate,
     keep,
-    concurrency: parsed.concurrency ?? 4,
-    async prepare(signal): Promise<CallPlan> {
-      const info = await server.readInfo(signal);
-      verifyTeiInfo(
-        info,
+    concurrency: limits.concurrency,
+    prepare: (signal) =>
+      server.plan(
         { kind: 'reranker', modelId: target.modelId, revision: parsed.revision ?? 'unknown', verifyModel: parsed.verifyModel ?? true },
-        { ...target, endpoint: server.endpoint('/info') },
-      );
-      return {
-        maxItems: Math.min(configuredBatch, info.max_client_batch_size),
-        maxTokens: info.max_batch_tokens,
-        maxBytes: parsed.payloadLimit ?? 2_000_000,
-        maxInputTokens: info.max_input_length,
-        baseBody: { texts: [], ...body },
-      };
-    },
+        limits,
+        { texts: [], ...body },
+        signal,
+      ),
     async send(query, texts, _plan, signal) {
       const { data, headers } = await server.post('/rerank', { query, texts, ...body }, signal);
       const parsedBody = rerankResponseSchema.safeParse(data);
@@ -106,8 +84,7 @@ export function createTeiReranker(options: TeiRerankerOptions): RerankerV1 {
     backend: TEI_BACKEND,
     modelId: target.modelId,
     get maxBatchSize() {
-      const info = server.cachedInfo;
-      return info ? Math.min(configuredBatch, info.max_client_batch_size) : configuredBatch;
+      return server.maxBatchSize(limits.maxBatchSize);
     },
     rerank: (call) => rerankTexts(core, call),
   };

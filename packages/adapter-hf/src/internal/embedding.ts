@@ -83,7 +83,6 @@ export interface BatchedResult<T> {
   /** Server-counted tokens when every request reported them. */
   serverTokens?: number;
   requestId?: string;
-  requests: number;
 }
 
 /**
@@ -111,7 +110,6 @@ export async function runBatchedCall<T>(call: BatchedCall<T>): Promise<BatchedRe
   const requestId = answers.find((a) => a.requestId)?.requestId;
   return {
     values,
-    requests: groups.length,
     ...(counted && { serverTokens: answers.reduce((n, a) => n + (a.tokens ?? 0), 0) }),
     ...(requestId && { requestId }),
   };

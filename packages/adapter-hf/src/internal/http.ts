@@ -153,10 +153,11 @@ export function errorFromHfClient(error: unknown, scope: ErrorScope, signal: Abo
       });
     }
     const status = e.httpResponse?.status;
+    const body = e.httpResponse?.body;
     const endpoint = e.httpRequest?.url;
     const context = { ...target, cause: raw, message, ...(endpoint && { endpoint }) };
+    // Not reached while every request goes through capturingFetch; kept in case the client fails a request itself.
     if ((e.name === 'ProviderApiError' || e.name === 'HubApiError') && status !== undefined && status >= 400) {
-      const body = e.httpResponse?.body;
       return errorFromHttpResponse({
         ...target,
         ...(endpoint && { endpoint }),
@@ -166,7 +167,6 @@ export function errorFromHfClient(error: unknown, scope: ErrorScope, signal: Abo
         ...(hints && { hints }),
       });
     }
-    const body = e.httpResponse?.body;
     if (e.name === 'ProviderApiError' && typeof body === 'object' && body !== null && 'error' in body) {
       // An error event inside an otherwise successful stream: the provider failed mid-answer.
       return new ServerError({ ...context, responseBody: JSON.stringify(body) });

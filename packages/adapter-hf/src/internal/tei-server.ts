@@ -1,5 +1,6 @@
 import { InvalidResponseError, ModelNotFoundError, type CallTarget, type EmbeddingPooling } from '@ragbridge/core-interfaces';
 import { z } from 'zod';
+import type { CallPlan } from './embedding.js';
 import { requestJson, type ErrorHints, type JsonResponse } from './http.js';
 import { readSecret, type SecretSource } from './secrets.js';
 
@@ -52,11 +53,6 @@ export class TeiServer {
 
   constructor(private readonly config: TeiServerConfig) {}
 
-  /** The info read by an earlier call, if any. */
-  get cachedInfo(): TeiInfo | undefined {
-    return this.info;
-  }
-
   private url(path: string): string {
     return `${this.config.baseUrl.replace(/\/+$/, '')}${path}`;
   }
@@ -66,12 +62,12 @@ export class TeiServer {
     return { ...this.config.headers, ...(key && { authorization: `Bearer ${key}` }) };
   }
 
-  private call(method: 'GET' | 'POST', path: string, body: unknown, signal: AbortSignal | undefined, headers: Record<string, string>): Promise<JsonResponse> {
+  private async call(method: 'GET' | 'POST', path: string, body: unknown, signal: AbortSignal | undefined): Promise<JsonResponse> {
     return requestJson({
       fetch: this.config.fetch,
       url: this.url(path),
       method,
-      headers,
+      headers: await this.headers(),
       ...(body !== undefined && { body }),
       ...(signal && { signal }),
       target: this.config.target,
@@ -83,9 +79,9 @@ export class TeiServer {
    * Reads `/info` on first use and caches it. Concurrent first calls may each read it (each under
    * its own signal); a failed read is not cached, so the next call tries again.
    */
-  async readInfo(signal: AbortSignal | undefined): Promise<TeiInfo> {
+  private async readInfo(signal: AbortSignal | undefined): Promise<TeiInfo> {
     if (this.info) return this.info;
-    const { data } = await this.call('GET', '/info', undefined, signal, await this.headers());
+    const { data } = await this.call('GET', '/info', undefined, signal);
     const parsed = teiInfoSchema.safeParse(data);
     if (!parsed.success) {
       throw new InvalidResponseError({
@@ -100,9 +96,32 @@ export class TeiServer {
     return parsed.data;
   }
 
+  /** Most texts per request: the configured size, capped by `max_client_batch_size` once known. */
+  maxBatchSize(configured: number): number {
+    return this.info ? Math.min(configured, this.info.max_client_batch_size) : configured;
+  }
+
+  /** Reads `/info` (once), checks it against `expected`, and returns the limits of the next call. */
+  async plan(
+    expected: ExpectedTeiModel,
+    configured: { maxBatchSize: number; payloadLimit: number },
+    baseBody: Record<string, unknown>,
+    signal: AbortSignal | undefined,
+  ): Promise<CallPlan> {
+    const info = await this.readInfo(signal);
+    verifyTeiInfo(info, expected, { ...this.config.target, endpoint: this.url('/info') });
+    return {
+      maxItems: this.maxBatchSize(configured.maxBatchSize),
+      maxTokens: info.max_batch_tokens,
+      maxBytes: configured.payloadLimit,
+      maxInputTokens: info.max_input_length,
+      baseBody,
+    };
+  }
+
   /** POSTs JSON to `path` with the API key and extra headers. */
-  async post(path: string, body: unknown, signal: AbortSignal | undefined): Promise<JsonResponse> {
-    return this.call('POST', path, body, signal, await this.headers());
+  post(path: string, body: unknown, signal: AbortSignal | undefined): Promise<JsonResponse> {
+    return this.call('POST', path, body, signal);
   }
 
   /** The endpoint URL of `path`, for messages. */
