@@ -20,4 +20,4 @@ export { analyze, analyzeQuery, normalizeText } from './retrieval/text-analysis.
 export type { SqliteStore, SqliteStoreOptions } from './store/sqlite-store.js';
 export { openSqliteStore } from './store/sqlite-store.js';
 export type { HnswOptions, VectorHit, VectorIndex, VectorIndexOptions } from './store/vector-index.js';
-export { createVectorIndex, ExactVectorIndex, HnswVectorIndex } from './store/vector-index.js';
+export { createAnnIndex, createVectorIndex, ExactVectorIndex, HnswVectorIndex, loadUsearch, UsearchVectorIndex } from './store/vector-index.js';

@@ -15,9 +15,13 @@ export interface ExtractPool {
   close(): Promise<void>;
 }
 
+/** A smaller old generation makes each worker collect garbage sooner, keeping ingest memory low. */
+const WORKER_LIMITS = { maxOldGenerationSizeMb: 160 };
+
 function startWorker(): Worker {
   const js = new URL('./extract-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(js))) return new Worker(js);
+  // Built JavaScript: start clean, without loaders inherited from the parent (they would re-transform pdf.js).
+  if (existsSync(fileURLToPath(js))) return new Worker(js, { execArgv: [], resourceLimits: WORKER_LIMITS });
   // Running from TypeScript sources (tests, the repo's CLI): register tsx inside the worker first.
   const ts = new URL('./extract-worker.ts', import.meta.url).href;
   return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(ts)}); });`, { eval: true });

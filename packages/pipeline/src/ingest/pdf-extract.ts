@@ -217,7 +217,7 @@ export async function extractPdf(data: Uint8Array, options: PdfExtractOptions = 
     for (let i = 1; i <= pageCount; i++) {
       try {
         const page = await doc.getPage(i);
-        const content = await page.getTextContent();
+        const content = await page.getTextContent({ disableNormalization: true });
         const items = content.items.filter((item) => 'str' in item) as TextItem[];
         pageLines.push(itemsToLines(items));
         page.cleanup();

@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+
 /** A scored neighbour: `id` is the insertion position. */
 export interface VectorHit {
   id: number;
@@ -348,8 +350,9 @@ export class HnswVectorIndex implements VectorIndex {
           this.setNeighbours(neighbour, layer, existing);
         } else {
           const base = this.storage.data.subarray(neighbour * this.dimensions, (neighbour + 1) * this.dimensions);
+          // Prune an overfull list to its closest members (cheap; the heuristic runs on insertion).
           const scored = [...existing, id].map((n) => ({ id: n, score: this.storage.similarity(n, base) })).sort((a, b) => b.score - a.score);
-          this.setNeighbours(neighbour, layer, this.selectNeighbours(scored, max));
+          this.setNeighbours(neighbour, layer, scored.slice(0, max).map((h) => h.id));
         }
       }
       entryPoints = found.map((h) => h.id);
@@ -372,11 +375,77 @@ export class HnswVectorIndex implements VectorIndex {
   }
 }
 
+interface UsearchModule {
+  Index: new (options: { metric: string; connectivity: number; dimensions: number; expansion_add?: number; expansion_search?: number }) => {
+    add(key: bigint, vector: Float32Array): void;
+    search(vector: Float32Array, k: number): { keys: BigUint64Array; distances: Float32Array };
+    size(): number;
+  };
+}
+
+let usearchModule: UsearchModule | null | undefined;
+
+/** The optional `usearch` package (prebuilt native HNSW with SIMD), or null when it is not installed. */
+export function loadUsearch(): UsearchModule | null {
+  if (usearchModule !== undefined) return usearchModule;
+  try {
+    usearchModule = createRequire(import.meta.url)('usearch') as UsearchModule;
+  } catch {
+    usearchModule = null;
+  }
+  return usearchModule;
+}
+
+/** HNSW through the optional native `usearch` package: much faster to build and query than the TypeScript graph. */
+export class UsearchVectorIndex implements VectorIndex {
+  private readonly index: InstanceType<UsearchModule['Index']>;
+  private count = 0;
+  constructor(
+    readonly dimensions: number,
+    options: HnswOptions = {},
+    module: UsearchModule | null = loadUsearch(),
+  ) {
+    if (!module) throw new Error('the optional package "usearch" is not installed (npm install usearch)');
+    this.index = new module.Index({
+      metric: 'cos',
+      connectivity: options.m ?? 16,
+      dimensions,
+      expansion_add: options.efConstruction ?? 128,
+      expansion_search: options.efSearch ?? 64,
+    });
+  }
+  get size(): number {
+    return this.count;
+  }
+  add(vector: Float32Array): number {
+    if (vector.length !== this.dimensions) throw new Error(`expected a vector of ${this.dimensions} dimensions, got ${vector.length}`);
+    const id = this.count++;
+    this.index.add(BigInt(id), vector);
+    return id;
+  }
+  search(query: Float32Array, k: number): VectorHit[] {
+    if (this.count === 0) return [];
+    const result = this.index.search(query, Math.min(k, this.count));
+    const hits: VectorHit[] = [];
+    for (let i = 0; i < result.keys.length; i++) hits.push({ id: Number(result.keys[i]), score: 1 - (result.distances[i] as number) });
+    return hits;
+  }
+}
+
 /** Options of {@link createVectorIndex}. */
 export interface VectorIndexOptions extends HnswOptions {
   dimensions: number;
   /** Size from which search uses HNSW instead of exact comparison. @default 20000 */
   annThreshold?: number;
+  /** Which approximate index to use past the threshold: `auto` prefers the native `usearch` package when installed. @default 'auto' */
+  ann?: 'auto' | 'usearch' | 'typescript';
+}
+
+/** The approximate index for these options: native usearch when available (or asked for), else the TypeScript HNSW. */
+export function createAnnIndex(options: VectorIndexOptions): VectorIndex {
+  const choice = options.ann ?? 'auto';
+  if (choice === 'usearch' || (choice === 'auto' && loadUsearch())) return new UsearchVectorIndex(options.dimensions, options);
+  return new HnswVectorIndex(options.dimensions, options);
 }
 
 /**
@@ -386,7 +455,7 @@ export interface VectorIndexOptions extends HnswOptions {
 export function createVectorIndex(options: VectorIndexOptions): VectorIndex {
   const threshold = options.annThreshold ?? 20_000;
   let exact: ExactVectorIndex | undefined = new ExactVectorIndex(options.dimensions);
-  let hnsw: HnswVectorIndex | undefined;
+  let hnsw: VectorIndex | undefined;
   const pending: Float32Array[] = [];
   return {
     dimensions: options.dimensions,
@@ -398,7 +467,7 @@ export function createVectorIndex(options: VectorIndexOptions): VectorIndex {
       pending.push(vector);
       const id = (exact as ExactVectorIndex).add(vector);
       if (pending.length >= threshold) {
-        hnsw = new HnswVectorIndex(options.dimensions, options);
+        hnsw = createAnnIndex(options);
         for (const v of pending) hnsw.add(v);
         pending.length = 0;
         exact = undefined;

@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+// Pipeline benchmark: ingest throughput and peak memory on a PDF corpus, keyword retrieval latency,
+// and dense top-10 search (HNSW vs exact) on 100k synthetic 384-dimensional vectors.
+// Runs the built package (dist/) with plain Node, as users run it.
+//
+//   npm run bench:pipeline -- --corpus ../shared/corpus --qa ../shared/eval/dev-qa.json
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createPipeline, ExactVectorIndex, HnswVectorIndex, loadUsearch, UsearchVectorIndex } from '../dist/index.js';
+
+const { values } = parseArgs({
+  options: {
+    corpus: { type: 'string' },
+    qa: { type: 'string' },
+    vectors: { type: 'string', default: '100000' },
+    dims: { type: 'string', default: '384' },
+    queries: { type: 'string', default: '200' },
+    workers: { type: 'string' },
+    'ef-search': { type: 'string', default: '96' },
+    'skip-vectors': { type: 'boolean' },
+    'typescript-hnsw': { type: 'boolean' },
+  },
+});
+
+const percentile = (values, p) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+};
+const mb = (bytes) => `${Math.round(bytes / 1024 / 1024)} MB`;
+const peakRssFromProc = () => {
+  try {
+    const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
+    return line ? Number(line.replace(/\D+/g, '')) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+console.log(`ragbridge pipeline benchmark · node ${process.version} · ${availableParallelism()} cores`);
+console.log(`reproduce: npm run bench:pipeline -- ${process.argv.slice(2).join(' ')}\n`);
+
+if (values.corpus) {
+  const dir = mkdtempSync(join(tmpdir(), 'rb-bench-'));
+  const pipeline = createPipeline({ store: join(dir, 'store.db') });
+  const workers = values.workers ? Number(values.workers) : availableParallelism();
+  let peak = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
+  const report = await pipeline.ingest([values.corpus], { workers });
+  clearInterval(sampler);
+  const seconds = report.ms / 1000;
+  console.log('Ingest');
+  console.log(`  files ${report.added.length} (failed ${report.failed.length}) · pages ${report.pages} · chars ${report.chars} · chunks ${report.chunks} · workers ${workers}`);
+  console.log(`  time ${seconds.toFixed(2)} s · ${Math.round(report.chars / seconds / 1000)}K chars/s · ${Math.round(report.pages / seconds)} pages/s`);
+  console.log(`  peak RSS during ingest ${mb(peak)} (sampled; process high-water mark ${mb(peakRssFromProc() ?? peak)})`);
+
+  const again = await pipeline.ingest([values.corpus], { workers });
+  console.log(`  re-ingest unchanged: ${again.unchanged.length} unchanged, ${again.added.length + again.updated.length} re-done, ${Math.round(again.ms)} ms`);
+
+  if (values.qa) {
+    const questions = JSON.parse(readFileSync(values.qa, 'utf8')).map((q) => q.question);
+    for (const q of questions) await pipeline.retrieve(q, { k: 10 }); // warm-up
+    const times = [];
+    for (let round = 0; round < 10; round++) {
+      for (const q of questions) {
+        const t = performance.now();
+        await pipeline.retrieve(q, { k: 10 });
+        times.push(performance.now() - t);
+      }
+    }
+    console.log('Keyword retrieval (BM25 + rescoring, top 10)');
+    console.log(`  ${times.length} queries · p50 ${percentile(times, 50).toFixed(2)} ms · p95 ${percentile(times, 95).toFixed(2)} ms · max ${Math.max(...times).toFixed(2)} ms`);
+  }
+  await pipeline.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+if (!values['skip-vectors']) {
+  const count = Number(values.vectors);
+  const dims = Number(values.dims);
+  let state = 12345;
+  const rand = () => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return state / 4294967296 - 0.5;
+  };
+  // Clustered synthetic embeddings: 1,000 topic centres, each vector a noisy copy of one.
+  const centres = Array.from({ length: 1000 }, () => Float32Array.from({ length: dims }, rand));
+  const make = () => {
+    const c = centres[Math.floor((rand() + 0.5) * centres.length) % centres.length];
+    return Float32Array.from(c, (x) => x + rand() * 0.5);
+  };
+  const exact = new ExactVectorIndex(dims);
+  const native = loadUsearch() !== null && !values['typescript-hnsw'];
+  const hnsw = native ? new UsearchVectorIndex(dims, { efSearch: Number(values['ef-search']) }) : new HnswVectorIndex(dims, { efSearch: Number(values['ef-search']) });
+  const buildStart = performance.now();
+  for (let i = 0; i < count; i++) {
+    const v = make();
+    exact.add(v);
+    hnsw.add(v);
+  }
+  const buildSeconds = (performance.now() - buildStart) / 1000;
+  const queries = Array.from({ length: Number(values.queries) }, make);
+  const exactTimes = [];
+  const hnswTimes = [];
+  let found = 0;
+  for (const q of queries) {
+    let t = performance.now();
+    const truth = exact.search(q, 10);
+    exactTimes.push(performance.now() - t);
+    t = performance.now();
+    const approx = hnsw.search(q, 10);
+    hnswTimes.push(performance.now() - t);
+    const ids = new Set(truth.map((h) => h.id));
+    found += approx.filter((h) => ids.has(h.id)).length;
+  }
+  console.log(`Dense search: ${count} synthetic ${dims}-dim vectors (1,000 clusters), ${queries.length} queries, top 10`);
+  console.log(`  HNSW via ${native ? 'usearch (native, optional dependency)' : 'the TypeScript graph'} (M=16, efSearch=${values['ef-search']}): build ${buildSeconds.toFixed(1)} s (with the exact copy) · p50 ${percentile(hnswTimes, 50).toFixed(3)} ms · p95 ${percentile(hnswTimes, 95).toFixed(3)} ms · recall@10 ${(found / (queries.length * 10)).toFixed(4)}`);
+  console.log(`  exact: p50 ${percentile(exactTimes, 50).toFixed(3)} ms · p95 ${percentile(exactTimes, 95).toFixed(3)} ms`);
+  // Where exact search stops fitting a 2 ms budget: the default switch-over point.
+  for (const size of [5000, 10000, 20000, 50000]) {
+    const small = new ExactVectorIndex(dims);
+    for (let i = 0; i < size; i++) small.add(make());
+    const times = queries.slice(0, 50).map((q) => {
+      const t = performance.now();
+      small.search(q, 10);
+      return performance.now() - t;
+    });
+    console.log(`  exact at ${size}: p50 ${percentile(times, 50).toFixed(3)} ms`);
+  }
+}
