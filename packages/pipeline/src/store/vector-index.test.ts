@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createVectorIndex, ExactVectorIndex, HnswVectorIndex } from './vector-index.js';
+import { createVectorIndex, ExactVectorIndex, HnswVectorIndex, loadUsearch, UsearchVectorIndex } from './vector-index.js';
 
 function randomVectors(count: number, dims: number, seed = 1): Float32Array[] {
   let state = seed;
@@ -43,8 +43,28 @@ describe('vector indexes', () => {
     expect(found / (queries.length * 10)).toBeGreaterThanOrEqual(0.95);
   });
 
-  it('switches from exact to HNSW at the threshold and keeps ids', () => {
-    const index = createVectorIndex({ dimensions: 8, annThreshold: 100 });
+  it.skipIf(!loadUsearch())('the native usearch index agrees with exact search', () => {
+    const vectors = randomVectors(3000, 32);
+    const exact = new ExactVectorIndex(32);
+    const native = new UsearchVectorIndex(32, { efSearch: 64 });
+    for (const v of vectors) {
+      exact.add(v);
+      native.add(v);
+    }
+    let found = 0;
+    const queries = randomVectors(50, 32, 99);
+    for (const q of queries) {
+      const truth = new Set(exact.search(q, 10).map((h) => h.id));
+      const hits = native.search(q, 10);
+      // Scores are cosine similarities on the same scale as exact search.
+      for (const hit of hits) expect(hit.score).toBeLessThanOrEqual((exact.search(q, 1)[0]?.score ?? 0) + 1e-4);
+      found += hits.filter((h) => truth.has(h.id)).length;
+    }
+    expect(found / (queries.length * 10)).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it.each(['typescript', 'auto'] as const)('switches from exact to HNSW (%s) at the threshold and keeps ids', (ann) => {
+    const index = createVectorIndex({ dimensions: 8, annThreshold: 100, ann });
     const vectors = randomVectors(150, 8, 7);
     vectors.forEach((v, i) => expect(index.add(v)).toBe(i));
     expect(index.size).toBe(150);

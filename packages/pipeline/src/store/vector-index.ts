@@ -376,7 +376,14 @@ export class HnswVectorIndex implements VectorIndex {
 }
 
 interface UsearchModule {
-  Index: new (options: { metric: string; connectivity: number; dimensions: number; expansion_add?: number; expansion_search?: number }) => {
+  Index: new (options: {
+    metric: string;
+    quantization?: string;
+    connectivity: number;
+    dimensions: number;
+    expansion_add?: number;
+    expansion_search?: number;
+  }) => {
     add(key: bigint, vector: Float32Array): void;
     search(vector: Float32Array, k: number): { keys: BigUint64Array; distances: Float32Array };
     size(): number;
@@ -408,6 +415,7 @@ export class UsearchVectorIndex implements VectorIndex {
     if (!module) throw new Error('the optional package "usearch" is not installed (npm install usearch)');
     this.index = new module.Index({
       metric: 'cos',
+      quantization: 'f32',
       connectivity: options.m ?? 16,
       dimensions,
       expansion_add: options.efConstruction ?? 128,
