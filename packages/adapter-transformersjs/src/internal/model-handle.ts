@@ -1,0 +1,55 @@
+import { errorFromException, type CallTarget } from '@ragbridge/core-interfaces';
+import type { TransformersModelControls, TransformersModelInfo } from '../transformers-model-info.js';
+import { acquireModelHost, releaseModelHost, type ModelHost } from './model-host.js';
+import type { ModelLoadConfig } from './protocol.js';
+
+/**
+ * An adapter's lazy link to its {@link ModelHost}: the load configuration is resolved (and the
+ * environment read) at the first call, not when the adapter is created.
+ */
+export class ModelHandle {
+  private host: ModelHost | undefined;
+
+  constructor(
+    private readonly resolveConfig: () => ModelLoadConfig,
+    readonly target: CallTarget & { modelId: string },
+  ) {}
+
+  /** The host, acquired on first use. */
+  get(): ModelHost {
+    this.host ??= acquireModelHost(this.resolveConfig(), this.target);
+    return this.host;
+  }
+
+  /** Loads the model now and reports what it cost. */
+  async load(signal?: AbortSignal): Promise<TransformersModelInfo> {
+    try {
+      const report = await this.get().load(signal);
+      return { modelId: this.target.modelId, ...report };
+    } catch (error) {
+      throw errorFromException(error, this.target, signal);
+    }
+  }
+
+  /** The report of the loaded model, or undefined before it has loaded. */
+  info(): TransformersModelInfo | undefined {
+    const report = this.host?.report;
+    return report && { modelId: this.target.modelId, ...report };
+  }
+
+  /** Releases the host; the worker stops when no other adapter uses the same model. */
+  async dispose(): Promise<void> {
+    const host = this.host;
+    this.host = undefined;
+    if (host) await releaseModelHost(host);
+  }
+
+  /** The methods every adapter exposes beside its contract. */
+  controls(): TransformersModelControls {
+    return {
+      load: (options) => this.load(options?.abortSignal),
+      getLoadedModelInfo: () => this.info(),
+      dispose: () => this.dispose(),
+    };
+  }
+}
