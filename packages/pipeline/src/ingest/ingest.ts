@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { basename, join, resolve, sep } from 'node:path';
 import type { DocumentStore, IndexedChunk, SourceDocument } from '@ragbridge/core-interfaces';
 import { analyze } from '../retrieval/text-analysis.js';
@@ -103,7 +104,11 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
   const maxBytes = options.maxFileBytes ?? 200 * 1024 * 1024;
   const now = options.now ?? Date.now;
   const report: IngestReport = { added: [], updated: [], unchanged: [], removed: [], failed: [], pageErrors: [], pages: 0, chars: 0, chunks: 0, ms: 0 };
-  const { files, roots, missing } = await collectFiles(paths);
+  const { files: found, roots, missing } = await collectFiles(paths);
+  // Largest files first: the long ones start early, so the workers finish together.
+  const sizes = new Map<string, number>();
+  await Promise.all(found.map(async (f) => sizes.set(f, (await stat(f).catch(() => ({ size: 0 }))).size)));
+  const files = [...found].sort((a, b) => (sizes.get(b) ?? 0) - (sizes.get(a) ?? 0));
   report.failed.push(...missing);
   options.onProgress?.({ type: 'scan', files: files.length });
 
@@ -170,7 +175,7 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
 
   try {
     // Keep every worker busy: as many files in flight as workers (at least one).
-    const concurrency = Math.max(1, options.workers ?? 2);
+    const concurrency = Math.max(1, options.workers ?? availableParallelism());
     let next = 0;
     await Promise.all(
       Array.from({ length: Math.min(concurrency, files.length) }, async () => {
