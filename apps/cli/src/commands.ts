@@ -23,9 +23,9 @@ export class UsageError extends Error {
 }
 
 /** Opens the pipeline for a profile (offline: BM25 and extractive answers). */
-export function openPipeline(storePath: string, profile?: string): Pipeline {
+export function openPipeline(storePath: string, profile?: string, rebuildOnSchemaChange = false): Pipeline {
   checkProfile(profile);
-  return createPipeline({ store: storePath });
+  return createPipeline({ store: storePath, rebuildOnSchemaChange });
 }
 
 /** `ragbridge ingest <paths…>` */
@@ -117,7 +117,8 @@ export async function evalCommand(options: { corpus: string; qa: string; out: st
   }
   const storePath = options.store ?? defaultStorePath(`eval-${basename(resolve(options.corpus))}`);
   log.write(`Store: ${storePath}\n`);
-  const pipeline = openPipeline(storePath, options.profile);
+  // The eval store only caches the corpus, so an old format is rebuilt rather than refused.
+  const pipeline = openPipeline(storePath, options.profile, true);
   try {
     const report = await pipeline.ingest([options.corpus], { onProgress: createProgressReporter(), prune: true });
     log.write(`Corpus: ${report.added.length + report.updated.length} (re)ingested, ${report.unchanged.length} unchanged, ${report.failed.length} failed.\n`);

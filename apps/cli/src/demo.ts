@@ -7,7 +7,7 @@ import { formatAnswer, repositoryRoot } from './commands.js';
 import { createProgressReporter } from './progress.js';
 
 /** The question the demo asks when none is given. */
-export const DEMO_QUESTION = 'Which package may import every other package, and what may core-interfaces import?';
+export const DEMO_QUESTION = 'Why do the adapters not retry or fall back on their own?';
 
 /** Markdown files of the repository that make up the demo corpus. */
 async function demoSources(root: string): Promise<string[]> {
@@ -36,7 +36,7 @@ export async function demoCommand(options: { question?: string; workdir?: string
   await writeFile(pdfPath, writeSimplePdf({ title: 'ragbridge architecture', pages: markdownToPdfPages(markdown) }));
 
   const storePath = join(workdir, 'demo.db');
-  const pipeline = createPipeline({ store: storePath });
+  const pipeline = createPipeline({ store: storePath, rebuildOnSchemaChange: true });
   try {
     out.write(`ragbridge demo: offline profile (BM25 retrieval, extractive answers), store ${storePath}\n`);
     const report = await pipeline.ingest([...(await demoSources(root)), pdfPath], { onProgress: createProgressReporter(), workers: 1 });

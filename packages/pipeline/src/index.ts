@@ -9,7 +9,7 @@ export { extractDocument, mediaTypeForName, SUPPORTED_EXTENSIONS } from './inges
 export type { ExtractPool } from './ingest/extract-pool.js';
 export { createExtractPool } from './ingest/extract-pool.js';
 export type { IngestFailure, IngestOptions, IngestProgress, IngestReport } from './ingest/ingest.js';
-export { documentIdFor, ingestPaths } from './ingest/ingest.js';
+export { documentIdFor, INGEST_VERSION, ingestPaths } from './ingest/ingest.js';
 export type { IngestErrorCode } from './ingest/ingest-errors.js';
 export { IngestError } from './ingest/ingest-errors.js';
 export type { EmbedProgress, Pipeline, PipelineAnswer, PipelineOptions } from './pipeline.js';

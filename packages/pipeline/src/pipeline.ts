@@ -8,6 +8,8 @@ import { openSqliteStore } from './store/sqlite-store.js';
 export interface PipelineOptions {
   /** A store, or a SQLite file path for the embedded default. */
   store: DocumentStore | string;
+  /** With a file path: rebuild a store written by an older schema instead of refusing it. @default false */
+  rebuildOnSchemaChange?: boolean;
   /** Enables dense retrieval (vectors are computed at ingest and kept per model identity). */
   embedder?: EmbedderV1;
   /** Rescores the top candidates. */
@@ -51,7 +53,10 @@ export interface Pipeline {
 /** Composes store, retriever and answerer into the question-answering pipeline. */
 export function createPipeline(options: PipelineOptions): Pipeline {
   const ownsStore = typeof options.store === 'string';
-  const store = typeof options.store === 'string' ? openSqliteStore({ path: options.store }) : options.store;
+  const store =
+    typeof options.store === 'string'
+      ? openSqliteStore({ path: options.store, ...(options.rebuildOnSchemaChange !== undefined && { rebuildOnSchemaChange: options.rebuildOnSchemaChange }) })
+      : options.store;
   const names = new Map<string, string>();
   const retriever = createRetriever({
     ...options.retrieval,

@@ -105,15 +105,29 @@ export function markdownToPdfPages(markdown: string, linesPerPage = 38): SimpleP
     used += cost;
   };
   let inFence = false;
+  let paragraph: string[] = [];
+  const flush = (): void => {
+    if (paragraph.length) push({ text: paragraph.join(' ').replace(/[`*]/g, '').replace(/\[([^\]]+)\]\([^)]*\)/g, '$1') });
+    paragraph = [];
+  };
   for (const raw of markdown.split('\n')) {
     if (raw.startsWith('```')) {
+      flush();
       inFence = !inFence;
       continue;
     }
     const heading = /^(#{1,3})\s+(.*)$/.exec(raw);
-    if (!inFence && heading) push({ text: (heading[2] ?? '').replace(/[`*]/g, ''), size: heading[1] === '#' ? 18 : heading[1] === '##' ? 15 : 13 });
-    else if (raw.trim()) push({ text: raw.replace(/[`*]/g, '').replace(/\[([^\]]+)\]\([^)]*\)/g, '$1') });
+    if (!inFence && heading) {
+      flush();
+      push({ text: (heading[2] ?? '').replace(/[`*]/g, ''), size: heading[1] === '#' ? 18 : heading[1] === '##' ? 15 : 13 });
+    } else if (!raw.trim() || inFence || /^\s*([-*+]|\d+\.|\|)\s/.test(raw)) {
+      // Blank lines end a paragraph; list items, table rows and code lines stand alone.
+      flush();
+      if (raw.trim()) paragraph.push(raw.trim());
+      if (inFence || raw.trim().startsWith('|')) flush();
+    } else paragraph.push(raw.trim());
   }
+  flush();
   if (current.length) pages.push({ lines: current });
   return pages;
 }

@@ -22,7 +22,8 @@ describe('answerer', () => {
     const answer = await answerer.answer('How many integer registers does the base ISA have?', hits, strong);
     expect(answer.mode).toBe('extractive');
     expect(answer.refused).toBe(false);
-    expect(answer.text).toContain('"The base ISA has 32 integer registers named x0-x31." [1]');
+    expect(answer.text).toContain('"The base ISA has 32 integer registers named x0-x31. Register x0 is hardwired to zero." [1]');
+    expect(answer.text.match(/hardwired/g)).toHaveLength(1);
     expect(answer.citations[0]).toEqual({ index: 1, docId: 'spec', docName: 'spec.pdf', page: 3, pageLabel: '13', chunkId: 'c1' });
   });
 

@@ -75,8 +75,23 @@ function citationsFor(used: number[], hits: readonly RetrievalHit[], documentNam
 export function extractiveAnswer(question: string, hits: readonly RetrievalHit[], count: number): { text: string; used: number[] } {
   const queryTerms = new Set(analyze(question));
   const candidates: Array<{ sentence: string; source: number; score: number; order: number }> = [];
+  const seen = new Set<string>();
   hits.forEach((hit, i) => {
-    splitSentences(hit.chunk.text).forEach((sentence, order) => {
+    const sentences = splitSentences(hit.chunk.text);
+    sentences.forEach((raw, order) => {
+      let sentence = raw.normalize('NFKC').replace(/^[-•*]\s+/u, '');
+      // A short sentence rarely answers alone (it is often a claim whose reason follows): add the next one.
+      const next = sentences[order + 1];
+      if (sentence.split(/\s+/).length < 12 && next && !/^[-•*]\s/u.test(next)) {
+        sentence = `${sentence} ${next.normalize('NFKC')}`;
+        seen.add(next.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ''));
+      }
+      const key = sentence.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+      // Prose only: skip repeats, table rows and code-like lines, which read badly as quotes.
+      const letters = (sentence.match(/\p{L}/gu) ?? []).length;
+      const codeLike = /[{};]\s*$|=>|^\s*(import|export|const|let|function)\b|\bfrom\s+['"]/.test(sentence);
+      if (seen.has(key) || codeLike || sentence.split(/\s+/).length < 6 || letters < sentence.length * 0.55 || /\s\|\s/.test(sentence)) return;
+      seen.add(key);
       const terms = analyze(sentence);
       if (terms.length < 3) return;
       const matched = new Set(terms.filter((t) => queryTerms.has(t)));

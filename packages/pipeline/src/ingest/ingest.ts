@@ -52,6 +52,12 @@ export interface IngestReport {
   ms: number;
 }
 
+/**
+ * Version of extraction and chunking. It is part of every stored content hash, so upgrading to a
+ * release that extracts or chunks differently re-ingests files that did not change.
+ */
+export const INGEST_VERSION = 'ragbridge-ingest-3';
+
 /** A stable document id from its source path. */
 export function documentIdFor(source: string): string {
   return createHash('sha256').update(source).digest('hex').slice(0, 16);
@@ -131,7 +137,7 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
       const info = await stat(source);
       if (info.size > maxBytes) throw new IngestError('too-large', `the file is ${info.size} bytes, more than the limit of ${maxBytes}`);
       const bytes = new Uint8Array(await readFile(source));
-      const contentHash = createHash('sha256').update(bytes).digest('hex');
+      const contentHash = createHash('sha256').update(INGEST_VERSION).update('\0').update(bytes).digest('hex');
       const existing = await store.getDocumentBySource(source);
       if (existing?.contentHash === contentHash) {
         report.unchanged.push(source);

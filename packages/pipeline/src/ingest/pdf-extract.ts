@@ -335,13 +335,22 @@ export function numberedHeadingLevel(text: string): number | undefined {
 export function joinLines(lines: readonly string[]): string {
   let out = '';
   let hardBreak = false;
+  let previous = '';
   for (const raw of lines) {
     const line = raw.trim().replace(/ {2,}/g, ' ');
+    // A short previous line ends a row or paragraph only when it looks finished, the next line
+    // starts a new item, or it is a row of codes and numbers; ragged prose lines are joined.
+    const keepBreak =
+      hardBreak &&
+      (/[.:;!?]$/.test(previous) ||
+        /^[\p{Lu}\d•\-–*(]/u.test(line) ||
+        previous.split(/\s+/).filter((t) => /^(0x[\da-f]+|\d+|[01]{3,})$/i.test(t)).length >= 3);
     if (!out) out = line;
-    else if (hardBreak) out += `\n${line}`;
+    else if (keepBreak) out += `\n${line}`;
     else if (/\p{Ll}-$/u.test(out) && /^\p{Ll}/u.test(line)) out += line;
     else out += ` ${line}`;
     hardBreak = raw.endsWith('\n');
+    previous = line;
   }
   return out;
 }

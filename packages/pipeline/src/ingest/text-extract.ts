@@ -64,7 +64,12 @@ export function extractMarkdown(source: string): ExtractedDocument {
       continue;
     }
     if (!line.trim()) flush();
-    else paragraph.push(line.replace(/^\s{0,3}(?:[-*+]|\d+[.)])\s+/, '• ').replace(/^\s*>\s?/, ''));
+    else if (/^\s{0,3}(?:[-*+]|\d+[.)])\s+/.test(line) || paragraph.length === 0) {
+      paragraph.push(line.replace(/^\s{0,3}(?:[-*+]|\d+[.)])\s+/, '• ').replace(/^\s*>\s?/, '').trim());
+    } else {
+      // A wrapped line continues the paragraph or list item (a soft break in Markdown).
+      paragraph[paragraph.length - 1] += ` ${line.replace(/^\s*>\s?/, '').trim()}`;
+    }
   }
   flush();
   return { mediaType: 'text/markdown', ...(title !== undefined && { title }), pageCount: 1, pages: [{ page: 1, label: '1', blocks }], pageErrors: [] };

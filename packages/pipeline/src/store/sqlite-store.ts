@@ -16,7 +16,7 @@ import {
 } from '@ragbridge/core-interfaces';
 import { createVectorIndex, type VectorIndex } from './vector-index.js';
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 /** Options of {@link openSqliteStore}. */
 export interface SqliteStoreOptions {
@@ -24,6 +24,12 @@ export interface SqliteStoreOptions {
   path: string;
   /** Open read-only (e.g. for serving while another process ingests). @default false */
   readonly?: boolean;
+  /**
+   * When the file was written by an older schema: rebuild it empty (for stores that only cache
+   * documents ingested from files, which a re-ingest restores) instead of refusing to open it.
+   * @default false
+   */
+  rebuildOnSchemaChange?: boolean;
   /** Vector count above which search switches from exact to the HNSW index (exact search passes 2 ms p50 at about 5,000 384-dim vectors). @default 5000 */
   annThreshold?: number;
 }
@@ -104,7 +110,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     db.pragma('synchronous = NORMAL');
   }
   db.pragma('foreign_keys = ON');
-  if (!options.readonly) migrate(db);
+  if (!options.readonly) migrate(db, options.rebuildOnSchemaChange ?? false, options.path);
   const annThreshold = options.annThreshold ?? 5_000;
 
   const statements = {
@@ -313,14 +319,26 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   };
 }
 
-function migrate(db: Database.Database): void {
+function migrate(db: Database.Database, rebuild: boolean, path: string): void {
   db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
   const row = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").get();
-  const version = row ? Number(row.value) : 0;
+  let version = row ? Number(row.value) : 0;
   if (version > SCHEMA_VERSION) {
     throw new Error(`the store was written by a newer ragbridge (schema ${version}, this version reads ${SCHEMA_VERSION}); upgrade @ragbridge/pipeline`);
   }
   if (version === SCHEMA_VERSION) return;
+  if (version > 0) {
+    if (!rebuild) {
+      throw new Error(
+        `the store ${path} was written by an older ragbridge (schema ${version}, this version needs ${SCHEMA_VERSION}); delete it and ingest your documents again`,
+      );
+    }
+    db.transaction(() => {
+      for (const table of ['vectors', 'vector_spaces', 'chunks_vocab', 'chunks_fts', 'documents_fts', 'chunks', 'documents']) db.exec(`DROP TABLE IF EXISTS ${table}`);
+      db.exec("DELETE FROM meta WHERE key = 'schema_version'");
+    })();
+    version = 0;
+  }
   const tokenizer = "tokenize = \"unicode61 remove_diacritics 0 tokenchars '._-'\"";
   db.transaction(() => {
     db.exec(`
