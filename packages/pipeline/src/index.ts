@@ -16,7 +16,7 @@ export type { EmbedProgress, Pipeline, PipelineAnswer, PipelineOptions } from '.
 export { createPipeline } from './pipeline.js';
 export type { RetrievalEvidence, RetrievalResult, RetrieveOptions, Retriever, RetrieverOptions } from './retrieval/retriever.js';
 export { createRetriever } from './retrieval/retriever.js';
-export { analyze, analyzeQuery, normalizeText } from './retrieval/text-analysis.js';
+export { analyze, analyzeQuery, analyzeQueryGroups, normalizeText } from './retrieval/text-analysis.js';
 export type { SqliteStore, SqliteStoreOptions } from './store/sqlite-store.js';
 export { openSqliteStore } from './store/sqlite-store.js';
 export type { HnswOptions, VectorHit, VectorIndex, VectorIndexOptions } from './store/vector-index.js';

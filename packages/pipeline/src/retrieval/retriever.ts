@@ -120,10 +120,12 @@ export function createRetriever(options: RetrieverOptions): Retriever {
       });
       const totalWeight = groupWeight.reduce((a, b) => a + b, 0) || 1;
 
-      // Candidates: the FTS5 BM25 top list plus every chunk holding a rare question term.
+      // Candidates: the FTS5 BM25 top list (without terms found almost everywhere, which only slow
+      // the index down) plus every chunk holding a rare question term.
       const rare = terms.filter((t) => df(t) > 0 && df(t) <= rareTermLimit);
+      const selective = terms.filter((t) => df(t) <= stats.chunks * 0.25);
       const [chunkHits, rareHits, docHits] = await Promise.all([
-        store.searchChunks({ terms, limit: candidates }),
+        store.searchChunks({ terms: selective.length > 0 ? selective : terms, limit: candidates }),
         rare.length ? store.searchChunks({ terms: rare, limit: candidates }) : Promise.resolve([]),
         store.searchDocuments({ terms, limit: 50 }),
       ]);
@@ -133,9 +135,14 @@ export function createRetriever(options: RetrieverOptions): Retriever {
       const indexed = await store.getIndexedChunks(candidateIds);
       const chunkRows = new Map<string, Chunk>(indexed.map((c) => [c.id, c]));
       const avgLength = stats.averageChunkTerms || 1;
+      const groupOf = new Map<string, number>();
+      groups.forEach((g, gi) => {
+        for (const t of g) if (!groupOf.has(t)) groupOf.set(t, gi);
+      });
 
       interface Features {
         id: string;
+        /** Frequency of each question term (body + half the heading). */
         tf: Map<string, number>;
         length: number;
         page: string;
@@ -143,16 +150,37 @@ export function createRetriever(options: RetrieverOptions): Retriever {
         bm25: number;
         coverage: number;
         proximity: number;
-        present: Set<string>;
+        /** Question groups present in the chunk. */
+        groupsPresent: Set<number>;
       }
       const features: Features[] = indexed.map((chunk) => {
-        const body = chunk.terms ? chunk.terms.split(' ') : [];
         const tf = new Map<string, number>();
-        for (const t of body) tf.set(t, (tf.get(t) ?? 0) + 1);
-        for (const t of chunk.headingTerms ? chunk.headingTerms.split(' ') : []) tf.set(t, (tf.get(t) ?? 0) + 0.5);
-        const norm = bm25K1 * (1 - bm25B + (bm25B * body.length) / avgLength);
+        const groupPositions: number[][] = groups.map(() => []);
+        let length = 0;
+        let position = 0;
+        // One pass over the chunk's terms, looking only at question terms.
+        for (let start = 0; start <= chunk.terms.length; ) {
+          let stop = chunk.terms.indexOf(' ', start);
+          if (stop < 0) stop = chunk.terms.length;
+          if (stop > start) {
+            const term = chunk.terms.slice(start, stop);
+            const gi = groupOf.get(term);
+            if (gi !== undefined) {
+              tf.set(term, (tf.get(term) ?? 0) + 1);
+              (groupPositions[gi] as number[]).push(position);
+            }
+            position++;
+            length++;
+          }
+          start = stop + 1;
+        }
+        for (const term of chunk.headingTerms ? chunk.headingTerms.split(' ') : []) {
+          if (groupOf.has(term)) tf.set(term, (tf.get(term) ?? 0) + 0.5);
+        }
+        const norm = bm25K1 * (1 - bm25B + (bm25B * length) / avgLength);
         let bm25 = 0;
         let covered = 0;
+        const groupsPresent = new Set<number>();
         groups.forEach((group, gi) => {
           let best = 0;
           for (const t of group) {
@@ -160,39 +188,42 @@ export function createRetriever(options: RetrieverOptions): Retriever {
             if (f > 0) best = Math.max(best, (idf(t) * f * (bm25K1 + 1)) / (f + norm));
           }
           bm25 += best;
-          if (best > 0) covered += groupWeight[gi] as number;
+          if (best > 0) {
+            covered += groupWeight[gi] as number;
+            groupsPresent.add(gi);
+          }
         });
         // Proximity: consecutive question words found within three positions of each other.
         let near = 0;
-        const positions = (group: readonly string[]): number[] => body.flatMap((t, i) => (group.includes(t) ? [i] : []));
         for (let gi = 0; gi + 1 < groups.length; gi++) {
-          const a = positions(groups[gi] as string[]);
-          if (a.length === 0) continue;
-          const b = positions(groups[gi + 1] as string[]);
-          if (a.some((i) => b.some((j) => Math.abs(i - j) <= 3))) near++;
+          const a = groupPositions[gi] as number[];
+          const b = groupPositions[gi + 1] as number[];
+          if (a.length && b.length && a.some((i) => b.some((j) => Math.abs(i - j) <= 3))) near++;
         }
         return {
           id: chunk.id,
           tf,
-          length: body.length,
+          length,
           page: `${chunk.docId}#${chunk.page}`,
           docId: chunk.docId,
           bm25,
           coverage: covered / totalWeight,
           proximity: groups.length > 1 ? near / (groups.length - 1) : 0,
-          present: new Set(tf.keys()),
+          groupsPresent,
         };
       });
       // Page context: how much of the question the candidate chunks of the same page cover together.
-      const pageTerms = new Map<string, Set<string>>();
+      const pageGroups = new Map<string, Set<number>>();
       for (const f of features) {
-        const set = pageTerms.get(f.page) ?? new Set<string>();
-        for (const t of f.present) set.add(t);
-        pageTerms.set(f.page, set);
+        const set = pageGroups.get(f.page) ?? new Set<number>();
+        for (const gi of f.groupsPresent) set.add(gi);
+        pageGroups.set(f.page, set);
       }
       const pageCoverage = new Map<string, number>();
-      for (const [page, set] of pageTerms) {
-        pageCoverage.set(page, groups.reduce((sum, g, gi) => sum + (g.some((t) => set.has(t)) ? (groupWeight[gi] as number) : 0), 0) / totalWeight);
+      for (const [page, set] of pageGroups) {
+        let weight = 0;
+        for (const gi of set) weight += groupWeight[gi] as number;
+        pageCoverage.set(page, weight / totalWeight);
       }
       // Page BM25: the candidate chunks of a page scored as one text (listings spread over chunks).
       const pageTf = new Map<string, { tf: Map<string, number>; length: number }>();

@@ -133,9 +133,11 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     insertChunkFts: db.prepare<[number | bigint, string, string]>('INSERT INTO chunks_fts (rowid, terms, heading_terms) VALUES (?, ?, ?)'),
     chunkById: db.prepare<[string], ChunkRow>('SELECT pk AS rowid, * FROM chunks WHERE id = ?'),
     documentChunks: db.prepare<[string], ChunkRow>('SELECT pk AS rowid, * FROM chunks WHERE doc_id = ? ORDER BY ord'),
-    searchChunks: db.prepare<[string, number], { id: string; score: number }>(
-      'SELECT c.id AS id, -bm25(chunks_fts, 1.0, 0.35) AS score FROM chunks_fts JOIN chunks c ON c.pk = chunks_fts.rowid WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts, 1.0, 0.35) LIMIT ?',
+    searchChunks: db.prepare<[string, number], { rowid: number; score: number }>(
+      'SELECT rowid, -bm25(chunks_fts, 1.0, 0.35) AS score FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts, 1.0, 0.35) LIMIT ?',
     ),
+    chunkIdsByRowids: db.prepare<[string], { rowid: number; id: string }>('SELECT pk AS rowid, id FROM chunks WHERE pk IN (SELECT value FROM json_each(?))'),
+    chunksByIds: db.prepare<[string], ChunkRow>('SELECT pk AS rowid, * FROM chunks WHERE id IN (SELECT value FROM json_each(?))'),
     searchDocuments: db.prepare<[string, number], { id: string; score: number }>(
       'SELECT d.id AS id, -bm25(documents_fts) AS score FROM documents_fts JOIN documents d ON d.rowid = documents_fts.rowid WHERE documents_fts MATCH ? ORDER BY bm25(documents_fts) LIMIT ?',
     ),
@@ -263,9 +265,11 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
       return out;
     },
     async getIndexedChunks(ids) {
+      if (ids.length === 0) return [];
+      const rows = new Map(statements.chunksByIds.all(JSON.stringify(ids)).map((row) => [row.id, row]));
       const out: IndexedChunk[] = [];
       for (const id of ids) {
-        const row = statements.chunkById.get(id);
+        const row = rows.get(id);
         if (row) out.push({ ...toChunk(row), terms: row.terms, headingTerms: row.heading_terms });
       }
       return out;
@@ -275,7 +279,12 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     },
     async searchChunks(query: KeywordQuery): Promise<ScoredId[]> {
       if (query.terms.length === 0) return [];
-      return statements.searchChunks.all(matchExpression(query.terms), query.limit);
+      const hits = statements.searchChunks.all(matchExpression(query.terms), query.limit);
+      const ids = new Map(statements.chunkIdsByRowids.all(JSON.stringify(hits.map((h) => h.rowid))).map((r) => [r.rowid, r.id]));
+      return hits.flatMap((h) => {
+        const id = ids.get(h.rowid);
+        return id === undefined ? [] : [{ id, score: h.score }];
+      });
     },
     async searchDocuments(query: KeywordQuery): Promise<ScoredId[]> {
       if (query.terms.length === 0) return [];
