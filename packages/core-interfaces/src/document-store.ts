@@ -17,6 +17,15 @@ export interface DocumentRecord {
   documentTerms: string;
 }
 
+/** The index terms of one chunk with where it sits. */
+export interface ChunkTerms {
+  id: string;
+  docId: string;
+  page: number;
+  terms: string;
+  headingTerms: string;
+}
+
 /** A keyword (BM25) query over analyzed terms. */
 export interface KeywordQuery {
   /** Analyzed query terms; a chunk matches when it contains any of them. */
@@ -72,6 +81,12 @@ export interface DocumentStoreV1 {
   chunksWithoutVectors(identity: EmbedderIdentity): Promise<string[]>;
   /** Nearest chunks by cosine similarity among the vectors of exactly this identity. */
   searchVectors(query: VectorQuery): Promise<ScoredId[]>;
+  /**
+   * Every chunk's index terms, for retrievers that keep an in-memory index. Pass `sinceRevision`
+   * to learn whether anything changed: when the store's revision still equals it, `changed` is false
+   * and no rows are read.
+   */
+  scanChunkTerms(sinceRevision?: string): Promise<{ revision: string; changed: boolean; rows: ChunkTerms[] }>;
   /** Number of documents and chunks, and vectors per identity key. */
   stats(): Promise<{ documents: number; chunks: number; vectors: Record<string, number> }>;
   close(): Promise<void>;

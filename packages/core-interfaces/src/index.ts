@@ -31,6 +31,7 @@ export type {
   SourceDocument,
 } from './documents.js';
 export type {
+  ChunkTerms,
   DocumentRecord,
   DocumentStore,
   DocumentStoreV1,

@@ -7,6 +7,7 @@ import type {
   RetrievalReason,
   UsageEvent,
 } from '@ragbridge/core-interfaces';
+import { KeywordIndex } from './keyword-index.js';
 import { analyzeQueryGroups } from './text-analysis.js';
 
 /** Options of {@link createRetriever}. */
@@ -71,6 +72,19 @@ export interface Retriever {
   retrieve(question: string, options?: RetrieveOptions): Promise<RetrievalResult>;
 }
 
+const shingleCache = new Map<string, Set<string>>();
+
+/** Word 3-grams of a chunk (cached by chunk id; chunk ids change when their text does). */
+function shinglesOf(id: string, text: string): Set<string> {
+  let cached = shingleCache.get(id);
+  if (!cached) {
+    if (shingleCache.size > 50_000) shingleCache.clear();
+    cached = shingles(text);
+    shingleCache.set(id, cached);
+  }
+  return cached;
+}
+
 function shingles(text: string): Set<string> {
   const words = text.toLowerCase().split(/\W+/).filter(Boolean);
   const out = new Set<string>();
@@ -103,6 +117,21 @@ export function createRetriever(options: RetrieverOptions): Retriever {
   const bm25B = options.bm25B ?? 0.75;
   const rrfK = options.rrfK ?? 60;
 
+  let cached: { index: KeywordIndex; revision: string } | undefined;
+  let loading: Promise<KeywordIndex> | undefined;
+  /** The in-memory keyword index, rebuilt when the store changed since it was built. */
+  const keywordIndex = async (): Promise<KeywordIndex> => {
+    const scan = await store.scanChunkTerms(cached?.revision);
+    if (!scan.changed && cached) return cached.index;
+    loading ??= Promise.resolve().then(() => {
+      const index = new KeywordIndex(scan.rows);
+      cached = { index, revision: scan.revision };
+      loading = undefined;
+      return index;
+    });
+    return loading;
+  };
+
   return {
     async retrieve(question, call = {}) {
       const started = performance.now();
@@ -110,114 +139,88 @@ export function createRetriever(options: RetrieverOptions): Retriever {
       const usage: UsageEvent[] = [];
       const groups = analyzeQueryGroups(question);
       const terms = [...new Set(groups.flat())];
-      const stats = await store.termFrequencies(terms);
-      const df = (term: string): number => stats.documentFrequency[term] ?? 0;
-      const idf = (term: string): number => Math.log(1 + (stats.chunks - df(term) + 0.5) / (df(term) + 0.5));
+      const index = await keywordIndex();
+      const n = index.size;
+      const df = (term: string): number => index.documentFrequency(term);
+      const idf = (term: string): number => Math.log(1 + (n - df(term) + 0.5) / (df(term) + 0.5));
       // A group weighs as its most specific member that occurs; a group that occurs nowhere weighs as a rare term.
       const groupWeight = groups.map((g) => {
         const known = g.filter((t) => df(t) > 0);
-        return known.length ? Math.max(...known.map(idf)) : Math.log(1 + stats.chunks);
+        return known.length ? Math.max(...known.map(idf)) : Math.log(1 + n);
       });
       const totalWeight = groupWeight.reduce((a, b) => a + b, 0) || 1;
 
-      // Candidates: the FTS5 BM25 top list (without terms found almost everywhere, which only slow
-      // the index down) plus every chunk holding a rare question term.
-      const rare = terms.filter((t) => df(t) > 0 && df(t) <= rareTermLimit);
-      const selective = terms.filter((t) => df(t) <= stats.chunks * 0.25);
-      const [chunkHits, rareHits, docHits] = await Promise.all([
-        store.searchChunks({ terms: selective.length > 0 ? selective : terms, limit: candidates }),
-        rare.length ? store.searchChunks({ terms: rare, limit: candidates }) : Promise.resolve([]),
-        store.searchDocuments({ terms, limit: 50 }),
-      ]);
+      // Grouped BM25 over every chunk holding a question term (a compound like `page-table`
+      // counts once), then the best candidates plus every chunk holding a rare term.
+      const docHitsPromise = store.searchDocuments({ terms, limit: 50 });
+      const groupScores = index.scoreGroups(groups, idf, { k1: bm25K1, b: bm25B });
+      const bm25 = new Float64Array(n);
+      for (const scores of groupScores) for (let c = 0; c < n; c++) bm25[c] = (bm25[c] as number) + (scores[c] as number);
+      const matching: number[] = [];
+      for (let c = 0; c < n; c++) if ((bm25[c] as number) > 0) matching.push(c);
+      matching.sort((a, b) => (bm25[b] as number) - (bm25[a] as number));
+      const candidateSet = new Set(matching.slice(0, candidates));
+      for (const term of terms) {
+        if (df(term) > 0 && df(term) <= rareTermLimit) for (const c of index.chunksWith(term)) candidateSet.add(c);
+      }
+      const docHits = await docHitsPromise;
       const bestDoc = docHits[0]?.score ?? 1;
       const docScore = new Map(docHits.map((d) => [d.id, d.score / bestDoc]));
-      const candidateIds = [...new Set([...chunkHits.map((h) => h.id), ...rareHits.map((h) => h.id)])];
-      const indexed = await store.getIndexedChunks(candidateIds);
-      const chunkRows = new Map<string, Chunk>(indexed.map((c) => [c.id, c]));
-      const avgLength = stats.averageChunkTerms || 1;
-      const groupOf = new Map<string, number>();
+      const groupOfId = new Map<number, number>();
       groups.forEach((g, gi) => {
-        for (const t of g) if (!groupOf.has(t)) groupOf.set(t, gi);
+        for (const t of g) {
+          const id = index.termId(t);
+          if (id >= 0 && !groupOfId.has(id)) groupOfId.set(id, gi);
+        }
       });
 
       interface Features {
-        id: string;
-        /** Frequency of each question term (body + half the heading). */
-        tf: Map<string, number>;
-        length: number;
+        chunk: number;
         page: string;
-        docId: string;
-        bm25: number;
         coverage: number;
         proximity: number;
         /** Question groups present in the chunk. */
-        groupsPresent: Set<number>;
+        groupsPresent: number[];
       }
-      const features: Features[] = indexed.map((chunk) => {
-        const tf = new Map<string, number>();
-        const groupPositions: number[][] = groups.map(() => []);
-        let length = 0;
-        let position = 0;
-        // One pass over the chunk's terms, looking only at question terms.
-        for (let start = 0; start <= chunk.terms.length; ) {
-          let stop = chunk.terms.indexOf(' ', start);
-          if (stop < 0) stop = chunk.terms.length;
-          if (stop > start) {
-            const term = chunk.terms.slice(start, stop);
-            const gi = groupOf.get(term);
-            if (gi !== undefined) {
-              tf.set(term, (tf.get(term) ?? 0) + 1);
-              (groupPositions[gi] as number[]).push(position);
-            }
-            position++;
-            length++;
-          }
-          start = stop + 1;
-        }
-        for (const term of chunk.headingTerms ? chunk.headingTerms.split(' ') : []) {
-          if (groupOf.has(term)) tf.set(term, (tf.get(term) ?? 0) + 0.5);
-        }
-        const norm = bm25K1 * (1 - bm25B + (bm25B * length) / avgLength);
-        let bm25 = 0;
+      const features: Features[] = [...candidateSet].map((c) => {
+        const groupsPresent: number[] = [];
         let covered = 0;
-        const groupsPresent = new Set<number>();
-        groups.forEach((group, gi) => {
-          let best = 0;
-          for (const t of group) {
-            const f = tf.get(t) ?? 0;
-            if (f > 0) best = Math.max(best, (idf(t) * f * (bm25K1 + 1)) / (f + norm));
-          }
-          bm25 += best;
-          if (best > 0) {
+        groupScores.forEach((scores, gi) => {
+          if ((scores[c] as number) > 0) {
+            groupsPresent.push(gi);
             covered += groupWeight[gi] as number;
-            groupsPresent.add(gi);
           }
         });
         // Proximity: consecutive question words found within three positions of each other.
+        const positions: number[][] = groups.map(() => []);
+        const sequence = index.sequences[c] as Int32Array;
+        for (let i = 0; i < sequence.length; i++) {
+          const gi = groupOfId.get(sequence[i] as number);
+          if (gi !== undefined) (positions[gi] as number[]).push(i);
+        }
         let near = 0;
         for (let gi = 0; gi + 1 < groups.length; gi++) {
-          const a = groupPositions[gi] as number[];
-          const b = groupPositions[gi + 1] as number[];
+          const a = positions[gi] as number[];
+          const b = positions[gi + 1] as number[];
           if (a.length && b.length && a.some((i) => b.some((j) => Math.abs(i - j) <= 3))) near++;
         }
         return {
-          id: chunk.id,
-          tf,
-          length,
-          page: `${chunk.docId}#${chunk.page}`,
-          docId: chunk.docId,
-          bm25,
+          chunk: c,
+          page: `${index.docIds[c]}#${index.pages[c]}`,
           coverage: covered / totalWeight,
           proximity: groups.length > 1 ? near / (groups.length - 1) : 0,
           groupsPresent,
         };
       });
-      // Page context: how much of the question the candidate chunks of the same page cover together.
+      // Page context: the candidate chunks of a page together — how much of the question they
+      // cover, and their BM25 as one text (listings spread over several chunks).
       const pageGroups = new Map<string, Set<number>>();
+      const pageChunks = new Map<string, number[]>();
       for (const f of features) {
         const set = pageGroups.get(f.page) ?? new Set<number>();
         for (const gi of f.groupsPresent) set.add(gi);
         pageGroups.set(f.page, set);
+        pageChunks.set(f.page, [...(pageChunks.get(f.page) ?? []), f.chunk]);
       }
       const pageCoverage = new Map<string, number>();
       for (const [page, set] of pageGroups) {
@@ -225,43 +228,31 @@ export function createRetriever(options: RetrieverOptions): Retriever {
         for (const gi of set) weight += groupWeight[gi] as number;
         pageCoverage.set(page, weight / totalWeight);
       }
-      // Page BM25: the candidate chunks of a page scored as one text (listings spread over chunks).
-      const pageTf = new Map<string, { tf: Map<string, number>; length: number }>();
-      for (const f of features) {
-        const entry = pageTf.get(f.page) ?? { tf: new Map<string, number>(), length: 0 };
-        for (const [t, n] of f.tf) entry.tf.set(t, (entry.tf.get(t) ?? 0) + n);
-        entry.length += f.length;
-        pageTf.set(f.page, entry);
-      }
       const pageBm25 = new Map<string, number>();
-      for (const [page, entry] of pageTf) {
-        const norm = bm25K1 * (1 - bm25B + (bm25B * entry.length) / (avgLength * 3));
+      for (const [page, chunks] of pageChunks) {
+        // Sum of the chunks' group scores, damped so a page is not rewarded just for length.
         let score = 0;
-        for (const group of groups) {
-          let best = 0;
-          for (const t of group) {
-            const n = entry.tf.get(t) ?? 0;
-            if (n > 0) best = Math.max(best, (idf(t) * n * (bm25K1 + 1)) / (n + norm));
-          }
-          score += best;
-        }
+        for (const scores of groupScores) score += Math.max(...chunks.map((c) => scores[c] as number)) + 0.25 * chunks.reduce((sum, c) => sum + (scores[c] as number), 0);
         pageBm25.set(page, score);
       }
       const bestPage = Math.max(1e-9, ...pageBm25.values());
-      const bestBm25 = Math.max(1e-9, ...features.map((f) => f.bm25));
+      const bestBm25 = Math.max(1e-9, ...features.map((f) => bm25[f.chunk] as number));
       const keyword = features
         .map((f) => ({
-          id: f.id,
+          id: index.ids[f.chunk] as string,
           coverage: f.coverage,
           score:
-            f.bm25 / bestBm25 +
-            documentWeight * (docScore.get(f.docId) ?? 0) +
+            (bm25[f.chunk] as number) / bestBm25 +
+            documentWeight * (docScore.get(index.docIds[f.chunk] as string) ?? 0) +
             coverageWeight * f.coverage +
             pageWeight * (pageCoverage.get(f.page) ?? 0) +
             pageBm25Weight * ((pageBm25.get(f.page) ?? 0) / bestPage) +
             proximityWeight * f.proximity,
         }))
         .sort((a, b) => b.score - a.score);
+      const chunkRows = new Map<string, Chunk>(
+        (await store.getChunks(keyword.slice(0, Math.ceil(Math.max(k * 3, options.rerankCandidates ?? 30) * 1.3)).map((h) => h.id))).map((c) => [c.id, c]),
+      );
       const coverageOf = new Map(keyword.map((k) => [k.id, k.coverage]));
       const keywordDone = performance.now();
 
@@ -297,8 +288,9 @@ export function createRetriever(options: RetrieverOptions): Retriever {
       const seen: Array<Set<string>> = [];
       for (const [id, entry] of ranked) {
         const chunk = chunkRows.get(id) as Chunk;
-        const sh = shingles(chunk.text);
-        if (seen.some((other) => jaccard(sh, other) > 0.8)) continue;
+        const sh = shinglesOf(chunk.id, chunk.text);
+        // Sets whose sizes differ by more than 1/0.8 cannot reach 0.8 Jaccard: skip the comparison.
+        if (seen.some((other) => other.size * 0.8 <= sh.size && sh.size * 0.8 <= other.size && jaccard(sh, other) > 0.8)) continue;
         seen.push(sh);
         kept.push({ chunk, score: entry.score, reason: entry.inKeyword && entry.inDense ? 'both' : entry.inKeyword ? 'keyword' : 'dense' });
         if (kept.length >= Math.max(k * 3, options.rerankCandidates ?? 30)) break;

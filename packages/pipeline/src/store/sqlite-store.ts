@@ -152,6 +152,9 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     chunksWithoutVectors: db.prepare<[string], { id: string }>(
       'SELECT c.id AS id FROM chunks c LEFT JOIN vectors v ON v.chunk_rowid = c.pk AND v.identity_key = ? WHERE v.chunk_rowid IS NULL ORDER BY c.pk',
     ),
+    allChunkTerms: db.prepare<[], { id: string; doc_id: string; page: number; terms: string; heading_terms: string }>(
+      'SELECT id, doc_id, page, terms, heading_terms FROM chunks ORDER BY pk',
+    ),
     termTotals: db.prepare<[], { n: number }>('SELECT sum(cnt) AS n FROM chunks_vocab'),
     termDf: db.prepare<[string], { doc: number }>('SELECT doc FROM chunks_vocab WHERE term = ?'),
     chunkIdByRowid: db.prepare<[number], { id: string }>('SELECT id FROM chunks WHERE pk = ?'),
@@ -162,10 +165,14 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   /** In-memory vector indexes per identity, rebuilt after writes to that identity. */
   const indexes = new Map<string, { index: VectorIndex; rowids: Int32Array }>();
   let termTotal: number | undefined;
+  let localWrites = 0;
   const invalidateVectors = (): void => {
     indexes.clear();
     termTotal = undefined;
+    localWrites++;
   };
+  // Changes by this connection bump localWrites; commits by other connections bump data_version.
+  const revision = (): string => `${localWrites}:${String(db.pragma('data_version', { simple: true }))}`;
 
   const removeDocument = (id: string): boolean => {
     const doc = statements.documentRowid.get(id);
@@ -257,12 +264,12 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
       return removed;
     },
     async getChunks(ids) {
-      const out: Chunk[] = [];
-      for (const id of ids) {
-        const row = statements.chunkById.get(id);
-        if (row) out.push(toChunk(row));
-      }
-      return out;
+      if (ids.length === 0) return [];
+      const rows = new Map(statements.chunksByIds.all(JSON.stringify(ids)).map((row) => [row.id, row]));
+      return ids.flatMap((id) => {
+        const row = rows.get(id);
+        return row ? [toChunk(row)] : [];
+      });
     },
     async getIndexedChunks(ids) {
       if (ids.length === 0) return [];
@@ -289,6 +296,12 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     async searchDocuments(query: KeywordQuery): Promise<ScoredId[]> {
       if (query.terms.length === 0) return [];
       return statements.searchDocuments.all(matchExpression(query.terms), query.limit);
+    },
+    async scanChunkTerms(sinceRevision) {
+      const current = revision();
+      if (sinceRevision === current) return { revision: current, changed: false, rows: [] };
+      const rows = statements.allChunkTerms.all().map((r) => ({ id: r.id, docId: r.doc_id, page: r.page, terms: r.terms, headingTerms: r.heading_terms }));
+      return { revision: current, changed: true, rows };
     },
     async termFrequencies(terms) {
       const documentFrequency: Record<string, number> = {};
