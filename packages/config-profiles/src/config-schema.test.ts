@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest';
+import { PROFILE_NAMES } from './built-in-profiles.js';
+import { ConfigError } from './config-error.js';
+import { PART_BACKENDS, REMOTE_BACKENDS } from './config-schema.js';
+import { getBuiltInProfile, validateConfig } from './resolve-config.js';
+
+function issuesOf(input: unknown): string[] {
+  try {
+    validateConfig(input, 'test.yaml');
+  } catch (error) {
+    expect(ConfigError.isInstance(error)).toBe(true);
+    return (error as ConfigError).issues.map((i) => `${i.path}: ${i.message}`);
+  }
+  throw new Error('the configuration was accepted');
+}
+
+describe('built-in profiles', () => {
+  it.each(PROFILE_NAMES)('%s validates, and its answer chain ends in extractive', (name) => {
+    const config = getBuiltInProfile(name);
+    expect(config.profile).toBe(name);
+    expect(config.models.answer.chain.at(-1)).toEqual({ backend: 'extractive', local: true });
+    for (const part of ['answer', 'embedder', 'reranker'] as const) {
+      for (const step of config.models[part].chain) expect(PART_BACKENDS[part]).toContain(step.backend);
+    }
+  });
+
+  it('local: Ollama answers, Transformers.js embedder and reranker, one call at a time each', () => {
+    const { models, resilience } = getBuiltInProfile('local');
+    expect(models.answer.chain.map((s) => s.backend)).toEqual(['ollama', 'extractive']);
+    expect(models.embedder.chain.map((s) => s.backend)).toEqual(['transformersjs']);
+    expect(models.reranker.chain.map((s) => s.backend)).toEqual(['transformersjs']);
+    expect(resilience.concurrency).toEqual({ ollama: 1, transformersjs: 1 });
+    expect([...models.answer.chain, ...models.embedder.chain, ...models.reranker.chain].every((s) => s.local)).toBe(true);
+  });
+
+  it('hf-spaces: hosted answers and embeddings, hosted then local reranker, sized for 2 CPUs, on 0.0.0.0:7860', () => {
+    const config = getBuiltInProfile('hf-spaces');
+    expect(config.models.answer.chain.map((s) => `${s.backend}${s.local ? '' : ' (remote)'}`)).toEqual(['hf-inference (remote)', 'extractive']);
+    expect(config.models.embedder.chain.map((s) => s.backend)).toEqual(['hf-inference']);
+    expect(config.models.reranker.chain.map((s) => s.backend)).toEqual(['hf-inference', 'transformersjs']);
+    expect(config.models.reranker.chain[1]).toMatchObject({ options: { threads: 2, dtype: 'q8' } });
+    expect(config.server).toMatchObject({ host: '0.0.0.0', port: 7860, maxConcurrentRequests: 4 });
+    expect(config.resilience.concurrency.transformersjs).toBe(1);
+    expect(config.caches.embeddings.maxEntries).toBeLessThan(getBuiltInProfile('local').caches.embeddings.maxEntries);
+  });
+
+  it('hybrid: hosted answers with a local fallback, local embeddings', () => {
+    const { models } = getBuiltInProfile('hybrid');
+    expect(models.answer.chain.map((s) => [s.backend, s.local])).toEqual([
+      ['hf-inference', false],
+      ['ollama', true],
+      ['extractive', true],
+    ]);
+    expect(models.embedder.chain.every((s) => s.local)).toBe(true);
+  });
+
+  it('offline: no network step, cached Transformers.js models only, extractive answers', () => {
+    const config = getBuiltInProfile('offline');
+    expect(config.offline).toBe(true);
+    expect(config.models.answer.chain.map((s) => s.backend)).toEqual(['extractive']);
+    const steps = [...config.models.embedder.chain, ...config.models.reranker.chain];
+    expect(steps.some((s) => (REMOTE_BACKENDS as readonly string[]).includes(s.backend))).toBe(false);
+    for (const step of steps) expect(step).toMatchObject({ backend: 'transformersjs', options: { allowRemoteModels: false } });
+  });
+});
+
+describe('configSchema errors point at the exact field and say what is allowed', () => {
+  it('names an unknown backend with the allowed ones', () => {
+    expect(issuesOf({ models: { reranker: { chain: [{ backend: 'transformersjs', model: 'm' }, { backend: 'tei', model: 'x' }] } } })).toEqual([
+      'models.reranker.chain[1].backend: expected one of hf-tei, hf-inference, transformersjs, got "tei"',
+    ]);
+  });
+
+  it('lists the allowed keys for an unknown one, and says the source', () => {
+    let error: ConfigError | undefined;
+    try {
+      validateConfig({ models: { answer: { chain: [{ backend: 'ollama', model: 'llama3.2:3b', options: { temprature: 0 } }] } } }, 'ragbridge.yaml');
+    } catch (e) {
+      error = e as ConfigError;
+    }
+    expect(error?.issues).toEqual([
+      {
+        path: 'models.answer.chain[0].options',
+        message: 'unknown key "temprature" (allowed: keepAlive, numCtx, temperature, maxTokens, topP, topK, seed, think, headers)',
+        source: 'ragbridge.yaml',
+      },
+    ]);
+    expect(error?.message).toContain('models.answer.chain[0].options: unknown key "temprature"');
+  });
+
+  it('says what type and range were expected and what came', () => {
+    expect(issuesOf({ server: { port: '80a' }, retrieval: { mode: 'dense', k: 0 }, models: { embedder: { chain: [{ backend: 'hf-tei', model: 'm' }] } } })).toEqual([
+      'models.embedder.chain[0].endpoint: is required (string)',
+      'retrieval.mode: expected one of hybrid, keyword, got "dense"',
+      'retrieval.k: must be >0, got 0',
+      'server.port: expected number, got "80a"',
+    ]);
+  });
+
+  it('keeps extractive last, and adds it when a chain lacks it', () => {
+    expect(issuesOf({ models: { answer: { chain: [{ backend: 'extractive' }, { backend: 'ollama', model: 'm' }] } } })).toEqual([
+      'models.answer.chain[0].backend: "extractive" always answers, so it must be the last step (steps after it would never run)',
+    ]);
+    const config = validateConfig({ models: { answer: { chain: [{ backend: 'ollama', model: 'm' }] } } });
+    expect(config.models.answer.chain.map((s) => s.backend)).toEqual(['ollama', 'extractive']);
+  });
+
+  it('refuses an embedder chain that mixes models', () => {
+    const [issue] = issuesOf({
+      models: {
+        embedder: {
+          chain: [
+            { backend: 'hf-inference', model: 'BAAI/bge-small-en-v1.5' },
+            { backend: 'transformersjs', model: 'Xenova/bge-small-en-v1.5' },
+          ],
+        },
+      },
+    });
+    expect(issue).toMatch(/^models\.embedder\.chain\[1\]: an embedder falls back only to the same model identity/);
+    expect(issue).toContain('step 0 is hf-inference "BAAI/bge-small-en-v1.5", this step is transformersjs "Xenova/bge-small-en-v1.5"');
+    const sameModel = { backend: 'hf-tei' as const, model: 'BAAI/bge-small-en-v1.5' };
+    expect(() =>
+      validateConfig({ models: { embedder: { chain: [{ ...sameModel, endpoint: 'http://a:8080' }, { ...sameModel, endpoint: 'http://b:8080' }] } } }),
+    ).not.toThrow();
+    expect(issuesOf({ models: { embedder: { chain: [{ ...sameModel, endpoint: 'http://a' }, { ...sameModel, endpoint: 'http://b', options: { queryPrefix: 'q: ' } }] } } })[0]).toContain(
+      'with other identity options',
+    );
+  });
+
+  it('refuses network steps and downloads when offline', () => {
+    expect(
+      issuesOf({
+        offline: true,
+        models: {
+          answer: { chain: [{ backend: 'hf-inference', model: 'm' }] },
+          embedder: { chain: [{ backend: 'transformersjs', model: 'e', options: { allowRemoteModels: true } }] },
+        },
+      }),
+    ).toEqual([
+      'models.answer.chain[0].backend: "hf-inference" needs the network, but offline is true',
+      'models.embedder.chain[0].options.allowRemoteModels: must not be true when offline is true (models must already be cached)',
+    ]);
+  });
+
+  it('never repeats a secret value in an error', () => {
+    const secret = 'hf_neverShowThisValue12345';
+    let message = '';
+    try {
+      validateConfig({ alerts: { webhook: { url: `hooks.example/${secret}` } }, server: { apiKey: 42 } });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('alerts.webhook.url: must be an http(s) URL');
+    expect(message).toContain('server.apiKey (secret): expected string, got 42');
+    expect(message).not.toContain(secret);
+  });
+
+  it('fills defaults and the local flag of each step', () => {
+    const config = validateConfig({ models: { answer: { chain: [{ backend: 'hf-inference', model: 'm' }, { backend: 'ollama', model: 'o', local: false }] } } });
+    expect(config.models.answer.chain.map((s) => s.local)).toEqual([false, false, true]);
+    expect(config.retrieval).toMatchObject({ mode: 'hybrid', k: 10, chunking: { targetTokens: 180, maxTokens: 320, overlapTokens: 40 } });
+    expect(config.resilience.breaker).toMatchObject({ minimumCalls: 20, failureRateThreshold: 0.5 });
+    expect(config.server).toMatchObject({ host: '127.0.0.1', port: 3000 });
+  });
+});

@@ -1,0 +1,503 @@
+import { z } from 'zod';
+
+/** The model parts, in the order answers use them. */
+export const MODEL_PARTS = ['answer', 'embedder', 'reranker'] as const;
+
+/** A model part: the answer generator, the embedder or the reranker. */
+export type ModelPart = (typeof MODEL_PARTS)[number];
+
+/** Backends a configuration may name, per model part. `extractive` needs no model and always answers. */
+export const PART_BACKENDS = {
+  answer: ['hf-inference', 'ollama', 'transformersjs', 'extractive'],
+  embedder: ['hf-tei', 'hf-inference', 'ollama', 'transformersjs'],
+  reranker: ['hf-tei', 'hf-inference', 'transformersjs'],
+} as const satisfies Record<ModelPart, readonly string[]>;
+
+/** Every backend name used in configuration. */
+export type ConfigBackend = 'hf-inference' | 'hf-tei' | 'ollama' | 'transformersjs' | 'extractive';
+
+/**
+ * The `backend` each configuration name has on the adapters (and so in usage events, breaker keys
+ * and concurrency limits): `hf-inference` is the adapters' `hf-inference-providers`.
+ */
+export const ADAPTER_BACKENDS: Readonly<Record<ConfigBackend, string>> = {
+  'hf-inference': 'hf-inference-providers',
+  'hf-tei': 'hf-tei',
+  ollama: 'ollama',
+  transformersjs: 'transformersjs',
+  extractive: 'extractive',
+};
+
+/** Backends that need the network (and may cost money). */
+export const REMOTE_BACKENDS: readonly ConfigBackend[] = ['hf-inference', 'hf-tei'];
+
+/** Whether a step runs on this machine when it does not say: ollama, transformersjs and extractive do. */
+export const LOCAL_BY_DEFAULT: Readonly<Record<ConfigBackend, boolean>> = {
+  'hf-inference': false,
+  'hf-tei': false,
+  ollama: true,
+  transformersjs: true,
+  extractive: true,
+};
+
+const httpUrl = z.string().refine((value) => /^https?:\/\/[^\s]+$/i.test(value), 'must be an http(s) URL');
+const headers = z.record(z.string(), z.string());
+const positiveInt = z.number().int().positive();
+
+const retrySettings = z.strictObject({
+  /** Attempts in all, the first included. */
+  maxAttempts: positiveInt.optional(),
+  initialDelayMs: z.number().nonnegative().optional(),
+  maxDelayMs: z.number().nonnegative().optional(),
+  multiplier: z.number().min(1).optional(),
+  jitter: z.number().min(0).max(1).optional(),
+  /** Total time for all attempts of one step. */
+  deadlineMs: positiveInt.optional(),
+  /** Longest server-requested wait (Retry-After, estimated_time) waited out before falling back. */
+  maxRetryAfterMs: z.number().nonnegative().optional(),
+});
+
+/** Fields every model step has besides its backend. */
+const stepCommon = {
+  /** Runs on this machine (no network, no cost); budgets may downgrade to these. @default true for ollama, transformersjs, extractive */
+  local: z.boolean().optional(),
+  /** Circuit breaker key; give two servers of one model different keys. @default `<backend>:<model>` */
+  key: z.string().min(1).optional(),
+  /** Per-attempt timeout of this step, in ms. @default resilience.timeoutMs */
+  timeoutMs: positiveInt.optional(),
+  /** Retry settings of this step (field by field over resilience.retry), or false for none. */
+  retry: z.union([z.literal(false), retrySettings]).optional(),
+};
+
+const transformersSource = {
+  /** ONNX weight precision (picks `onnx/model_<dtype>.onnx`). */
+  dtype: z.enum(['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4']).optional(),
+  localModelPath: z.string().min(1).optional(),
+  cacheDir: z.string().min(1).optional(),
+  /** false: use only models already on disk (no downloads). */
+  allowRemoteModels: z.boolean().optional(),
+  revision: z.string().min(1).optional(),
+  threads: positiveInt.max(256).optional(),
+};
+
+const batching = {
+  maxBatchSize: positiveInt.optional(),
+  payloadLimit: z.number().int().min(1024).optional(),
+  concurrency: positiveInt.optional(),
+};
+
+const embeddingIdentity = {
+  revision: z.string().min(1).optional(),
+  pooling: z.enum(['mean', 'cls', 'last-token', 'none', 'unknown']).optional(),
+  normalize: z.boolean().optional(),
+  truncate: z.boolean().optional(),
+  truncationDirection: z.enum(['right', 'left']).optional(),
+  queryPrefix: z.string().optional(),
+  documentPrefix: z.string().optional(),
+};
+
+const answerSteps = [
+  z.strictObject({
+    backend: z.literal('hf-inference'),
+    /** Hub model id; `:provider`, `:fastest` or `:cheapest` suffixes are resolved by the router. */
+    model: z.string().min(1),
+    /** An Inference Endpoint or TGI / OpenAI-compatible server instead of the router. */
+    endpoint: httpUrl.optional(),
+    /** Hugging Face token; leave unset to read HF_TOKEN at call time, or write `${HF_TOKEN}`. */
+    token: z.string().min(1).optional(),
+    options: z
+      .strictObject({
+        provider: z.string().min(1).optional(),
+        reasoningEffort: z.enum(['none', 'minimal', 'low', 'medium', 'high']).optional(),
+        billTo: z.string().min(1).optional(),
+        headers: headers.optional(),
+      })
+      .optional(),
+    ...stepCommon,
+  }),
+  z.strictObject({
+    backend: z.literal('ollama'),
+    /** Model with tag as `ollama list` shows it, e.g. `llama3.2:3b`. */
+    model: z.string().min(1),
+    /** Ollama address. @default OLLAMA_HOST, else http://127.0.0.1:11434 */
+    endpoint: z.string().min(1).optional(),
+    options: z
+      .strictObject({
+        keepAlive: z.union([z.number(), z.string().min(1)]).optional(),
+        numCtx: positiveInt.optional(),
+        temperature: z.number().min(0).optional(),
+        maxTokens: positiveInt.optional(),
+        topP: z.number().gt(0).max(1).optional(),
+        topK: positiveInt.optional(),
+        seed: z.number().int().optional(),
+        think: z.boolean().optional(),
+        headers: headers.optional(),
+      })
+      .optional(),
+    ...stepCommon,
+  }),
+  z.strictObject({
+    backend: z.literal('transformersjs'),
+    /** Hub model id or absolute folder, e.g. `HuggingFaceTB/SmolLM2-135M-Instruct`. */
+    model: z.string().min(1),
+    options: z.strictObject({ ...transformersSource, maxTokens: positiveInt.optional() }).optional(),
+    ...stepCommon,
+  }),
+  z.strictObject({
+    backend: z.literal('extractive'),
+    /** Quotes the best source sentences; needs no model and always answers. */
+    options: z.strictObject({ sentences: positiveInt.max(20).optional() }).optional(),
+    ...stepCommon,
+  }),
+] as const;
+
+const embedderSteps = [
+  z.strictObject({
+    backend: z.literal('hf-tei'),
+    model: z.string().min(1),
+    /** Base URL of the Text Embeddings Inference server. */
+    endpoint: httpUrl,
+    /** Bearer key of a TEI started with --api-key. */
+    apiKey: z.string().min(1).optional(),
+    options: z.strictObject({ ...embeddingIdentity, ...batching, verifyModel: z.boolean().optional(), headers: headers.optional() }).optional(),
+    ...stepCommon,
+  }),
+  z.strictObject({
+    backend: z.literal('hf-inference'),
+    model: z.string().min(1),
+    token: z.string().min(1).optional(),
+    options: z.strictObject({ ...embeddingIdentity, ...batching, billTo: z.string().min(1).optional(), headers: headers.optional() }).optional(),
+    ...stepCommon,
+  }),
+  z.strictObject({
+    backend: z.literal('ollama'),
+    model: z.string().min(1),
+    endpoint: z.string().min(1).optional(),
+    options: z
+      .strictObject({
+        keepAlive: z.union([z.number(), z.string().min(1)]).optional(),
+        dimensions: positiveInt.optional(),
+        queryPrefix: z.string().optional(),
+        documentPrefix: z.string().optional(),
+        maxBatchSize: positiveInt.max(4096).optional(),
+        revision: z.string().min(1).optional(),
+        pooling: z.enum(['mean', 'cls', 'last-token', 'none', 'unknown']).optional(),
+        headers: headers.optional(),
+      })
+      .optional(),
+    ...stepCommon,
+  }),
+  z.strictObject({
+    backend: z.literal('transformersjs'),
+    model: z.string().min(1),
+    options: z
+      .strictObject({
+        ...transformersSource,
+        pooling: z.enum(['mean', 'cls', 'last-token']).optional(),
+        normalize: z.boolean().optional(),
+        queryPrefix: z.string().optional(),
+        documentPrefix: z.string().optional(),
+        maxBatchSize: positiveInt.max(4096).optional(),
+      })
+      .optional(),
+    ...stepCommon,
+  }),
+] as const;
+
+const rerankerSteps = [
+  z.strictObject({
+    backend: z.literal('hf-tei'),
+    model: z.string().min(1),
+    endpoint: httpUrl,
+    apiKey: z.string().min(1).optional(),
+    options: z
+      .strictObject({
+        revision: z.string().min(1).optional(),
+        truncate: z.boolean().optional(),
+        truncationDirection: z.enum(['right', 'left']).optional(),
+        ...batching,
+        verifyModel: z.boolean().optional(),
+        headers: headers.optional(),
+      })
+      .optional(),
+    ...stepCommon,
+  }),
+  z.strictObject({
+    backend: z.literal('hf-inference'),
+    model: z.string().min(1),
+    token: z.string().min(1).optional(),
+    options: z.strictObject({ label: z.string().min(1).optional(), ...batching, billTo: z.string().min(1).optional(), headers: headers.optional() }).optional(),
+    ...stepCommon,
+  }),
+  z.strictObject({
+    backend: z.literal('transformersjs'),
+    model: z.string().min(1),
+    options: z.strictObject({ ...transformersSource, maxBatchSize: positiveInt.max(4096).optional() }).optional(),
+    ...stepCommon,
+  }),
+] as const;
+
+const answerStep = z.discriminatedUnion('backend', answerSteps);
+const embedderStep = z.discriminatedUnion('backend', embedderSteps);
+const rerankerStep = z.discriminatedUnion('backend', rerankerSteps);
+
+const modelsSchema = z.strictObject({
+  /** The answer generator's chain; an `extractive` last step is added when missing, so every question gets an answer. */
+  answer: z.strictObject({ chain: z.array(answerStep) }).prefault({ chain: [] }),
+  /** The embedder's chain: one model served by one or more backends. Empty: keyword retrieval only. */
+  embedder: z.strictObject({ chain: z.array(embedderStep) }).prefault({ chain: [] }),
+  /** The reranker's chain. Empty: results keep their fused order. */
+  reranker: z.strictObject({ chain: z.array(rerankerStep) }).prefault({ chain: [] }),
+});
+
+const retrievalSchema = z.strictObject({
+  /** `hybrid`: BM25 plus dense vectors when an embedder works (keyword-only when none does); `keyword`: BM25 only. @default 'hybrid' */
+  mode: z.enum(['hybrid', 'keyword']).default('hybrid'),
+  /** Hits returned per question. @default 10 */
+  k: positiveInt.max(200).default(10),
+  /** Sources given to the answer generator. @default 5 */
+  sources: positiveInt.max(50).default(5),
+  /** Keyword and dense candidates before fusion. @default 100 */
+  candidates: positiveInt.max(5000).default(100),
+  /** Candidates sent to the reranker. @default 30 */
+  rerankCandidates: positiveInt.max(1000).default(30),
+  /** Evidence coverage in [0, 1] below which the answer is a refusal. @default the pipeline's calibrated value */
+  refusalThreshold: z.number().min(0).max(1).optional(),
+  chunking: z
+    .strictObject({
+      targetTokens: positiveInt.default(180),
+      maxTokens: positiveInt.default(320),
+      overlapTokens: z.number().int().nonnegative().default(40),
+    })
+    .prefault({}),
+});
+
+const storageSchema = z.strictObject({
+  /** SQLite file of the document index. @default '.ragbridge/index.db' */
+  path: z.string().min(1).default('.ragbridge/index.db'),
+});
+
+const resilienceSchema = z.strictObject({
+  /** Per-attempt timeout of every step, in ms (streams: time to first text). @default 60_000 */
+  timeoutMs: positiveInt.default(60_000),
+  /** Longest wait between stream parts, in ms. @default 30_000 */
+  streamIdleTimeoutMs: positiveInt.default(30_000),
+  retry: z
+    .strictObject({
+      maxAttempts: positiveInt.default(2),
+      initialDelayMs: z.number().nonnegative().default(200),
+      maxDelayMs: z.number().nonnegative().default(5_000),
+      multiplier: z.number().min(1).default(2),
+      jitter: z.number().min(0).max(1).default(0.5),
+      deadlineMs: positiveInt.default(60_000),
+      maxRetryAfterMs: z.number().nonnegative().default(5_000),
+    })
+    .prefault({}),
+  breaker: z
+    .strictObject({
+      windowMs: positiveInt.default(60_000),
+      minimumCalls: positiveInt.default(20),
+      failureRateThreshold: z.number().gt(0).max(1).default(0.5),
+      openMs: z.number().int().nonnegative().default(30_000),
+      halfOpenSuccesses: positiveInt.default(1),
+    })
+    .prefault({}),
+  /** Calls in flight per backend (configuration names), e.g. `{ ollama: 1 }`. Unlisted backends are not limited. */
+  concurrency: z.partialRecord(z.enum(['hf-inference', 'hf-tei', 'ollama', 'transformersjs']), positiveInt).default({}),
+});
+
+const limitedBackend = z.enum(['hf-inference', 'hf-tei', 'ollama', 'transformersjs']);
+
+/** Mirrors the cost monitor's options, so the composition root passes them on (mapping backend names with {@link ADAPTER_BACKENDS}). */
+const budgetsSchema = z.strictObject({
+  /** SQLite file of the usage ledger. @default '.ragbridge/usage.db' */
+  ledger: z.string().min(1).default('.ragbridge/usage.db'),
+  /** Spending limits per UTC day or month, overall or per backend. @default [] (no limits) */
+  limits: z
+    .array(
+      z.strictObject({
+        /** Name in errors, alerts and metrics. @default `<window>` or `<window>:<backend>` */
+        id: z.string().min(1).optional(),
+        window: z.enum(['day', 'month']),
+        /** US dollars the window may spend; 0 allows local backends only. */
+        limitUsd: z.number().nonnegative(),
+        /** Count only this backend. @default every paid backend */
+        backend: limitedBackend.optional(),
+        /** `block`: refuse paid calls; `downgrade`: the fallback chains use their local steps only. @default 'downgrade' */
+        mode: z.enum(['block', 'downgrade']).default('downgrade'),
+      }),
+    )
+    .default([]),
+  /** Paid calls to a model without a known price: `allow` (reported, not counted) or `block`. @default 'allow' */
+  unknownPrice: z.enum(['allow', 'block']).default('allow'),
+});
+
+/** Mirrors the cost monitor's alert options; a field left out takes the cost monitor's default. */
+const alertsSchema = z.strictObject({
+  /** Spend thresholds per UTC day or month. @default the cost monitor's ($25 a month) */
+  cost: z
+    .array(z.strictObject({ window: z.enum(['day', 'month']), thresholdUsd: z.number().nonnegative(), backend: limitedBackend.optional() }))
+    .optional(),
+  /** Error rate of backend calls over a sliding window, or false. @default the cost monitor's (5% over an hour) */
+  errorRate: z
+    .union([
+      z.literal(false),
+      z.strictObject({ maxRate: z.number().min(0).max(1).optional(), windowMs: positiveInt.optional(), minCalls: positiveInt.optional() }),
+    ])
+    .optional(),
+  /** p95 latency over a sliding window, or false. @default the cost monitor's (15 s over an hour) */
+  latency: z
+    .union([
+      z.literal(false),
+      z.strictObject({ p95Ms: z.number().positive().optional(), windowMs: positiveInt.optional(), minSamples: positiveInt.optional() }),
+    ])
+    .optional(),
+  /** POST every alert as JSON here. The URL and headers are treated as secrets. */
+  webhook: z.strictObject({ url: httpUrl, headers: headers.optional(), timeoutMs: positiveInt.optional() }).optional(),
+});
+
+const cachesSchema = z.strictObject({
+  /** Query and chunk vectors, keyed by embedder identity (never stale: a new model is a new key). */
+  embeddings: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      maxEntries: positiveInt.default(50_000),
+      /** SQLite file that keeps the cache across restarts. @default in memory */
+      path: z.string().min(1).optional(),
+    })
+    .prefault({}),
+  /** Whole answers, keyed by prompt and model. */
+  answers: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      maxEntries: positiveInt.default(1_000),
+      /** How long an answer stays valid, in ms. @default 86_400_000 (one day) */
+      ttlMs: positiveInt.default(86_400_000),
+      path: z.string().min(1).optional(),
+    })
+    .prefault({}),
+});
+
+const serverSchema = z.strictObject({
+  /** Interface to listen on. @default '127.0.0.1' */
+  host: z.string().min(1).default('127.0.0.1'),
+  /** @default 3000 */
+  port: z.number().int().min(0).max(65_535).default(3000),
+  /** Origins allowed by CORS. @default [] */
+  corsOrigins: z.array(z.string().min(1)).default([]),
+  /** Questions answered at once; more wait. @default 8 */
+  maxConcurrentRequests: positiveInt.default(8),
+  /** Longest a request may take, in ms. @default 120_000 */
+  requestTimeoutMs: positiveInt.default(120_000),
+  /** Largest upload, in MB. @default 50 */
+  maxUploadMb: positiveInt.default(50),
+  /** Key clients must send as a bearer token. @default none (open) */
+  apiKey: z.string().min(1).optional(),
+});
+
+type StepWithBackend = { backend: string; local?: boolean | undefined };
+
+function withLocal<S extends StepWithBackend>(steps: readonly S[]): Array<S & { local: boolean }> {
+  return steps.map((step) => ({ ...step, local: step.local ?? LOCAL_BY_DEFAULT[step.backend as ConfigBackend] }));
+}
+
+const EMBEDDING_IDENTITY_FIELDS = ['revision', 'pooling', 'normalize', 'queryPrefix', 'documentPrefix', 'dimensions'] as const;
+
+function embedderIdentityOf(step: { backend: string; model: string; options?: Record<string, unknown> | undefined }): string {
+  const options = step.options ?? {};
+  return [step.backend, step.model, ...EMBEDDING_IDENTITY_FIELDS.map((f) => `${f}=${JSON.stringify(options[f] ?? null)}`)].join(' ');
+}
+
+/**
+ * The whole ragbridge configuration: each model part's fallback chain, retrieval, storage,
+ * resilience, budgets, alerts, caches and the server. Strict: unknown keys are errors. Parsing
+ * fills defaults, adds the final `extractive` answer step and each step's `local` flag.
+ */
+export const configSchema = z
+  .strictObject({
+    /** The built-in profile this configuration starts from (set by resolveConfig). */
+    profile: z.string().min(1).optional(),
+    /** No network at all: hosted steps are refused and Transformers.js uses cached models only. @default false */
+    offline: z.boolean().default(false),
+    models: modelsSchema.prefault({}),
+    retrieval: retrievalSchema.prefault({}),
+    storage: storageSchema.prefault({}),
+    resilience: resilienceSchema.prefault({}),
+    budgets: budgetsSchema.prefault({}),
+    alerts: alertsSchema.prefault({}),
+    caches: cachesSchema.prefault({}),
+    server: serverSchema.prefault({}),
+  })
+  .superRefine((config, ctx) => {
+    const answer = config.models.answer.chain;
+    answer.forEach((step, index) => {
+      if (step.backend === 'extractive' && index < answer.length - 1) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['models', 'answer', 'chain', index, 'backend'],
+          message: `"extractive" always answers, so it must be the last step (steps after it would never run)`,
+        });
+      }
+    });
+    const embedder = config.models.embedder.chain;
+    const first = embedder[0];
+    embedder.forEach((step, index) => {
+      if (first && index > 0 && embedderIdentityOf(step) !== embedderIdentityOf(first)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['models', 'embedder', 'chain', index],
+          message:
+            `an embedder falls back only to the same model identity (backend, model, revision, pooling, normalization, prefixes): ` +
+            `step 0 is ${first.backend} "${first.model}", this step is ${step.backend} "${step.model}"${step.backend === first.backend && step.model === first.model ? ' with other identity options' : ''}. ` +
+            `Vectors of another model would not match the index; when the embedder chain fails, retrieval falls back to keyword search`,
+        });
+      }
+    });
+    if (config.offline) {
+      for (const part of MODEL_PARTS) {
+        config.models[part].chain.forEach((step, index) => {
+          if ((REMOTE_BACKENDS as readonly string[]).includes(step.backend)) {
+            ctx.addIssue({ code: 'custom', path: ['models', part, 'chain', index, 'backend'], message: `"${step.backend}" needs the network, but offline is true` });
+          }
+          if (step.backend === 'transformersjs' && step.options && 'allowRemoteModels' in step.options && step.options.allowRemoteModels === true) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['models', part, 'chain', index, 'options', 'allowRemoteModels'],
+              message: 'must not be true when offline is true (models must already be cached)',
+            });
+          }
+        });
+      }
+    }
+    const { chunking } = config.retrieval;
+    if (chunking.targetTokens > chunking.maxTokens) {
+      ctx.addIssue({ code: 'custom', path: ['retrieval', 'chunking', 'targetTokens'], message: `must not exceed maxTokens (${chunking.maxTokens}), got ${chunking.targetTokens}` });
+    }
+  })
+  .transform((config) => {
+    const answer = config.models.answer.chain;
+    const complete = answer.at(-1)?.backend === 'extractive' ? answer : [...answer, { backend: 'extractive' as const }];
+    return {
+      ...config,
+      models: {
+        answer: { chain: withLocal(complete) },
+        embedder: { chain: withLocal(config.models.embedder.chain) },
+        reranker: { chain: withLocal(config.models.reranker.chain) },
+      },
+    };
+  });
+
+/** A validated configuration with every default filled in. */
+export type RagbridgeConfig = z.output<typeof configSchema>;
+
+/** A configuration as written: every section and most fields optional. */
+export type RagbridgeConfigInput = z.input<typeof configSchema>;
+
+/** One step of the answer chain. */
+export type AnswerStepConfig = RagbridgeConfig['models']['answer']['chain'][number];
+
+/** One step of the embedder chain. */
+export type EmbedderStepConfig = RagbridgeConfig['models']['embedder']['chain'][number];
+
+/** One step of the reranker chain. */
+export type RerankerStepConfig = RagbridgeConfig['models']['reranker']['chain'][number];

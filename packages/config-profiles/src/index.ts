@@ -1,0 +1,20 @@
+export type { ProfileName } from './built-in-profiles.js';
+export { BUILT_IN_PROFILES, isProfileName, PROFILE_NAMES } from './built-in-profiles.js';
+export type { ConfigErrorOptions, ConfigIssue } from './config-error.js';
+export { ConfigError, formatConfigIssues } from './config-error.js';
+export type {
+  AnswerStepConfig,
+  ConfigBackend,
+  EmbedderStepConfig,
+  ModelPart,
+  RagbridgeConfig,
+  RagbridgeConfigInput,
+  RerankerStepConfig,
+} from './config-schema.js';
+export { ADAPTER_BACKENDS, configSchema, LOCAL_BY_DEFAULT, MODEL_PARTS, PART_BACKENDS, REMOTE_BACKENDS } from './config-schema.js';
+export type { DetectionCheck, DetectProfileOptions, ProfileDetection } from './detect-profile.js';
+export { detectProfile, ollamaBaseUrl } from './detect-profile.js';
+export type { ConfigExplanation, ExplainOptions } from './explain.js';
+export { explain } from './explain.js';
+export type { ConfigSource, FieldOverride, ResolveConfigOptions, ResolvedConfig } from './resolve-config.js';
+export { getBuiltInProfile, resolveConfig, validateConfig } from './resolve-config.js';
