@@ -63,6 +63,19 @@ describe('retriever', () => {
     await pipeline.close();
   });
 
+  it('ranks a table of contents below the section it lists', async () => {
+    const store = openSqliteStore({ path: ':memory:' });
+    const toc = 'Interrupt handling ........ 9\nInterrupt handling for timer registers ........ 10\nTimer registers ........ 12\nTimer interrupt registers ........ 14';
+    const body = 'Each hart has timer registers; interrupt handling starts when mtime passes mtimecmp and the machine timer interrupt becomes pending, as described for the platform-level interrupt controller and the core-local interruptor, which both feed the hart.';
+    const rec = record();
+    rec.chunks = [toc, body].map((text, i) => ({ ...(rec.chunks[0] as (typeof rec.chunks)[number]), id: `d:${i}`, text, page: i + 1, terms: analyze(text).join(' ') }));
+    await store.putDocument(rec);
+    const result = await createRetriever({ store }).retrieve('interrupt handling timer registers');
+    expect(result.hits.map((h) => h.chunk.id)).toEqual(['d:1', 'd:0']);
+    const unpenalised = await createRetriever({ store, frontMatterPenalty: 0 }).retrieve('interrupt handling timer registers');
+    expect(unpenalised.hits[0]?.chunk.id).toBe('d:0');
+  });
+
   it('reorders candidates with a reranker', async () => {
     const store = openSqliteStore({ path: ':memory:' });
     await store.putDocument(record());

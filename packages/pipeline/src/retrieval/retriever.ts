@@ -37,6 +37,8 @@ export interface RetrieverOptions {
   bm25K1?: number;
   /** BM25 length normalisation. @default 0.75 */
   bm25B?: number;
+  /** Score subtracted from table-of-contents chunks (three or more dotted leaders). @default 1 */
+  frontMatterPenalty?: number;
   /** Reciprocal rank fusion constant. @default 60 */
   rrfK?: number;
 }
@@ -116,6 +118,7 @@ export function createRetriever(options: RetrieverOptions): Retriever {
   const bm25K1 = options.bm25K1 ?? 1.2;
   const bm25B = options.bm25B ?? 0.75;
   const rrfK = options.rrfK ?? 60;
+  const frontMatterPenalty = options.frontMatterPenalty ?? 1;
 
   let cached: { index: KeywordIndex; revision: string } | undefined;
   let loading: Promise<KeywordIndex> | undefined;
@@ -250,9 +253,19 @@ export function createRetriever(options: RetrieverOptions): Retriever {
             proximityWeight * f.proximity,
         }))
         .sort((a, b) => b.score - a.score);
-      const chunkRows = new Map<string, Chunk>(
-        (await store.getChunks(keyword.slice(0, Math.ceil(Math.max(k * 3, options.rerankCandidates ?? 30) * 1.3)).map((h) => h.id))).map((c) => [c.id, c]),
-      );
+      // Tables of contents (dotted leaders) repeat the words of every section title but answer
+      // nothing: push them down.
+      const pool = keyword.slice(0, Math.ceil(Math.max(k * 3, options.rerankCandidates ?? 30) * 1.6));
+      const chunkRows = new Map<string, Chunk>((await store.getChunks(pool.map((h) => h.id))).map((c) => [c.id, c]));
+      if (frontMatterPenalty > 0) {
+        for (const hit of pool) {
+          const chunk = chunkRows.get(hit.id);
+          if (!chunk) continue;
+          const leaders = (chunk.text.match(/(?:\.\s?){5,}/g) ?? []).length;
+          if (leaders >= 3) hit.score -= frontMatterPenalty;
+        }
+        keyword.sort((a, b) => b.score - a.score);
+      }
       const coverageOf = new Map(keyword.map((k) => [k.id, k.coverage]));
       const keywordDone = performance.now();
 
