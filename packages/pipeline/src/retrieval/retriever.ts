@@ -121,6 +121,19 @@ export function createRetriever(options: RetrieverOptions): Retriever {
   const frontMatterPenalty = options.frontMatterPenalty ?? 1;
 
   let cached: { index: KeywordIndex; revision: string } | undefined;
+  /** Chunks read for earlier questions; cleared whenever the store changes. */
+  const chunkCache = new Map<string, Chunk>();
+  const readChunks = async (ids: readonly string[]): Promise<Chunk[]> => {
+    const missing = ids.filter((id) => !chunkCache.has(id));
+    if (missing.length > 0) {
+      if (chunkCache.size > 20_000) chunkCache.clear();
+      for (const chunk of await store.getChunks(missing)) chunkCache.set(chunk.id, chunk);
+    }
+    return ids.flatMap((id) => {
+      const chunk = chunkCache.get(id);
+      return chunk ? [chunk] : [];
+    });
+  };
   let loading: Promise<KeywordIndex> | undefined;
   /** The in-memory keyword index, rebuilt when the store changed since it was built. */
   const keywordIndex = async (): Promise<KeywordIndex> => {
@@ -129,6 +142,7 @@ export function createRetriever(options: RetrieverOptions): Retriever {
     loading ??= Promise.resolve().then(() => {
       const index = new KeywordIndex(scan.rows);
       cached = { index, revision: scan.revision };
+      chunkCache.clear();
       loading = undefined;
       return index;
     });
@@ -256,7 +270,7 @@ export function createRetriever(options: RetrieverOptions): Retriever {
       // Tables of contents (dotted leaders) repeat the words of every section title but answer
       // nothing: push them down.
       const pool = keyword.slice(0, Math.ceil(Math.max(k * 3, options.rerankCandidates ?? 30) * 1.6));
-      const chunkRows = new Map<string, Chunk>((await store.getChunks(pool.map((h) => h.id))).map((c) => [c.id, c]));
+      const chunkRows = new Map<string, Chunk>((await readChunks(pool.map((h) => h.id))).map((c) => [c.id, c]));
       if (frontMatterPenalty > 0) {
         for (const hit of pool) {
           const chunk = chunkRows.get(hit.id);
@@ -293,7 +307,7 @@ export function createRetriever(options: RetrieverOptions): Retriever {
       addList(dense, 'dense');
       let ranked = [...fused.entries()].sort((a, b) => b[1].score - a[1].score);
       const missing = ranked.map(([id]) => id).filter((id) => !chunkRows.has(id));
-      for (const chunk of await store.getChunks(missing)) chunkRows.set(chunk.id, chunk);
+      for (const chunk of await readChunks(missing)) chunkRows.set(chunk.id, chunk);
       ranked = ranked.filter(([id]) => chunkRows.has(id));
 
       // Near-duplicates (repeated boilerplate, overlapping chunks) keep only their best copy.
