@@ -94,10 +94,11 @@ export class KeywordIndex {
    * Grouped BM25: for each group of alternative terms, the best-scoring member counts. Returns one
    * score array per group (0 where the chunk has none of the group's terms).
    */
-  scoreGroups(groups: readonly string[][], idf: (term: string) => number, params: Bm25Parameters): Float64Array[] {
+  // Float32 halves the memory allocated per question; BM25 needs no more precision.
+  scoreGroups(groups: readonly string[][], idf: (term: string) => number, params: Bm25Parameters): Float32Array[] {
     const n = this.size;
     return groups.map((group) => {
-      const best = new Float64Array(n);
+      const best = new Float32Array(n);
       for (const term of group) {
         const id = this.dictionary.get(term);
         if (id === undefined) continue;

@@ -171,10 +171,21 @@ export function createRetriever(options: RetrieverOptions): Retriever {
       // counts once), then the best candidates plus every chunk holding a rare term.
       const docHitsPromise = store.searchDocuments({ terms, limit: 50 });
       const groupScores = index.scoreGroups(groups, idf, { k1: bm25K1, b: bm25B });
-      const bm25 = new Float64Array(n);
-      for (const scores of groupScores) for (let c = 0; c < n; c++) bm25[c] = (bm25[c] as number) + (scores[c] as number);
+      const bm25 = new Float32Array(n);
       const matching: number[] = [];
-      for (let c = 0; c < n; c++) if ((bm25[c] as number) > 0) matching.push(c);
+      for (const term of terms) {
+        for (const c of index.chunksWith(term)) {
+          if ((bm25[c] as number) === 0) {
+            bm25[c] = 1e-30;
+            matching.push(c);
+          }
+        }
+      }
+      for (const c of matching) {
+        let sum = 0;
+        for (const scores of groupScores) sum += scores[c] as number;
+        bm25[c] = sum;
+      }
       matching.sort((a, b) => (bm25[b] as number) - (bm25[a] as number));
       const candidateSet = new Set(matching.slice(0, candidates));
       for (const term of terms) {
