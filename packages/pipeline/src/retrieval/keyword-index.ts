@@ -22,11 +22,14 @@ export class KeywordIndex {
   private readonly postingChunks: Int32Array[] = [];
   private readonly postingFrequencies: Float32Array[] = [];
   readonly averageLength: number;
+  /** Share of each chunk's terms that are binary or hex codes (opcode tables, register maps). */
+  readonly codeDensity: Float32Array;
 
   constructor(rows: readonly ChunkTerms[]) {
     const chunkLists: number[][] = [];
     const frequencyLists: number[][] = [];
     const lengths: number[] = [];
+    const density: number[] = [];
     const termId = (term: string): number => {
       let id = this.dictionary.get(term);
       if (id === undefined) {
@@ -43,6 +46,9 @@ export class KeywordIndex {
       this.pages.push(row.page);
       const body = row.terms ? row.terms.split(' ') : [];
       const sequence = new Int32Array(body.length);
+      let codes = 0;
+      for (const term of body) if (/^(?:[01]{3,}|0x[\da-f]+)$/.test(term)) codes++;
+      density.push(body.length ? codes / body.length : 0);
       const tf = new Map<number, number>();
       body.forEach((term, i) => {
         const id = termId(term);
@@ -66,6 +72,7 @@ export class KeywordIndex {
       this.postingFrequencies.push(Float32Array.from(frequencyLists[id] as number[]));
     }
     this.lengths = Float64Array.from(lengths);
+    this.codeDensity = Float32Array.from(density);
     this.averageLength = lengths.length ? lengths.reduce((a, b) => a + b, 0) / lengths.length : 1;
   }
 

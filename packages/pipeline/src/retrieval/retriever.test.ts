@@ -76,6 +76,18 @@ describe('retriever', () => {
     expect(unpenalised.hits[0]?.chunk.id).toBe('d:0');
   });
 
+  it('answers encoding questions from the code table, not from prose about the instruction', async () => {
+    const store = openSqliteStore({ path: ':memory:' });
+    const prose = 'The MRET instruction returns from a machine-mode trap handler and restores the previous privilege mode from the MPP field.';
+    const table = 'Trap-Return Instructions\n0001000 00010 00000 000 00000 1110011 SRET\n0011000 00010 00000 000 00000 1110011 MRET\n0001000 00101 00000 000 00000 1110011 WFI';
+    const rec = record();
+    rec.chunks = [prose, table].map((text, i) => ({ ...(rec.chunks[0] as (typeof rec.chunks)[number]), id: `d:${i}`, text, page: i + 1, terms: analyze(text).join(' ') }));
+    await store.putDocument(rec);
+    const question = 'What is the complete 32-bit encoding of the MRET instruction?';
+    expect((await createRetriever({ store }).retrieve(question)).hits[0]?.chunk.id).toBe('d:1');
+    expect((await createRetriever({ store, encodingWeight: 0 }).retrieve(question)).hits[0]?.chunk.id).toBe('d:0');
+  });
+
   it('reorders candidates with a reranker', async () => {
     const store = openSqliteStore({ path: ':memory:' });
     await store.putDocument(record());

@@ -39,6 +39,12 @@ export interface RetrieverOptions {
   bm25B?: number;
   /** Score subtracted from table-of-contents chunks (three or more dotted leaders). @default 1 */
   frontMatterPenalty?: number;
+  /**
+   * Weight of code density (binary and hex tokens) for questions about encodings, opcodes or bit
+   * fields, applied to chunks holding the question's rarest term: the answer is usually a table row.
+   * @default 1
+   */
+  encodingWeight?: number;
   /** Reciprocal rank fusion constant. @default 60 */
   rrfK?: number;
 }
@@ -119,6 +125,7 @@ export function createRetriever(options: RetrieverOptions): Retriever {
   const bm25B = options.bm25B ?? 0.75;
   const rrfK = options.rrfK ?? 60;
   const frontMatterPenalty = options.frontMatterPenalty ?? 1;
+  const encodingWeight = options.encodingWeight ?? 1;
 
   let cached: { index: KeywordIndex; revision: string } | undefined;
   /** Chunks read for earlier questions; cleared whenever the store changes. */
@@ -265,6 +272,10 @@ export function createRetriever(options: RetrieverOptions): Retriever {
       }
       const bestPage = Math.max(1e-9, ...pageBm25.values());
       const bestBm25 = Math.max(1e-9, ...features.map((f) => bm25[f.chunk] as number));
+      // Encoding questions: the rarest question term in a code-dense chunk (a table row) is the answer's shape.
+      const asksEncoding = /\b(encod\w*|opcode|funct\d|bit patterns?|binary|hex\w*|bits?\s+\d|machine code)\b/i.test(question);
+      const rarest = terms.filter((t) => df(t) > 0).sort((a, b) => df(a) - df(b))[0];
+      const rarestChunks = new Set(rarest && asksEncoding ? index.chunksWith(rarest) : []);
       const keyword = features
         .map((f) => ({
           id: index.ids[f.chunk] as string,
@@ -275,7 +286,8 @@ export function createRetriever(options: RetrieverOptions): Retriever {
             coverageWeight * f.coverage +
             pageWeight * (pageCoverage.get(f.page) ?? 0) +
             pageBm25Weight * ((pageBm25.get(f.page) ?? 0) / bestPage) +
-            proximityWeight * f.proximity,
+            proximityWeight * f.proximity +
+            (rarestChunks.has(f.chunk) ? encodingWeight * Math.min(1, (index.codeDensity[f.chunk] as number) * 4) : 0),
         }))
         .sort((a, b) => b.score - a.score);
       // Tables of contents (dotted leaders) repeat the words of every section title but answer
