@@ -88,6 +88,18 @@ describe('retriever', () => {
     expect((await createRetriever({ store, encodingWeight: 0 }).retrieve(question)).hits[0]?.chunk.id).toBe('d:0');
   });
 
+  it('prefers the chunk that holds the question phrase verbatim, single letters included', async () => {
+    const store = openSqliteStore({ path: ':memory:' });
+    const scattered = 'Each page-table entry of a leaf page table has bits for read, write and execute; the D field and the G bit mean different things, as do other bits of the page-table entry.';
+    const phrase = 'Two schemes to manage the A and D bits of a leaf page-table entry are permitted.';
+    const rec = record();
+    rec.chunks = [scattered, phrase].map((text, i) => ({ ...(rec.chunks[0] as (typeof rec.chunks)[number]), id: `d:${i}`, text, page: i + 1, terms: analyze(text).join(' ') }));
+    await store.putDocument(rec);
+    const question = 'What do the A and D bits in a leaf page-table entry mean?';
+    expect((await createRetriever({ store }).retrieve(question)).hits[0]?.chunk.id).toBe('d:1');
+    expect((await createRetriever({ store, phraseWeight: 0 }).retrieve(question)).hits[0]?.chunk.id).toBe('d:0');
+  });
+
   it('reorders candidates with a reranker', async () => {
     const store = openSqliteStore({ path: ':memory:' });
     await store.putDocument(record());

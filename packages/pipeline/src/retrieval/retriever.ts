@@ -45,6 +45,8 @@ export interface RetrieverOptions {
    * @default 1
    */
   encodingWeight?: number;
+  /** Weight of the share of the question's word trigrams found verbatim in a chunk. @default 2 */
+  phraseWeight?: number;
   /** Reciprocal rank fusion constant. @default 60 */
   rrfK?: number;
 }
@@ -126,6 +128,7 @@ export function createRetriever(options: RetrieverOptions): Retriever {
   const rrfK = options.rrfK ?? 60;
   const frontMatterPenalty = options.frontMatterPenalty ?? 1;
   const encodingWeight = options.encodingWeight ?? 1;
+  const phraseWeight = options.phraseWeight ?? 2;
 
   let cached: { index: KeywordIndex; revision: string } | undefined;
   /** Chunks read for earlier questions; cleared whenever the store changes. */
@@ -294,15 +297,21 @@ export function createRetriever(options: RetrieverOptions): Retriever {
       // nothing: push them down.
       const pool = keyword.slice(0, Math.ceil(Math.max(k * 3, options.rerankCandidates ?? 30) * 1.6));
       const chunkRows = new Map<string, Chunk>((await readChunks(pool.map((h) => h.id))).map((c) => [c.id, c]));
-      if (frontMatterPenalty > 0) {
-        for (const hit of pool) {
-          const chunk = chunkRows.get(hit.id);
-          if (!chunk) continue;
-          const leaders = (chunk.text.match(/(?:\.\s?){5,}/g) ?? []).length;
-          if (leaders >= 3) hit.score -= frontMatterPenalty;
+      // Phrases: word trigrams of the question (stopwords and single letters included, as in
+      // "the A and D bits") found verbatim in the chunk.
+      const words = question.toLowerCase().normalize('NFKC').match(/[\p{L}\p{N}][\p{L}\p{N}._-]*/gu) ?? [];
+      const trigrams = words.slice(0, -2).map((w, i) => ` ${w} ${words[i + 1]} ${words[i + 2]} `);
+      for (const hit of pool) {
+        const chunk = chunkRows.get(hit.id);
+        if (!chunk) continue;
+        const leaders = (chunk.text.match(/(?:\.\s?){5,}/g) ?? []).length;
+        if (leaders >= 3) hit.score -= frontMatterPenalty;
+        if (phraseWeight > 0 && trigrams.length > 0) {
+          const text = ` ${(chunk.text.toLowerCase().normalize('NFKC').match(/[\p{L}\p{N}][\p{L}\p{N}._-]*/gu) ?? []).join(' ')} `;
+          hit.score += (phraseWeight * trigrams.filter((t) => text.includes(t)).length) / trigrams.length;
         }
-        keyword.sort((a, b) => b.score - a.score);
       }
+      keyword.sort((a, b) => b.score - a.score);
       const coverageOf = new Map(keyword.map((k) => [k.id, k.coverage]));
       const keywordDone = performance.now();
 
