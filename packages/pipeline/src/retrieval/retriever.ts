@@ -133,10 +133,15 @@ export function createRetriever(options: RetrieverOptions): Retriever {
   let cached: { index: KeywordIndex; revision: string } | undefined;
   /** Chunks read for earlier questions; cleared whenever the store changes. */
   const chunkCache = new Map<string, Chunk>();
+  /** Chunk text as space-joined lower-case words, for phrase matching; cleared with chunkCache. */
+  const phraseText = new Map<string, string>();
   const readChunks = async (ids: readonly string[]): Promise<Chunk[]> => {
     const missing = ids.filter((id) => !chunkCache.has(id));
     if (missing.length > 0) {
-      if (chunkCache.size > 20_000) chunkCache.clear();
+      if (chunkCache.size > 20_000) {
+        chunkCache.clear();
+        phraseText.clear();
+      }
       for (const chunk of await store.getChunks(missing)) chunkCache.set(chunk.id, chunk);
     }
     return ids.flatMap((id) => {
@@ -153,6 +158,7 @@ export function createRetriever(options: RetrieverOptions): Retriever {
       const index = new KeywordIndex(scan.rows);
       cached = { index, revision: scan.revision };
       chunkCache.clear();
+      phraseText.clear();
       loading = undefined;
       return index;
     });
@@ -307,7 +313,11 @@ export function createRetriever(options: RetrieverOptions): Retriever {
         const leaders = (chunk.text.match(/(?:\.\s?){5,}/g) ?? []).length;
         if (leaders >= 3) hit.score -= frontMatterPenalty;
         if (phraseWeight > 0 && trigrams.length > 0) {
-          const text = ` ${(chunk.text.toLowerCase().normalize('NFKC').match(/[\p{L}\p{N}][\p{L}\p{N}._-]*/gu) ?? []).join(' ')} `;
+          let text = phraseText.get(chunk.id);
+          if (text === undefined) {
+            text = ` ${(chunk.text.toLowerCase().normalize('NFKC').match(/[\p{L}\p{N}][\p{L}\p{N}._-]*/gu) ?? []).join(' ')} `;
+            phraseText.set(chunk.id, text);
+          }
           hit.score += (phraseWeight * trigrams.filter((t) => text.includes(t)).length) / trigrams.length;
         }
       }
