@@ -7,14 +7,16 @@ import { fileURLToPath } from 'node:url';
 
 const source = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const built = new URL('../dist/main.js', import.meta.url);
+// Resolve tsx from here (not from the working directory), so the command works from any folder.
 let tsx;
 try {
-  tsx = createRequire(import.meta.url).resolve('tsx');
+  createRequire(import.meta.url).resolve('tsx');
+  tsx = import.meta.resolve('tsx');
 } catch {
   tsx = undefined;
 }
 if (existsSync(source) && tsx && !process.env.RAGBRIDGE_FROM_DIST) {
-  const result = spawnSync(process.execPath, ['--conditions=@ragbridge/source', '--import', 'tsx', source, ...process.argv.slice(2)], {
+  const result = spawnSync(process.execPath, ['--conditions=@ragbridge/source', '--import', tsx, source, ...process.argv.slice(2)], {
     stdio: 'inherit',
   });
   process.exit(result.status ?? 1);

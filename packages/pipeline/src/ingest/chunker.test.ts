@@ -51,6 +51,11 @@ describe('chunkDocument', () => {
     expect(chunks.some((c) => c.text.includes('LMUL | Registers\n1 | v0-v31\n2 | v0,v2,...'))).toBe(true);
   });
 
+  it('keeps a page that holds only headings', () => {
+    const only: ExtractedDocument = { mediaType: 'text/markdown', pageCount: 1, pageErrors: [], pages: [{ page: 1, label: '1', blocks: [{ kind: 'heading', text: 'The funct3 field', level: 1 }] }] };
+    expect(chunkDocument('d', only).chunks.map((c) => c.text)).toEqual(['The funct3 field']);
+  });
+
   it('offsets point into the document text', () => {
     for (const chunk of chunks) {
       const slice = text.slice(chunk.charStart, chunk.charEnd);

@@ -84,9 +84,9 @@ export function chunkDocument(docId: string, doc: ExtractedDocument, options: Ch
     let sectionPath = headings.filter(Boolean);
     let pageOrdinal = 0;
 
-    const emit = (): void => {
+    const emit = (force = false): void => {
       const body = units.map((u) => u.text).join('\n');
-      if (!body.trim() || units.every((u) => u.heading)) return;
+      if (!body.trim() || (units.every((u) => u.heading) && !force)) return;
       const first = units[0] as Unit;
       const last = units[units.length - 1] as Unit;
       chunks.push({
@@ -157,7 +157,8 @@ export function chunkDocument(docId: string, doc: ExtractedDocument, options: Ch
       }
       add(block);
     }
-    emit();
+    // A page of headings only still gets a chunk, so its words stay findable.
+    emit(pageOrdinal === 0);
   }
   return { chunks, text };
 }

@@ -28,7 +28,9 @@ function startWorker(limits: ResourceLimits): Worker {
   if (existsSync(fileURLToPath(js))) return new Worker(js, { execArgv: [], resourceLimits: limits });
   // Running from TypeScript sources (tests, the repo's CLI): register tsx inside the worker first.
   const ts = new URL('./extract-worker.ts', import.meta.url).href;
-  return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(ts)}); });`, {
+  // Resolved here: an eval worker would resolve a bare name from the working directory.
+  const tsxApi = import.meta.resolve('tsx/esm/api');
+  return new Worker(`import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(ts)}); });`, {
     eval: true,
     resourceLimits: limits,
   });
