@@ -67,4 +67,5 @@ export {
   parseRetryAfter,
   throwIfAborted,
 } from './http-errors.js';
+export { delegateChatModel, delegateEmbedder, delegateReranker } from './model-wrappers.js';
 export { redactSecrets, redactUrl, registerSecret } from './redact.js';

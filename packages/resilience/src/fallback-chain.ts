@@ -1,5 +1,7 @@
 import {
   BadInputError,
+  delegateEmbedder,
+  delegateReranker,
   embedderIdentityKey,
   isAbortError,
   sameEmbedderIdentity,
@@ -313,26 +315,12 @@ export function createFallbackEmbedder(steps: ReadonlyArray<EmbedderV1 | Fallbac
       });
     }
   }
-  return {
-    specificationVersion: 'v1',
-    backend: primary.backend,
-    modelId: primary.modelId,
-    get identity() {
-      return primary.identity;
-    },
-    get dimensions() {
-      return primary.dimensions;
-    },
-    get maxBatchSize() {
-      return primary.maxBatchSize;
-    },
-    async embed(call: EmbedOptions): Promise<EmbedResult> {
-      const { value, step } = await runChain(chain, o, 'embed', false, call.abortSignal, (s) =>
-        s.runner.unary((signal) => s.model.embed(withSignal(call, signal)), call.abortSignal),
-      );
-      return { ...value, usage: { ...value.usage, fallbackStep: step.info.index } };
-    },
-  };
+  return delegateEmbedder(primary, async (call: EmbedOptions): Promise<EmbedResult> => {
+    const { value, step } = await runChain(chain, o, 'embed', false, call.abortSignal, (s) =>
+      s.runner.unary((signal) => s.model.embed(withSignal(call, signal)), call.abortSignal),
+    );
+    return { ...value, usage: { ...value.usage, fallbackStep: step.info.index } };
+  });
 }
 
 /**
@@ -345,18 +333,10 @@ export function createFallbackReranker(steps: ReadonlyArray<RerankerV1 | Fallbac
   const chain = built.steps;
   const o = built.options;
   const primary = (chain[0] as ChainStep<RerankerV1>).model;
-  return {
-    specificationVersion: 'v1',
-    backend: primary.backend,
-    modelId: primary.modelId,
-    get maxBatchSize() {
-      return primary.maxBatchSize;
-    },
-    async rerank(call: RerankOptions): Promise<RerankResult> {
-      const { value, step } = await runChain(chain, o, 'rerank', false, call.abortSignal, (s) =>
-        s.runner.unary((signal) => s.model.rerank(withSignal(call, signal)), call.abortSignal),
-      );
-      return { ...value, usage: { ...value.usage, fallbackStep: step.info.index } };
-    },
-  };
+  return delegateReranker(primary, async (call: RerankOptions): Promise<RerankResult> => {
+    const { value, step } = await runChain(chain, o, 'rerank', false, call.abortSignal, (s) =>
+      s.runner.unary((signal) => s.model.rerank(withSignal(call, signal)), call.abortSignal),
+    );
+    return { ...value, usage: { ...value.usage, fallbackStep: step.info.index } };
+  });
 }

@@ -1,6 +1,7 @@
 import {
   BadInputError,
   createUsageEvent,
+  delegateEmbedder,
   embedderIdentityKey,
   InvalidResponseError,
   throwIfAborted,
@@ -139,25 +140,5 @@ export function createEmbeddingCache(embedder: EmbedderV1, options: EmbeddingCac
     };
   }
 
-  return {
-    specificationVersion: 'v1',
-    get backend() {
-      return embedder.backend;
-    },
-    get modelId() {
-      return embedder.modelId;
-    },
-    get identity() {
-      return embedder.identity;
-    },
-    get dimensions() {
-      return embedder.dimensions;
-    },
-    get maxBatchSize() {
-      return embedder.maxBatchSize;
-    },
-    inner: embedder,
-    embed,
-    stats: () => counter.snapshot(),
-  };
+  return delegateEmbedder(embedder, embed, { inner: embedder, stats: () => counter.snapshot() });
 }

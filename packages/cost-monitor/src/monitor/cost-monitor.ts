@@ -1,6 +1,8 @@
 import {
   BudgetExceededError,
   createUsageEvent,
+  delegateEmbedder,
+  delegateReranker,
   estimateTokens,
   isAbortError,
   throwIfAborted,
@@ -366,6 +368,25 @@ export async function createCostMonitor(options: CostMonitorOptions): Promise<Co
     write(entryOf(usage, price, ctx.at, status ?? (isAbortError(error) ? 'aborted' : 'error'), ctx.queryId, name), undefined);
   };
 
+
+  /** Runs one non-streamed call under the monitor: admit (budgets), then record success or failure. */
+  const measure = async <R extends { usage: UsageEvent }>(
+    model: { backend: string; modelId: string },
+    operation: ModelOperation,
+    opts: MonitoredModelOptions,
+    tokens: () => { input: number; output: number },
+    run: () => Promise<R>,
+  ): Promise<R> => {
+    const ctx = begin(model, operation, false, opts, tokens);
+    let result: R;
+    try {
+      result = await run();
+    } catch (error) {
+      fail(ctx, error);
+      throw error;
+    }
+    return { ...result, usage: succeed(ctx, result.usage) };
+  };
   const chatTokens = (call: ChatCallOptions) => (): { input: number; output: number } => ({
     input: Array.isArray(call.messages) ? call.messages.reduce((n, m) => n + estimateTokens(m.content), 0) : 0,
     output: call.maxTokens ?? estimatedOutputTokens,
@@ -381,15 +402,7 @@ export async function createCostMonitor(options: CostMonitorOptions): Promise<Co
     },
     async generate(call): Promise<ChatResult> {
       throwIfAborted(call.abortSignal, { backend: model.backend, modelId: model.modelId });
-      const ctx = begin(model, 'chat', false, opts, chatTokens(call));
-      let result: ChatResult;
-      try {
-        result = await model.generate(call);
-      } catch (error) {
-        fail(ctx, error);
-        throw error;
-      }
-      return { ...result, usage: succeed(ctx, result.usage) };
+      return measure(model, 'chat', opts, chatTokens(call), () => model.generate(call));
     },
     stream(call): AsyncIterable<ChatStreamPart> {
       return {
@@ -426,37 +439,12 @@ export async function createCostMonitor(options: CostMonitorOptions): Promise<Co
     },
   });
 
-  const wrapEmbedderOnly = (embedder: EmbedderV1, opts: MonitoredModelOptions): EmbedderV1 => ({
-    specificationVersion: 'v1',
-    get backend() {
-      return embedder.backend;
-    },
-    get modelId() {
-      return embedder.modelId;
-    },
-    get identity() {
-      return embedder.identity;
-    },
-    get dimensions() {
-      return embedder.dimensions;
-    },
-    get maxBatchSize() {
-      return embedder.maxBatchSize;
-    },
-    async embed(call): Promise<EmbedResult> {
+  const wrapEmbedderOnly = (embedder: EmbedderV1, opts: MonitoredModelOptions): EmbedderV1 =>
+    delegateEmbedder(embedder, async (call): Promise<EmbedResult> => {
       throwIfAborted(call.abortSignal, { backend: embedder.backend, modelId: embedder.modelId });
       if (call.texts.length === 0) return embedder.embed(call);
-      const ctx = begin(embedder, 'embed', false, opts, () => ({ input: call.texts.reduce((n, t) => n + estimateTokens(t), 0), output: 0 }));
-      let result: EmbedResult;
-      try {
-        result = await embedder.embed(call);
-      } catch (error) {
-        fail(ctx, error);
-        throw error;
-      }
-      return { ...result, usage: succeed(ctx, result.usage) };
-    },
-  });
+      return measure(embedder, 'embed', opts, () => ({ input: call.texts.reduce((n, t) => n + estimateTokens(t), 0), output: 0 }), () => embedder.embed(call));
+    });
 
   const monitor: CostMonitor = {
     prices,
@@ -481,34 +469,14 @@ export async function createCostMonitor(options: CostMonitorOptions): Promise<Co
       return createEmbeddingCache(monitored, { ...opts.cache, onHit: (usage) => monitor.record(usage) });
     },
     wrapReranker(reranker, opts = {}) {
-      return {
-        specificationVersion: 'v1',
-        get backend() {
-          return reranker.backend;
-        },
-        get modelId() {
-          return reranker.modelId;
-        },
-        get maxBatchSize() {
-          return reranker.maxBatchSize;
-        },
-        async rerank(call): Promise<RerankResult> {
-          throwIfAborted(call.abortSignal, { backend: reranker.backend, modelId: reranker.modelId });
-          if (call.texts.length === 0) return reranker.rerank(call);
-          const ctx = begin(reranker, 'rerank', false, opts, () => {
-            const q = estimateTokens(call.query);
-            return { input: call.texts.reduce((n, t) => n + q + estimateTokens(t), 0), output: 0 };
-          });
-          let result: RerankResult;
-          try {
-            result = await reranker.rerank(call);
-          } catch (error) {
-            fail(ctx, error);
-            throw error;
-          }
-          return { ...result, usage: succeed(ctx, result.usage) };
-        },
-      };
+      return delegateReranker(reranker, async (call): Promise<RerankResult> => {
+        throwIfAborted(call.abortSignal, { backend: reranker.backend, modelId: reranker.modelId });
+        if (call.texts.length === 0) return reranker.rerank(call);
+        const q = estimateTokens(call.query);
+        return measure(reranker, 'rerank', opts, () => ({ input: call.texts.reduce((n, t) => n + q + estimateTokens(t), 0), output: 0 }), () =>
+          reranker.rerank(call),
+        );
+      });
     },
     record(usage, details = {}) {
       const at = details.at ?? clock.now();

@@ -1,10 +1,12 @@
-import type {
-  CallTarget,
-  ChatCallOptions,
-  ChatModelV1,
-  ChatStreamPart,
-  EmbedderV1,
-  RerankerV1,
+import {
+  delegateEmbedder,
+  delegateReranker,
+  type CallTarget,
+  type ChatCallOptions,
+  type ChatModelV1,
+  type ChatStreamPart,
+  type EmbedderV1,
+  type RerankerV1,
 } from '@ragbridge/core-interfaces';
 
 /** Any model contract the wrappers accept. */
@@ -177,35 +179,11 @@ export function wrapModel<M extends AnyModel>(model: M, runner: Runner): Contrac
     return wrapped as ContractOf<M>;
   }
   if (isEmbedder(model)) {
-    const wrapped: EmbedderV1 = {
-      specificationVersion: 'v1',
-      backend: model.backend,
-      modelId: model.modelId,
-      // Getters: an adapter may learn its vector size or batch limit from the server later.
-      get identity() {
-        return model.identity;
-      },
-      get dimensions() {
-        return model.dimensions;
-      },
-      get maxBatchSize() {
-        return model.maxBatchSize;
-      },
-      embed: (call) => runner.unary((signal) => model.embed(withSignal(call, signal)), call.abortSignal),
-    };
-    return wrapped as ContractOf<M>;
+    // Identity, dimensions and batch limit stay live: an adapter may learn them from the server later.
+    return delegateEmbedder(model, (call) => runner.unary((signal) => model.embed(withSignal(call, signal)), call.abortSignal)) as ContractOf<M>;
   }
   const reranker = model as RerankerV1;
-  const wrapped: RerankerV1 = {
-    specificationVersion: 'v1',
-    backend: reranker.backend,
-    modelId: reranker.modelId,
-    get maxBatchSize() {
-      return reranker.maxBatchSize;
-    },
-    rerank: (call) => runner.unary((signal) => reranker.rerank(withSignal(call, signal)), call.abortSignal),
-  };
-  return wrapped as ContractOf<M>;
+  return delegateReranker(reranker, (call) => runner.unary((signal) => reranker.rerank(withSignal(call, signal)), call.abortSignal)) as ContractOf<M>;
 }
 
 /** The call with `signal` as its abort signal (dropped when undefined). */
