@@ -10,12 +10,11 @@ import {
   type ChatStreamPart,
   type UsageEvent,
 } from '@ragbridge/core-interfaces';
-import { ModelHandle } from './internal/model-handle.js';
+import { modelHandleFor } from './internal/model-handle.js';
 import { PartQueue } from './internal/part-queue.js';
 import type { ChatRequest, WorkerResponse } from './internal/protocol.js';
 import type { TransformersModelControls } from './transformers-model-info.js';
 import {
-  defaultAllowRemoteModels,
   parseOptions,
   TRANSFORMERSJS_BACKEND,
   transformersChatModelOptionsSchema,
@@ -45,19 +44,7 @@ export function createTransformersChatModel(options: TransformersChatModelOption
   const modelId = parsed.model ?? DEFAULT_TRANSFORMERS_CHAT_MODEL;
   const defaultMaxTokens = parsed.maxTokens ?? 256;
   const target = { backend: TRANSFORMERSJS_BACKEND, modelId };
-  const handle = new ModelHandle(
-    () => ({
-      task: 'text-generation',
-      model: modelId,
-      dtype: parsed.dtype ?? 'q4',
-      revision: parsed.revision ?? 'main',
-      localModelPath: parsed.localModelPath,
-      cacheDir: parsed.cacheDir,
-      allowRemoteModels: parsed.allowRemoteModels ?? defaultAllowRemoteModels(),
-      threads: parsed.threads,
-    }),
-    target,
-  );
+  const handle = modelHandleFor('text-generation', modelId, parsed, 'q4');
 
   function request(call: ChatCallOptions, stream: boolean): Omit<ChatRequest, 'id' | 'cancel'> {
     if (!Array.isArray(call.messages) || call.messages.length === 0) {

@@ -8,10 +8,9 @@ import {
   type EmbedderIdentity,
   type EmbedderV1,
 } from '@ragbridge/core-interfaces';
-import { ModelHandle } from './internal/model-handle.js';
+import { modelHandleFor } from './internal/model-handle.js';
 import type { TransformersModelControls } from './transformers-model-info.js';
 import {
-  defaultAllowRemoteModels,
   parseOptions,
   TRANSFORMERSJS_BACKEND,
   transformersEmbedderOptionsSchema,
@@ -42,19 +41,7 @@ export function createTransformersEmbedder(options: TransformersEmbedderOptions 
   const normalize = parsed.normalize ?? true;
   const maxBatchSize = parsed.maxBatchSize ?? 32;
   const target = { backend: TRANSFORMERSJS_BACKEND, modelId };
-  const handle = new ModelHandle(
-    () => ({
-      task: 'feature-extraction',
-      model: modelId,
-      dtype,
-      revision,
-      localModelPath: parsed.localModelPath,
-      cacheDir: parsed.cacheDir,
-      allowRemoteModels: parsed.allowRemoteModels ?? defaultAllowRemoteModels(),
-      threads: parsed.threads,
-    }),
-    target,
-  );
+  const handle = modelHandleFor('feature-extraction', modelId, { ...parsed, dtype, revision }, dtype);
   const identity: EmbedderIdentity = Object.freeze({
     provider: TRANSFORMERSJS_BACKEND,
     modelId,

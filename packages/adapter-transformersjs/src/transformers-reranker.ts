@@ -7,10 +7,9 @@ import {
   type RerankResult,
   type RerankerV1,
 } from '@ragbridge/core-interfaces';
-import { ModelHandle } from './internal/model-handle.js';
+import { modelHandleFor } from './internal/model-handle.js';
 import type { TransformersModelControls } from './transformers-model-info.js';
 import {
-  defaultAllowRemoteModels,
   parseOptions,
   TRANSFORMERSJS_BACKEND,
   transformersRerankerOptionsSchema,
@@ -34,19 +33,7 @@ export function createTransformersReranker(options: TransformersRerankerOptions 
   const modelId = parsed.model ?? DEFAULT_TRANSFORMERS_RERANKER_MODEL;
   const maxBatchSize = parsed.maxBatchSize ?? 32;
   const target = { backend: TRANSFORMERSJS_BACKEND, modelId };
-  const handle = new ModelHandle(
-    () => ({
-      task: 'cross-encoder',
-      model: modelId,
-      dtype: parsed.dtype ?? 'q8',
-      revision: parsed.revision ?? 'main',
-      localModelPath: parsed.localModelPath,
-      cacheDir: parsed.cacheDir,
-      allowRemoteModels: parsed.allowRemoteModels ?? defaultAllowRemoteModels(),
-      threads: parsed.threads,
-    }),
-    target,
-  );
+  const handle = modelHandleFor('cross-encoder', modelId, parsed, 'q8');
 
   async function rerank(call: RerankOptions): Promise<RerankResult> {
     const startedAt = Date.now();

@@ -1,7 +1,8 @@
 import { errorFromException, type CallTarget } from '@ragbridge/core-interfaces';
 import type { TransformersModelControls, TransformersModelInfo } from '../transformers-model-info.js';
 import { acquireModelHost, releaseModelHost, type ModelHost } from './model-host.js';
-import type { ModelLoadConfig } from './protocol.js';
+import { defaultAllowRemoteModels, TRANSFORMERSJS_BACKEND } from '../transformers-options.js';
+import type { ModelLoadConfig, ModelTask } from './protocol.js';
 
 /**
  * An adapter's lazy link to its {@link ModelHost}: the load configuration is resolved (and the
@@ -52,4 +53,27 @@ export class ModelHandle {
       dispose: () => this.dispose(),
     };
   }
+}
+
+/** The loading options every Transformers.js adapter takes (already validated). */
+export type ModelSourceOptions = Partial<Pick<ModelLoadConfig, 'dtype' | 'revision' | 'localModelPath' | 'cacheDir' | 'allowRemoteModels' | 'threads'>>;
+
+/**
+ * The handle of an adapter for `task`: its load configuration is resolved at the first call,
+ * with `defaultDtype` and `main` as defaults and downloads allowed unless HF_HUB_OFFLINE says no.
+ */
+export function modelHandleFor(task: ModelTask, modelId: string, source: ModelSourceOptions, defaultDtype: ModelLoadConfig['dtype']): ModelHandle {
+  return new ModelHandle(
+    () => ({
+      task,
+      model: modelId,
+      dtype: source.dtype ?? defaultDtype,
+      revision: source.revision ?? 'main',
+      localModelPath: source.localModelPath,
+      cacheDir: source.cacheDir,
+      allowRemoteModels: source.allowRemoteModels ?? defaultAllowRemoteModels(),
+      threads: source.threads,
+    }),
+    { backend: TRANSFORMERSJS_BACKEND, modelId },
+  );
 }
