@@ -26,6 +26,21 @@ export interface ChunkTerms {
   headingTerms: string;
 }
 
+/** The index terms describing a whole document (title, file name, headings, first page). */
+export interface DocumentTerms {
+  id: string;
+  terms: string;
+}
+
+/** A scan of the store's index terms (see {@link DocumentStoreV1.scanChunkTerms}). */
+export interface TermsScan {
+  revision: string;
+  changed: boolean;
+  rows: ChunkTerms[];
+  /** Per-document description terms; empty when unchanged. */
+  documents: DocumentTerms[];
+}
+
 /** A keyword (BM25) query over analyzed terms. */
 export interface KeywordQuery {
   /** Analyzed query terms; a chunk matches when it contains any of them. */
@@ -82,11 +97,11 @@ export interface DocumentStoreV1 {
   /** Nearest chunks by cosine similarity among the vectors of exactly this identity. */
   searchVectors(query: VectorQuery): Promise<ScoredId[]>;
   /**
-   * Every chunk's index terms, for retrievers that keep an in-memory index. Pass `sinceRevision`
-   * to learn whether anything changed: when the store's revision still equals it, `changed` is false
-   * and no rows are read.
+   * Every chunk's index terms and every document's description terms, for retrievers that keep an
+   * in-memory index. Pass `sinceRevision` to learn whether anything changed: when the store's
+   * revision still equals it, `changed` is false and no rows are read.
    */
-  scanChunkTerms(sinceRevision?: string): Promise<{ revision: string; changed: boolean; rows: ChunkTerms[] }>;
+  scanChunkTerms(sinceRevision?: string): Promise<TermsScan>;
   /** Number of documents and chunks, and vectors per identity key. */
   stats(): Promise<{ documents: number; chunks: number; vectors: Record<string, number> }>;
   close(): Promise<void>;

@@ -32,6 +32,8 @@ export type {
 } from './documents.js';
 export type {
   ChunkTerms,
+  DocumentTerms,
+  TermsScan,
   DocumentRecord,
   DocumentStore,
   DocumentStoreV1,

@@ -1,4 +1,4 @@
-import type { ChunkTerms } from '@ragbridge/core-interfaces';
+import type { ChunkTerms, DocumentTerms } from '@ragbridge/core-interfaces';
 
 /** BM25 parameters. */
 export interface Bm25Parameters {
@@ -24,8 +24,14 @@ export class KeywordIndex {
   readonly averageLength: number;
   /** Share of each chunk's terms that are binary or hex codes (opcode tables, register maps). */
   readonly codeDensity: Float32Array;
+  /** Per document: its description terms (title, name, headings, first page) with their counts. */
+  private readonly documentTerms: Array<{ id: string; tf: Map<string, number>; length: number }>;
+  private readonly documentDf = new Map<string, number>();
+  private readonly averageDocumentLength: number;
+  /** Scratch per term id: the question group it belongs to for the current question (-1: none). */
+  private readonly groupOfTerm: Int32Array;
 
-  constructor(rows: readonly ChunkTerms[]) {
+  constructor(rows: readonly ChunkTerms[], documents: readonly DocumentTerms[] = []) {
     const chunkLists: number[][] = [];
     const frequencyLists: number[][] = [];
     const lengths: number[] = [];
@@ -74,6 +80,60 @@ export class KeywordIndex {
     this.lengths = Float64Array.from(lengths);
     this.codeDensity = Float32Array.from(density);
     this.averageLength = lengths.length ? lengths.reduce((a, b) => a + b, 0) / lengths.length : 1;
+    this.groupOfTerm = new Int32Array(this.dictionary.size).fill(-1);
+    this.documentTerms = documents.map((doc) => {
+      const tf = new Map<string, number>();
+      const terms = doc.terms ? doc.terms.split(' ') : [];
+      for (const term of terms) tf.set(term, (tf.get(term) ?? 0) + 1);
+      for (const term of tf.keys()) this.documentDf.set(term, (this.documentDf.get(term) ?? 0) + 1);
+      return { id: doc.id, tf, length: terms.length };
+    });
+    this.averageDocumentLength = this.documentTerms.length ? this.documentTerms.reduce((a, d) => a + d.length, 0) / this.documentTerms.length : 1;
+  }
+
+  /**
+   * BM25 of each document's description terms against the question terms (the formula of SQLite
+   * FTS5's `bm25()`, k1 1.2, b 0.75, so a store's `searchDocuments` ranks the same). Documents
+   * matching no term are left out.
+   */
+  scoreDocuments(terms: readonly string[]): Map<string, number> {
+    const scores = new Map<string, number>();
+    const n = this.documentTerms.length;
+    for (const term of terms) {
+      const df = this.documentDf.get(term);
+      if (!df) continue;
+      const idf = Math.max(1e-6, Math.log((n - df + 0.5) / (df + 0.5)));
+      for (const doc of this.documentTerms) {
+        const f = doc.tf.get(term);
+        if (!f) continue;
+        const s = (idf * f * 2.2) / (f + 1.2 * (0.25 + (0.75 * doc.length) / this.averageDocumentLength));
+        scores.set(doc.id, (scores.get(doc.id) ?? 0) + s);
+      }
+    }
+    return scores;
+  }
+
+  /**
+   * For each chunk, per question group, the positions in its body where one of the group's terms
+   * occurs. `groupIds` are the groups' term ids; a term belongs to the first group that holds it.
+   */
+  groupPositions(chunks: readonly number[], groupIds: readonly number[][]): number[][][] {
+    groupIds.forEach((ids, gi) => {
+      for (const id of ids) if (this.groupOfTerm[id] === -1) this.groupOfTerm[id] = gi;
+    });
+    try {
+      return chunks.map((chunk) => {
+        const positions: number[][] = groupIds.map(() => []);
+        const sequence = this.sequences[chunk] as Int32Array;
+        for (let i = 0; i < sequence.length; i++) {
+          const gi = this.groupOfTerm[sequence[i] as number] as number;
+          if (gi >= 0) (positions[gi] as number[]).push(i);
+        }
+        return positions;
+      });
+    } finally {
+      for (const ids of groupIds) for (const id of ids) this.groupOfTerm[id] = -1;
+    }
   }
 
   get size(): number {
@@ -99,12 +159,15 @@ export class KeywordIndex {
 
   /**
    * Grouped BM25: for each group of alternative terms, the best-scoring member counts. Returns one
-   * score array per group (0 where the chunk has none of the group's terms).
+   * score array per group (0 where the chunk has none of the group's terms), their sum per chunk,
+   * and the chunks holding any question term (in order of first posting).
    */
   // Float32 halves the memory allocated per question; BM25 needs no more precision.
-  scoreGroups(groups: readonly string[][], idf: (term: string) => number, params: Bm25Parameters): Float32Array[] {
+  scoreGroups(groups: readonly string[][], idf: (term: string) => number, params: Bm25Parameters): { groups: Float32Array[]; total: Float32Array; matching: number[] } {
     const n = this.size;
-    return groups.map((group) => {
+    const total = new Float32Array(n);
+    const matching: number[] = [];
+    const perGroup = groups.map((group) => {
       const best = new Float32Array(n);
       for (const term of group) {
         const id = this.dictionary.get(term);
@@ -117,11 +180,18 @@ export class KeywordIndex {
           const f = freqs[i] as number;
           const norm = params.k1 * (1 - params.b + (params.b * (this.lengths[c] as number)) / this.averageLength);
           const s = (weight * f * (params.k1 + 1)) / (f + norm);
-          if (s > (best[c] as number)) best[c] = s;
+          const before = best[c] as number;
+          if (s > before) {
+            best[c] = s;
+            const sum = total[c] as number;
+            if (sum === 0) matching.push(c);
+            total[c] = sum + s - before;
+          }
         }
       }
       return best;
     });
+    return { groups: perGroup, total, matching };
   }
 
   /** Length of a chunk's body in terms. */

@@ -3,7 +3,7 @@ import { createMockEmbedder, createMockReranker } from '@ragbridge/core-interfac
 import { describe, expect, it } from 'vitest';
 import { createPipeline } from '../pipeline.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
-import { createRetriever } from './retriever.js';
+import { createRetriever, kthLargest } from './retriever.js';
 import { analyze } from './text-analysis.js';
 
 const texts = [
@@ -108,5 +108,19 @@ describe('retriever', () => {
     expect(result.hits[0]?.chunk.id).toBe('d:3');
     expect(result.hits[0]?.rerankScore).toBe(1);
     expect(reranker.requests).toHaveLength(1);
+  });
+});
+
+describe('kthLargest', () => {
+  it('selects the k-th largest value as a sort would, with ties', () => {
+    let seed = 3;
+    const next = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    for (let round = 0; round < 200; round++) {
+      const length = 1 + Math.floor(next() * 300);
+      const values = Float32Array.from({ length }, () => Math.floor(next() * 20) / 4);
+      const k = 1 + Math.floor(next() * length);
+      const sorted = [...values].sort((a, b) => b - a);
+      expect(kthLargest(values.slice(), k)).toBe(sorted[k - 1]);
+    }
   });
 });

@@ -8,6 +8,7 @@ import type {
   UsageEvent,
 } from '@ragbridge/core-interfaces';
 import { KeywordIndex } from './keyword-index.js';
+import { ChunkWords } from './chunk-words.js';
 import { analyzeQueryGroups } from './text-analysis.js';
 
 /** Options of {@link createRetriever}. */
@@ -82,31 +83,31 @@ export interface Retriever {
   retrieve(question: string, options?: RetrieveOptions): Promise<RetrievalResult>;
 }
 
-const shingleCache = new Map<string, Set<string>>();
-
-/** Word 3-grams of a chunk (cached by chunk id; chunk ids change when their text does). */
-function shinglesOf(id: string, text: string): Set<string> {
-  let cached = shingleCache.get(id);
-  if (!cached) {
-    if (shingleCache.size > 50_000) shingleCache.clear();
-    cached = shingles(text);
-    shingleCache.set(id, cached);
+/** The k-th largest value (1-based) of `values`, which it reorders (quickselect). */
+export function kthLargest(values: Float32Array, k: number): number {
+  let lo = 0;
+  let hi = values.length - 1;
+  const target = k - 1;
+  while (lo < hi) {
+    const pivot = values[(lo + hi) >>> 1] as number;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while ((values[i] as number) > pivot) i++;
+      while ((values[j] as number) < pivot) j--;
+      if (i <= j) {
+        const t = values[i] as number;
+        values[i] = values[j] as number;
+        values[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else break;
   }
-  return cached;
-}
-
-function shingles(text: string): Set<string> {
-  const words = text.toLowerCase().split(/\W+/).filter(Boolean);
-  const out = new Set<string>();
-  for (let i = 0; i + 3 <= words.length; i++) out.add(words.slice(i, i + 3).join(' '));
-  return out;
-}
-
-function jaccard(a: Set<string>, b: Set<string>): number {
-  if (a.size === 0 || b.size === 0) return 0;
-  let shared = 0;
-  for (const s of a) if (b.has(s)) shared++;
-  return shared / (a.size + b.size - shared);
+  return values[target] as number;
 }
 
 /**
@@ -133,15 +134,12 @@ export function createRetriever(options: RetrieverOptions): Retriever {
   let cached: { index: KeywordIndex; revision: string } | undefined;
   /** Chunks read for earlier questions; cleared whenever the store changes. */
   const chunkCache = new Map<string, Chunk>();
-  /** Chunk text as space-joined lower-case words, for phrase matching; cleared with chunkCache. */
-  const phraseText = new Map<string, string>();
+  /** Chunks as word ids, for phrase matching and near-duplicate detection. */
+  const chunkWords = new ChunkWords();
   const readChunks = async (ids: readonly string[]): Promise<Chunk[]> => {
     const missing = ids.filter((id) => !chunkCache.has(id));
     if (missing.length > 0) {
-      if (chunkCache.size > 20_000) {
-        chunkCache.clear();
-        phraseText.clear();
-      }
+      if (chunkCache.size > 20_000) chunkCache.clear();
       for (const chunk of await store.getChunks(missing)) chunkCache.set(chunk.id, chunk);
     }
     return ids.flatMap((id) => {
@@ -155,10 +153,10 @@ export function createRetriever(options: RetrieverOptions): Retriever {
     const scan = await store.scanChunkTerms(cached?.revision);
     if (!scan.changed && cached) return cached.index;
     loading ??= Promise.resolve().then(() => {
-      const index = new KeywordIndex(scan.rows);
+      const index = new KeywordIndex(scan.rows, scan.documents);
       cached = { index, revision: scan.revision };
       chunkCache.clear();
-      phraseText.clear();
+      chunkWords.clear();
       loading = undefined;
       return index;
     });
@@ -185,38 +183,24 @@ export function createRetriever(options: RetrieverOptions): Retriever {
 
       // Grouped BM25 over every chunk holding a question term (a compound like `page-table`
       // counts once), then the best candidates plus every chunk holding a rare term.
-      const docHitsPromise = store.searchDocuments({ terms, limit: 50 });
-      const groupScores = index.scoreGroups(groups, idf, { k1: bm25K1, b: bm25B });
-      const bm25 = new Float32Array(n);
-      const matching: number[] = [];
-      for (const term of terms) {
-        for (const c of index.chunksWith(term)) {
-          if ((bm25[c] as number) === 0) {
-            bm25[c] = 1e-30;
-            matching.push(c);
-          }
-        }
+      const { groups: groupScores, total: bm25, matching } = index.scoreGroups(groups, idf, { k1: bm25K1, b: bm25B });
+      // The best `candidates` by BM25 (a selection, not a sort of every match).
+      let threshold = -Infinity;
+      if (matching.length > candidates) {
+        const values = new Float32Array(matching.length);
+        for (let i = 0; i < matching.length; i++) values[i] = bm25[matching[i] as number] as number;
+        threshold = kthLargest(values, candidates);
       }
-      for (const c of matching) {
-        let sum = 0;
-        for (const scores of groupScores) sum += scores[c] as number;
-        bm25[c] = sum;
-      }
-      matching.sort((a, b) => (bm25[b] as number) - (bm25[a] as number));
-      const candidateSet = new Set(matching.slice(0, candidates));
+      const candidateSet = new Set<number>();
+      for (const c of matching) if ((bm25[c] as number) >= threshold && candidateSet.size < candidates) candidateSet.add(c);
       for (const term of terms) {
         if (df(term) > 0 && df(term) <= rareTermLimit) for (const c of index.chunksWith(term)) candidateSet.add(c);
       }
-      const docHits = await docHitsPromise;
-      const bestDoc = docHits[0]?.score ?? 1;
-      const docScore = new Map(docHits.map((d) => [d.id, d.score / bestDoc]));
-      const groupOfId = new Map<number, number>();
-      groups.forEach((g, gi) => {
-        for (const t of g) {
-          const id = index.termId(t);
-          if (id >= 0 && !groupOfId.has(id)) groupOfId.set(id, gi);
-        }
-      });
+      const docScore = index.scoreDocuments(terms);
+      const bestDoc = Math.max(1e-9, ...docScore.values());
+      const groupIds = groups.map((g) => g.map((t) => index.termId(t)).filter((id) => id >= 0));
+      const candidateList = [...candidateSet];
+      const positionsOf = index.groupPositions(candidateList, groupIds);
 
       interface Features {
         chunk: number;
@@ -226,7 +210,7 @@ export function createRetriever(options: RetrieverOptions): Retriever {
         /** Question groups present in the chunk. */
         groupsPresent: number[];
       }
-      const features: Features[] = [...candidateSet].map((c) => {
+      const features: Features[] = candidateList.map((c, ci) => {
         const groupsPresent: number[] = [];
         let covered = 0;
         groupScores.forEach((scores, gi) => {
@@ -236,12 +220,7 @@ export function createRetriever(options: RetrieverOptions): Retriever {
           }
         });
         // Proximity: consecutive question words found within three positions of each other.
-        const positions: number[][] = groups.map(() => []);
-        const sequence = index.sequences[c] as Int32Array;
-        for (let i = 0; i < sequence.length; i++) {
-          const gi = groupOfId.get(sequence[i] as number);
-          if (gi !== undefined) (positions[gi] as number[]).push(i);
-        }
+        const positions = positionsOf[ci] as number[][];
         let near = 0;
         for (let gi = 0; gi + 1 < groups.length; gi++) {
           const a = positions[gi] as number[];
@@ -264,7 +243,9 @@ export function createRetriever(options: RetrieverOptions): Retriever {
         const set = pageGroups.get(f.page) ?? new Set<number>();
         for (const gi of f.groupsPresent) set.add(gi);
         pageGroups.set(f.page, set);
-        pageChunks.set(f.page, [...(pageChunks.get(f.page) ?? []), f.chunk]);
+        const list = pageChunks.get(f.page);
+        if (list) list.push(f.chunk);
+        else pageChunks.set(f.page, [f.chunk]);
       }
       const pageCoverage = new Map<string, number>();
       for (const [page, set] of pageGroups) {
@@ -276,7 +257,16 @@ export function createRetriever(options: RetrieverOptions): Retriever {
       for (const [page, chunks] of pageChunks) {
         // Sum of the chunks' group scores, damped so a page is not rewarded just for length.
         let score = 0;
-        for (const scores of groupScores) score += Math.max(...chunks.map((c) => scores[c] as number)) + 0.25 * chunks.reduce((sum, c) => sum + (scores[c] as number), 0);
+        for (const scores of groupScores) {
+          let best = 0;
+          let sum = 0;
+          for (const c of chunks) {
+            const s = scores[c] as number;
+            sum += s;
+            if (s > best) best = s;
+          }
+          score += best + 0.25 * sum;
+        }
         pageBm25.set(page, score);
       }
       const bestPage = Math.max(1e-9, ...pageBm25.values());
@@ -291,7 +281,7 @@ export function createRetriever(options: RetrieverOptions): Retriever {
           coverage: f.coverage,
           score:
             (bm25[f.chunk] as number) / bestBm25 +
-            documentWeight * (docScore.get(index.docIds[f.chunk] as string) ?? 0) +
+            documentWeight * ((docScore.get(index.docIds[f.chunk] as string) ?? 0) / bestDoc) +
             coverageWeight * f.coverage +
             pageWeight * (pageCoverage.get(f.page) ?? 0) +
             pageBm25Weight * ((pageBm25.get(f.page) ?? 0) / bestPage) +
@@ -305,22 +295,16 @@ export function createRetriever(options: RetrieverOptions): Retriever {
       const chunkRows = new Map<string, Chunk>((await readChunks(pool.map((h) => h.id))).map((c) => [c.id, c]));
       // Phrases: word trigrams of the question (stopwords and single letters included, as in
       // "the A and D bits") found verbatim in the chunk.
-      const words = question.toLowerCase().normalize('NFKC').match(/[\p{L}\p{N}][\p{L}\p{N}._-]*/gu) ?? [];
-      const trigrams = words.slice(0, -2).map((w, i) => ` ${w} ${words[i + 1]} ${words[i + 2]} `);
-      for (const hit of pool) {
+      const pooled = pool.flatMap((hit) => {
         const chunk = chunkRows.get(hit.id);
-        if (!chunk) continue;
+        return chunk ? [{ hit, chunk }] : [];
+      });
+      const phrases = phraseWeight > 0 ? chunkWords.phraseScores(question, pooled.map((p) => p.chunk)) : [];
+      pooled.forEach(({ hit, chunk }, i) => {
         const leaders = (chunk.text.match(/(?:\.\s?){5,}/g) ?? []).length;
         if (leaders >= 3) hit.score -= frontMatterPenalty;
-        if (phraseWeight > 0 && trigrams.length > 0) {
-          let text = phraseText.get(chunk.id);
-          if (text === undefined) {
-            text = ` ${(chunk.text.toLowerCase().normalize('NFKC').match(/[\p{L}\p{N}][\p{L}\p{N}._-]*/gu) ?? []).join(' ')} `;
-            phraseText.set(chunk.id, text);
-          }
-          hit.score += (phraseWeight * trigrams.filter((t) => text.includes(t)).length) / trigrams.length;
-        }
-      }
+        hit.score += phraseWeight * (phrases[i] ?? 0);
+      });
       keyword.sort((a, b) => b.score - a.score);
       const coverageOf = new Map(keyword.map((k) => [k.id, k.coverage]));
       const keywordDone = performance.now();
@@ -354,13 +338,13 @@ export function createRetriever(options: RetrieverOptions): Retriever {
 
       // Near-duplicates (repeated boilerplate, overlapping chunks) keep only their best copy.
       const kept: Array<{ chunk: Chunk; score: number; reason: RetrievalReason }> = [];
-      const seen: Array<Set<string>> = [];
+      const seen: Array<{ chunk: Chunk; size: number }> = [];
       for (const [id, entry] of ranked) {
         const chunk = chunkRows.get(id) as Chunk;
-        const sh = shinglesOf(chunk.id, chunk.text);
+        const size = chunkWords.shingleCount(chunk);
         // Sets whose sizes differ by more than 1/0.8 cannot reach 0.8 Jaccard: skip the comparison.
-        if (seen.some((other) => other.size * 0.8 <= sh.size && sh.size * 0.8 <= other.size && jaccard(sh, other) > 0.8)) continue;
-        seen.push(sh);
+        if (seen.some((other) => other.size * 0.8 <= size && size * 0.8 <= other.size && chunkWords.similarAbove(chunk, other.chunk, 0.8))) continue;
+        seen.push({ chunk, size });
         kept.push({ chunk, score: entry.score, reason: entry.inKeyword && entry.inDense ? 'both' : entry.inKeyword ? 'keyword' : 'dense' });
         if (kept.length >= Math.max(k * 3, options.rerankCandidates ?? 30)) break;
       }

@@ -123,4 +123,24 @@ describe('SQLite store', () => {
     raw.close();
     expect(() => openSqliteStore({ path })).toThrow(/newer ragbridge/);
   });
+
+  it('upgrades a schema-2 store in place: documents kept, marked for re-ingest, description terms readable', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'rb-store-')), 'store.db');
+    const first = openSqliteStore({ path });
+    await first.putDocument({ ...record('a', ['kept text']), documentTerms: 'alpha beta' });
+    expect((await first.scanChunkTerms()).documents).toEqual([{ id: 'a', terms: 'alpha beta' }]);
+    await first.close();
+    // What schema 2 looked like: no terms column on documents.
+    const Database = (await import('better-sqlite3')).default;
+    const raw = new Database(path);
+    raw.exec('ALTER TABLE documents DROP COLUMN terms');
+    raw.prepare("UPDATE meta SET value = '2' WHERE key = 'schema_version'").run();
+    raw.close();
+    const upgraded = open(path);
+    expect(await search(upgraded, 'kept')).toEqual(['a:0']);
+    expect((await upgraded.getDocument('a'))?.contentHash).toBe('');
+    expect((await upgraded.scanChunkTerms()).documents).toEqual([{ id: 'a', terms: '' }]);
+    await upgraded.putDocument({ ...record('a', ['kept text']), documentTerms: 'alpha' });
+    expect((await upgraded.scanChunkTerms()).documents).toEqual([{ id: 'a', terms: 'alpha' }]);
+  });
 });

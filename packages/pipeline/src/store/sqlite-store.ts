@@ -16,7 +16,7 @@ import {
 } from '@ragbridge/core-interfaces';
 import { createVectorIndex, type VectorIndex } from './vector-index.js';
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 /** Options of {@link openSqliteStore}. */
 export interface SqliteStoreOptions {
@@ -124,7 +124,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     deleteDocFts: db.prepare<[number]>('DELETE FROM documents_fts WHERE rowid = ?'),
     deleteDocument: db.prepare<[string]>('DELETE FROM documents WHERE id = ?'),
     insertDocument: db.prepare(
-      'INSERT INTO documents (id, source, name, title, media_type, content_hash, page_count, byte_size, ingested_at) VALUES (@id, @source, @name, @title, @mediaType, @contentHash, @pageCount, @byteSize, @ingestedAt)',
+      'INSERT INTO documents (id, source, name, title, media_type, content_hash, page_count, byte_size, ingested_at, terms) VALUES (@id, @source, @name, @title, @mediaType, @contentHash, @pageCount, @byteSize, @ingestedAt, @terms)',
     ),
     insertDocFts: db.prepare<[number, string]>('INSERT INTO documents_fts (rowid, terms) VALUES (?, ?)'),
     insertChunk: db.prepare(
@@ -152,6 +152,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     chunksWithoutVectors: db.prepare<[string], { id: string }>(
       'SELECT c.id AS id FROM chunks c LEFT JOIN vectors v ON v.chunk_rowid = c.pk AND v.identity_key = ? WHERE v.chunk_rowid IS NULL ORDER BY c.pk',
     ),
+    allDocumentTerms: db.prepare<[], { id: string; terms: string }>('SELECT id, terms FROM documents ORDER BY rowid'),
     allChunkTerms: db.prepare<[], { id: string; doc_id: string; page: number; terms: string; heading_terms: string }>(
       'SELECT id, doc_id, page, terms, heading_terms FROM chunks ORDER BY pk',
     ),
@@ -189,7 +190,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     const previous = statements.getDocumentBySource.get(document.source);
     if (previous) removeDocument(previous.id);
     removeDocument(document.id);
-    statements.insertDocument.run({ ...document, title: document.title ?? null });
+    statements.insertDocument.run({ ...document, title: document.title ?? null, terms: record.documentTerms });
     const docRowid = statements.documentRowid.get(document.id)?.rowid as number;
     statements.insertDocFts.run(docRowid, record.documentTerms);
     record.chunks.forEach((chunk, ord) => {
@@ -299,9 +300,9 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     },
     async scanChunkTerms(sinceRevision) {
       const current = revision();
-      if (sinceRevision === current) return { revision: current, changed: false, rows: [] };
+      if (sinceRevision === current) return { revision: current, changed: false, rows: [], documents: [] };
       const rows = statements.allChunkTerms.all().map((r) => ({ id: r.id, docId: r.doc_id, page: r.page, terms: r.terms, headingTerms: r.heading_terms }));
-      return { revision: current, changed: true, rows };
+      return { revision: current, changed: true, rows, documents: statements.allDocumentTerms.all() };
     },
     async termFrequencies(terms) {
       const documentFrequency: Record<string, number> = {};
@@ -349,6 +350,16 @@ function migrate(db: Database.Database, rebuild: boolean, path: string): void {
     throw new Error(`the store was written by a newer ragbridge (schema ${version}, this version reads ${SCHEMA_VERSION}); upgrade @ragbridge/pipeline`);
   }
   if (version === SCHEMA_VERSION) return;
+  if (version === 2) {
+    // 3 keeps each document's description terms readable (for in-memory document scoring). Old
+    // rows get none and an empty content hash, so the next ingest of their files redoes them.
+    db.transaction(() => {
+      db.exec("ALTER TABLE documents ADD COLUMN terms TEXT NOT NULL DEFAULT ''");
+      db.exec("UPDATE documents SET content_hash = ''");
+      db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(String(SCHEMA_VERSION));
+    })();
+    return;
+  }
   if (version > 0) {
     if (!rebuild) {
       throw new Error(
@@ -366,7 +377,8 @@ function migrate(db: Database.Database, rebuild: boolean, path: string): void {
     db.exec(`
       CREATE TABLE documents (
         id TEXT PRIMARY KEY, source TEXT NOT NULL UNIQUE, name TEXT NOT NULL, title TEXT, media_type TEXT NOT NULL,
-        content_hash TEXT NOT NULL, page_count INTEGER NOT NULL, byte_size INTEGER NOT NULL, ingested_at INTEGER NOT NULL
+        content_hash TEXT NOT NULL, page_count INTEGER NOT NULL, byte_size INTEGER NOT NULL, ingested_at INTEGER NOT NULL,
+        terms TEXT NOT NULL DEFAULT ''
       );
       CREATE TABLE chunks (
         pk INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE, ord INTEGER NOT NULL,

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { openSqliteStore } from '../store/sqlite-store.js';
+import { KeywordIndex } from './keyword-index.js';
+import { analyze } from './text-analysis.js';
+
+const docs = [
+  { id: 'priv', text: 'RISC-V Privileged Architecture 20211203 machine-level CSRs mstatus privilege levels' },
+  { id: 'user', text: 'RISC-V Unprivileged ISA 20191213 base integer instructions RV32I' },
+  { id: 'fda', text: 'General Principles of Software Validation Final Guidance for Industry and FDA Staff 2002' },
+  { id: 'pccp', text: 'Predetermined Change Control Plan machine learning enabled device software functions guidance' },
+];
+
+describe('KeywordIndex', () => {
+  it('scores documents as SQLite FTS5 bm25() does, so in-memory and store ranking agree', async () => {
+    const store = openSqliteStore({ path: ':memory:' });
+    for (const d of docs) {
+      await store.putDocument({
+        document: { id: d.id, source: `/${d.id}.pdf`, name: `${d.id}.pdf`, mediaType: 'application/pdf', contentHash: d.id, pageCount: 1, byteSize: 1, ingestedAt: 1 },
+        chunks: [],
+        documentTerms: analyze(d.text).join(' '),
+      });
+    }
+    const scan = await store.scanChunkTerms();
+    const index = new KeywordIndex(scan.rows, scan.documents);
+    for (const question of ['privileged architecture 20211203 privilege levels', 'software validation guidance 2002', 'machine learning device software']) {
+      const terms = [...new Set(analyze(question))];
+      const fromStore = await store.searchDocuments({ terms, limit: 10 });
+      const inMemory = index.scoreDocuments(terms);
+      expect([...inMemory.keys()].sort()).toEqual(fromStore.map((h) => h.id).sort());
+      for (const hit of fromStore) expect(inMemory.get(hit.id)).toBeCloseTo(hit.score, 4);
+    }
+    await store.close();
+  });
+
+  it('sums grouped BM25 per chunk and lists every chunk holding a question term', () => {
+    const rows = ['page table entry', 'page fault', 'vector register', 'page-table walk table'].map((text, i) => ({
+      id: `c${i}`,
+      docId: 'd',
+      page: i + 1,
+      terms: analyze(text).join(' '),
+      headingTerms: '',
+    }));
+    const index = new KeywordIndex(rows);
+    const groups = [analyze('page-table'), analyze('fault')];
+    const { groups: perGroup, total, matching } = index.scoreGroups(groups, () => 1, { k1: 1.2, b: 0.75 });
+    expect(matching.sort()).toEqual([0, 1, 3]);
+    for (let c = 0; c < rows.length; c++) expect(total[c]).toBeCloseTo((perGroup[0]![c] ?? 0) + (perGroup[1]![c] ?? 0), 5);
+    expect(total[2]).toBe(0);
+    // The compound's members count once: the best of `page-table`, `pagetable`, `page`, `table`.
+    expect(perGroup[0]![3]).toBeGreaterThan(0);
+    expect(perGroup[0]![3]).toBeLessThan(2.2 + 1e-6);
+    const positions = index.groupPositions([0, 1], groups.map((g) => g.map((t) => index.termId(t)).filter((id) => id >= 0)));
+    expect(positions).toEqual([
+      [[0, 1], []],
+      [[0], [1]],
+    ]);
+  });
+});
