@@ -3,7 +3,7 @@ import { createMockEmbedder, createMockReranker } from '@ragbridge/core-interfac
 import { describe, expect, it } from 'vitest';
 import { createPipeline } from '../pipeline.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
-import { createRetriever, kthLargest } from './retriever.js';
+import { createRetriever, isEditionTerm, kthLargest } from './retriever.js';
 import { analyze } from './text-analysis.js';
 
 const texts = [
@@ -98,6 +98,20 @@ describe('retriever', () => {
     const question = 'What do the A and D bits in a leaf page-table entry mean?';
     expect((await createRetriever({ store }).retrieve(question)).hits[0]?.chunk.id).toBe('d:1');
     expect((await createRetriever({ store, phraseWeight: 0 }).retrieve(question)).hits[0]?.chunk.id).toBe('d:0');
+  });
+
+  it('treats years and versions in a question as naming the edition, not as what the answer page holds', async () => {
+    const store = openSqliteStore({ path: ':memory:' });
+    const title = 'The RISC-V Instruction Set Manual, Version 1.0, May 2011. This manual describes the user-level jump instructions.';
+    const body = 'JAL stores the address of the following instruction into the link register x1; jumps can target a 32 MB range.';
+    const rec = record();
+    rec.chunks = [title, body].map((text, i) => ({ ...(rec.chunks[0] as (typeof rec.chunks)[number]), id: `d:${i}`, text, page: i + 1, terms: analyze(text).join(' ') }));
+    await store.putDocument(rec);
+    const question = 'Which link register do JAL jump instructions use in the 2011 v1.0 manual?';
+    expect((await createRetriever({ store }).retrieve(question)).hits[0]?.chunk.id).toBe('d:1');
+    expect((await createRetriever({ store, editionWeight: 1 }).retrieve(question)).hits[0]?.chunk.id).toBe('d:0');
+    expect(['2011', '20211203', 'v1.7'].every(isEditionTerm)).toBe(true);
+    expect(['1.7', '2011a', '0x2011', '3000'].some(isEditionTerm)).toBe(false);
   });
 
   it('reorders candidates with a reranker', async () => {

@@ -46,6 +46,13 @@ export interface RetrieverOptions {
    * @default 1
    */
   encodingWeight?: number;
+  /**
+   * Weight, in chunk scoring, of years, dates and versions in the question (`2011`, `20211203`,
+   * `v1.7`): they name the edition of a document ("the 2019 spec") rather than the words of the
+   * answer, so at full weight they pull title pages and prefaces up. Document scoring keeps them
+   * at full weight. @default 0.25
+   */
+  editionWeight?: number;
   /** Weight of the share of the question's word trigrams found verbatim in a chunk. @default 2 */
   phraseWeight?: number;
   /** Reciprocal rank fusion constant. @default 60 */
@@ -81,6 +88,11 @@ export interface RetrievalResult {
 /** Finds the chunks that answer a question. */
 export interface Retriever {
   retrieve(question: string, options?: RetrieveOptions): Promise<RetrievalResult>;
+}
+
+/** Years, dates and versions (`2019`, `20211203`, `v1.7`): in a question they name an edition of a document. */
+export function isEditionTerm(term: string): boolean {
+  return /^(?:(?:19|20)\d\d(?:\d{4})?|v\d+(?:\.\d+)+)$/.test(term);
 }
 
 /** The k-th largest value (1-based) of `values`, which it reorders (quickselect). */
@@ -130,6 +142,7 @@ export function createRetriever(options: RetrieverOptions): Retriever {
   const frontMatterPenalty = options.frontMatterPenalty ?? 1;
   const encodingWeight = options.encodingWeight ?? 1;
   const phraseWeight = options.phraseWeight ?? 2;
+  const editionWeight = options.editionWeight ?? 0.25;
 
   let cached: { index: KeywordIndex; revision: string } | undefined;
   /** Chunks read for earlier questions; cleared whenever the store changes. */
@@ -173,7 +186,7 @@ export function createRetriever(options: RetrieverOptions): Retriever {
       const index = await keywordIndex();
       const n = index.size;
       const df = (term: string): number => index.documentFrequency(term);
-      const idf = (term: string): number => Math.log(1 + (n - df(term) + 0.5) / (df(term) + 0.5));
+      const idf = (term: string): number => Math.log(1 + (n - df(term) + 0.5) / (df(term) + 0.5)) * (isEditionTerm(term) ? editionWeight : 1);
       // A group weighs as its most specific member that occurs; a group that occurs nowhere weighs as a rare term.
       const groupWeight = groups.map((g) => {
         const known = g.filter((t) => df(t) > 0);

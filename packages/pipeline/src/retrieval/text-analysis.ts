@@ -42,13 +42,22 @@ function termOf(token: string): string {
 /**
  * Splits text into index terms so technical tokens stay findable: `mstatus.MIE`, `x0-x31`,
  * `0x7b0`, `funct3` and `RV32I` are kept whole *and* split into their parts (so `mstatus` or
- * `MIE` finds `mstatus.MIE`); a hyphenated word is also indexed joined (`vali-dation` →
+ * `MIE` finds `mstatus.MIE`); "Version 1.7" is also indexed as `v1.7`; a hyphenated word is also indexed joined (`vali-dation` →
  * `validation`); plain words are stemmed (`registers` → `regist`); stopwords are dropped.
  */
 export function analyze(text: string): string[] {
   const terms: string[] = [];
+  let previous = '';
   for (const match of normalizeText(text).matchAll(TOKEN)) {
     const token = match[0];
+    // A version: `v1.7` stays whole (not `v1` and `7`), and "Version 1.7" is also indexed as
+    // `v1.7`, so either spelling finds the other without matching every number 1.7.
+    if (/^v\d+(?:\.\d+)+$/.test(token)) {
+      terms.push(token);
+      continue;
+    }
+    if (previous === 'version' && /^\d+(?:\.\d+)+$/.test(token)) terms.push(`v${token}`);
+    previous = token;
     if (/[._'-]/.test(token) && !/^\d+(\.\d+)+$/.test(token)) {
       const parts = token.split(/[._'-]+/).filter(Boolean);
       const whole = token.replace(/'s$/, '');
@@ -76,8 +85,12 @@ export function analyzeQuery(text: string): string[] {
 export function analyzeQueryGroups(text: string): string[][] {
   const groups: string[][] = [];
   const seen = new Set<string>();
+  let previous = '';
   for (const match of normalizeText(text).matchAll(TOKEN)) {
-    const members = [...new Set(analyze(match[0]))].filter((t) => !seen.has(t));
+    // Analyzed with the word before it, for "Version 1.7" → `v1.7`.
+    const analyzed = analyze(`${previous === 'version' ? 'version ' : ''}${match[0]}`).slice(previous === 'version' ? 1 : 0);
+    previous = match[0];
+    const members = [...new Set(analyzed)].filter((t) => !seen.has(t));
     if (members.length === 0) continue;
     for (const t of members) seen.add(t);
     groups.push(members);
