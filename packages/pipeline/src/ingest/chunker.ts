@@ -76,10 +76,24 @@ export function chunkDocument(docId: string, doc: ExtractedDocument, options: Ch
   const overlap = options.overlapTokens ?? 40;
   const chunks: Chunk[] = [];
   const headings: string[] = [];
-  let text = '';
+  // The document text as parts joined once at the end; `length` and `endsWithBreak` track it.
+  const parts: string[] = [];
+  let length = 0;
+  let endsWithBreak = false;
+  let lastChar = '';
+  /** Appends a line (after a newline unless at a page start) or, with `raw`, the text as is. */
+  const append = (part: string, raw: boolean): void => {
+    const separator = raw || length === 0 || endsWithBreak ? '' : '\n';
+    const added = separator + part;
+    parts.push(added);
+    length += added.length;
+    if (added.length >= 2) endsWithBreak = added.endsWith('\n\n');
+    else if (added.length === 1) endsWithBreak = added === '\n' && lastChar === '\n';
+    if (added.length > 0) lastChar = added[added.length - 1] as string;
+  };
 
   for (const page of doc.pages) {
-    if (text) text += '\n\n';
+    if (length > 0) append('\n\n', true);
     let units: Unit[] = [];
     let sectionPath = headings.filter(Boolean);
     let pageOrdinal = 0;
@@ -121,15 +135,17 @@ export function chunkDocument(docId: string, doc: ExtractedDocument, options: Ch
     };
     const add = (block: ExtractedBlock): void => {
       const atomic = block.kind === 'table' || block.kind === 'code';
-      const blockStart = text.length;
-      text += (text.endsWith('\n\n') || text.length === 0 ? '' : '\n') + block.text;
-      let cursor = blockStart + (text.length - blockStart - block.text.length);
+      append(block.text, false);
+      const blockStart = length - block.text.length;
+      // Offsets are found in the block's own text: searching the growing document string would
+      // flatten it again for every piece (quadratic in the document's size).
+      let cursor = 0;
       // Leave room for the overlap carried into the chunk so no chunk exceeds `max`.
       for (const piece of splitLong(block.text, Math.max(16, max - overlap), atomic)) {
-        const at = text.indexOf(piece.slice(0, 30), cursor);
-        const start = at >= 0 ? at : cursor;
-        cursor = start + piece.length;
-        const unit: Unit = { text: piece, start, tokens: countTokens(piece), atomic };
+        const at = block.text.indexOf(piece.slice(0, 30), cursor);
+        const relative = at >= 0 ? at : cursor;
+        cursor = relative + piece.length;
+        const unit: Unit = { text: piece, start: blockStart + relative, tokens: countTokens(piece), atomic };
         const used = units.reduce((n, u) => n + u.tokens, 0);
         if (units.some((u) => !u.heading) && used + unit.tokens > (atomic ? max : target)) {
           emit();
@@ -149,8 +165,8 @@ export function chunkDocument(docId: string, doc: ExtractedDocument, options: Ch
         headings.length = level - 1;
         headings[level - 1] = block.text.trim();
         sectionPath = headings.filter(Boolean);
-        const start = text.length + (text.length && !text.endsWith('\n\n') ? 1 : 0);
-        text += (text.length && !text.endsWith('\n\n') ? '\n' : '') + block.text;
+        append(block.text, false);
+        const start = length - block.text.length;
         // The heading line opens the chunk it titles, so its words are searchable with the text.
         units.push({ text: block.text, start, tokens: countTokens(block.text), atomic: false, heading: true });
         continue;
@@ -160,5 +176,5 @@ export function chunkDocument(docId: string, doc: ExtractedDocument, options: Ch
     // A page of headings only still gets a chunk, so its words stay findable.
     emit(pageOrdinal === 0);
   }
-  return { chunks, text };
+  return { chunks, text: parts.join('') };
 }
