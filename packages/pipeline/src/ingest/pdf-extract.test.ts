@@ -1,4 +1,5 @@
 import { writeSimplePdf } from '@ragbridge/testkit';
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { extractDocument } from './extract.js';
 import { IngestError } from './ingest-errors.js';
@@ -74,6 +75,21 @@ describe('extractPdf', () => {
     expect(numberedHeadingLevel('4.5. PLANS')).toBe(2);
     expect(numberedHeadingLevel('2.1 Base Instruction Formats')).toBe(2);
     expect(numberedHeadingLevel('3. The software shall be validated.')).toBeUndefined();
+  });
+
+  it("leaves the process's native Array.prototype.push and JSON in place after loading pdf.js", () => {
+    // In a fresh process: the test runner's own modules can mask pdf.js's polyfills.
+    const module = new URL('./pdf-extract.ts', import.meta.url).href;
+    const script = `
+      const before = [Array.prototype.push, JSON.parse, JSON.stringify];
+      const { extractPdf } = await import(${JSON.stringify(module)});
+      const { writeSimplePdf } = await import('@ragbridge/testkit');
+      await extractPdf(writeSimplePdf({ pages: [{ lines: ['hello'] }] }));
+      const after = [Array.prototype.push, JSON.parse, JSON.stringify];
+      console.log(JSON.stringify({ same: before.map((fn, i) => fn === after[i]), withResolvers: typeof Promise.withResolvers }));`;
+    const out = execFileSync(process.execPath, ['--conditions=@ragbridge/source', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    // pdf.js's additions (needed on Node 20) stay; its replacements of built-ins are undone.
+    expect(JSON.parse(out.trim().split('\n').pop() as string)).toEqual({ same: [true, true, true], withResolvers: 'function' });
   });
 });
 

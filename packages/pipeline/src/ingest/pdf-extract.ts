@@ -24,8 +24,36 @@ interface Line {
 type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
 let pdfjsPromise: Promise<PdfJs> | undefined;
 
+/**
+ * Built-ins the core-js polyfills in pdf.js's legacy build replace on Node 20 (V8 11) although
+ * the native ones behave the same for everything pdf.js and ragbridge do: a JavaScript
+ * `Array.prototype.push` slows every push in the process (14% of extraction time), and a
+ * JavaScript `JSON.parse` every parse. They are put back once pdf.js is loaded.
+ */
+const NATIVE_BUILTINS: ReadonlyArray<[object, string]> = [
+  [Array.prototype, 'push'],
+  [JSON, 'parse'],
+  [JSON, 'stringify'],
+];
+
+async function importKeepingNativeBuiltins<T>(load: () => Promise<T>): Promise<T> {
+  const saved = NATIVE_BUILTINS.map(([target, key]) => [target, key, Object.getOwnPropertyDescriptor(target, key)] as const);
+  try {
+    return await load();
+  } finally {
+    for (const [target, key, descriptor] of saved) if (descriptor) Object.defineProperty(target, key, descriptor);
+  }
+}
+
 function loadPdfJs(): Promise<PdfJs> {
-  pdfjsPromise ??= import('pdfjs-dist/legacy/build/pdf.mjs');
+  pdfjsPromise ??= importKeepingNativeBuiltins(async () => {
+    const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
+    // Loaded here rather than by pdf.js on first use (its "fake worker" then runs in this thread
+    // through the same module), so its polyfills are undone too. It registers `globalThis.pdfjsWorker`.
+    const workerModule: string = 'pdfjs-dist/legacy/build/pdf.worker.mjs';
+    await import(workerModule);
+    return pdfjs;
+  });
   return pdfjsPromise;
 }
 
