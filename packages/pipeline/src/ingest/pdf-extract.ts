@@ -50,8 +50,7 @@ function loadPdfJs(): Promise<PdfJs> {
     const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
     // Loaded here rather than by pdf.js on first use (its "fake worker" then runs in this thread
     // through the same module), so its polyfills are undone too. It registers `globalThis.pdfjsWorker`.
-    const workerModule: string = 'pdfjs-dist/legacy/build/pdf.worker.mjs';
-    await import(workerModule);
+    await import('pdfjs-dist/legacy/build/pdf.worker.mjs');
     return pdfjs;
   });
   return pdfjsPromise;
