@@ -49,10 +49,12 @@ describe('KeywordIndex', () => {
     // The compound's members count once: the best of `page-table`, `pagetable`, `page`, `table`.
     expect(perGroup[0]![3]).toBeGreaterThan(0);
     expect(perGroup[0]![3]).toBeLessThan(2.2 + 1e-6);
-    const positions = index.groupPositions([0, 1], groups.map((g) => g.map((t) => index.termId(t)).filter((id) => id >= 0)));
-    expect(positions).toEqual([
-      [[0, 1], []],
-      [[0], [1]],
-    ]);
+    const ids = (text: string): number[][] => analyze(text).map((t) => [index.termId(t)]);
+    // "page fault": page then fault, adjacent → 1 pair; "fault page": fault then page (within 3, either order).
+    expect([...index.adjacentGroupPairs([0, 1, 2, 3], ids('page fault'), 3)]).toEqual([0, 1, 0, 0]);
+    expect([...index.adjacentGroupPairs([1], ids('fault page'), 3)]).toEqual([1]);
+    // "page … walk" in chunk 3 are two positions apart; with a window of 1 they are not near.
+    expect([...index.adjacentGroupPairs([3], ids('page walk'), 3)]).toEqual([1]);
+    expect([...index.adjacentGroupPairs([3], ids('page walk'), 1)]).toEqual([0]);
   });
 });

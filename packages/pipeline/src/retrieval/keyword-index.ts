@@ -15,6 +15,8 @@ export class KeywordIndex {
   readonly ids: string[] = [];
   readonly docIds: string[] = [];
   readonly pages: number[] = [];
+  /** One number per distinct (document, page), for grouping chunks by page. */
+  readonly pageKeys: Int32Array;
   /** Term id per position of each chunk's body. */
   readonly sequences: Int32Array[] = [];
   private readonly lengths: Float64Array;
@@ -81,6 +83,16 @@ export class KeywordIndex {
     this.codeDensity = Float32Array.from(density);
     this.averageLength = lengths.length ? lengths.reduce((a, b) => a + b, 0) / lengths.length : 1;
     this.groupOfTerm = new Int32Array(this.dictionary.size).fill(-1);
+    const pageKeys = new Map<string, number>();
+    this.pageKeys = Int32Array.from(this.ids, (_, c) => {
+      const key = `${this.docIds[c]}#${this.pages[c]}`;
+      let n = pageKeys.get(key);
+      if (n === undefined) {
+        n = pageKeys.size;
+        pageKeys.set(key, n);
+      }
+      return n;
+    });
     this.documentTerms = documents.map((doc) => {
       const tf = new Map<string, number>();
       const terms = doc.terms ? doc.terms.split(' ') : [];
@@ -114,23 +126,35 @@ export class KeywordIndex {
   }
 
   /**
-   * For each chunk, per question group, the positions in its body where one of the group's terms
-   * occurs. `groupIds` are the groups' term ids; a term belongs to the first group that holds it.
+   * For each chunk, how many consecutive question groups (1 and 2, 2 and 3, …) occur within
+   * `window` positions of each other in its body. `groupIds` are the groups' term ids; a term
+   * belongs to the first group that holds it. One pass over each chunk, no allocation per chunk.
    */
-  groupPositions(chunks: readonly number[], groupIds: readonly number[][]): number[][][] {
+  adjacentGroupPairs(chunks: readonly number[], groupIds: readonly number[][], window: number): Int32Array {
+    const g = groupIds.length;
     groupIds.forEach((ids, gi) => {
       for (const id of ids) if (this.groupOfTerm[id] === -1) this.groupOfTerm[id] = gi;
     });
+    const out = new Int32Array(chunks.length);
+    const last = new Float64Array(g);
+    const near = new Uint8Array(Math.max(0, g - 1));
     try {
-      return chunks.map((chunk) => {
-        const positions: number[][] = groupIds.map(() => []);
+      chunks.forEach((chunk, k) => {
+        last.fill(-Infinity);
+        near.fill(0);
         const sequence = this.sequences[chunk] as Int32Array;
         for (let i = 0; i < sequence.length; i++) {
           const gi = this.groupOfTerm[sequence[i] as number] as number;
-          if (gi >= 0) (positions[gi] as number[]).push(i);
+          if (gi < 0) continue;
+          if (gi > 0 && i - (last[gi - 1] as number) <= window) near[gi - 1] = 1;
+          if (gi + 1 < g && i - (last[gi + 1] as number) <= window) near[gi] = 1;
+          last[gi] = i;
         }
-        return positions;
+        let count = 0;
+        for (let p = 0; p < near.length; p++) count += near[p] as number;
+        out[k] = count;
       });
+      return out;
     } finally {
       for (const ids of groupIds) for (const id of ids) this.groupOfTerm[id] = -1;
     }

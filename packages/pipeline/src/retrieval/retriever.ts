@@ -213,11 +213,13 @@ export function createRetriever(options: RetrieverOptions): Retriever {
       const bestDoc = Math.max(1e-9, ...docScore.values());
       const groupIds = groups.map((g) => g.map((t) => index.termId(t)).filter((id) => id >= 0));
       const candidateList = [...candidateSet];
-      const positionsOf = index.groupPositions(candidateList, groupIds);
+      // Proximity: consecutive question words found within three positions of each other.
+      const nearPairs = index.adjacentGroupPairs(candidateList, groupIds, 3);
 
       interface Features {
         chunk: number;
-        page: string;
+        /** The chunk's page (document and page number) as one number. */
+        page: number;
         coverage: number;
         proximity: number;
         /** Question groups present in the chunk. */
@@ -232,17 +234,10 @@ export function createRetriever(options: RetrieverOptions): Retriever {
             covered += groupWeight[gi] as number;
           }
         });
-        // Proximity: consecutive question words found within three positions of each other.
-        const positions = positionsOf[ci] as number[][];
-        let near = 0;
-        for (let gi = 0; gi + 1 < groups.length; gi++) {
-          const a = positions[gi] as number[];
-          const b = positions[gi + 1] as number[];
-          if (a.length && b.length && a.some((i) => b.some((j) => Math.abs(i - j) <= 3))) near++;
-        }
+        const near = nearPairs[ci] as number;
         return {
           chunk: c,
-          page: `${index.docIds[c]}#${index.pages[c]}`,
+          page: index.pageKeys[c] as number,
           coverage: covered / totalWeight,
           proximity: groups.length > 1 ? near / (groups.length - 1) : 0,
           groupsPresent,
@@ -250,8 +245,8 @@ export function createRetriever(options: RetrieverOptions): Retriever {
       });
       // Page context: the candidate chunks of a page together — how much of the question they
       // cover, and their BM25 as one text (listings spread over several chunks).
-      const pageGroups = new Map<string, Set<number>>();
-      const pageChunks = new Map<string, number[]>();
+      const pageGroups = new Map<number, Set<number>>();
+      const pageChunks = new Map<number, number[]>();
       for (const f of features) {
         const set = pageGroups.get(f.page) ?? new Set<number>();
         for (const gi of f.groupsPresent) set.add(gi);
@@ -260,13 +255,13 @@ export function createRetriever(options: RetrieverOptions): Retriever {
         if (list) list.push(f.chunk);
         else pageChunks.set(f.page, [f.chunk]);
       }
-      const pageCoverage = new Map<string, number>();
+      const pageCoverage = new Map<number, number>();
       for (const [page, set] of pageGroups) {
         let weight = 0;
         for (const gi of set) weight += groupWeight[gi] as number;
         pageCoverage.set(page, weight / totalWeight);
       }
-      const pageBm25 = new Map<string, number>();
+      const pageBm25 = new Map<number, number>();
       for (const [page, chunks] of pageChunks) {
         // Sum of the chunks' group scores, damped so a page is not rewarded just for length.
         let score = 0;
