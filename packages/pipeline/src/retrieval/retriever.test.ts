@@ -3,7 +3,7 @@ import { createMockEmbedder, createMockReranker } from '@ragbridge/core-interfac
 import { describe, expect, it } from 'vitest';
 import { createPipeline } from '../pipeline.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
-import { createRetriever, isEditionTerm, kthLargest } from './retriever.js';
+import { createRetriever, definitionPattern, isEditionTerm, kthLargest } from './retriever.js';
 import { analyze } from './text-analysis.js';
 
 const texts = [
@@ -112,6 +112,31 @@ describe('retriever', () => {
     expect((await createRetriever({ store, editionWeight: 1 }).retrieve(question)).hits[0]?.chunk.id).toBe('d:0');
     expect(['2011', '20211203', 'v1.7'].every(isEditionTerm)).toBe(true);
     expect(['1.7', '2011a', '0x2011', '3000'].some(isEditionTerm)).toBe(false);
+  });
+
+  it('answers "what is X" from the chunk that defines X rather than one that only uses it', async () => {
+    const store = openSqliteStore({ path: ':memory:' });
+    const uses = 'Setting vl and vtype: vsetvli writes vl and vtype; vl and vtype are implicit operands, so vtype and vl must be set before vector instructions read vtype.';
+    const defines = 'RVV operational state.\n• vtype: Vector Type. It describes the element width SEW and the register grouping LMUL.';
+    const rec = record();
+    rec.chunks = [uses, defines].map((text, i) => ({ ...(rec.chunks[0] as (typeof rec.chunks)[number]), id: `d:${i}`, text, page: i + 1, terms: analyze(text).join(' ') }));
+    await store.putDocument(rec);
+    const question = 'In the vector extension, what is vtype and what does it hold?';
+    expect((await createRetriever({ store }).retrieve(question)).hits[0]?.chunk.id).toBe('d:1');
+    expect((await createRetriever({ store, definitionWeight: 0 }).retrieve(question)).hits[0]?.chunk.id).toBe('d:0');
+  });
+
+  it('recognises definition questions and the sentences that define their term', () => {
+    expect(definitionPattern('What is the complete 32-bit encoding of the MRET instruction?')).toBeUndefined();
+    expect(definitionPattern('What is it?')).toBeUndefined();
+    const pmas = definitionPattern('What are PMAs?') as RegExp;
+    expect(pmas.test('A PMA is a physical memory attribute.')).toBe(true);
+    expect(pmas.test('The checker reads the PMAs of the region.')).toBe(false);
+    const lmul = definitionPattern('Define LMUL.') as RegExp;
+    expect(lmul.test('• LMUL: length multiplier')).toBe(true);
+    expect(lmul.test('registers grouped by LMUL are')).toBe(false);
+    expect((definitionPattern('What does mstatus.MIE mean?') as RegExp).test('The mstatus.MIE bit enables interrupts.')).toBe(false);
+    expect((definitionPattern('What does mstatus.MIE mean?') as RegExp).test('mstatus.MIE is the global interrupt enable.')).toBe(true);
   });
 
   it('reorders candidates with a reranker', async () => {

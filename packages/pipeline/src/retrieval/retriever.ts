@@ -53,6 +53,12 @@ export interface RetrieverOptions {
    * at full weight. @default 0.25
    */
   editionWeight?: number;
+  /**
+   * Bonus for a chunk that defines the term a definition question asks about ("what is X",
+   * "what does X mean", "define X"): X at the start of a line, sentence or bullet followed by a
+   * colon, an opening parenthesis or a defining verb (is, describes, holds, means, …). @default 0.5
+   */
+  definitionWeight?: number;
   /** Weight of the share of the question's word trigrams found verbatim in a chunk. @default 2 */
   phraseWeight?: number;
   /** Reciprocal rank fusion constant. @default 60 */
@@ -88,6 +94,28 @@ export interface RetrievalResult {
 /** Finds the chunks that answer a question. */
 export interface Retriever {
   retrieve(question: string, options?: RetrieveOptions): Promise<RetrievalResult>;
+}
+
+const DEFINING = String.raw`(?::|\(|\s+(?:is|are|describes?|holds?|contains?|means?|refers? to|specifies|specify|defines?|indicates?|stands? for|denotes?)\b)`;
+
+/**
+ * For a definition question ("what is X", "what are Xs", "what does X mean/hold", "define X",
+ * where X is one technical term), a pattern matching a sentence that defines X; otherwise undefined.
+ */
+export function definitionPattern(question: string): RegExp | undefined {
+  const q = question.normalize('NFKC');
+  const match =
+    /\bwhat\s+(?:is|are)\s+(?:an?\s+|the\s+)?([\p{L}\p{N}][\p{L}\p{N}._-]*)\s*(?:\?|,|;|\band\b|$)/iu.exec(q) ??
+    /\bwhat\s+(?:does|do)\s+(?:an?\s+|the\s+)?([\p{L}\p{N}][\p{L}\p{N}._-]*)\s+(?:mean|hold|contain|stand\s+for|describe|represent)\b/iu.exec(q) ??
+    /\bdefine\s+(?:an?\s+|the\s+)?([\p{L}\p{N}][\p{L}\p{N}._-]*)\s*(?:\?|,|;|\band\b|$)/iu.exec(q);
+  const term = match?.[1]?.replace(/[._-]+$/, '');
+  // A common word ("what is it", "what is this") is no term to define.
+  if (!term || term.length < 2 || /^(?:it|this|that|there|they|these|those|used|needed|required|done|the|an?)$/i.test(term)) return undefined;
+  // A plural asks about the singular too ("what are PMAs" — "A PMA is …").
+  const singular = /[^s]s$/i.test(term) && term.length > 3 ? term.slice(0, -1) : term;
+  const escaped = singular.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const noun = String.raw`(?:\s+(?:register|field|bits?|instruction|csr|flag|mode|extension|value|setting))?`;
+  return new RegExp(String.raw`(?:^|[\n•;]|[.!?]\s)\s*(?:(?:the|an?)\s+)?${escaped}(?:e?s)?${noun}${DEFINING}`, 'iu');
 }
 
 /** Years, dates and versions (`2019`, `20211203`, `v1.7`): in a question they name an edition of a document. */
@@ -143,6 +171,7 @@ export function createRetriever(options: RetrieverOptions): Retriever {
   const encodingWeight = options.encodingWeight ?? 1;
   const phraseWeight = options.phraseWeight ?? 2;
   const editionWeight = options.editionWeight ?? 0.25;
+  const definitionWeight = options.definitionWeight ?? 0.5;
 
   let cached: { index: KeywordIndex; revision: string } | undefined;
   /** Chunks read for earlier questions; cleared whenever the store changes. */
@@ -308,10 +337,14 @@ export function createRetriever(options: RetrieverOptions): Retriever {
         return chunk ? [{ hit, chunk }] : [];
       });
       const phrases = phraseWeight > 0 ? chunkWords.phraseScores(question, pooled.map((p) => p.chunk)) : [];
+      // "What is vtype?": a chunk that states what the term is ("vtype: Vector Type", "vtype
+      // describes …") answers it better than one that only uses the term.
+      const defines = definitionPattern(question);
       pooled.forEach(({ hit, chunk }, i) => {
         const leaders = (chunk.text.match(/(?:\.\s?){5,}/g) ?? []).length;
         if (leaders >= 3) hit.score -= frontMatterPenalty;
         hit.score += phraseWeight * (phrases[i] ?? 0);
+        if (defines?.test(chunk.text)) hit.score += definitionWeight;
       });
       keyword.sort((a, b) => b.score - a.score);
       const coverageOf = new Map(keyword.map((k) => [k.id, k.coverage]));
