@@ -1,24 +1,11 @@
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { markdownToPdfPages, writeSimplePdf } from '@ragbridge/testkit';
+import { prepareSampleCorpus } from '@ragbridge/testkit';
 import { createPipeline } from '@ragbridge/pipeline';
 import { formatAnswer, repositoryRoot } from './commands.js';
 import { createProgressReporter } from './progress.js';
 
 /** The question the demo asks when none is given. */
 export const DEMO_QUESTION = 'Why do the adapters not retry or fall back on their own?';
-
-/** Markdown files of the repository that make up the demo corpus. */
-async function demoSources(root: string): Promise<string[]> {
-  const files = [join(root, 'README.md')];
-  for (const name of (await readdir(join(root, 'docs'))).sort()) if (name.endsWith('.md')) files.push(join(root, 'docs', name));
-  for (const pkg of (await readdir(join(root, 'packages'))).sort()) {
-    const readme = join(root, 'packages', pkg, 'README.md');
-    if (existsSync(readme)) files.push(readme);
-  }
-  return files;
-}
 
 /**
  * The main job on the embedded default: ingests the project's own documentation plus a PDF
@@ -29,17 +16,13 @@ export async function demoCommand(options: { question?: string; workdir?: string
   const out = options.out ?? process.stdout;
   const root = repositoryRoot();
   const workdir = resolve(options.workdir ?? '.ragbridge');
-  const sampleDir = join(workdir, 'sample');
-  await mkdir(sampleDir, { recursive: true });
-  const pdfPath = join(sampleDir, 'ragbridge-architecture.pdf');
-  const markdown = await readFile(join(root, 'docs', 'architecture.md'), 'utf8');
-  await writeFile(pdfPath, writeSimplePdf({ title: 'ragbridge architecture', pages: markdownToPdfPages(markdown) }));
+  const files = await prepareSampleCorpus(root, join(workdir, 'sample'));
 
   const storePath = join(workdir, 'demo.db');
   const pipeline = createPipeline({ store: storePath, rebuildOnSchemaChange: true });
   try {
     out.write(`ragbridge demo: offline profile (BM25 retrieval, extractive answers), store ${storePath}\n`);
-    const report = await pipeline.ingest([...(await demoSources(root)), pdfPath], { onProgress: createProgressReporter(), workers: 1 });
+    const report = await pipeline.ingest(files, { onProgress: createProgressReporter(), workers: 1 });
     out.write(
       `Corpus: ${report.added.length + report.updated.length} ingested, ${report.unchanged.length} unchanged, ${report.failed.length} failed; ${report.chunks} new chunks.\n\n`,
     );

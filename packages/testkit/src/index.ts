@@ -12,3 +12,4 @@ export type { FakeServicesOptions, RunningFakeServices } from './fake-services.j
 export { startFakeServices } from './fake-services.js';
 export type { PdfLine, SimplePdfOptions } from './pdf-writer.js';
 export { markdownToPdfPages, writeSimplePdf } from './pdf-writer.js';
+export { prepareSampleCorpus } from './sample-corpus.js';
