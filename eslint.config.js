@@ -12,6 +12,8 @@ export const depConstraints = [
   { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'] },
   { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:contracts', 'type:testkit'] },
   { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:contracts', 'type:lib', 'type:testkit'] },
+  // The composition root: turns configuration into adapters, chains, monitor and pipeline.
+  { sourceTag: 'type:composition', onlyDependOnLibsWithTags: ['type:contracts', 'type:lib', 'type:adapter', 'type:testkit'] },
   { sourceTag: 'type:testkit', onlyDependOnLibsWithTags: ['type:contracts'] },
   { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['*'] },
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['*'] },

@@ -27,6 +27,15 @@ describe('module boundaries are enforced by lint', () => {
     expect(errors.join('\n')).toMatch(/@nx\/enforce-module-boundaries/);
   });
 
+  it('the composition root may use adapters and libraries, but no library or adapter may use it', async () => {
+    const adapters = "import { createHfChatModel } from '@ragbridge/adapter-hf';\nimport { createPipeline } from '@ragbridge/pipeline';\nexport const y = [createHfChatModel, createPipeline];\n";
+    expect(await lint('packages/runtime/src/ok.ts', adapters)).toEqual([]);
+    const runtime = "import { createRuntime } from '@ragbridge/runtime';\nexport const y = createRuntime;\n";
+    expect((await lint('packages/pipeline/src/wrong.ts', runtime)).join('\n')).toMatch(/@nx\/enforce-module-boundaries/);
+    expect((await lint('packages/adapter-hf/src/wrong.ts', runtime)).join('\n')).toMatch(/@nx\/enforce-module-boundaries/);
+    expect(await lint('apps/demo/src/ok.ts', runtime)).toEqual([]);
+  });
+
   it('published code importing the private testkit fails, while a test file may', async () => {
     const source = "import { startFakeTei } from '@ragbridge/testkit';\nexport const y = startFakeTei;\n";
     expect((await lint('packages/adapter-hf/src/wrong.ts', source)).join('\n')).toMatch(/testkit is private/);

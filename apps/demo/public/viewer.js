@@ -1,0 +1,323 @@
+/**
+ * The page viewer: /viewer.html?doc=<id>&page=<n>&q=<question>.
+ *
+ * PDFs are drawn with pdf.js (served by the app at /vendor/pdfjs/) onto a canvas that fits the
+ * window's width. Other documents, and PDFs that pdf.js cannot draw, show the page's extracted
+ * text, with the question's words highlighted.
+ *
+ * Once a page is on screen, `#page-indicator` reads "Page <label> (<n> of <pages>)" and
+ * `document.body.dataset.page` is `<n>`; tests wait for both.
+ */
+import { describeError, getJson, h, showMessage, ApiError } from './common.js';
+
+const PDFJS_URL = '/vendor/pdfjs/pdf.min.mjs';
+const PDFJS_WORKER_URL = '/vendor/pdfjs/pdf.worker.min.mjs';
+/** Canvas size cap (pixels): phones refuse very large canvases and they eat memory. */
+const MAX_CANVAS_PIXELS = 16_000_000;
+
+/** @param {string} id */
+function byId(id) {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`The page is missing #${id}`);
+  return el;
+}
+
+const params = new URLSearchParams(location.search);
+const docId = params.get('doc') ?? '';
+const question = (params.get('q') ?? '').trim();
+
+const ui = {
+  title: byId('doc-title'),
+  prev: /** @type {HTMLButtonElement} */ (byId('page-prev')),
+  next: /** @type {HTMLButtonElement} */ (byId('page-next')),
+  input: /** @type {HTMLInputElement} */ (byId('page-input')),
+  count: byId('page-count'),
+  indicator: byId('page-indicator'),
+  notice: byId('viewer-notice'),
+  highlightInfo: byId('highlight-info'),
+  error: byId('viewer-error'),
+  view: byId('page-view'),
+  text: byId('page-text'),
+  pdfTextDetails: byId('page-text-details'),
+  pdfText: byId('pdf-page-text'),
+};
+
+const state = {
+  /** @type {{ id: string, name: string, pages: number, mediaType: string } | null} */
+  doc: null,
+  /** The pdf.js document, when the PDF is drawn. */
+  /** @type {any} */
+  pdf: null,
+  /** @type {'pdf' | 'text'} */
+  mode: 'text',
+  pages: 1,
+  page: 1,
+  /** Increases with every page request, so a slow earlier request never overwrites a later one. */
+  seq: 0,
+  /** @type {any} */
+  renderTask: null,
+  /** Page labels from the PDF itself, used when the API gives none. */
+  /** @type {string[] | null} */
+  pdfLabels: null,
+  /** CSS width the current page was drawn at. */
+  drawnWidth: 0,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Highlighting the question's words
+// ---------------------------------------------------------------------------------------------
+
+const STOPWORDS = new Set(
+  'the and for are was were what which who whom whose how why when where does did doing done with that this these those from into about have has had can could should would will not you your its our their they them there than then any all but per via also more most some such only over under between after before been being other just like'.split(' '),
+);
+
+/** Words of the question worth highlighting: three letters or more, common words left out. */
+function highlightTerms(text) {
+  const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  return [...new Set(words.filter((w) => w.length >= 3 && !STOPWORDS.has(w)))].sort((a, b) => b.length - a.length);
+}
+
+const terms = highlightTerms(question);
+// Matches whole words that start with a term ("index" also marks "indexing"); the terms are
+// letters and digits only, so they need no escaping.
+const highlightPattern = terms.length ? new RegExp(`(?<![\\p{L}\\p{N}])(?:${terms.join('|')})[\\p{L}\\p{N}]*`, 'giu') : null;
+
+/** Puts `text` into `el`, wrapping the question's words in <mark>; returns the number marked. */
+function renderText(el, text) {
+  el.replaceChildren();
+  if (!text.trim()) {
+    el.append(h('p', { className: 'muted' }, 'This page has no extractable text (it may be a scanned image).'));
+    return 0;
+  }
+  if (!highlightPattern) {
+    el.append(text);
+    return 0;
+  }
+  let last = 0;
+  let count = 0;
+  for (const match of text.matchAll(highlightPattern)) {
+    el.append(text.slice(last, match.index), h('mark', {}, match[0]));
+    last = (match.index ?? 0) + match[0].length;
+    count++;
+  }
+  el.append(text.slice(last));
+  return count;
+}
+
+function showHighlightCount(count) {
+  if (!question) return;
+  const where = state.mode === 'pdf' ? ' in the page text below' : '';
+  const matches = count === 1 ? '1 match' : `${count} matches`;
+  showMessage(ui.highlightInfo, `Highlighting words from “${question}”: ${matches}${where}.`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading the document and its pages
+// ---------------------------------------------------------------------------------------------
+
+const documentPath = `/api/documents/${encodeURIComponent(docId)}`;
+
+/** The page's text and label from the API. */
+function fetchPageText(n) {
+  return getJson(`${documentPath}/pages/${n}`);
+}
+
+/** Opens the PDF with pdf.js; rejects if pdf.js or the file cannot be loaded. */
+async function openPdf() {
+  const pdfjs = await import(PDFJS_URL);
+  pdfjs.GlobalWorkerOptions.workerSrc = PDFJS_WORKER_URL;
+  // The page's CSP forbids eval: tell pdf.js not to try it.
+  const pdf = await pdfjs.getDocument({ url: `${documentPath}/file`, isEvalSupported: false }).promise;
+  try {
+    state.pdfLabels = await pdf.getPageLabels();
+  } catch {
+    state.pdfLabels = null;
+  }
+  return pdf;
+}
+
+function isCancelled(err) {
+  return err && typeof err === 'object' && err.name === 'RenderingCancelledException';
+}
+
+/** CSS pixel width a PDF page is drawn at: the page area's width. */
+function availableWidth() {
+  return Math.max(240, Math.floor(ui.view.clientWidth || 800));
+}
+
+/**
+ * Draws page `n` into a fresh canvas, then swaps it in (no blank flash while drawing, and two
+ * renders never share a canvas). The canvas is sized in device pixels; CSS scales it back to
+ * the page width, so text stays sharp on high-density screens.
+ */
+async function renderPdfPage(n, seq) {
+  state.renderTask?.cancel();
+  const page = await state.pdf.getPage(n);
+  if (seq !== state.seq) return;
+  const cssWidth = availableWidth();
+  const unscaled = page.getViewport({ scale: 1 });
+  let scale = (cssWidth / unscaled.width) * (window.devicePixelRatio || 1);
+  const area = unscaled.width * unscaled.height * scale * scale;
+  if (area > MAX_CANVAS_PIXELS) scale *= Math.sqrt(MAX_CANVAS_PIXELS / area);
+  const viewport = page.getViewport({ scale });
+
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.floor(viewport.width);
+  canvas.height = Math.floor(viewport.height);
+  const task = page.render({ canvas, viewport });
+  state.renderTask = task;
+  try {
+    await task.promise;
+  } finally {
+    if (state.renderTask === task) state.renderTask = null;
+  }
+  if (seq !== state.seq) return;
+  canvas.id = 'pdf-canvas';
+  canvas.className = 'pdf-canvas';
+  canvas.setAttribute('role', 'img');
+  canvas.setAttribute('aria-label', `Page ${n} of ${state.doc?.name ?? 'the document'}`);
+  byId('pdf-canvas').replaceWith(canvas);
+  state.drawnWidth = cssWidth;
+}
+
+function clampPage(n) {
+  const page = Math.trunc(Number(n));
+  if (!Number.isFinite(page) || page < 1) return 1;
+  return Math.min(page, state.pages);
+}
+
+function pageUrl(n) {
+  const next = new URLSearchParams(location.search);
+  next.set('page', String(n));
+  return `${location.pathname}?${next.toString()}`;
+}
+
+function switchToText(reason) {
+  state.mode = 'text';
+  state.renderTask?.cancel();
+  document.body.dataset.mode = 'text';
+  byId('pdf-canvas').hidden = true;
+  ui.pdfTextDetails.hidden = true;
+  showMessage(ui.notice, reason);
+}
+
+/** Shows page `requested` (clamped to the document), then updates the indicator and URL. */
+async function showPage(requested) {
+  const n = clampPage(requested);
+  const seq = ++state.seq;
+  state.page = n;
+  ui.input.value = String(n);
+  ui.prev.disabled = n <= 1;
+  ui.next.disabled = n >= state.pages;
+  ui.view.setAttribute('aria-busy', 'true');
+  showMessage(ui.error, '');
+
+  let label;
+  let marks = 0;
+  try {
+    if (state.mode === 'pdf') {
+      // The API's label is the one citations use; fetch it while the page draws.
+      const [info] = await Promise.all([fetchPageText(n).catch(() => null), renderPdfPage(n, seq)]);
+      if (seq !== state.seq) return;
+      label = info?.label ?? state.pdfLabels?.[n - 1] ?? String(n);
+      const text = typeof info?.text === 'string' ? info.text : '';
+      marks = renderText(ui.pdfText, text);
+      ui.pdfTextDetails.hidden = !text.trim();
+    } else {
+      const info = await fetchPageText(n);
+      if (seq !== state.seq) return;
+      label = info.label ?? String(n);
+      ui.text.hidden = false;
+      marks = renderText(ui.text, typeof info.text === 'string' ? info.text : '');
+    }
+  } catch (err) {
+    if (seq !== state.seq || isCancelled(err)) return;
+    if (state.mode === 'pdf') {
+      console.warn('pdf.js could not draw the page; showing its text instead.', err);
+      switchToText('This PDF could not be drawn here, so the page’s extracted text is shown instead.');
+      return showPage(n);
+    }
+    ui.view.setAttribute('aria-busy', 'false');
+    showMessage(ui.error, `Could not load page ${n}. ${describeError(err)}`);
+    return;
+  }
+
+  ui.view.setAttribute('aria-busy', 'false');
+  ui.indicator.textContent = `Page ${label} (${n} of ${state.pages})`;
+  document.body.dataset.page = String(n);
+  showHighlightCount(marks);
+  if (state.mode === 'text') ui.text.querySelector('mark')?.scrollIntoView({ block: 'center' });
+  history.replaceState(null, '', pageUrl(n));
+}
+
+async function start() {
+  wireControls();
+  if (!docId) {
+    ui.title.textContent = 'No document';
+    showMessage(ui.error, 'No document was given. Open one from the Documents list or a citation.');
+    return;
+  }
+  try {
+    state.doc = await getJson(documentPath);
+  } catch (err) {
+    ui.title.textContent = 'Document not found';
+    const gone = err instanceof ApiError && err.status === 404;
+    showMessage(ui.error, gone ? 'This document does not exist; it may have been deleted.' : `Could not open the document. ${describeError(err)}`);
+    return;
+  }
+  const doc = /** @type {NonNullable<typeof state.doc>} */ (state.doc);
+  ui.title.textContent = doc.name;
+  document.title = `${doc.name} · ragbridge`;
+
+  if (doc.mediaType === 'application/pdf') {
+    try {
+      state.pdf = await openPdf();
+      state.mode = 'pdf';
+      byId('pdf-canvas').hidden = false;
+    } catch (err) {
+      console.warn('pdf.js could not open the document; showing its text instead.', err);
+      switchToText('This PDF could not be displayed here, so its extracted text is shown instead.');
+    }
+  }
+  document.body.dataset.mode = state.mode;
+  state.pages = Math.max(1, Number(doc.pages) || state.pdf?.numPages || 1);
+  ui.input.max = String(state.pages);
+  ui.count.textContent = `of ${state.pages}`;
+  await showPage(Number(params.get('page') ?? 1));
+}
+
+function wireControls() {
+  ui.prev.addEventListener('click', () => void showPage(state.page - 1));
+  ui.next.addEventListener('click', () => void showPage(state.page + 1));
+  // `change` fires on blur and (in most browsers) on Enter; Enter is handled too for the rest.
+  // Going only when the number differs keeps the two from drawing the page twice.
+  const jump = () => {
+    if (!state.doc) return;
+    const wanted = ui.input.valueAsNumber;
+    if (!Number.isFinite(wanted)) ui.input.value = String(state.page);
+    else if (clampPage(wanted) !== state.page) void showPage(wanted);
+    else ui.input.value = String(state.page);
+  };
+  ui.input.addEventListener('change', jump);
+  ui.input.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') jump();
+  });
+  // Arrow keys turn pages, unless the reader is typing in a field.
+  document.addEventListener('keydown', (event) => {
+    if (!state.doc || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    const target = event.target;
+    if (target instanceof Element && target.closest('input, textarea, select, [contenteditable="true"]')) return;
+    if (event.key === 'ArrowLeft' && state.page > 1) void showPage(state.page - 1);
+    if (event.key === 'ArrowRight' && state.page < state.pages) void showPage(state.page + 1);
+  });
+  // Redraw the PDF page when the width changes (rotation, resizing), after the resizing settles.
+  let timer;
+  window.addEventListener('resize', () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      if (state.mode === 'pdf' && Math.abs(availableWidth() - state.drawnWidth) > 8) void showPage(state.page);
+    }, 200);
+  });
+}
+
+void start();

@@ -1,0 +1,67 @@
+import type { Answer, RetrievalHit, UsageEvent } from '@ragbridge/core-interfaces';
+
+/** What the UI shows per model part: the backend that served it and whether a fallback did. */
+export interface PartServed {
+  backend: string;
+  model: string;
+  fallbackStep: number;
+  cacheHit: boolean;
+}
+
+const PART_OF_OPERATION: Record<string, 'answer' | 'embedder' | 'reranker'> = { chat: 'answer', embed: 'embedder', rerank: 'reranker' };
+
+/**
+ * Summarises a question's usage events: the backend that served each part (the last call of
+ * that part), the fallbacks taken, cost and cache hits. An answer without a chat call was
+ * extractive.
+ */
+export function servedBy(usage: readonly UsageEvent[]): {
+  parts: Record<'answer' | 'embedder' | 'reranker', PartServed | null>;
+  fallbacks: string[];
+  costUsd: number;
+  cacheHits: number;
+} {
+  const parts: Record<'answer' | 'embedder' | 'reranker', PartServed | null> = { answer: null, embedder: null, reranker: null };
+  const fallbacks: string[] = [];
+  for (const event of usage) {
+    const part = PART_OF_OPERATION[event.operation];
+    if (!part) continue;
+    parts[part] = { backend: event.backend, model: event.modelId, fallbackStep: event.fallbackStep, cacheHit: event.cacheHit };
+    if (event.fallbackStep > 0) fallbacks.push(`${part}: served by step ${event.fallbackStep + 1} (${event.backend} ${event.modelId})`);
+  }
+  parts.answer ??= { backend: 'extractive', model: 'extractive', fallbackStep: 0, cacheHit: false };
+  let costUsd = 0;
+  let cacheHits = 0;
+  for (const event of usage) {
+    costUsd += event.costUsd ?? 0;
+    if (event.cacheHit) cacheHits++;
+  }
+  return { parts, fallbacks, costUsd, cacheHits };
+}
+
+/** A retrieval hit as the browser sees it: numbered, with document name and page, never the file path. */
+export function sourceView(hit: RetrievalHit, n: number, documentName: (id: string) => string): Record<string, unknown> {
+  return {
+    n,
+    docId: hit.chunk.docId,
+    doc: documentName(hit.chunk.docId),
+    page: hit.chunk.page,
+    label: hit.chunk.pageLabel,
+    section: hit.chunk.sectionPath.slice(-1)[0] ?? null,
+    score: Number(hit.score.toFixed(4)),
+    ...(hit.rerankScore !== undefined && { rerankScore: Number(hit.rerankScore.toFixed(4)) }),
+    reason: hit.reason,
+    snippet: hit.chunk.text.length > 320 ? `${hit.chunk.text.slice(0, 317)}…` : hit.chunk.text,
+  };
+}
+
+/** The final answer as the browser sees it. */
+export function answerView(answer: Answer, documentName: (id: string) => string): Record<string, unknown> {
+  return {
+    text: answer.text,
+    refused: answer.refused,
+    mode: answer.mode,
+    citations: answer.citations.map((c) => ({ n: c.index, docId: c.docId, doc: c.docName || documentName(c.docId), page: c.page, label: c.pageLabel })),
+    invalidCitations: answer.invalidCitations,
+  };
+}

@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+
+/** One server-sent event of a job. */
+export interface JobEvent {
+  event: 'progress' | 'done' | 'error';
+  data: unknown;
+}
+
+interface Job {
+  events: JobEvent[];
+  finished: boolean;
+  listeners: Set<(event: JobEvent) => void>;
+  finishedAt?: number;
+}
+
+/**
+ * Background jobs (uploads being ingested) whose progress clients follow over server-sent events.
+ * Events are kept until a few minutes after the job ends, so a client that connects late replays
+ * them.
+ */
+export class JobRegistry {
+  private readonly jobs = new Map<string, Job>();
+
+  constructor(private readonly keepMs = 10 * 60_000) {}
+
+  create(): { id: string; emit: (event: JobEvent) => void } {
+    this.sweep();
+    const id = randomUUID();
+    const job: Job = { events: [], finished: false, listeners: new Set() };
+    this.jobs.set(id, job);
+    return {
+      id,
+      emit: (event) => {
+        if (job.finished) return;
+        // Keep the latest progress only (a long ingest emits thousands).
+        const last = job.events[job.events.length - 1];
+        if (event.event === 'progress' && last?.event === 'progress') job.events[job.events.length - 1] = event;
+        else job.events.push(event);
+        if (event.event !== 'progress') {
+          job.finished = true;
+          job.finishedAt = Date.now();
+        }
+        for (const listener of job.listeners) listener(event);
+      },
+    };
+  }
+
+  /** Replays the job's events, then follows it until it ends; undefined for an unknown job. */
+  follow(id: string, onEvent: (event: JobEvent) => void): { replayed: JobEvent[]; finished: boolean; stop: () => void } | undefined {
+    const job = this.jobs.get(id);
+    if (!job) return undefined;
+    job.listeners.add(onEvent);
+    return { replayed: [...job.events], finished: job.finished, stop: () => job.listeners.delete(onEvent) };
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [id, job] of this.jobs) if (job.finishedAt !== undefined && now - job.finishedAt > this.keepMs) this.jobs.delete(id);
+  }
+}

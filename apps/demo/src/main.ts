@@ -1,0 +1,17 @@
+import { ConfigError } from '@ragbridge/config-profiles';
+import { startServer } from './server.js';
+
+/** `npm start -w @ragbridge/demo`: serve the demo until interrupted. */
+try {
+  const server = await startServer();
+  const stop = (): void => {
+    void server.close().finally(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+} catch (error) {
+  // Configuration problems name the field and the fix; anything else is summarised without internals.
+  if (error instanceof ConfigError) console.error(error.message);
+  else console.error(`ragbridge demo could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}

@@ -1,0 +1,181 @@
+import { ADAPTER_BACKENDS, explain, type RagbridgeConfig } from '@ragbridge/config-profiles';
+import { createCostMonitor, type CostMonitor, type CostMonitorOptions } from '@ragbridge/cost-monitor';
+import { openSqliteStore } from '@ragbridge/pipeline';
+import { createResilienceRegistry } from '@ragbridge/resilience';
+import { buildAnswerPart, buildEmbedderPart, buildRerankerPart, type ChainContext, type StepRecord } from './internal/model-chains.js';
+import { ensureParentDir, normalizeConfig, resolveDataPath } from './internal/runtime-config.js';
+import { consoleLogger, redactingLogger } from './internal/runtime-log.js';
+import { createRuntimePipeline } from './internal/runtime-pipeline.js';
+import type { Runtime, RuntimeOptions, RuntimePart, RuntimePartStatus } from './runtime-types.js';
+
+/** Configuration backend names → the adapters' names, for per-backend limits and budgets. */
+function adapterBackendRecord<V>(record: Partial<Record<string, V>>): Record<string, V> {
+  const out: Record<string, V> = {};
+  for (const [name, value] of Object.entries(record)) {
+    if (value !== undefined) out[ADAPTER_BACKENDS[name as keyof typeof ADAPTER_BACKENDS] ?? name] = value;
+  }
+  return out;
+}
+
+const adapterBackend = (name: string | undefined): string | undefined =>
+  name === undefined ? undefined : (ADAPTER_BACKENDS[name as keyof typeof ADAPTER_BACKENDS] ?? name);
+
+/** The cost monitor's options from `budgets` and `alerts` (backend names mapped to the adapters'). */
+function monitorOptions(config: RagbridgeConfig, ledger: string, options: RuntimeOptions): CostMonitorOptions {
+  const { budgets, alerts } = config;
+  const webhook = alerts.webhook;
+  return {
+    ledger,
+    ...(options.prices && { prices: options.prices }),
+    unknownPrice: budgets.unknownPrice,
+    budgets: budgets.limits.map((limit) => {
+      const backend = adapterBackend(limit.backend);
+      return { window: limit.window, limitUsd: limit.limitUsd, mode: limit.mode, ...(limit.id && { id: limit.id }), ...(backend && { backend }) };
+    }),
+    alerts: {
+      ...(alerts.cost && {
+        cost: alerts.cost.map((c) => {
+          const backend = adapterBackend(c.backend);
+          return { window: c.window, thresholdUsd: c.thresholdUsd, ...(backend && { backend }) };
+        }),
+      }),
+      ...(alerts.errorRate !== undefined && { errorRate: alerts.errorRate }),
+      ...(alerts.latency !== undefined && { latency: alerts.latency }),
+      ...(webhook && {
+        webhook: {
+          url: webhook.url,
+          ...(webhook.headers && { headers: webhook.headers }),
+          ...(webhook.timeoutMs !== undefined && { timeoutMs: webhook.timeoutMs }),
+          ...(options.fetch && { fetch: options.fetch }),
+        },
+      }),
+    },
+  };
+}
+
+/**
+ * Composes ragbridge from a resolved configuration: an adapter per chain step (Hugging Face,
+ * TEI, Ollama, Transformers.js), each recorded by the cost monitor and guarded by resilience
+ * (retry honouring Retry-After, timeouts, circuit breakers, per-backend concurrency limits,
+ * budget downgrades), fallback chains in configuration order that end in a step that always
+ * works (extractive answers, keyword-only retrieval, fused order), the embedding and answer
+ * caches, and the pipeline over the configured store.
+ *
+ * Nothing is called at creation: tokens are read at each call, Transformers.js models load at
+ * their first use, and no network request is made.
+ *
+ * @example
+ * const runtime = await createRuntime({ config: await resolveConfig() });
+ * await runtime.pipeline.ingest(['./docs']);
+ * const { answer } = await runtime.pipeline.ask('How many registers does RV32I have?');
+ * await runtime.close();
+ */
+export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const { profile, config, resolved } = normalizeConfig(options.config);
+  const env = options.env ?? process.env;
+  const baseDir = options.baseDir ?? process.cwd();
+  const logger = redactingLogger(options.logger ?? consoleLogger);
+  // Registers every secret of the configuration and the environment with the redactor before
+  // any call can fail or log (explain's rules decide what is secret).
+  explain(resolved, { env });
+
+  const registry = createResilienceRegistry({
+    breaker: config.resilience.breaker,
+    concurrency: adapterBackendRecord(config.resilience.concurrency),
+    onEvent: (event) => {
+      if (event.type === 'circuit-state') {
+        const message = `Circuit ${event.key}: ${event.from} → ${event.to}${event.to === 'open' ? ` (failure rate ${Math.round(event.failureRate * 100)}%); calls skip this step until a trial succeeds` : ''}`;
+        if (event.to === 'open') logger.warn(message);
+        else logger.info(message);
+      }
+      options.onResilienceEvent?.(event);
+    },
+  });
+
+  const ledgerPath = resolveDataPath(options.ledgerPath ?? config.budgets.ledger, baseDir);
+  ensureParentDir(ledgerPath);
+  const monitor: CostMonitor = await createCostMonitor(monitorOptions(config, ledgerPath, options));
+  // Budgets running out or resetting, spend thresholds, error rate and latency alerts.
+  monitor.onAlert((alert) => (alert.kind === 'budget-restored' ? logger.info(alert.message) : logger.warn(alert.message)));
+
+  const closers: Array<() => unknown> = [];
+  const closeAll = async (): Promise<void> => {
+    const errors: unknown[] = [];
+    for (const close of closers.splice(0).reverse()) {
+      try {
+        await close();
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    if (errors.length > 0) throw errors[0];
+  };
+  closers.push(() => monitor.close());
+
+  try {
+    const ctx: ChainContext = {
+      config,
+      env,
+      envGiven: options.env !== undefined,
+      fetch: options.fetch,
+      baseDir,
+      offline: config.offline,
+      registry,
+      monitor,
+      onEvent: options.onResilienceEvent,
+      closers,
+    };
+    const answer = buildAnswerPart(ctx);
+    const embedder = buildEmbedderPart(ctx);
+    const reranker = buildRerankerPart(ctx);
+
+    const storePath = resolveDataPath(options.storePath ?? config.storage.path, baseDir);
+    ensureParentDir(storePath);
+    const store = openSqliteStore({ path: storePath });
+    const { retrieval } = config;
+    const pipeline = createRuntimePipeline({
+      store,
+      ownsStore: true,
+      embedder: embedder.model,
+      keywordStep: embedder.terminalStep,
+      reranker: reranker.model,
+      chatModel: answer.model,
+      extractiveStep: answer.terminalStep,
+      extractiveSentences: answer.extractiveSentences,
+      retrieval: { candidates: retrieval.candidates, rerankCandidates: retrieval.rerankCandidates },
+      k: retrieval.k,
+      sources: retrieval.sources,
+      refusalThreshold: retrieval.refusalThreshold,
+      chunker: retrieval.chunking,
+      monitor,
+      logger,
+    });
+    // Closed first (closers run in reverse): the store, then caches and workers, then the ledger.
+    closers.push(() => pipeline.close());
+
+    const parts: Record<RuntimePart, StepRecord[]> = { answer: answer.steps, embedder: embedder.steps, reranker: reranker.steps };
+    let closed: Promise<void> | undefined;
+    return {
+      profile,
+      config,
+      pipeline,
+      monitor,
+      explain: () => explain(resolved, { env }),
+      parts: (): RuntimePartStatus[] =>
+        (Object.keys(parts) as RuntimePart[]).map((part) => ({
+          part,
+          steps: parts[part].map((step) => ({
+            backend: step.backend,
+            ...(step.model !== undefined && { model: step.model }),
+            local: step.local,
+            breaker: step.key ? registry.breaker(step.key).state : 'closed',
+          })),
+        })),
+      resilience: () => registry.snapshot(),
+      close: () => (closed ??= closeAll()),
+    };
+  } catch (error) {
+    await closeAll().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,179 @@
+import { ADAPTER_BACKENDS, type ConfigBackend, type RagbridgeConfig } from '@ragbridge/config-profiles';
+import type { ChatModelV1, EmbedderV1, RerankerV1 } from '@ragbridge/core-interfaces';
+import {
+  createEmbeddingCache,
+  createMemoryEmbeddingStore,
+  createMemoryResponseStore,
+  createResponseCache,
+  openSqliteEmbeddingStore,
+  openSqliteResponseStore,
+  type CostMonitor,
+  type EmbeddingCacheStore,
+  type ResponseCacheStore,
+} from '@ragbridge/cost-monitor';
+import {
+  createFallbackChatModel,
+  createFallbackEmbedder,
+  createFallbackReranker,
+  type FallbackChainOptions,
+  type FallbackStep,
+  type ResilienceEventListener,
+  type ResilienceRegistry,
+  type RetrySettings,
+} from '@ragbridge/resilience';
+import { createAnswerAdapter, createEmbedderAdapter, createRerankerAdapter, type AdapterContext, type BuiltAdapter } from './model-factories.js';
+import { ensureParentDir, resolveDataPath } from './runtime-config.js';
+import { createFusedOrderReranker, TERMINAL_BACKENDS } from '../terminal-steps.js';
+
+/** A step as `parts()` reports it, with the breaker key to read its state from. */
+export interface StepRecord {
+  backend: string;
+  model?: string;
+  local: boolean;
+  /** Breaker key in the registry; absent for terminal steps, which have none. */
+  key?: string;
+}
+
+/** Everything the parts need that the runtime owns. */
+export interface ChainContext extends AdapterContext {
+  config: RagbridgeConfig;
+  registry: ResilienceRegistry;
+  monitor: CostMonitor;
+  onEvent: ResilienceEventListener | undefined;
+  /** Things to close or dispose when the runtime closes. */
+  closers: Array<() => unknown>;
+}
+
+/** A built part: the model the pipeline gets (undefined when only the terminal step is left) and its steps. */
+export interface BuiltPart<M> {
+  model: M | undefined;
+  steps: StepRecord[];
+  /** Chain position of the terminal step (`extractive`, `keyword` or `fused-order`). */
+  terminalStep: number;
+}
+
+interface ModelStepConfig {
+  backend: ConfigBackend;
+  local: boolean;
+  key?: string | undefined;
+  timeoutMs?: number | undefined;
+  retry?: false | Record<string, number | undefined> | undefined;
+}
+
+function chainOptions(ctx: ChainContext): FallbackChainOptions {
+  const r = ctx.config.resilience;
+  return {
+    registry: ctx.registry,
+    retry: r.retry,
+    timeoutMs: r.timeoutMs,
+    streamIdleTimeoutMs: r.streamIdleTimeoutMs,
+    // A spent `downgrade` budget leaves only the local steps (and the terminal one, which is local).
+    stepFilter: ctx.monitor.stepFilter,
+    ...(ctx.onEvent && { onEvent: ctx.onEvent }),
+  };
+}
+
+/**
+ * Builds the adapters of a chain's model steps, each wrapped by the cost monitor (so every
+ * attempt is recorded, priced and checked against budgets) and described for the chain (breaker
+ * key, retry, timeout, local flag).
+ */
+function buildSteps<C extends ModelStepConfig, M extends { backend: string; modelId: string }>(
+  steps: readonly C[],
+  ctx: ChainContext,
+  create: (step: C) => BuiltAdapter<M>,
+  monitor: (model: M, options: { fallbackStep: number; local: boolean }) => M,
+): { fallback: Array<FallbackStep<M>>; records: StepRecord[] } {
+  const used = new Map<string, number>();
+  const fallback: Array<FallbackStep<M>> = [];
+  const records: StepRecord[] = [];
+  steps.forEach((step, index) => {
+    const built = create(step);
+    if (built.dispose) ctx.closers.push(built.dispose);
+    const backend = ADAPTER_BACKENDS[step.backend];
+    // Keys as the resilience package would make them, but explicit, so parts() can read the breakers.
+    let key = step.key ?? `${backend}:${built.model.modelId}`;
+    const seen = used.get(key) ?? 0;
+    used.set(key, seen + 1);
+    if (seen > 0 && step.key === undefined) key = `${key}#${seen + 1}`;
+    fallback.push({
+      model: monitor(built.model, { fallbackStep: index, local: step.local }),
+      local: step.local,
+      key,
+      ...(step.retry !== undefined && { retry: step.retry as RetrySettings | false }),
+      ...(step.timeoutMs !== undefined && { timeoutMs: step.timeoutMs }),
+    });
+    records.push({ backend, model: built.model.modelId, local: step.local, key });
+  });
+  return { fallback, records };
+}
+
+/**
+ * The answer part: the chat steps as one resilient fallback chain, an exact response cache in
+ * front, and the configuration's last step, `extractive`, which the pipeline runs when the chain
+ * fails (or when there is no chat step at all).
+ */
+export function buildAnswerPart(ctx: ChainContext): BuiltPart<ChatModelV1> & { extractiveSentences: number | undefined } {
+  const chain = ctx.config.models.answer.chain;
+  const last = chain.at(-1);
+  const extractive = last?.backend === 'extractive' ? last : undefined;
+  const modelSteps = chain.filter((s): s is Exclude<typeof s, { backend: 'extractive' }> => s.backend !== 'extractive');
+  const { fallback, records } = buildSteps(modelSteps, ctx, (s) => createAnswerAdapter(s, ctx), (m, o) => ctx.monitor.wrapChat(m, o));
+  const steps = [...records, { backend: TERMINAL_BACKENDS.answer, local: true }];
+  const extractiveSentences = extractive?.options?.sentences;
+  if (fallback.length === 0) return { model: undefined, steps, terminalStep: 0, extractiveSentences };
+  let model = createFallbackChatModel(fallback, chainOptions(ctx));
+  const caching = ctx.config.caches.answers;
+  if (caching.enabled) {
+    let store: ResponseCacheStore;
+    if (caching.path) {
+      const path = resolveDataPath(caching.path, ctx.baseDir);
+      ensureParentDir(path);
+      const sqlite = openSqliteResponseStore({ path });
+      ctx.closers.push(() => sqlite.close());
+      store = sqlite;
+    } else store = createMemoryResponseStore({ maxEntries: caching.maxEntries });
+    model = createResponseCache(model, { store, ttlMs: caching.ttlMs, onHit: (usage) => ctx.monitor.record(usage) });
+  }
+  return { model, steps, terminalStep: fallback.length, extractiveSentences };
+}
+
+/**
+ * The embedder part: one model identity served by the chain's steps (resilient fallback chain,
+ * each step monitored), an embedding cache keyed by that identity in front, and the implied last
+ * step, keyword-only retrieval, which the pipeline uses for a question whose query cannot be
+ * embedded. `retrieval.mode: keyword` builds no embedder at all.
+ */
+export function buildEmbedderPart(ctx: ChainContext): BuiltPart<EmbedderV1> {
+  const chain = ctx.config.retrieval.mode === 'keyword' ? [] : ctx.config.models.embedder.chain;
+  const { fallback, records } = buildSteps(chain, ctx, (s) => createEmbedderAdapter(s, ctx), (m, o) => ctx.monitor.wrapEmbedder(m, o));
+  const steps = [...records, { backend: TERMINAL_BACKENDS.embedder, local: true }];
+  if (fallback.length === 0) return { model: undefined, steps, terminalStep: 0 };
+  let model = createFallbackEmbedder(fallback, chainOptions(ctx));
+  const caching = ctx.config.caches.embeddings;
+  if (caching.enabled) {
+    let store: EmbeddingCacheStore;
+    if (caching.path) {
+      const path = resolveDataPath(caching.path, ctx.baseDir);
+      ensureParentDir(path);
+      const sqlite = openSqliteEmbeddingStore({ path });
+      ctx.closers.push(() => sqlite.close());
+      store = sqlite;
+    } else store = createMemoryEmbeddingStore({ maxEntries: caching.maxEntries });
+    model = createEmbeddingCache(model, { store, onHit: (usage) => ctx.monitor.record(usage) });
+  }
+  return { model, steps, terminalStep: fallback.length };
+}
+
+/**
+ * The reranker part: the chain's steps, then `fused-order` as a real last step of the same
+ * fallback chain (local, no retry, no breaker), so a failing chain still returns scores, the
+ * candidates keep their fused order, and `usage.fallbackStep` says the terminal step served.
+ */
+export function buildRerankerPart(ctx: ChainContext): BuiltPart<RerankerV1> {
+  const { fallback, records } = buildSteps(ctx.config.models.reranker.chain, ctx, (s) => createRerankerAdapter(s, ctx), (m, o) => ctx.monitor.wrapReranker(m, o));
+  const steps = [...records, { backend: TERMINAL_BACKENDS.reranker, local: true }];
+  if (fallback.length === 0) return { model: undefined, steps, terminalStep: 0 };
+  const terminal: FallbackStep<RerankerV1> = { model: createFusedOrderReranker(), local: true, retry: false, breaker: false, key: TERMINAL_BACKENDS.reranker };
+  return { model: createFallbackReranker([...fallback, terminal], chainOptions(ctx)), steps, terminalStep: fallback.length };
+}

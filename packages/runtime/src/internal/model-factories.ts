@@ -1,0 +1,259 @@
+import { createHfChatModel, createHfEmbedder, createHfReranker, createTeiEmbedder, createTeiReranker } from '@ragbridge/adapter-hf';
+import { createOllamaChatModel, createOllamaEmbedder } from '@ragbridge/adapter-ollama';
+import { createTransformersChatModel, createTransformersEmbedder, createTransformersReranker } from '@ragbridge/adapter-transformersjs';
+import type { AnswerStepConfig, EmbedderStepConfig, RerankerStepConfig } from '@ragbridge/config-profiles';
+import type { ChatModelV1, EmbedderV1, RerankerV1 } from '@ragbridge/core-interfaces';
+import { isAbsolute, resolve } from 'node:path';
+
+/** What the adapters need from the runtime besides a step's own settings. */
+export interface AdapterContext {
+  /** Secrets and OLLAMA_HOST / HF_HUB_OFFLINE come from here, read when a call needs them. */
+  env: Readonly<Record<string, string | undefined>>;
+  /** True when the caller passed `env` (so OLLAMA_HOST must not be read from process.env). */
+  envGiven: boolean;
+  fetch: typeof fetch | undefined;
+  baseDir: string;
+  /** The configuration says no network: Transformers.js must not download. */
+  offline: boolean;
+}
+
+/** An adapter built for one chain step. */
+export interface BuiltAdapter<M> {
+  model: M;
+  /** Stops a Transformers.js worker; absent for HTTP adapters. */
+  dispose?: () => Promise<void>;
+}
+
+/** Keeps only the fields that are set, so strict adapter schemas see no `undefined` noise. */
+function defined<T extends Record<string, unknown>>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The Hugging Face token of a step: its own `token`, else HF_TOKEN, read at each call (never logged). */
+function hfToken(stepToken: string | undefined, ctx: AdapterContext): () => string | undefined {
+  return () => stepToken ?? ctx.env.HF_TOKEN;
+}
+
+/** HF_TOKEN goes to Hugging Face hosts only (as the adapter does); other endpoints get the step's token or none. */
+function endpointToken(stepToken: string | undefined, endpoint: string, ctx: AdapterContext): () => string | undefined {
+  const huggingFaceHost = /(^|\.)huggingface\.(cloud|co)$/i.test(new URL(endpoint).hostname);
+  return () => stepToken ?? (huggingFaceHost ? ctx.env.HF_TOKEN : undefined);
+}
+
+function ollamaHost(endpoint: string | undefined, ctx: AdapterContext): string | undefined {
+  return endpoint ?? ctx.env.OLLAMA_HOST ?? (ctx.envGiven ? 'http://127.0.0.1:11434' : undefined);
+}
+
+function absolute(path: string | undefined, baseDir: string): string | undefined {
+  if (path === undefined) return undefined;
+  return isAbsolute(path) ? path : resolve(baseDir, path);
+}
+
+interface TransformersSourceConfig {
+  dtype?: 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4' | 'q4f16' | 'bnb4' | undefined;
+  localModelPath?: string | undefined;
+  cacheDir?: string | undefined;
+  allowRemoteModels?: boolean | undefined;
+  revision?: string | undefined;
+  threads?: number | undefined;
+}
+
+/** Where a Transformers.js model comes from: folders made absolute, and no downloads when offline. */
+function transformersSource(options: TransformersSourceConfig | undefined, ctx: AdapterContext) {
+  const noDownloads = ctx.offline || ctx.env.HF_HUB_OFFLINE === '1';
+  return defined({
+    dtype: options?.dtype,
+    localModelPath: absolute(options?.localModelPath, ctx.baseDir),
+    cacheDir: absolute(options?.cacheDir, ctx.baseDir),
+    allowRemoteModels: options?.allowRemoteModels ?? (noDownloads ? false : undefined),
+    revision: options?.revision,
+    threads: options?.threads,
+  });
+}
+
+/** The adapter of one answer step (not `extractive`, which the runtime answers itself). */
+export function createAnswerAdapter(step: Exclude<AnswerStepConfig, { backend: 'extractive' }>, ctx: AdapterContext): BuiltAdapter<ChatModelV1> {
+  switch (step.backend) {
+    case 'hf-inference': {
+      const o = step.options;
+      return {
+        model: createHfChatModel(
+          defined({
+            model: step.model,
+            endpointUrl: step.endpoint,
+            provider: o?.provider,
+            reasoningEffort: o?.reasoningEffort,
+            billTo: o?.billTo,
+            headers: o?.headers,
+            token: step.endpoint ? endpointToken(step.token, step.endpoint, ctx) : hfToken(step.token, ctx),
+            fetch: ctx.fetch,
+          }),
+        ),
+      };
+    }
+    case 'ollama': {
+      const o = step.options;
+      return {
+        model: createOllamaChatModel({
+          model: step.model,
+          ...defined({
+            host: ollamaHost(step.endpoint, ctx),
+            fetch: ctx.fetch,
+            headers: o?.headers,
+            keepAlive: o?.keepAlive,
+            numCtx: o?.numCtx,
+            temperature: o?.temperature,
+            maxTokens: o?.maxTokens,
+            topP: o?.topP,
+            topK: o?.topK,
+            seed: o?.seed,
+            think: o?.think,
+          }),
+        }),
+      };
+    }
+    case 'transformersjs': {
+      const model = createTransformersChatModel({ model: step.model, ...transformersSource(step.options, ctx), ...defined({ maxTokens: step.options?.maxTokens }) });
+      return { model, dispose: () => model.dispose() };
+    }
+  }
+}
+
+/** The adapter of one embedder step. */
+export function createEmbedderAdapter(step: EmbedderStepConfig, ctx: AdapterContext): BuiltAdapter<EmbedderV1> {
+  switch (step.backend) {
+    case 'hf-tei': {
+      const o = step.options;
+      return {
+        model: createTeiEmbedder({
+          baseUrl: step.endpoint,
+          ...defined({
+            model: step.model,
+            apiKey: step.apiKey,
+            revision: o?.revision,
+            pooling: o?.pooling,
+            normalize: o?.normalize,
+            truncate: o?.truncate,
+            truncationDirection: o?.truncationDirection,
+            queryPrefix: o?.queryPrefix,
+            documentPrefix: o?.documentPrefix,
+            maxBatchSize: o?.maxBatchSize,
+            payloadLimit: o?.payloadLimit,
+            concurrency: o?.concurrency,
+            verifyModel: o?.verifyModel,
+            headers: o?.headers,
+            fetch: ctx.fetch,
+          }),
+        }),
+      };
+    }
+    case 'hf-inference': {
+      const o = step.options;
+      return {
+        model: createHfEmbedder(
+          defined({
+            model: step.model,
+            token: hfToken(step.token, ctx),
+            revision: o?.revision,
+            pooling: o?.pooling,
+            normalize: o?.normalize,
+            truncate: o?.truncate,
+            truncationDirection: o?.truncationDirection,
+            queryPrefix: o?.queryPrefix,
+            documentPrefix: o?.documentPrefix,
+            maxBatchSize: o?.maxBatchSize,
+            payloadLimit: o?.payloadLimit,
+            concurrency: o?.concurrency,
+            billTo: o?.billTo,
+            headers: o?.headers,
+            fetch: ctx.fetch,
+          }),
+        ),
+      };
+    }
+    case 'ollama': {
+      const o = step.options;
+      return {
+        model: createOllamaEmbedder({
+          model: step.model,
+          ...defined({
+            host: ollamaHost(step.endpoint, ctx),
+            fetch: ctx.fetch,
+            headers: o?.headers,
+            keepAlive: o?.keepAlive,
+            dimensions: o?.dimensions,
+            queryPrefix: o?.queryPrefix,
+            documentPrefix: o?.documentPrefix,
+            maxBatchSize: o?.maxBatchSize,
+            revision: o?.revision,
+            pooling: o?.pooling,
+          }),
+        }),
+      };
+    }
+    case 'transformersjs': {
+      const o = step.options;
+      const model = createTransformersEmbedder({
+        model: step.model,
+        ...transformersSource(o, ctx),
+        ...defined({
+          pooling: o?.pooling,
+          normalize: o?.normalize,
+          queryPrefix: o?.queryPrefix,
+          documentPrefix: o?.documentPrefix,
+          maxBatchSize: o?.maxBatchSize,
+        }),
+      });
+      return { model, dispose: () => model.dispose() };
+    }
+  }
+}
+
+/** The adapter of one reranker step. */
+export function createRerankerAdapter(step: RerankerStepConfig, ctx: AdapterContext): BuiltAdapter<RerankerV1> {
+  switch (step.backend) {
+    case 'hf-tei': {
+      const o = step.options;
+      return {
+        model: createTeiReranker({
+          baseUrl: step.endpoint,
+          ...defined({
+            model: step.model,
+            apiKey: step.apiKey,
+            revision: o?.revision,
+            truncate: o?.truncate,
+            truncationDirection: o?.truncationDirection,
+            maxBatchSize: o?.maxBatchSize,
+            payloadLimit: o?.payloadLimit,
+            concurrency: o?.concurrency,
+            verifyModel: o?.verifyModel,
+            headers: o?.headers,
+            fetch: ctx.fetch,
+          }),
+        }),
+      };
+    }
+    case 'hf-inference': {
+      const o = step.options;
+      return {
+        model: createHfReranker(
+          defined({
+            model: step.model,
+            label: o?.label,
+            token: hfToken(step.token, ctx),
+            maxBatchSize: o?.maxBatchSize,
+            payloadLimit: o?.payloadLimit,
+            concurrency: o?.concurrency,
+            billTo: o?.billTo,
+            headers: o?.headers,
+            fetch: ctx.fetch,
+          }),
+        ),
+      };
+    }
+    case 'transformersjs': {
+      const model = createTransformersReranker({ model: step.model, ...transformersSource(step.options, ctx), ...defined({ maxBatchSize: step.options?.maxBatchSize }) });
+      return { model, dispose: () => model.dispose() };
+    }
+  }
+}

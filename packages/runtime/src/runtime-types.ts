@@ -1,0 +1,79 @@
+import type { ConfigExplanation, RagbridgeConfig, ResolvedConfig } from '@ragbridge/config-profiles';
+import type { CostMonitor, PriceBookOptions } from '@ragbridge/cost-monitor';
+import type { Pipeline } from '@ragbridge/pipeline';
+import type { ResilienceEventListener, ResilienceSnapshot } from '@ragbridge/resilience';
+
+/** Where the runtime reports what an operator should know; messages are already redacted. */
+export interface RuntimeLogger {
+  /** A part fell back to its last step, a breaker opened, an alert fired. */
+  warn(message: string): void;
+  /** A part works again, a breaker closed, a budget reset. */
+  info(message: string): void;
+}
+
+/** A model part of the pipeline. */
+export type RuntimePart = 'answer' | 'embedder' | 'reranker';
+
+/** Options of `createRuntime`. */
+export interface RuntimeOptions {
+  /** What `resolveConfig()` returned (profile, reason, sources), or a validated configuration. */
+  config: ResolvedConfig | RagbridgeConfig;
+  /** Where secrets such as HF_TOKEN are read; default `process.env`. Values never reach logs, errors or `explain()`. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** `fetch` for every HTTP adapter (tests route it to the fake services); default `globalThis.fetch`. */
+  fetch?: typeof fetch;
+  /** Folder relative `storage` / ledger / cache paths resolve against; default `process.cwd()`. */
+  baseDir?: string;
+  /** Document store file instead of the configuration's (e.g. `:memory:` in tests); relative to `baseDir`. */
+  storePath?: string;
+  /** Usage ledger file instead of the configuration's (`:memory:` keeps it in memory); relative to `baseDir`. */
+  ledgerPath?: string;
+  /** Prices for the cost monitor (`table`, `overrides`, `localBackends`). @default the built-in Inference Providers table */
+  prices?: PriceBookOptions;
+  /**
+   * Where the runtime reports a part falling back to its last step (once, not per question) and
+   * its recovery, circuit breakers opening and closing, and the cost monitor's alerts (budgets,
+   * spend, error rate, latency). Messages pass through the secret redactor first.
+   * @default warnings to `console.warn`, nothing else
+   */
+  logger?: RuntimeLogger;
+  /** Receives every resilience event: attempts, failed / skipped / served steps, breaker changes. */
+  onResilienceEvent?: ResilienceEventListener;
+}
+
+/** One step of a part's fallback chain, as the runtime built it. */
+export interface RuntimeStepStatus {
+  /** Adapter backend name as usage events carry it (`hf-inference-providers`, `hf-tei`, `ollama`, `transformersjs`, `extractive`, `keyword`, `fused-order`). */
+  backend: string;
+  /** Model id; absent for extractive / keyword / fused-order. */
+  model?: string;
+  /** Runs on this machine (no network, no cost). */
+  local: boolean;
+  /** Circuit breaker state of the step; `closed` for steps without a breaker. */
+  breaker: 'closed' | 'open' | 'half-open';
+}
+
+/** A model part with its chain, in order. */
+export interface RuntimePartStatus {
+  part: RuntimePart;
+  steps: RuntimeStepStatus[];
+}
+
+/** The composed application: pipeline, models behind resilience and the cost monitor. */
+export interface Runtime {
+  /** Built-in profile the configuration started from (`offline` when given a bare config without one). */
+  readonly profile: string;
+  readonly config: RagbridgeConfig;
+  /** Ingest / retrieve / ask, with every model call going through resilience and the monitor. */
+  readonly pipeline: Pipeline;
+  /** Usage ledger, prices, budgets, alerts, caches and summaries. */
+  readonly monitor: CostMonitor;
+  /** The configuration with secrets redacted, and why this profile. */
+  explain(): ConfigExplanation;
+  /** Each part's chain with breaker states. */
+  parts(): RuntimePartStatus[];
+  /** Breakers, concurrency and retry counters of every step. */
+  resilience(): ResilienceSnapshot;
+  /** Closes the store, ledger, caches and model workers. */
+  close(): Promise<void>;
+}
