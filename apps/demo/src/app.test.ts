@@ -137,8 +137,26 @@ describe('documents', () => {
     expect(disabled.status).toBe(403);
     expect(((await disabled.json()) as { error: { code: string } }).error.code).toBe('admin_disabled');
     expect((await app.request('/api/reindex', { method: 'POST' })).status).toBe(401);
+    const budgets = { budgets: [{ window: 'day', limitUsd: 2, mode: 'downgrade' }] };
+    expect((await app.request('/api/budgets', { method: 'PUT', body: JSON.stringify(budgets), headers: { 'content-type': 'application/json' } })).status).toBe(401);
     // Still there after the refused attempts.
     expect((await app.request(`/api/documents/${id}`)).status).toBe(200);
+  });
+});
+
+describe('budgets', () => {
+  it('an admin changes the budgets at run time; invalid rules are refused with the field named', async () => {
+    const put = (body: unknown) =>
+      app.request('/api/budgets', { method: 'PUT', body: JSON.stringify(body), headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` } });
+    const ok = await put({ budgets: [{ window: 'day', limitUsd: 2, mode: 'downgrade' }] });
+    expect(ok.status).toBe(200);
+    expect(((await (await app.request('/api/budgets')).json()) as { budgets: Array<{ limitUsd: number; mode: string }> }).budgets).toEqual([
+      expect.objectContaining({ limitUsd: 2, mode: 'downgrade' }),
+    ]);
+    const bad = await put({ budgets: [{ window: 'decade', limitUsd: -1, mode: 'block' }] });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/budgets\.0\.window/);
+    expect((await put({ budgets: [] })).status).toBe(200);
   });
 });
 

@@ -340,6 +340,23 @@ export function createApp(deps: AppDependencies): Hono {
   });
   app.post('/api/reindex', admin, async (c) => c.json({ embedded: await pipeline.indexVectors() }));
   app.get('/api/budgets', (c) => c.json({ budgets: runtime.monitor.budgets() }));
+  app.put('/api/budgets', admin, async (c) => {
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      return c.json(errorBody('bad_request', 'send JSON: {"budgets": [{"window": "day", "limitUsd": 1, "mode": "block"}]}'), 400);
+    }
+    const rules = (body as { budgets?: unknown }).budgets;
+    if (!Array.isArray(rules)) return c.json(errorBody('bad_request', 'the field "budgets" must be an array of budget rules'), 400);
+    try {
+      return c.json({ budgets: await runtime.monitor.setBudgets(rules) });
+    } catch (error) {
+      const issues = (error as { issues?: Array<{ path: PropertyKey[]; message: string }> }).issues;
+      const detail = issues?.map((i) => `budgets.${i.path.map(String).join('.')}: ${i.message}`).join('; ') ?? 'invalid budget rules';
+      return c.json(errorBody('invalid_budgets', detail), 400);
+    }
+  });
 
   // --- asking ---
   const readQuestion = async (c: Context): Promise<{ question: string; k: number } | Response> => {

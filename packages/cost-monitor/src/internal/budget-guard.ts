@@ -32,14 +32,26 @@ const EMPTY_TICKET: BudgetTicket = { parts: [] };
  * a budget is overshot by at most the calls already admitted.
  */
 export class BudgetGuard {
-  private readonly states: RuleState[];
+  private states: RuleState[];
 
   constructor(
     rules: ReadonlyArray<BudgetRule & { id: string }>,
     private readonly clock: Clock,
     private readonly onEvent: (event: BudgetEvent) => void,
   ) {
-    this.states = rules.map((rule) => ({
+    this.states = BudgetGuard.statesOf(rules);
+  }
+
+  /**
+   * Takes over the rules of `next` (an operator changed the budgets), already seeded from the
+   * ledger, in one synchronous step. Calls admitted under the old rules settle against those.
+   */
+  adopt(next: BudgetGuard): void {
+    this.states = next.states;
+  }
+
+  private static statesOf(rules: ReadonlyArray<BudgetRule & { id: string }>): RuleState[] {
+    return rules.map((rule) => ({
       id: rule.id,
       mode: rule.mode,
       limitUsd: rule.limitUsd,

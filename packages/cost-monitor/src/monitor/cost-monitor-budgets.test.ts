@@ -43,6 +43,24 @@ describe('budgets', () => {
     await expect(model.generate(ASK)).resolves.toMatchObject({ usage: { costUsd: 0.005 } });
   });
 
+  it('setBudgets replaces the rules at run time, seeded with the spend already in the ledger', async () => {
+    const { monitor, clock } = await setup({ budgets: [{ window: 'day', limitUsd: 1, mode: 'block' }] });
+    clock.set('2026-01-15T10:00:00Z');
+    const model = monitor.wrapChat(createScriptedChatModel({ outputTokens: 5 }));
+    await model.generate(ASK); // $0.005
+    expect(monitor.budgets()[0]).toMatchObject({ id: 'day', exhausted: false });
+    // Lower the daily budget below what was spent today: it is exhausted at once.
+    const statuses = await monitor.setBudgets([{ id: 'tight', window: 'day', limitUsd: 0.004, mode: 'block' }]);
+    expect(statuses).toEqual([expect.objectContaining({ id: 'tight', spentUsd: 0.005, exhausted: true })]);
+    expect(BudgetExceededError.isInstance(await model.generate(ASK).catch((e: unknown) => e))).toBe(true);
+    // Invalid rules change nothing.
+    await expect(monitor.setBudgets([{ window: 'year', limitUsd: 1, mode: 'block' } as never])).rejects.toThrow();
+    expect(monitor.budgets().map((b) => b.id)).toEqual(['tight']);
+    // No budgets: calls pass again.
+    expect(await monitor.setBudgets([])).toEqual([]);
+    await model.generate(ASK);
+  });
+
   it('counts a monthly budget across days and resets it on the first of the next month', async () => {
     const { monitor, clock } = await setup({ budgets: [{ window: 'month', limitUsd: 0.02, mode: 'block' }] });
     const model = monitor.wrapChat(createScriptedChatModel({ outputTokens: 5 }));

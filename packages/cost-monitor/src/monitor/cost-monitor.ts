@@ -33,7 +33,7 @@ import { openSqliteLedger } from '../ledger/sqlite-ledger.js';
 import type { CallStatus, LedgerEntry, PriceState, QueryRecord, UsageLedger } from '../ledger/usage-ledger.js';
 import { createPriceBook, type PriceBook, type PriceBookOptions, type PriceQuote } from '../prices/price-book.js';
 import { alertOptionsSchema, type CostAlert } from './alerts.js';
-import { budgetRuleSchema, type BudgetStatus, type FallbackStepInfo } from './budgets.js';
+import { budgetRuleSchema, type BudgetRule, type BudgetStatus, type FallbackStepInfo } from './budgets.js';
 import { summarizeUsage, type UsageSummary } from './summary.js';
 
 const isLedger = (v: unknown): v is UsageLedger =>
@@ -126,6 +126,11 @@ export interface CostMonitor {
   readonly stepFilter: (step: FallbackStepInfo) => boolean;
   /** Every budget's state now. */
   budgets(): BudgetStatus[];
+  /**
+   * Replaces the budgets (validated like the `budgets` option), seeding their windows with the
+   * spend already in the ledger, and returns their state. Invalid rules throw and change nothing.
+   */
+  setBudgets(rules: readonly BudgetRule[]): Promise<BudgetStatus[]>;
   /** Subscribes to alerts; returns the unsubscribe function. */
   onAlert(listener: (alert: CostAlert) => void): () => void;
   /** The JSON summary of a window (default: this UTC month so far). */
@@ -207,7 +212,9 @@ export async function createCostMonitor(options: CostMonitorOptions): Promise<Co
     }
   };
 
-  const budgetRules = (parsed.budgets ?? []).map((rule) => ({ ...rule, id: rule.id ?? (rule.backend ? `${rule.window}:${rule.backend}` : rule.window) }));
+  const withIds = (rules: ReadonlyArray<z.output<typeof budgetRuleSchema>>) =>
+    rules.map((rule) => ({ ...rule, id: rule.id ?? (rule.backend ? `${rule.window}:${rule.backend}` : rule.window) }));
+  const budgetRules = withIds(parsed.budgets ?? []);
   const onBudgetEvent = ({ kind, status }: BudgetEvent): void => {
     const scope = status.backend ? ` for ${status.backend}` : '';
     emit({
@@ -228,10 +235,13 @@ export async function createCostMonitor(options: CostMonitorOptions): Promise<Co
   }
 
   // Continue where the last process stopped: spend already in the current windows.
-  for (const w of guard.seedWindows()) {
-    const totals = await ledger.totals({ from: w.from, to: w.to, ...(w.backend !== undefined && { backend: w.backend }) });
-    guard.seed(w.index, totals.costUsd);
-  }
+  const seedBudgets = async (target: BudgetGuard): Promise<void> => {
+    for (const w of target.seedWindows()) {
+      const totals = await ledger.totals({ from: w.from, to: w.to, ...(w.backend !== undefined && { backend: w.backend }) });
+      target.seed(w.index, totals.costUsd);
+    }
+  };
+  await seedBudgets(guard);
   for (const w of alerts.seedWindows()) {
     const totals = await ledger.totals({ from: w.from, to: w.to, ...(w.backend !== undefined && { backend: w.backend }) });
     alerts.seed(w.index, totals.costUsd);
@@ -512,6 +522,15 @@ export async function createCostMonitor(options: CostMonitorOptions): Promise<Co
       }
     },
     budgets: () => guard.status(),
+    async setBudgets(rules) {
+      const parsedRules = z.array(budgetRuleSchema).parse(rules);
+      await monitor.flush();
+      // Seed the new rules aside, then swap them in at once: no call is admitted against an unseeded budget.
+      const next = new BudgetGuard(withIds(parsedRules), clock, onBudgetEvent);
+      await seedBudgets(next);
+      guard.adopt(next);
+      return guard.status();
+    },
     onAlert(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
