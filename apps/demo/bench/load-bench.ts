@@ -21,6 +21,10 @@ const { values } = parseArgs({
     clients: { type: 'string', default: '50' },
     seconds: { type: 'string', default: '60' },
     latency: { type: 'string', default: '200' },
+    /** Node options of the server process; the default is the Dockerfile's. */
+    'node-options': { type: 'string', default: '--max-old-space-size=192' },
+    /** Reuse a data folder prepared by an earlier run (skips the ingest). */
+    'data-dir': { type: 'string' },
   },
 });
 const APP = resolve(import.meta.dirname, '..');
@@ -43,13 +47,14 @@ const hf = await startFakeHf({
   latencyMs: Number(values.latency),
   models: [...DEFAULT_FAKE_HF_MODELS, { id: 'openai/gpt-oss-20b', task: 'conversational', providers: ['together', 'groq'] }],
 });
-const dataDir = mkdtempSync(join(tmpdir(), 'rb-load-'));
+const dataDir = values['data-dir'] ?? mkdtempSync(join(tmpdir(), 'rb-load-'));
 const port = 17_000 + Math.floor(Math.random() * 2000);
 const url = `http://127.0.0.1:${port}`;
 
 function startServer(): { child: ChildProcess; ready: Promise<number> } {
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['--import', join(APP, 'bench', 'redirect-hf.mjs'), MAIN], {
+  const nodeOptions = values['node-options'] ? values['node-options'].split(/\s+/) : [];
+  const child = spawn(process.execPath, [...nodeOptions, '--import', join(APP, 'bench', 'redirect-hf.mjs'), MAIN], {
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -90,7 +95,7 @@ console.log(`reproduce: npm run bench:demo -- ${process.argv.slice(2).join(' ')}
 // 1. Ingest.
 let server = startServer();
 await server.ready;
-if (values.corpus) {
+if (values.corpus && !values['data-dir']) {
   const files = readdirSync(values.corpus).filter((f) => /\.(pdf|md|txt|html?)$/i.test(f));
   const t0 = performance.now();
   for (const file of files) {
@@ -144,8 +149,9 @@ await Promise.all(
 clearInterval(sampler);
 const seconds = Number(values.seconds);
 const hwm = procStatus(pid, 'VmHWM');
-console.log(`Load: ${clients} clients × ${seconds} s, fake model latency ${values.latency} ms per request`);
+console.log(`Load: ${clients} clients × ${seconds} s, fake model latency ${values.latency} ms per request, server node options "${values['node-options']}"`);
 console.log(`  answers ${latencies.length} · throughput ${(latencies.length / seconds).toFixed(1)}/s · p50 ${Math.round(percentile(latencies, 50))} ms · p95 ${Math.round(percentile(latencies, 95))} ms · errors ${errors} (goal 0)`);
 console.log(`  server RSS: at ready ${mb(baseline)} · peak under load ${mb(peakRss)} (sampled) · process high-water mark ${mb(hwm)} (goal ≤ 250 MB) · during the corpus ingest ${mb(ingestPeak)}`);
 await stop(server.child);
 await hf.close();
+console.log(`data folder (reuse with --data-dir): ${dataDir}`);

@@ -86,7 +86,9 @@ export function createTransformersChatModel(options: TransformersChatModelOption
   }
 
   async function run(call: ChatCallOptions, signal: AbortSignal | undefined, onDelta?: (text: string) => void): Promise<GeneratedMessage> {
-    const result = await handle.get().call(request(call, onDelta !== undefined), signal, onDelta);
+    // Built first: a malformed call is a BadInputError even when the model is missing.
+    const message = request(call, onDelta !== undefined);
+    const result = await handle.get().call(message, signal, onDelta);
     if (result.type !== 'generated') throw new Error(`unexpected worker answer ${result.type}`);
     return result;
   }

@@ -62,6 +62,11 @@ export class ModelHost {
     return this.loadedReport;
   }
 
+  /** Whether a worker is loading or has loaded the model, so the next call starts none. */
+  get started(): boolean {
+    return this.loading !== undefined;
+  }
+
   /** Loads the model (once); `signal` only stops this caller from waiting. */
   load(signal?: AbortSignal): Promise<LoadedModelReport> {
     this.loading ??= this.start();

@@ -8,14 +8,15 @@ import {
   type CallTarget,
   type RagbridgeError,
 } from '@ragbridge/core-interfaces';
-import { DTYPE_SUFFIXES, type ModelLoadConfig, type WorkerFailure } from './protocol.js';
+import { onnxFileFor } from './model-files.js';
+import type { ModelLoadConfig, WorkerFailure } from './protocol.js';
 
 /** Where the README explains pre-downloading. */
 const OFFLINE_DOCS = 'see "Offline use" in the @ragbridge/adapter-transformersjs README';
 
 /** Maps a failure reported by the worker to the ragbridge error the caller sees. */
 export function errorFromWorkerFailure(failure: WorkerFailure, config: ModelLoadConfig, target: CallTarget): RagbridgeError {
-  const onnxFile = `onnx/model${DTYPE_SUFFIXES[config.dtype]}.onnx`;
+  const onnxFile = onnxFileFor(config.dtype);
   const folders = failure.folders ?? [];
   const lookedIn = folders.length ? ` (looked in ${folders.join(' and ')})` : '';
   switch (failure.kind) {

@@ -7,7 +7,7 @@
  * one at a time in arrival order.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import {
@@ -26,8 +26,8 @@ import {
   type PreTrainedTokenizer,
   type Tensor,
 } from '@huggingface/transformers';
+import { missingModelFiles, modelFoldersFor, onnxFileFor } from './model-files.js';
 import {
-  DTYPE_SUFFIXES,
   type ChatRequest,
   type EmbedRequest,
   type LoadedModelFile,
@@ -77,15 +77,13 @@ function configure(): void {
   env.logLevel = LogLevel.ERROR;
 }
 
-/** Folders Transformers.js reads this model from, in lookup order. */
+/** Folders Transformers.js reads this model from, in lookup order (after {@link configure}). */
 function modelFolders(): string[] {
-  if (isAbsolute(config.model)) return [config.model];
-  const cache = env.cacheDir ? [config.revision === 'main' ? join(env.cacheDir, config.model) : join(env.cacheDir, config.model, config.revision)] : [];
-  return [join(env.localModelPath, config.model), ...cache];
+  return modelFoldersFor(config, env);
 }
 
 function onnxFile(): string {
-  return `onnx/model${DTYPE_SUFFIXES[config.dtype]}.onnx`;
+  return onnxFileFor(config.dtype);
 }
 
 function modelFiles(): LoadedModelFile[] {
@@ -113,13 +111,12 @@ function finiteMin(...values: unknown[]): number | undefined {
 /**
  * With downloads off, names every file the model needs that is in none of its folders, before
  * Transformers.js trips over the first one (a missing tokenizer_config.json otherwise surfaces as
- * a TypeError).
+ * a TypeError). The calling thread usually ran the same check before starting this worker (see
+ * ModelHandle); this one still covers files removed since, and setups where it could not tell.
  */
 function checkLocalFiles(): void {
   if (config.allowRemoteModels) return;
-  const required = ['config.json', 'tokenizer.json', 'tokenizer_config.json', onnxFile()];
-  const folders = modelFolders();
-  const missing = required.filter((file) => !folders.some((folder) => statSync(join(folder, file), { throwIfNoEntry: false })?.isFile()));
+  const missing = missingModelFiles(config.dtype, modelFolders());
   if (missing.length > 0) {
     throw new WorkerError({ kind: 'model-not-found', message: `missing ${missing.join(', ')}`, missing });
   }
