@@ -40,9 +40,12 @@ export async function startDemoOnFakes(options: { profile: 'hf-spaces' | 'local'
     RATE_LIMIT_PER_MINUTE: '100000',
     ...(options.profile === 'hf-spaces' && { HF_TOKEN: FAKE_HF_TOKEN, SPACE_ID: 'ragbridge/demo-test', SYSTEM: 'spaces' }),
     OLLAMA_HOST: ollama.url,
+    // No Hub here: Transformers.js steps use only models on disk (none), so they fail at once.
+    HF_HUB_OFFLINE: '1',
   };
   const server = await startServer({
-    resolve: { profile: options.profile, env, cwd: dataDir },
+    // hf-spaces is detected from the Space's variables (SPACE_ID, SYSTEM), as on a real Space.
+    resolve: { ...(options.profile !== 'hf-spaces' && { profile: options.profile }), env, cwd: dataDir },
     runtime: { fetch: fetchToFake(hf.url) },
     dataDir,
     port: 0,
