@@ -1,4 +1,4 @@
-import { writeSimplePdf } from '@ragbridge/testkit';
+import { startFakeOllama, writeSimplePdf } from '@ragbridge/testkit';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,6 +76,29 @@ describe('ragbridge CLI', () => {
     expect(answer.text()).toContain('[1] guide.pdf, page 2');
     expect(answer.text()).toContain('written plan');
   });
+
+  it('ask --profile local answers through the runtime with the Ollama model (fake server)', async () => {
+    const ollama = await startFakeOllama({ port: 0 });
+    const saved = { OLLAMA_HOST: process.env.OLLAMA_HOST, HF_HUB_OFFLINE: process.env.HF_HUB_OFFLINE, RAGBRIDGE_PROFILE: process.env.RAGBRIDGE_PROFILE };
+    process.env.OLLAMA_HOST = ollama.url;
+    process.env.HF_HUB_OFFLINE = '1';
+    delete process.env.RAGBRIDGE_PROFILE;
+    try {
+      const store = join(mkdtempSync(join(tmpdir(), 'rb-cli-store-')), 'store.db');
+      await ingestCommand([corpus()], { store, out: sink().stream });
+      const out = sink();
+      expect(await askCommand('How many integer registers does RV32I have?', { store, profile: 'local', json: true, out: out.stream })).toBe(0);
+      const answer = JSON.parse(out.text()) as { mode: string; citations: Array<{ docName: string }> };
+      expect(answer.mode).toBe('generative');
+      expect(answer.citations[0]?.docName).toBe('isa.md');
+      expect(ollama.requests.some((r) => r.path === '/api/chat')).toBe(true);
+      await expect(askCommand('x', { store, profile: 'cloud' })).rejects.toThrow(/--profile: expected one of offline|local/);
+    } finally {
+      for (const [key, value] of Object.entries(saved)) if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+      await ollama.close();
+    }
+  }, 60_000);
 
   it('eval rejects a malformed question file with the reason', async () => {
     const dir = corpus();

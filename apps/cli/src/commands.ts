@@ -1,11 +1,13 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { PROFILE_NAMES, resolveConfig, type ProfileName } from '@ragbridge/config-profiles';
 import { createPipeline, type Pipeline, type PipelineAnswer } from '@ragbridge/pipeline';
+import { createRuntime } from '@ragbridge/runtime';
 import { firstRelevantRank, retrievalMetrics, type EvalItem, type RetrievedPage } from './metrics.js';
 import { createProgressReporter } from './progress.js';
 
-/** Profiles the CLI can run today. */
-export const SUPPORTED_PROFILES = ['offline'] as const;
+/** Profiles the CLI can run: the built-in ones (models other than `offline` need their services). */
+export const SUPPORTED_PROFILES = PROFILE_NAMES;
 
 /** Where a store lives when `--store` is not given. */
 export function defaultStorePath(name = 'store'): string {
@@ -22,17 +24,25 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-/** Opens the pipeline for a profile (offline: BM25 and extractive answers). */
-export function openPipeline(storePath: string, profile?: string, rebuildOnSchemaChange = false): Pipeline {
+/**
+ * Opens the pipeline for a profile. `offline` (the default) is BM25 and extractive answers on the
+ * plain pipeline; any other profile is composed by `@ragbridge/runtime` (its models behind
+ * resilience and the cost monitor, the usage ledger next to the store).
+ */
+export async function openPipeline(storePath: string, profile?: string, rebuildOnSchemaChange = false): Promise<Pipeline> {
   checkProfile(profile);
-  return createPipeline({ store: storePath, rebuildOnSchemaChange });
+  if (profile === undefined || profile === 'offline') return createPipeline({ store: storePath, rebuildOnSchemaChange });
+  const resolved = await resolveConfig({ profile: profile as ProfileName });
+  const runtime = await createRuntime({ config: resolved, storePath, ledgerPath: storePath.replace(/\.db$/, '') + '.usage.db', baseDir: dirname(storePath) });
+  // The runtime's pipeline, closed together with the runtime (ledger, caches, model workers).
+  return Object.assign(Object.create(runtime.pipeline) as Pipeline, { close: () => runtime.close() });
 }
 
 /** `ragbridge ingest <paths…>` */
 export async function ingestCommand(paths: string[], options: { store: string; prune?: boolean; workers?: number; out?: NodeJS.WritableStream }): Promise<number> {
   if (paths.length === 0) throw new UsageError('ingest: give at least one file or folder');
   const out = options.out ?? process.stdout;
-  const pipeline = openPipeline(options.store);
+  const pipeline = await openPipeline(options.store);
   try {
     const report = await pipeline.ingest(paths, {
       onProgress: createProgressReporter(),
@@ -70,7 +80,7 @@ export function formatAnswer(result: PipelineAnswer): string {
 export async function askCommand(question: string, options: { store: string; json?: boolean; profile?: string; out?: NodeJS.WritableStream }): Promise<number> {
   if (!question.trim()) throw new UsageError('ask: give a question, e.g. ragbridge ask "What does funct3 select?"');
   const out = options.out ?? process.stdout;
-  const pipeline = openPipeline(options.store, options.profile);
+  const pipeline = await openPipeline(options.store, options.profile);
   try {
     const docs = await pipeline.store.listDocuments();
     if (docs.length === 0) throw new UsageError(`the store ${options.store} has no documents yet: run \`ragbridge ingest <folder>\` first`);
@@ -118,7 +128,7 @@ export async function evalCommand(options: { corpus: string; qa: string; out: st
   const storePath = options.store ?? defaultStorePath(`eval-${basename(resolve(options.corpus))}`);
   log.write(`Store: ${storePath}\n`);
   // The eval store only caches the corpus, so an old format is rebuilt rather than refused.
-  const pipeline = openPipeline(storePath, options.profile, true);
+  const pipeline = await openPipeline(storePath, options.profile, true);
   try {
     const report = await pipeline.ingest([options.corpus], { onProgress: createProgressReporter(), prune: true });
     log.write(`Corpus: ${report.added.length + report.updated.length} (re)ingested, ${report.unchanged.length} unchanged, ${report.failed.length} failed.\n`);

@@ -14,7 +14,7 @@ Options:
   --store FILE     SQLite store (default .ragbridge/store.db; eval: .ragbridge/eval-<corpus>.db)
   --prune          remove stored documents whose files are gone from the given folders
   --workers N      extraction worker threads (default: one per core)
-  --profile NAME   model profile (available: offline)
+  --profile NAME   model profile: offline (default), local, hf-spaces, hybrid
   -h, --help       this help`;
 
 /** Runs the CLI with arguments (without `node` and the script). Returns the exit code. */
