@@ -12,7 +12,7 @@ export type { IngestFailure, IngestOptions, IngestProgress, IngestReport } from 
 export { documentIdFor, INGEST_VERSION, ingestPaths } from './ingest/ingest.js';
 export type { IngestErrorCode } from './ingest/ingest-errors.js';
 export { IngestError } from './ingest/ingest-errors.js';
-export type { EmbedProgress, Pipeline, PipelineAnswer, PipelineOptions } from './pipeline.js';
+export type { EmbedProgress, Pipeline, PipelineAnswer, PipelineFallbackEvent, PipelineFallbackPart, PipelineIngestReport, PipelineLocalStep, PipelineOptions } from './pipeline.js';
 export { createPipeline } from './pipeline.js';
 export type { RetrievalEvidence, RetrievalResult, RetrieveOptions, Retriever, RetrieverOptions } from './retrieval/retriever.js';
 export { createRetriever } from './retrieval/retriever.js';

@@ -1,8 +1,38 @@
-import type { Answer, ChatModelV1, DocumentStore, EmbedderV1, RerankerV1 } from '@ragbridge/core-interfaces';
-import { createAnswerer, type AnswerStreamPart } from './answer/answerer.js';
+import type { Answer, ChatModelV1, DocumentStore, EmbedderV1, RerankerV1, UsageEvent } from '@ragbridge/core-interfaces';
+import { createAnswerer, type AnswererOptions, type AnswerStreamPart } from './answer/answerer.js';
+import type { ChunkerOptions } from './ingest/chunker.js';
 import { ingestPaths, type IngestOptions, type IngestReport } from './ingest/ingest.js';
-import { createRetriever, type RetrievalResult, type RetrieverOptions } from './retrieval/retriever.js';
+import { streamInside } from './internal/stream-inside.js';
+import { createRetriever, type RetrievalResult, type RetrieverOptions, type RetrieveOptions } from './retrieval/retriever.js';
 import { openSqliteStore } from './store/sqlite-store.js';
+
+/** A model part that can fall back instead of failing (see {@link PipelineOptions.onFallback}). */
+export type PipelineFallbackPart = 'chat' | 'query-embedding' | 'chunk-embedding';
+
+/** A part that failed and fell back. */
+export interface PipelineFallbackEvent {
+  /**
+   * `chat`: the chat model failed, the answer is extractive; `query-embedding`: the question could
+   * not be embedded, it is retrieved with keywords alone; `chunk-embedding`: the ingested chunks
+   * could not be embedded, they stay stored and are found by keywords until they are embedded.
+   */
+  part: PipelineFallbackPart;
+  error: unknown;
+}
+
+/** A step the pipeline ran itself, without a model (see {@link PipelineOptions.localStepUsage}). */
+export interface PipelineLocalStep {
+  /**
+   * `extractive`: an extractive answer (there is no chat model, or it failed and
+   * `extractiveFallback` is on); `keyword`: a question retrieved with keywords alone because it
+   * could not be embedded (`keywordFallback`).
+   */
+  step: 'extractive' | 'keyword';
+  /** When it started (ms since the epoch). */
+  startedAt: number;
+  /** How long it ran; 0 for `keyword`, whose keyword search runs for every question anyway. */
+  latencyMs: number;
+}
 
 /** Options of {@link createPipeline}. */
 export interface PipelineOptions {
@@ -16,11 +46,53 @@ export interface PipelineOptions {
   reranker?: RerankerV1;
   /** Writes answers; without it answers are extractive. */
   chatModel?: ChatModelV1;
-  retrieval?: Omit<RetrieverOptions, 'store' | 'embedder' | 'reranker'>;
+  retrieval?: Omit<RetrieverOptions, 'store' | 'embedder' | 'reranker' | 'keywordFallback'>;
+  /** Hits retrieved per question when a call gives no `k`. @default 10 */
+  k?: number;
+  /** Chunking of `ingest()` when a call gives none. @default the chunker's defaults */
+  chunker?: ChunkerOptions;
   /** Sources per answer. @default 5 */
   sources?: number;
   /** Evidence coverage below which the pipeline refuses. */
   refusalThreshold?: number;
+  /** Sentences quoted by an extractive answer. @default 3 */
+  extractiveSentences?: number;
+  /**
+   * Answer extractively from the same retrieval when the chat model fails, instead of throwing (a
+   * caller's abort still throws). A stream falls back only before its first text; after that it
+   * ends with the error, so two answers are never spliced. @default false
+   */
+  extractiveFallback?: boolean;
+  /**
+   * Retrieve a question with keywords alone when it cannot be embedded, instead of throwing (a
+   * caller's abort still throws); the retrieval's `queryEmbedFailure` says so. @default false
+   */
+  keywordFallback?: boolean;
+  /**
+   * Have `ingest()` return the failure to embed its chunks as `embedError` instead of throwing. The
+   * documents stay stored and are found by keywords until `ingest()` or `indexVectors()` embeds
+   * them. @default false
+   */
+  reportEmbedErrors?: boolean;
+  /** Called at each fallback enabled above, so at every question while a part fails (deduplicate to log once). */
+  onFallback?: (event: PipelineFallbackEvent) => void;
+  /**
+   * Called each time a part that can fall back worked: the chat model answered, a question or the
+   * ingested chunks were embedded. With `onFallback`, it tells when a failing part recovered.
+   */
+  onPartWorked?: (part: PipelineFallbackPart) => void;
+  /**
+   * Runs each question of `ask()` and `askStream()` (retrieval and answer), e.g. inside a usage
+   * tracker's query scope. A stream's parts reach the caller while it runs; when the caller stops
+   * reading, the question is aborted and awaited. @default runs it directly
+   */
+  runQuery?: <T>(query: () => Promise<T>) => Promise<T>;
+  /**
+   * A usage event for a step the pipeline ran in place of a model call, e.g. to account for it like
+   * the models' calls. It is added to the answer's usage (`extractive`, last) or the retrieval's
+   * (`keyword`, first, where the embedding's would be). @default none
+   */
+  localStepUsage?: (step: PipelineLocalStep) => UsageEvent | undefined;
 }
 
 /** An answer with the retrieval that produced it. */
@@ -37,11 +109,19 @@ export interface EmbedProgress {
   total: number;
 }
 
+/** What `ingest()` did, vector indexing included. */
+export interface PipelineIngestReport extends IngestReport {
+  /** Chunks embedded after the ingest. */
+  embedded: number;
+  /** Why the chunks could not be embedded (only with `reportEmbedErrors`); `embedded` counts those that were. */
+  embedError?: unknown;
+}
+
 /** Ingest, retrieve and answer over one store. */
 export interface Pipeline {
   readonly store: DocumentStore;
   /** Ingests files and folders, then embeds new chunks when an embedder is configured. */
-  ingest(paths: readonly string[], options?: Omit<IngestOptions, 'store'> & { onEmbedProgress?: (p: EmbedProgress) => void }): Promise<IngestReport & { embedded: number }>;
+  ingest(paths: readonly string[], options?: Omit<IngestOptions, 'store'> & { onEmbedProgress?: (p: EmbedProgress) => void }): Promise<PipelineIngestReport>;
   /** Embeds every chunk that has no vector for the configured embedder yet. */
   indexVectors(options?: { batchSize?: number; onProgress?: (p: EmbedProgress) => void; abortSignal?: AbortSignal }): Promise<number>;
   retrieve(question: string, options?: { k?: number; abortSignal?: AbortSignal }): Promise<RetrievalResult>;
@@ -63,22 +143,91 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     store,
     ...(options.embedder && { embedder: options.embedder }),
     ...(options.reranker && { reranker: options.reranker }),
+    ...(options.keywordFallback && { keywordFallback: true }),
   });
   const refreshNames = async (): Promise<void> => {
     names.clear();
     for (const doc of await store.listDocuments()) names.set(doc.id, doc.name);
   };
-  const answerer = createAnswerer({
-    ...(options.chatModel && { chatModel: options.chatModel }),
+  const answererOptions: AnswererOptions = {
     ...(options.sources !== undefined && { sources: options.sources }),
     ...(options.refusalThreshold !== undefined && { refusalThreshold: options.refusalThreshold }),
+    ...(options.extractiveSentences !== undefined && { extractiveSentences: options.extractiveSentences }),
     documentName: (id) => names.get(id) ?? id,
-  });
+  };
+  const answerer = createAnswerer({ ...answererOptions, ...(options.chatModel && { chatModel: options.chatModel }) });
+  const extractive = options.chatModel ? createAnswerer(answererOptions) : answerer;
   let namesLoaded = false;
   const ensureNames = async (): Promise<void> => {
     if (!namesLoaded) await refreshNames();
     namesLoaded = true;
   };
+
+  const retrieve = async (question: string, call: RetrieveOptions): Promise<RetrievalResult> => {
+    const retrieval = await retriever.retrieve(question, options.k === undefined ? call : { ...call, k: call.k ?? options.k });
+    if (retrieval.queryEmbedFailure) {
+      options.onFallback?.({ part: 'query-embedding', error: retrieval.queryEmbedFailure.error });
+      const usage = options.localStepUsage?.({ step: 'keyword', startedAt: Date.now(), latencyMs: 0 });
+      if (usage) retrieval.usage.unshift(usage);
+    } else if (options.embedder) options.onPartWorked?.('query-embedding');
+    return retrieval;
+  };
+
+  /** The extractive answer: without a chat model, or in place of a failed one. */
+  const answerExtractively = async (question: string, retrieval: RetrievalResult, call: RetrieveOptions): Promise<Answer> => {
+    const startedAt = Date.now();
+    const began = performance.now();
+    const answer = await extractive.answer(question, retrieval.hits, retrieval.evidence, call);
+    const usage = options.localStepUsage?.({ step: 'extractive', startedAt, latencyMs: performance.now() - began });
+    if (usage) answer.usage.push(usage);
+    return answer;
+  };
+
+  /** Whether a failed chat call is answered extractively (never after a caller's abort); reports the fallback when it is. */
+  const startFallback = (call: RetrieveOptions, error: unknown): boolean => {
+    if (!options.extractiveFallback || call.abortSignal?.aborted) return false;
+    options.onFallback?.({ part: 'chat', error });
+    return true;
+  };
+
+  const answerQuestion = async (question: string, retrieval: RetrievalResult, call: RetrieveOptions): Promise<Answer> => {
+    if (!options.chatModel) return answerExtractively(question, retrieval, call);
+    let answer: Answer;
+    try {
+      answer = await answerer.answer(question, retrieval.hits, retrieval.evidence, call);
+    } catch (error) {
+      if (!startFallback(call, error)) throw error;
+      return answerExtractively(question, retrieval, call);
+    }
+    options.onPartWorked?.('chat');
+    return answer;
+  };
+
+  async function* streamAnswer(question: string, retrieval: RetrievalResult, call: RetrieveOptions): AsyncGenerator<AnswerStreamPart> {
+    if (options.chatModel) {
+      let delivered = false;
+      let failed = false;
+      try {
+        for await (const part of answerer.stream(question, retrieval.hits, retrieval.evidence, call)) {
+          if (part.type === 'text-delta' && part.delta) delivered = true;
+          if (part.type === 'answer') part.answer.usage.unshift(...retrieval.usage);
+          yield part;
+        }
+      } catch (error) {
+        // After text reached the caller, another answer would be spliced onto it: end with the error.
+        if (delivered || !startFallback(call, error)) throw error;
+        failed = true;
+      }
+      if (!failed) {
+        options.onPartWorked?.('chat');
+        return;
+      }
+    }
+    const answer = await answerExtractively(question, retrieval, call);
+    answer.usage.unshift(...retrieval.usage);
+    yield { type: 'text-delta', delta: answer.text };
+    yield { type: 'answer', answer };
+  }
 
   const pipeline: Pipeline = {
     store,
@@ -99,35 +248,52 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         done += chunks.length;
         call.onProgress?.({ done, total: missing.length });
       }
+      options.onPartWorked?.('chunk-embedding');
       return done;
     },
     async ingest(paths, ingestOptions = {}) {
-      const report = await ingestPaths(paths, { ...ingestOptions, store });
+      const { onEmbedProgress, ...rest } = ingestOptions;
+      const report = await ingestPaths(paths, { ...(options.chunker && { chunker: options.chunker }), ...rest, store });
       await refreshNames();
       namesLoaded = true;
-      const embedded = await pipeline.indexVectors(ingestOptions.onEmbedProgress ? { onProgress: ingestOptions.onEmbedProgress } : {});
+      let embedded = 0;
+      try {
+        embedded = await pipeline.indexVectors({
+          onProgress: (p) => {
+            embedded = p.done;
+            onEmbedProgress?.(p);
+          },
+        });
+      } catch (error) {
+        if (!options.reportEmbedErrors) throw error;
+        options.onFallback?.({ part: 'chunk-embedding', error });
+        return { ...report, embedded, embedError: error };
+      }
       return { ...report, embedded };
     },
     async retrieve(question, call = {}) {
-      return retriever.retrieve(question, call);
+      return retrieve(question, call);
     },
     async ask(question, call = {}) {
-      await ensureNames();
-      const t0 = performance.now();
-      const retrieval = await retriever.retrieve(question, call);
-      const t1 = performance.now();
-      const answer = await answerer.answer(question, retrieval.hits, retrieval.evidence, call);
-      answer.usage.unshift(...retrieval.usage);
-      return { answer, retrieval, ms: { retrieve: t1 - t0, answer: performance.now() - t1 } };
+      const query = async (): Promise<PipelineAnswer> => {
+        await ensureNames();
+        const t0 = performance.now();
+        const retrieval = await retrieve(question, call);
+        const t1 = performance.now();
+        const answer = await answerQuestion(question, retrieval, call);
+        answer.usage.unshift(...retrieval.usage);
+        return { answer, retrieval, ms: { retrieve: t1 - t0, answer: performance.now() - t1 } };
+      };
+      return options.runQuery ? options.runQuery(query) : query();
     },
-    async *askStream(question, call = {}) {
-      await ensureNames();
-      const retrieval = await retriever.retrieve(question, call);
-      yield { type: 'retrieval', retrieval };
-      for await (const part of answerer.stream(question, retrieval.hits, retrieval.evidence, call)) {
-        if (part.type === 'answer') part.answer.usage.unshift(...retrieval.usage);
-        yield part;
+    askStream(question, call = {}) {
+      async function* parts(streamCall: RetrieveOptions): AsyncGenerator<AnswerStreamPart | { type: 'retrieval'; retrieval: RetrievalResult }> {
+        await ensureNames();
+        const retrieval = await retrieve(question, streamCall);
+        yield { type: 'retrieval', retrieval };
+        yield* streamAnswer(question, retrieval, streamCall);
       }
+      return options.runQuery ? streamInside(options.runQuery, (abortSignal) => parts({ ...call, abortSignal }), call.abortSignal) : parts(call);
     },
     async close() {
       if (ownsStore) await store.close();

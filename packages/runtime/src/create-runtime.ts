@@ -1,6 +1,5 @@
 import { ADAPTER_BACKENDS, explain, type RagbridgeConfig } from '@ragbridge/config-profiles';
 import { createCostMonitor, type CostMonitor, type CostMonitorOptions } from '@ragbridge/cost-monitor';
-import { openSqliteStore } from '@ragbridge/pipeline';
 import { createResilienceRegistry } from '@ragbridge/resilience';
 import { buildAnswerPart, buildEmbedderPart, buildRerankerPart, type ChainContext, type StepRecord } from './internal/model-chains.js';
 import { ensureParentDir, normalizeConfig, resolveDataPath } from './internal/runtime-config.js';
@@ -131,11 +130,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
 
     const storePath = resolveDataPath(options.storePath ?? config.storage.path, baseDir);
     ensureParentDir(storePath);
-    const store = openSqliteStore({ path: storePath });
     const { retrieval } = config;
     const pipeline = createRuntimePipeline({
-      store,
-      ownsStore: true,
+      store: storePath,
       embedder: embedder.model,
       keywordStep: embedder.terminalStep,
       reranker: reranker.model,

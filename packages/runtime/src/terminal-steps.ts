@@ -1,4 +1,4 @@
-import { createUsageEvent, delegateEmbedder, delegateReranker, type EmbedderV1, type ModelOperation, type RerankerV1, type UsageEvent } from '@ragbridge/core-interfaces';
+import { createUsageEvent, delegateReranker, type ModelOperation, type RerankerV1, type UsageEvent } from '@ragbridge/core-interfaces';
 
 /**
  * Backends of the steps every chain ends in. They are not models: the configuration names
@@ -39,38 +39,6 @@ export function createFusedOrderReranker(): RerankerV1 {
       };
     },
   };
-}
-
-/** Hooks of {@link withKeywordFallback}. */
-export interface KeywordFallbackOptions {
-  /** Chain position of the keyword step (the number of embedder steps). */
-  fallbackStep: number;
-  /** Called with the failure when a query falls back to keyword-only retrieval. */
-  onFallback?: (error: unknown) => void;
-  /** Called after a query embedding succeeds. */
-  onSuccess?: () => void;
-}
-
-/**
- * The embedder the retriever uses: the embedder chain, plus the implied last step `keyword`.
- * When a query cannot be embedded (every step failed, or the budget filtered them all), it
- * answers with no vector and a `keyword` usage event instead of failing: the retriever then runs
- * BM25 alone for that question (it skips dense search when it gets no query vector).
- * Document embeddings and the caller's aborts still fail, so nothing without a vector is stored.
- */
-export function withKeywordFallback(embedder: EmbedderV1, options: KeywordFallbackOptions): EmbedderV1 {
-  return delegateEmbedder(embedder, async (call) => {
-    const startedAt = Date.now();
-    try {
-      const result = await embedder.embed(call);
-      if (call.inputType === 'query') options.onSuccess?.();
-      return result;
-    } catch (error) {
-      if (call.inputType !== 'query' || call.abortSignal?.aborted) throw error;
-      options.onFallback?.(error);
-      return { embeddings: [], usage: terminalUsage(TERMINAL_BACKENDS.embedder, 'embed', options.fallbackStep, call.texts.length, startedAt, Date.now() - startedAt) };
-    }
-  });
 }
 
 /** Calls `onServed` with each rerank result's usage, to notice when the chain reached `fused-order`. */

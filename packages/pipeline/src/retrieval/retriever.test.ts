@@ -63,6 +63,19 @@ describe('retriever', () => {
     await pipeline.close();
   });
 
+  it('with keywordFallback, retrieves a question that cannot be embedded with keywords alone and says why', async () => {
+    const store = openSqliteStore({ path: ':memory:' });
+    await store.putDocument(record());
+    const embedder = createMockEmbedder();
+    embedder.faults.inject('server-error');
+    await expect(createRetriever({ store, embedder }).retrieve('how many registers does RV32I have')).rejects.toMatchObject({ name: 'ServerError' });
+    const result = await createRetriever({ store, embedder, keywordFallback: true }).retrieve('how many registers does RV32I have');
+    expect(result.hits[0]?.chunk.id).toBe('d:0');
+    expect(result.hits.every((h) => h.reason === 'keyword')).toBe(true);
+    expect(result.queryEmbedFailure?.error).toMatchObject({ name: 'ServerError' });
+    expect(result.usage).toEqual([]);
+  });
+
   it('ranks a table of contents below the section it lists', async () => {
     const store = openSqliteStore({ path: ':memory:' });
     const toc = 'Interrupt handling ........ 9\nInterrupt handling for timer registers ........ 10\nTimer registers ........ 12\nTimer interrupt registers ........ 14';

@@ -2,6 +2,7 @@ import type {
   Chunk,
   DocumentStore,
   EmbedderV1,
+  EmbedResult,
   RerankerV1,
   RetrievalHit,
   RetrievalReason,
@@ -14,8 +15,17 @@ import { analyzeQueryGroups } from './text-analysis.js';
 /** Options of {@link createRetriever}. */
 export interface RetrieverOptions {
   store: DocumentStore;
-  /** Dense retrieval runs when an embedder is given (its vectors must be in the store). */
+  /**
+   * Dense retrieval runs when an embedder is given (its vectors must be in the store). An embedder
+   * that returns no vector for a question leaves that question to keyword search.
+   */
   embedder?: EmbedderV1;
+  /**
+   * Retrieve a question with keywords alone when it cannot be embedded (the embedder throws and
+   * the caller did not abort) instead of failing; the result's `queryEmbedFailure` says why.
+   * @default false
+   */
+  keywordFallback?: boolean;
   /** Rescores the top candidates when given. */
   reranker?: RerankerV1;
   /** Keyword and dense candidates considered before fusion. @default 100 */
@@ -89,6 +99,8 @@ export interface RetrievalResult {
   usage: UsageEvent[];
   /** Milliseconds spent per stage. */
   timings: { keyword: number; dense: number; rerank: number; total: number };
+  /** Set when the question could not be embedded and was retrieved with keywords alone (`keywordFallback`). */
+  queryEmbedFailure?: { error: unknown };
 }
 
 /** Finds the chunks that answer a question. */
@@ -351,11 +363,21 @@ export function createRetriever(options: RetrieverOptions): Retriever {
       const keywordDone = performance.now();
 
       let dense: Array<{ id: string; score: number }> = [];
+      let queryEmbedFailure: { error: unknown } | undefined;
       if (options.embedder) {
-        const embedded = await options.embedder.embed({ texts: [question], inputType: 'query', ...(call.abortSignal && { abortSignal: call.abortSignal }) });
-        usage.push(embedded.usage);
-        const vector = embedded.embeddings[0];
-        if (vector) dense = await store.searchVectors({ identity: options.embedder.identity, vector, limit: candidates });
+        let embedded: EmbedResult | undefined;
+        try {
+          embedded = await options.embedder.embed({ texts: [question], inputType: 'query', ...(call.abortSignal && { abortSignal: call.abortSignal }) });
+        } catch (error) {
+          if (!options.keywordFallback || call.abortSignal?.aborted) throw error;
+          queryEmbedFailure = { error };
+        }
+        if (embedded) {
+          usage.push(embedded.usage);
+          const vector = embedded.embeddings[0];
+          // No vector (an embedder standing in for a failing model may give none): keyword search alone.
+          if (vector) dense = await store.searchVectors({ identity: options.embedder.identity, vector, limit: candidates });
+        }
       }
       const denseDone = performance.now();
 
@@ -418,6 +440,7 @@ export function createRetriever(options: RetrieverOptions): Retriever {
         evidence: { coverage, terms, unknownTerms },
         usage,
         timings: { keyword: keywordDone - started, dense: denseDone - keywordDone, rerank: rerankMs, total: done - started },
+        ...(queryEmbedFailure && { queryEmbedFailure }),
       };
     },
   };

@@ -1,0 +1,273 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createUsageEvent, type UsageEvent } from '@ragbridge/core-interfaces';
+import { createMockChatModel, createMockEmbedder } from '@ragbridge/core-interfaces/testing';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createPipeline, type PipelineFallbackEvent, type PipelineFallbackPart, type PipelineLocalStep, type PipelineOptions } from './pipeline.js';
+import { openSqliteStore, type SqliteStore } from './store/sqlite-store.js';
+
+const GUIDE = `# Registers
+
+The RV32I base integer instruction set has thirty-two general purpose registers named x0 to x31.
+Register x0 is hardwired to the constant zero, so writes to it are always ignored by the hardware.
+The program counter holds the address of the current instruction and is not one of these registers.
+
+# Encoding
+
+The funct3 field selects the operation within a major opcode for most of the instruction formats.
+The funct7 field distinguishes additional operations such as subtraction and arithmetic right shifts.
+`;
+const QUESTION = 'Which register is hardwired to the constant zero?';
+
+let dir: string;
+let store: SqliteStore;
+let guide: string;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'rb-pipeline-'));
+  guide = join(dir, 'guide.md');
+  writeFileSync(guide, GUIDE);
+  store = openSqliteStore({ path: ':memory:' });
+});
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** What the hooks saw; each local step gets a usage event named after it, so tests can find it in the results. */
+function observer(): {
+  events: PipelineFallbackEvent[];
+  worked: PipelineFallbackPart[];
+  steps: PipelineLocalStep[];
+  options: Pick<PipelineOptions, 'onFallback' | 'onPartWorked' | 'localStepUsage'>;
+} {
+  const events: PipelineFallbackEvent[] = [];
+  const worked: PipelineFallbackPart[] = [];
+  const steps: PipelineLocalStep[] = [];
+  return {
+    events,
+    worked,
+    steps,
+    options: {
+      onFallback: (event) => events.push(event),
+      onPartWorked: (part) => worked.push(part),
+      localStepUsage: (step) => {
+        steps.push(step);
+        const operation = step.step === 'extractive' ? 'chat' : 'embed';
+        return createUsageEvent({ backend: `${step.step}-step`, modelId: step.step, operation, inputTokens: 0, startedAt: step.startedAt, latencyMs: step.latencyMs });
+      },
+    },
+  };
+}
+
+type Part = { type: string; delta?: string; answer?: { mode: string; usage: UsageEvent[] } };
+
+async function collect(stream: AsyncIterable<unknown>): Promise<{ parts: Part[]; failure: unknown }> {
+  const parts: Part[] = [];
+  try {
+    for await (const part of stream) parts.push(part as Part);
+  } catch (error) {
+    return { parts, failure: error };
+  }
+  return { parts, failure: undefined };
+}
+
+describe('createPipeline defaults for the runtime', () => {
+  it('k sets the hits per question when a call gives none', async () => {
+    const pipeline = createPipeline({ store, k: 1 });
+    await pipeline.ingest([guide], { workers: 0 });
+    const question = 'registers and the funct3 field';
+    expect((await createPipeline({ store }).retrieve(question)).hits.length).toBeGreaterThan(1);
+    expect((await pipeline.retrieve(question)).hits).toHaveLength(1);
+    expect((await pipeline.ask(question)).retrieval.hits).toHaveLength(1);
+    expect((await pipeline.retrieve(question, { k: 2 })).hits).toHaveLength(2);
+  });
+
+  it('chunker sets the chunking of ingest when a call gives none', async () => {
+    const defaults = await createPipeline({ store: ':memory:' }).ingest([guide], { workers: 0 });
+    const small = await createPipeline({ store, chunker: { targetTokens: 20, maxTokens: 30, overlapTokens: 0 } }).ingest([guide], { workers: 0 });
+    expect(small.chunks).toBeGreaterThan(defaults.chunks);
+  });
+
+  it('extractiveSentences sets the sentences an extractive answer quotes', async () => {
+    await createPipeline({ store }).ingest([guide], { workers: 0 });
+    const quotes = async (options: Partial<PipelineOptions>): Promise<number> => ((await createPipeline({ store, ...options }).ask(QUESTION)).answer.text.match(/" \[\d+\]/g) ?? []).length;
+    expect(await quotes({})).toBeGreaterThan(1);
+    expect(await quotes({ extractiveSentences: 1 })).toBe(1);
+  });
+});
+
+describe('createPipeline fallbacks', () => {
+  it('extractiveFallback answers extractively when the chat model fails, with the hook’s usage event last', async () => {
+    const chatModel = createMockChatModel();
+    chatModel.faults.inject('server-error');
+    await createPipeline({ store }).ingest([guide], { workers: 0 });
+    await expect(createPipeline({ store, chatModel }).ask(QUESTION)).rejects.toMatchObject({ name: 'ServerError' });
+
+    const seen = observer();
+    const pipeline = createPipeline({ store, chatModel, extractiveFallback: true, ...seen.options });
+    const { answer } = await pipeline.ask(QUESTION);
+    expect(answer).toMatchObject({ mode: 'extractive', refused: false });
+    expect(answer.text).toMatch(/hardwired to the constant zero/);
+    expect(answer.citations.length).toBeGreaterThan(0);
+    expect(answer.usage.map((u) => u.backend)).toEqual(['extractive-step']);
+    expect(seen.events).toEqual([{ part: 'chat', error: expect.objectContaining({ name: 'ServerError' }) }]);
+    expect(seen.steps).toEqual([{ step: 'extractive', startedAt: expect.any(Number), latencyMs: expect.any(Number) }]);
+    expect(seen.worked).toEqual([]);
+
+    // The model works again: a generative answer, and the hook hears of it.
+    chatModel.faults.clear();
+    expect((await pipeline.ask(QUESTION)).answer.mode).toBe('generative');
+    expect(seen.worked).toEqual(['chat']);
+
+    // The caller's abort is never turned into a fallback.
+    const controller = new AbortController();
+    controller.abort();
+    await expect(pipeline.ask(QUESTION, { abortSignal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    expect(seen.events).toHaveLength(1);
+  });
+
+  it('extractiveFallback in a stream: only before the first text; after it the stream ends with the error', async () => {
+    const chatModel = createMockChatModel();
+    await createPipeline({ store }).ingest([guide], { workers: 0 });
+    chatModel.faults.inject('loading');
+    const unguarded = await collect(createPipeline({ store, chatModel }).askStream(QUESTION));
+    expect(unguarded.failure).toMatchObject({ name: 'ModelLoadingError' });
+
+    const seen = observer();
+    const pipeline = createPipeline({ store, chatModel, extractiveFallback: true, ...seen.options });
+    const before = await collect(pipeline.askStream(QUESTION));
+    expect(before.failure).toBeUndefined();
+    expect(before.parts.map((p) => p.type)).toEqual(['retrieval', 'text-delta', 'answer']);
+    expect(before.parts[2]?.answer?.mode).toBe('extractive');
+    expect(before.parts[2]?.answer?.usage.at(-1)?.backend).toBe('extractive-step');
+
+    chatModel.faults.inject('drop-mid-stream');
+    const after = await collect(pipeline.askStream(QUESTION));
+    expect(after.parts.filter((p) => p.type === 'text-delta')).toHaveLength(2);
+    expect(after.parts.some((p) => p.type === 'answer')).toBe(false);
+    expect(after.failure).toMatchObject({ name: 'BackendUnreachableError' });
+    expect(seen.events.map((e) => e.part)).toEqual(['chat']);
+
+    chatModel.faults.clear();
+    const healthy = await collect(pipeline.askStream(QUESTION));
+    expect(healthy.parts.at(-1)?.answer?.mode).toBe('generative');
+    expect(seen.worked).toEqual(['chat']);
+  });
+
+  it('keywordFallback retrieves a question that cannot be embedded with keywords alone', async () => {
+    const embedder = createMockEmbedder();
+    await createPipeline({ store, embedder }).ingest([guide], { workers: 0 });
+    embedder.faults.inject('unreachable');
+    await expect(createPipeline({ store, embedder }).ask(QUESTION)).rejects.toMatchObject({ name: 'BackendUnreachableError' });
+
+    const seen = observer();
+    const pipeline = createPipeline({ store, embedder, keywordFallback: true, ...seen.options });
+    const { answer, retrieval } = await pipeline.ask(QUESTION);
+    expect(answer.refused).toBe(false);
+    expect(retrieval.hits.length).toBeGreaterThan(0);
+    expect(retrieval.hits.every((h) => h.reason === 'keyword')).toBe(true);
+    expect(retrieval.queryEmbedFailure?.error).toMatchObject({ name: 'BackendUnreachableError' });
+    expect(retrieval.usage.map((u) => u.backend)).toEqual(['keyword-step']);
+    expect(answer.usage.map((u) => u.backend)).toEqual(['keyword-step', 'extractive-step']);
+    expect(seen.events).toEqual([{ part: 'query-embedding', error: expect.objectContaining({ name: 'BackendUnreachableError' }) }]);
+    expect(seen.steps[0]).toEqual({ step: 'keyword', startedAt: expect.any(Number), latencyMs: 0 });
+
+    embedder.faults.clear();
+    const healthy = await pipeline.retrieve(QUESTION);
+    expect(healthy.queryEmbedFailure).toBeUndefined();
+    expect(healthy.hits.some((h) => h.reason !== 'keyword')).toBe(true);
+    expect(seen.worked).toEqual(['query-embedding']);
+
+    const controller = new AbortController();
+    controller.abort();
+    await expect(pipeline.retrieve(QUESTION, { abortSignal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    expect(seen.events).toHaveLength(1);
+  });
+
+  it('reportEmbedErrors keeps the ingest report when the chunks cannot be embedded', async () => {
+    const embedder = createMockEmbedder();
+    embedder.faults.inject('server-error');
+    await expect(createPipeline({ store: ':memory:', embedder }).ingest([guide], { workers: 0 })).rejects.toMatchObject({ name: 'ServerError' });
+
+    const seen = observer();
+    const pipeline = createPipeline({ store, embedder, reportEmbedErrors: true, ...seen.options });
+    const report = await pipeline.ingest([guide], { workers: 0 });
+    expect(report.added).toEqual([expect.stringContaining('guide.md')]);
+    expect(report.embedded).toBe(0);
+    expect(report.embedError).toMatchObject({ name: 'ServerError' });
+    expect(seen.events).toEqual([{ part: 'chunk-embedding', error: expect.objectContaining({ name: 'ServerError' }) }]);
+
+    // The documents are stored and found by keywords; the next indexVectors() embeds them.
+    embedder.faults.clear();
+    const { retrieval } = await pipeline.ask(QUESTION);
+    expect(retrieval.hits.length).toBeGreaterThan(0);
+    expect(retrieval.hits.every((h) => h.reason === 'keyword')).toBe(true);
+    expect(await pipeline.indexVectors()).toBe(report.chunks);
+    expect(seen.worked).toContain('chunk-embedding');
+  });
+});
+
+describe('createPipeline localStepUsage', () => {
+  it('adds a usage event for every extractive answer when there is no chat model, streamed or not', async () => {
+    await createPipeline({ store }).ingest([guide], { workers: 0 });
+    expect((await createPipeline({ store }).ask(QUESTION)).answer.usage).toEqual([]);
+
+    const seen = observer();
+    const pipeline = createPipeline({ store, ...seen.options });
+    const { answer } = await pipeline.ask(QUESTION);
+    expect(answer.mode).toBe('extractive');
+    expect(answer.usage.map((u) => u.backend)).toEqual(['extractive-step']);
+    const streamed = await collect(pipeline.askStream(QUESTION));
+    expect(streamed.parts.map((p) => p.type)).toEqual(['retrieval', 'text-delta', 'answer']);
+    expect(streamed.parts[2]?.answer?.usage.map((u) => u.backend)).toEqual(['extractive-step']);
+    expect(seen.steps.map((s) => s.step)).toEqual(['extractive', 'extractive']);
+    // Nothing failed: there is no fallback to report.
+    expect(seen.events).toEqual([]);
+  });
+});
+
+describe('createPipeline runQuery', () => {
+  it('runs each question of ask and askStream inside it, and lets a stream stopped early settle', async () => {
+    const scope = new AsyncLocalStorage<string>();
+    const scopes: Array<string | undefined> = [];
+    const chatModel = createMockChatModel({
+      reply: () => {
+        scopes.push(scope.getStore());
+        return 'Register x0 is hardwired to the constant zero [1].';
+      },
+    });
+    await createPipeline({ store }).ingest([guide], { workers: 0 });
+    await createPipeline({ store, chatModel }).ask(QUESTION);
+    expect(scopes).toEqual([undefined]);
+
+    let started = 0;
+    let settled = 0;
+    const pipeline = createPipeline({
+      store,
+      chatModel,
+      runQuery: (query) =>
+        scope.run(`q${++started}`, async () => {
+          try {
+            return await query();
+          } finally {
+            settled++;
+          }
+        }),
+    });
+    expect((await pipeline.ask(QUESTION)).answer.mode).toBe('generative');
+    const streamed = await collect(pipeline.askStream(QUESTION));
+    expect(streamed.parts.at(-1)?.answer?.mode).toBe('generative');
+    expect(scopes).toEqual([undefined, 'q1', 'q2']);
+    expect(settled).toBe(2);
+
+    for await (const part of pipeline.askStream(QUESTION)) {
+      expect(part.type).toBe('retrieval');
+      break;
+    }
+    expect(started).toBe(3);
+    expect(settled).toBe(3);
+  });
+});
