@@ -29,6 +29,24 @@ function defined<T extends Record<string, unknown>>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+type HostedEmbedderOptions = Extract<EmbedderStepConfig, { backend: 'hf-tei' | 'hf-inference' }>['options'];
+
+/** The embedding identity and batching fields TEI and hf-inference steps share (same names on the adapters). */
+function hostedEmbeddingOptions(o: HostedEmbedderOptions) {
+  return {
+    revision: o?.revision,
+    pooling: o?.pooling,
+    normalize: o?.normalize,
+    truncate: o?.truncate,
+    truncationDirection: o?.truncationDirection,
+    queryPrefix: o?.queryPrefix,
+    documentPrefix: o?.documentPrefix,
+    maxBatchSize: o?.maxBatchSize,
+    payloadLimit: o?.payloadLimit,
+    concurrency: o?.concurrency,
+  };
+}
+
 /** The Hugging Face token of a step: its own `token`, else HF_TOKEN, read at each call (never logged). */
 function hfToken(stepToken: string | undefined, ctx: AdapterContext): () => string | undefined {
   return () => stepToken ?? ctx.env.HF_TOKEN;
@@ -130,16 +148,7 @@ export function createEmbedderAdapter(step: EmbedderStepConfig, ctx: AdapterCont
           ...defined({
             model: step.model,
             apiKey: step.apiKey,
-            revision: o?.revision,
-            pooling: o?.pooling,
-            normalize: o?.normalize,
-            truncate: o?.truncate,
-            truncationDirection: o?.truncationDirection,
-            queryPrefix: o?.queryPrefix,
-            documentPrefix: o?.documentPrefix,
-            maxBatchSize: o?.maxBatchSize,
-            payloadLimit: o?.payloadLimit,
-            concurrency: o?.concurrency,
+            ...hostedEmbeddingOptions(o),
             verifyModel: o?.verifyModel,
             headers: o?.headers,
             fetch: ctx.fetch,
@@ -154,16 +163,7 @@ export function createEmbedderAdapter(step: EmbedderStepConfig, ctx: AdapterCont
           defined({
             model: step.model,
             token: hfToken(step.token, ctx),
-            revision: o?.revision,
-            pooling: o?.pooling,
-            normalize: o?.normalize,
-            truncate: o?.truncate,
-            truncationDirection: o?.truncationDirection,
-            queryPrefix: o?.queryPrefix,
-            documentPrefix: o?.documentPrefix,
-            maxBatchSize: o?.maxBatchSize,
-            payloadLimit: o?.payloadLimit,
-            concurrency: o?.concurrency,
+            ...hostedEmbeddingOptions(o),
             billTo: o?.billTo,
             headers: o?.headers,
             fetch: ctx.fetch,
