@@ -13,7 +13,7 @@ export const depConstraints = [
   { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:contracts', 'type:testkit'] },
   { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:contracts', 'type:lib', 'type:testkit'] },
   // The composition root: turns configuration into adapters, chains, monitor and pipeline.
-  { sourceTag: 'type:composition', onlyDependOnLibsWithTags: ['type:contracts', 'type:lib', 'type:adapter', 'type:testkit'] },
+  { sourceTag: 'type:composition', onlyDependOnLibsWithTags: ['type:contracts', 'type:lib', 'type:adapter', 'type:composition', 'type:testkit'] },
   { sourceTag: 'type:testkit', onlyDependOnLibsWithTags: ['type:contracts'] },
   { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['*'] },
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['*'] },

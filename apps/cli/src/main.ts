@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { askCommand, defaultStorePath, evalCommand, ingestCommand, UsageError } from './commands.js';
+import { compareCommand } from './compare.js';
 import { demoCommand } from './demo.js';
 
 const USAGE = `ragbridge: question answering over technical documents, with page citations.
@@ -8,13 +9,17 @@ Usage:
   ragbridge demo [--question "<q>"]          ingest the project's own docs (and a generated PDF), answer a question
   ragbridge ingest <files or folders…> [--store FILE] [--prune] [--workers N]
   ragbridge ask "<question>" [--store FILE] [--json]
-  ragbridge eval --corpus DIR --qa FILE --out FILE.json [--store FILE] [--profile offline]
+  ragbridge eval --corpus DIR --qa FILE --out FILE.json [--store FILE] [--profile NAME]
+  ragbridge compare --profiles A,B --qa FILE [--corpus DIR] [--out DIR] [--k 10] [--fake-services]
+  ragbridge compare --reindex-plan --profiles A,B [--corpus DIR] [--apply] [--fake-services]
 
 Options:
   --store FILE     SQLite store (default .ragbridge/store.db; eval: .ragbridge/eval-<corpus>.db)
   --prune          remove stored documents whose files are gone from the given folders
   --workers N      extraction worker threads (default: one per core)
   --profile NAME   model profile: offline (default), local, hf-spaces, hybrid
+  --profiles A,B   compare: two built-in profiles or configuration files (.yaml/.json)
+  --fake-services  compare: run the profiles against the fake Hugging Face, TEI and Ollama services
   -h, --help       this help`;
 
 /** Runs the CLI with arguments (without `node` and the script). Returns the exit code. */
@@ -32,6 +37,11 @@ export async function main(argv: string[]): Promise<number> {
       out: { type: 'string' },
       profile: { type: 'string' },
       question: { type: 'string' },
+      profiles: { type: 'string' },
+      k: { type: 'string' },
+      'fake-services': { type: 'boolean' },
+      'reindex-plan': { type: 'boolean' },
+      apply: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -59,6 +69,22 @@ export async function main(argv: string[]): Promise<number> {
         out: values.out,
         ...(values.store !== undefined && { store: values.store }),
         ...(values.profile !== undefined && { profile: values.profile }),
+      });
+    }
+    case 'compare': {
+      if (!values.profiles) throw new UsageError('compare: --profiles A,B is required, e.g. --profiles offline,hf-spaces');
+      const k = values.k === undefined ? undefined : Number(values.k);
+      if (k !== undefined && (!Number.isInteger(k) || k < 1 || k > 100)) throw new UsageError(`--k: expected a whole number from 1 to 100, got "${values.k}"`);
+      return compareCommand({
+        profiles: values.profiles,
+        ...(values.qa !== undefined && { qa: values.qa }),
+        ...(values.corpus !== undefined && { corpus: values.corpus }),
+        ...(values.out !== undefined && { out: values.out }),
+        ...(values.store !== undefined && { store: values.store }),
+        ...(k !== undefined && { k }),
+        ...(values['fake-services'] && { fakeServices: true }),
+        ...(values['reindex-plan'] && { reindexPlan: true }),
+        ...(values.apply && { apply: true }),
       });
     }
     default:
