@@ -143,4 +143,20 @@ describe('SQLite store', () => {
     await upgraded.putDocument({ ...record('a', ['kept text']), documentTerms: 'alpha' });
     expect((await upgraded.scanChunkTerms()).documents).toEqual([{ id: 'a', terms: 'alpha' }]);
   });
+
+  it('sees vectors another connection wrote: the in-memory index is rebuilt after their commit', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'rb-store-')), 'store.db');
+    const identity: EmbedderIdentity = { provider: 'x', modelId: 'two-d', revision: '1', pooling: 'mean', normalized: true };
+    const writer = open(path);
+    const reader = open(path);
+    await writer.putDocument(record('a', ['first', 'second']));
+    await writer.putVectors({ identity, entries: [{ chunkId: 'a:0', vector: [1, 0] }] });
+    expect((await reader.searchVectors({ identity, vector: [0, 1], limit: 5 })).map((h) => h.id)).toEqual(['a:0']);
+    // Another connection adds a vector: the reader's cached index must not hide it.
+    await writer.putVectors({ identity, entries: [{ chunkId: 'a:1', vector: [0, 1] }] });
+    expect((await reader.searchVectors({ identity, vector: [0, 1], limit: 5 })).map((h) => h.id)).toEqual(['a:1', 'a:0']);
+    // And a replaced document's vectors are gone for the reader too.
+    await writer.putDocument(record('a', ['first only']));
+    expect(await reader.searchVectors({ identity, vector: [0, 1], limit: 5 })).toEqual([]);
+  });
 });

@@ -163,8 +163,12 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     vectorCounts: db.prepare<[], { identity_key: string; n: number }>('SELECT identity_key, count(*) AS n FROM vectors GROUP BY identity_key'),
   };
 
-  /** In-memory vector indexes per identity, rebuilt after writes to that identity. */
-  const indexes = new Map<string, { index: VectorIndex; rowids: Int32Array }>();
+  /**
+   * In-memory vector indexes per identity, rebuilt after writes to that identity by this
+   * connection, and after any commit by another connection (another process ingesting, or a
+   * second store object on the same file): each remembers the `data_version` it was built at.
+   */
+  const indexes = new Map<string, { index: VectorIndex; rowids: Int32Array; dataVersion: number }>();
   let termTotal: number | undefined;
   let localWrites = 0;
   const invalidateVectors = (): void => {
@@ -225,8 +229,9 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   });
 
   const loadIndex = (key: string): { index: VectorIndex; rowids: Int32Array } | undefined => {
+    const dataVersion = Number(db.pragma('data_version', { simple: true }));
     const cached = indexes.get(key);
-    if (cached) return cached;
+    if (cached && cached.dataVersion === dataVersion) return cached;
     const dims = statements.spaceDims.get(key)?.dimensions;
     if (!dims) return undefined;
     const rows = statements.vectorsOf.all(key);
@@ -236,7 +241,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
       rowids[i] = row.chunk_rowid;
       index.add(new Float32Array(row.vector.buffer.slice(row.vector.byteOffset, row.vector.byteOffset + row.vector.byteLength)));
     });
-    const entry = { index, rowids };
+    const entry = { index, rowids, dataVersion };
     indexes.set(key, entry);
     return entry;
   };
