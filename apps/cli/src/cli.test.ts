@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { askCommand, evalCommand, ingestCommand } from './commands.js';
+import { compareCommand } from './compare.js';
 import { demoCommand } from './demo.js';
 
 function sink(): { stream: NodeJS.WritableStream; text: () => string } {
@@ -99,6 +100,33 @@ describe('ragbridge CLI', () => {
       await ollama.close();
     }
   }, 60_000);
+
+  it('compare writes the report, charts and JSON for two profiles on the fake services, and plans the re-index', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rb-cli-compare-'));
+    const qa = join(dir, 'qa.json');
+    writeFileSync(
+      qa,
+      JSON.stringify([
+        { id: 'q1', question: 'How many integer registers does RV32I have?', evidence: [{ doc: 'isa.md', pages: [1] }] },
+        { id: 'q2', question: 'When must software validation be repeated?', evidence: [{ doc: 'guide.pdf', pages: [1] }] },
+        { id: 'q3', question: 'What oven temperature suits sourdough?', evidence: [] },
+      ]),
+    );
+    const out = sink();
+    const code = await compareCommand({ profiles: 'offline,hf-spaces', qa, corpus: corpus(), out: join(dir, 'report'), store: join(dir, 'store.db'), fakeServices: true, log: out.stream });
+    expect(code).toBe(0);
+    const report = JSON.parse(readFileSync(join(dir, 'report', 'report.json'), 'utf8')) as { sides: { a: { name: string }; b: { name: string } }; questions: number; verdicts: Record<string, { text: string }> };
+    expect([report.sides.a.name, report.sides.b.name, report.questions]).toEqual(['offline', 'hf-spaces', 3]);
+    expect(readFileSync(join(dir, 'report', 'report.md'), 'utf8')).toContain('](latency.svg)');
+    expect(readFileSync(join(dir, 'report', 'agreement.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
+    expect(out.text()).toContain(`answers: ${report.verdicts.answers?.text}`);
+
+    const plan = sink();
+    expect(await compareCommand({ profiles: 'offline,hf-spaces', store: join(dir, 'store.db'), fakeServices: true, reindexPlan: true, apply: true, log: plan.stream })).toBe(0);
+    expect(plan.text()).toMatch(/Re-index plan offline → hf-spaces/);
+    expect(plan.text()).toMatch(/Re-indexed for hf-spaces: \d+ chunks/);
+    await expect(compareCommand({ profiles: 'offline', qa, fakeServices: true, log: sink().stream })).rejects.toThrow(/two profiles/);
+  }, 120_000);
 
   it('eval rejects a malformed question file with the reason', async () => {
     const dir = corpus();
