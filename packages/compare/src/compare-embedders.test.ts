@@ -1,4 +1,4 @@
-import { hashEmbedding } from '@ragbridge/core-interfaces/testing';
+import { hashEmbedding, wordOverlapScore } from '@ragbridge/core-interfaces/testing';
 import { openSqliteStore } from '@ragbridge/pipeline';
 import type { FakeServer } from '@ragbridge/testkit';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -9,6 +9,9 @@ import { compareProfiles, type CompareReport } from './index.js';
 const BGE = 'BAAI/bge-small-en-v1.5';
 const MINILM = 'sentence-transformers/all-MiniLM-L6-v2';
 const BGE_QUERY_PREFIX = 'Represent this sentence for searching relevant passages: ';
+
+/** The fake Hugging Face cross-encoder's score of a (query, passage) pair (testkit's hf-fake). */
+const fakeCrossEncoder = (query: string, passage: string): number => 1 / (1 + Math.exp(-(wordOverlapScore(query, passage) * 8 - 4)));
 
 describe('compareProfiles between two hosted profiles (both embedders and rerankers work)', () => {
   let corpus: Awaited<ReturnType<typeof writeCompareCorpus>>;
@@ -51,7 +54,7 @@ describe('compareProfiles between two hosted profiles (both embedders and rerank
     });
   });
 
-  it('another embedding model: B indexes its own vectors; recall@k of its dense top k against A’s, reranker tau of the shared candidates', async () => {
+  it('another embedding model: B indexes its own vectors; recall@k of its dense top k against A’s, reranker tau on the same candidates', async () => {
     const report: CompareReport = await compareProfiles({
       a: hfSpacesSide(corpus.dir, hf, { name: 'bge' }),
       b: hfSpacesSide(corpus.dir, hf, { name: 'minilm', config: hfSpacesWithEmbedder(MINILM) }),
@@ -104,24 +107,47 @@ describe('compareProfiles between two hosted profiles (both embedders and rerank
     // The two models do not find the same nearest chunks for every question.
     expect(recall).toBeLessThan(1);
 
-    // Reranker: tau-b of the two sides' rerank scores over the candidates both reranked (the same
-    // cross-encoder, so ties and all, the order agrees wherever the scores differ).
-    const taus = report.results.map((r) => {
-      const scoresB = new Map(r.b.rerankPool.map((e) => [e.chunkId, e.rerankScore as number]));
-      const shared = r.a.rerankPool.filter((e) => scoresB.has(e.chunkId));
-      return refTauB(
-        shared.map((e) => e.rerankScore as number),
-        shared.map((e) => scoresB.get(e.chunkId) as number),
-      );
-    });
+    // Reranker: both sides scored A's candidates (A's retrieval of the pool: here every chunk of
+    // the small store). Each side's scores are recomputed from the rerank requests the fake
+    // received for them: the question and the candidates' texts as the store holds them, scored as
+    // the fake cross-encoder scores.
+    const reranks = hf.requestsTo('hf-inference.classification').map((q) => (q.json as { inputs: Array<{ text: string; text_pair: string }> }).inputs);
+    const check = openSqliteStore({ path: corpus.storePath });
+    try {
+      for (const r of report.results) {
+        const ids = r.rerankCandidates ?? [];
+        expect(ids).toHaveLength(report.corpus.chunks);
+        const chunks = await check.getChunks(ids);
+        const byId = new Map(chunks.map((c) => [c.id, [...c.sectionPath.slice(-1), c.text].join('\n')]));
+        const texts = ids.map((id) => byId.get(id));
+        const expected = texts.map((t) => fakeCrossEncoder(r.question, t as string));
+        // The two direct calls sent the candidates in their order (the pipeline's own calls send them
+        // in fused order, which may be the same).
+        const sentFor = reranks.filter((inputs) => inputs.length === ids.length && inputs.every((p, i) => p.text === r.question && p.text_pair === texts[i]));
+        expect(sentFor.length).toBeGreaterThanOrEqual(2);
+        for (const s of ['a', 'b'] as const) {
+          expect(r[s].rerankScores).toHaveLength(ids.length);
+          r[s].rerankScores?.forEach((score, i) => expect(score).toBeCloseTo(expected[i] as number, 12));
+          expect(r[s].probeUsage.filter((u) => u.operation === 'rerank').at(-1)).toMatchObject({ backend: 'hf-inference-providers', modelId: 'cross-encoder/ms-marco-MiniLM-L6-v2' });
+        }
+      }
+    } finally {
+      await check.close();
+    }
+    // Per question, A: the answer's rerank, the candidates' retrieval, the direct call; B: the answer's rerank, the direct call.
+    expect(reranks).toHaveLength(5 * QUESTIONS.length);
+    const taus = report.results.map((r) => refTauB(r.a.rerankScores ?? [], r.b.rerankScores ?? []));
     report.reranker.perQuestion.forEach((q, i) => {
       const tau = taus[i];
       if (tau === null || tau === undefined) expect(q.kendallTau).toBeNull();
       else expect(q.kendallTau).toBeCloseTo(tau, 12);
+      expect(q.shared).toBe(report.corpus.chunks);
     });
     const defined = taus.filter((t): t is number => t !== null);
     expect(defined.length).toBeGreaterThan(0);
     expect(report.reranker.kendallTau).toBeCloseTo(refMean(defined), 12);
+    // One cross-encoder on the same candidates: the same scores, so the same order.
+    expect(report.reranker.kendallTau).toBe(1);
     expect(report.verdicts.reranker.text).toBe(`same order — tau ${two(refMean(defined))} (threshold 0.70)`);
   });
 });

@@ -28,6 +28,10 @@ function opLatency(p: CompareSidePerformance, op: 'embed' | 'rerank' | 'chat'): 
   return l ? `${ms(l.p50Ms)} / ${ms(l.p95Ms)} (${l.count})` : 'n/a';
 }
 
+function probe(p: CompareSidePerformance): string {
+  return `${p.probe.calls}, ${formatUsd(p.probe.costUsd)}${p.probe.unpricedCalls > 0 ? ` + ${p.probe.unpricedCalls} unpriced` : ''}`;
+}
+
 function refusal(q: CompareQualityGroup | undefined): string {
   if (!q || q.refusal.accuracy === null) return 'n/a';
   return `${formatScore(q.refusal.accuracy)} (${q.refusal.correct}/${q.refusal.questions})`;
@@ -94,6 +98,7 @@ export function renderMarkdown(report: CompareReport, charts: Record<string, str
         ['Cost per 1,000 questions', formatUsd(la.costPer1000QuestionsUsd), formatUsd(lb.costPer1000QuestionsUsd)],
         ['Calls without a price', String(la.unpricedCalls), String(lb.unpricedCalls)],
         ['Peak RSS (MiB, process)', la.peakRssMb.toFixed(0), lb.peakRssMb.toFixed(0)],
+        ['Measurement calls, not counted above (calls, cost)', probe(la), probe(lb)],
       ],
     ),
     '',
@@ -108,7 +113,7 @@ export function renderMarkdown(report: CompareReport, charts: Record<string, str
         [`Jaccard@${k} of the top ${k}`, score(report.retrieval.jaccardAtK), measured(report.retrieval.perQuestion.map((q) => q.jaccardAtK))],
         ['Kendall tau of the shared top-k chunks', score(report.retrieval.kendallTau), measured(report.retrieval.perQuestion.map((q) => q.kendallTau))],
         [`Embedder recall@${k} (B against A)`, score(report.retrieval.embedderRecallAtK), measured(report.retrieval.perQuestion.map((q) => q.embedderRecallAtK))],
-        [`Reranker tau (pool of ${report.reranker.pool})`, score(report.reranker.kendallTau), measured(report.reranker.perQuestion.map((q) => q.kendallTau))],
+        [`Reranker tau (the same ${report.reranker.pool} candidates)`, score(report.reranker.kendallTau), measured(report.reranker.perQuestion.map((q) => q.kendallTau))],
         ['Same citations', score(report.answers.sameCitations), String(report.questions)],
         ['Citation Jaccard', score(report.answers.citationJaccard), String(report.questions)],
         ['Both refused / both answered / disagree', `${report.answers.bothRefused} / ${report.answers.bothAnswered} / ${report.answers.disagreeRefusal}`, String(report.questions)],

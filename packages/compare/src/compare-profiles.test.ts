@@ -73,23 +73,35 @@ describe('compareProfiles: offline (A) against hf-spaces on the fake Hugging Fac
 
     // A: keyword retrieval, fused order, extractive answers; B: the hosted steps.
     // (No rerank without hits; no chat model call for a refusal.)
-    for (const r of side('a')) {
-      expect(r.topK.every((h) => h.reason === 'keyword')).toBe(true);
-      expect(r.usage.map((u) => `${u.operation}:${u.backend}`)).toEqual(['embed:keyword', ...(r.topK.length ? ['rerank:fused-order'] : []), 'chat:extractive']);
-      expect(r.mode).toBe('extractive');
-      expect(r.denseTopK).toBeNull();
-      expect(r.reranked).toBe(false);
+    for (const r of report.results) {
+      const a = r.a;
+      expect(a.topK.every((h) => h.reason === 'keyword')).toBe(true);
+      expect(a.usage.map((u) => `${u.operation}:${u.backend}`)).toEqual(['embed:keyword', ...(a.topK.length ? ['rerank:fused-order'] : []), 'chat:extractive']);
+      expect(a.mode).toBe('extractive');
+      // No recall without A's vectors; A's reranker chain ends in fused-order, so B is not asked to score.
+      expect(a.denseTopK).toBeNull();
+      expect(a.rerankScores).toBeNull();
+      expect(r.b.rerankScores).toBeNull();
+      // The candidates: A's retrieval of the pool (every chunk of this small store matching a word), in fused order.
+      const candidates = r.rerankCandidates ?? [];
+      expect(candidates.slice(0, a.topK.length)).toEqual(a.topK.map((h) => h.chunkId));
+      // A's measurement calls: the candidates' retrieval (keyword, fused order) and the rerank call, which fell to fused-order.
+      const scored = candidates.length >= 2 ? ['rerank:fused-order'] : [];
+      expect(a.probeUsage.map((u) => `${u.operation}:${u.backend}`)).toEqual(['embed:keyword', ...(candidates.length ? ['rerank:fused-order'] : []), ...scored]);
     }
     for (const r of side('b')) {
       const hosted = 'hf-inference-providers';
       expect(r.usage.map((u) => `${u.operation}:${u.backend}`)).toEqual([`embed:${hosted}`, `rerank:${hosted}`, ...(r.refused ? [] : [`chat:${hosted}`])]);
       expect(r.denseTopK).toHaveLength(10);
-      expect(r.reranked).toBe(true);
-      expect(r.rerankPool).toHaveLength(report.corpus.chunks);
+      // B's measurement: the question embedded again, served by the embedding cache the answer filled.
+      expect(r.probeUsage).toEqual([expect.objectContaining({ operation: 'embed', backend: hosted, cacheHit: true })]);
       if (!r.refused) expect(r.mode).toBe('generative');
     }
-    // Every B answer came from the fake router: one chat request per answered question.
+    // Every B answer came from the fake router: one chat request per answered question; one rerank
+    // and one query embedding per question (the measurement called no model), one embedding request per indexing batch.
     expect(hf.requestsTo('router.chat')).toHaveLength(side('b').filter((r) => !r.refused).length);
+    expect(hf.requestsTo('hf-inference.classification')).toHaveLength(QUESTIONS.length);
+    expect(hf.requestsTo('hf-inference.pipeline').filter((q) => (q.json as { inputs: string[] }).inputs.length === 1)).toHaveLength(QUESTIONS.length);
     // The store is small: 11 chunks, so a top 10 and a pool of 30 hold (nearly) all of them.
     expect(report.corpus.chunks).toBe(11);
     expect(globalFetch.refused).toEqual([]);
@@ -123,11 +135,14 @@ describe('compareProfiles: offline (A) against hf-spaces on the fake Hugging Fac
   });
 
   it('reranker: not compared, offline has no working reranker', () => {
-    expect(report.reranker.pool).toBe(30);
-    expect(report.reranker.kendallTau).toBeNull();
+    expect(report.reranker).toMatchObject({ method: 'same-candidates', pool: 30, kendallTau: null });
+    expect(report.reranker.perQuestion.map((q) => q.id)).toEqual(QUESTIONS.map((q) => q.id));
     expect(report.reranker.perQuestion.every((q) => q.kendallTau === null && q.shared === 0)).toBe(true);
-    expect(report.notes).toContain('Reranker order not compared: offline has no working reranker (every pool kept its fused order).');
-    expect(report.verdicts.reranker).toEqual({ ok: null, text: 'not measured — offline has no working reranker (every pool kept its fused order)' });
+    const asked = report.results.filter((r) => (r.rerankCandidates?.length ?? 0) >= 2).length;
+    expect(asked).toBeGreaterThan(0);
+    expect(report.notes).toContain(`offline: the reranker chain ended in fused-order (no reranker model answered) for ${asked} of ${QUESTIONS.length} questions; their reranker agreement is not measured.`);
+    expect(report.notes).toContain('Reranker order not compared: offline has no working reranker (its chain ended in fused-order for every question).');
+    expect(report.verdicts.reranker).toEqual({ ok: null, text: 'not measured — offline has no working reranker (its chain ended in fused-order for every question)' });
   });
 
   it('answers: same citations, citation Jaccard and refusal agreement', () => {
@@ -208,7 +223,11 @@ describe('compareProfiles: offline (A) against hf-spaces on the fake Hugging Fac
       expect(l.costPer1000QuestionsUsd).toBeCloseTo((cost * 1000) / QUESTIONS.length, 12);
       expect(l.unpricedCalls).toBe(usage.filter((u) => u.costUsd === null).length);
       const probe = side(s).flatMap((r) => r.probeUsage);
-      expect(l.probe).toEqual({ costUsd: probe.reduce((sum, u) => sum + (u.costUsd ?? 0), 0), unpricedCalls: probe.filter((u) => u.costUsd === null).length });
+      expect(l.probe).toEqual({
+        calls: probe.filter((u) => !u.cacheHit && !LAST_STEPS.includes(u.backend)).length,
+        costUsd: probe.reduce((sum, u) => sum + (u.costUsd ?? 0), 0),
+        unpricedCalls: probe.filter((u) => u.costUsd === null).length,
+      });
       expect(l.peakRssMb).toBeGreaterThan(10);
       expect(Number.isFinite(l.peakRssMb)).toBe(true);
     }
@@ -219,6 +238,9 @@ describe('compareProfiles: offline (A) against hf-spaces on the fake Hugging Fac
     const answeredB = side('b').filter((r) => !r.refused).length;
     expect(report.latency.b.modelCallsPerAnswer).toBeCloseTo((2 * QUESTIONS.length + answeredB) / QUESTIONS.length, 12);
     expect(report.latency.b.unpricedCalls).toBe(2 * QUESTIONS.length);
+    // The measurement made no model call on either side (A's fell to its last steps, B's embedding came from the cache).
+    expect(report.latency.a.probe).toEqual({ calls: 0, costUsd: 0, unpricedCalls: 0 });
+    expect(report.latency.b.probe).toEqual({ calls: 0, costUsd: 0, unpricedCalls: 0 });
 
     // B's ledger: every priced row is a chat call of an answer; its cost is what the report counts.
     const ledger = openSqliteLedger({ path: bLedgerPath });

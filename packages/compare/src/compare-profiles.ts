@@ -13,8 +13,9 @@ import type {
   CompareSideResult,
   CompareUsage,
 } from './compare-types.js';
+import { chunkModelText, denseNeighbours, scoreCandidates } from './internal/model-probes.js';
 import { buildCompareReport } from './internal/report-builder.js';
-import { describeError, embedderIdentityOf, failedStepCounter, sampleRss, watchDenseQueries } from './internal/runtime-probes.js';
+import { describeError, failedStepCounter, sampleRss } from './internal/side-observers.js';
 
 type SideKey = 'a' | 'b';
 
@@ -24,6 +25,7 @@ interface OpenedSide {
   side: CompareSide;
   runtime: Runtime;
   failures: ReturnType<typeof failedStepCounter>;
+  /** `runtime.models.embedder.identity`: the identity its vectors are stored under; undefined without an embedder. */
   identity: EmbedderIdentity | undefined;
   indexed: number;
   indexError?: string;
@@ -83,8 +85,11 @@ function chainOf(runtime: Runtime): CompareSideInfo['models'] {
  * Both runtimes open the same store (`storePath`). The corpus is ingested once, through A; then
  * each side indexes the vectors of its own embedder (`pipeline.indexVectors()`), so each embedder
  * has a vector for every chunk. The sides then answer the questions one after the other
- * (`pipeline.ask(question, { k })`), each followed by a second retrieval of the reranked pool
- * for the reranker comparison. Both runtimes are closed at the end, also on failure.
+ * (`pipeline.ask(question, { k })`). After each answer, each part is measured alone through the
+ * side's `runtime.models`: the embedder's k nearest chunks of the question, and the reranker's
+ * scores of the same candidates on both sides (A's retrieval of `rerankCandidates` chunks). Those
+ * calls are reported apart from the answers' (`latency.*.probe`). Both runtimes are closed at the
+ * end, also on failure.
  *
  * @example
  * const report = await compareProfiles({
@@ -104,7 +109,7 @@ export async function compareProfiles(options: CompareOptions): Promise<CompareR
       const side = options[key];
       const failures = failedStepCounter(side.runtime.onResilienceEvent);
       const runtime = await createRuntime({ ...side.runtime, storePath, onResilienceEvent: failures.onEvent });
-      opened.push({ key, side, runtime, failures, identity: undefined, indexed: 0, missing: null });
+      opened.push({ key, side, runtime, failures, identity: runtime.models.embedder?.identity, indexed: 0, missing: null });
     }
     report = await compareOpened(options, k, opened as [OpenedSide, OpenedSide]);
   } catch (error) {
@@ -132,7 +137,6 @@ async function closeAll(opened: readonly OpenedSide[]): Promise<void> {
 async function compareOpened(options: CompareOptions, k: number, opened: [OpenedSide, OpenedSide]): Promise<CompareReport> {
   const progress = (p: CompareProgress): void => options.onProgress?.(p);
   const [a, b] = opened;
-  for (const s of opened) s.identity = await embedderIdentityOf(s.runtime.pipeline);
   const notes: string[] = [];
 
   if (options.corpus && options.corpus.length > 0) {
@@ -169,26 +173,60 @@ async function compareOpened(options: CompareOptions, k: number, opened: [Opened
   const total = options.questions.length;
   const answered: Record<SideKey, CompareSideResult[]> = { a: [], b: [] };
   const peakRssBytes = { a: 0, b: 0 };
+  // Both rerankers score the same candidates: A's retrieval, kept per question for B.
+  const rerankable = a.runtime.models.reranker !== undefined && b.runtime.models.reranker !== undefined;
+  const candidates: Array<{ ids: string[]; texts: string[] } | null> = options.questions.map(() => null);
 
   for (const s of opened) {
     // Dense lists only from a complete index of the side's own vectors: a partial one would read as disagreement.
     const denseUsable = s.identity !== undefined && s.indexError === undefined && s.missing === 0;
+    const embedder = denseUsable ? s.runtime.models.embedder : undefined;
+    const reranker = rerankable ? s.runtime.models.reranker : undefined;
     let notEmbedded = 0;
-    let notObserved = 0;
-    const watch = watchDenseQueries(s.runtime.pipeline);
+    let fusedOrder = 0;
+    const embedFailures: string[] = [];
+    const rerankFailures: string[] = [];
     const rss = sampleRss(20);
     try {
       for (const [i, q] of options.questions.entries()) {
-        watch.arm();
         const began = performance.now();
         const { answer, retrieval } = await s.runtime.pipeline.ask(q.question, { k });
         const endToEndMs = performance.now() - began;
-        const dense = watch.take();
         if (answer.usage.some((u) => u.operation === 'embed' && u.backend === TERMINAL_BACKENDS.embedder)) notEmbedded++;
-        else if (s.identity && !dense) notObserved++;
-        const denseTopK = dense && denseUsable ? (await watch.search({ identity: dense.identity, vector: dense.vector, limit: k })).map((hit) => hit.id) : null;
-        const probe = await s.runtime.pipeline.retrieve(q.question, { k: rerankPool });
-        const reranked = probe.usage.some((u) => u.operation === 'rerank' && u.backend !== TERMINAL_BACKENDS.reranker);
+
+        // The measurements run after the answer, so nothing they put in a cache serves it; their
+        // calls are kept apart from the answer's.
+        const probeUsage: UsageEvent[] = [];
+        let denseTopK: string[] | null = null;
+        if (embedder) {
+          try {
+            const dense = await denseNeighbours(embedder, s.runtime.pipeline.store, q.question, k);
+            probeUsage.push(dense.usage);
+            denseTopK = dense.ids;
+          } catch (error) {
+            embedFailures.push(describeError(error));
+          }
+        }
+        let rerankScores: number[] | null = null;
+        if (reranker) {
+          if (s.key === 'a') {
+            const pool = await s.runtime.pipeline.retrieve(q.question, { k: rerankPool });
+            probeUsage.push(...pool.usage);
+            candidates[i] = { ids: pool.hits.map((h) => h.chunk.id), texts: pool.hits.map((h) => chunkModelText(h.chunk)) };
+          }
+          const list = candidates[i];
+          // B scores only where A did: elsewhere no tau can come of it, and its calls may cost.
+          if (list && list.ids.length >= 2 && (s.key === 'a' || answered.a[i]?.rerankScores)) {
+            try {
+              const scored = await scoreCandidates(reranker, q.question, list.texts);
+              probeUsage.push(scored.usage);
+              rerankScores = scored.scores;
+              if (!scored.scores) fusedOrder++;
+            } catch (error) {
+              rerankFailures.push(describeError(error));
+            }
+          }
+        }
         answered[s.key].push({
           topK: retrieval.hits.map(toHit),
           citations: answer.citations.map((c) => ({ doc: c.docName, page: c.page })),
@@ -197,21 +235,25 @@ async function compareOpened(options: CompareOptions, k: number, opened: [Opened
           endToEndMs,
           usage: answer.usage.map(toUsage),
           denseTopK,
-          rerankPool: probe.hits.map((h) => ({ chunkId: h.chunk.id, rerankScore: reranked ? (h.rerankScore ?? null) : null })),
-          reranked,
-          probeUsage: probe.usage.map(toUsage),
+          rerankScores,
+          probeUsage: probeUsage.map(toUsage),
         });
         progress({ phase: `questions:${s.key}`, done: i + 1, total });
       }
     } finally {
       peakRssBytes[s.key] = rss.stop();
-      watch.restore();
     }
     if (notEmbedded > 0) {
       notes.push(`${s.side.name}: the embedder did not embed ${notEmbedded} of ${total} questions; they were retrieved with keywords only.`);
     }
-    if (notObserved > 0) {
-      notes.push(`${s.side.name}: ${notObserved} of ${total} questions were embedded but no dense search of the store was seen, so their embedder recall is not measured.`);
+    if (embedFailures.length > 0) {
+      notes.push(`${s.side.name}: embedding the question alone failed for ${embedFailures.length} of ${total} questions (${embedFailures[0]}); their embedder recall is not measured.`);
+    }
+    if (fusedOrder > 0) {
+      notes.push(`${s.side.name}: the reranker chain ended in fused-order (no reranker model answered) for ${fusedOrder} of ${total} questions; their reranker agreement is not measured.`);
+    }
+    if (rerankFailures.length > 0) {
+      notes.push(`${s.side.name}: scoring the candidates failed for ${rerankFailures.length} of ${total} questions (${rerankFailures[0]}); their reranker agreement is not measured.`);
     }
   }
 
@@ -219,10 +261,13 @@ async function compareOpened(options: CompareOptions, k: number, opened: [Opened
     for (const f of s.failures.failures()) notes.push(`${s.side.name}: ${f.operation} step ${f.step} failed ${f.count}× (${f.error}).`);
     if (s.indexError) notes.push(`${s.side.name}: indexing the vectors failed (${s.indexError}).`);
   }
-  notes.push(
-    `The runtime does not expose its reranker: each side retrieved every question again with k = ${rerankPool} (A's rerankCandidates) and the candidates both sides reranked are ` +
-      'compared by rerank score (Kendall tau-b). Different candidate lists (e.g. from different embedders) also move this number.',
-  );
+  if (rerankable) {
+    const few = candidates.filter((list) => (list?.ids.length ?? 0) < 2).length;
+    notes.push(
+      `Reranker agreement: per question, both rerankers scored the same candidates (${a.side.name}'s retrieval of up to ${rerankPool} chunks, results[].rerankCandidates), ` +
+        `compared by Kendall tau-b of the two score lists${few > 0 ? `; ${few} of ${total} questions had fewer than 2 candidates and were not compared` : ''}.`,
+    );
+  }
 
   const info = (s: OpenedSide): CompareSideInfo => ({
     name: s.side.name,
@@ -240,6 +285,7 @@ async function compareOpened(options: CompareOptions, k: number, opened: [Opened
     question: q.question,
     category: q.category ?? 'uncategorized',
     ...(q.evidence !== undefined && { evidence: q.evidence.map((e) => ({ doc: e.doc, pages: [...e.pages] })) }),
+    rerankCandidates: rerankable ? (candidates[i]?.ids ?? []) : null,
     a: answered.a[i] as CompareSideResult,
     b: answered.b[i] as CompareSideResult,
   }));

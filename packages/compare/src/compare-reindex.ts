@@ -1,11 +1,12 @@
-import { sameEmbedderIdentity, type Chunk, type EmbedderIdentity } from '@ragbridge/core-interfaces';
+import { sameEmbedderIdentity, type Chunk, type EmbedderIdentity, type EmbedderV1 } from '@ragbridge/core-interfaces';
 import { embeddingCacheKey, openSqliteEmbeddingStore } from '@ragbridge/cost-monitor';
 import { createRuntime, TERMINAL_BACKENDS, type Runtime } from '@ragbridge/runtime';
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { CompareSide, ReindexOptions, ReindexPlan, ReindexResult } from './compare-types.js';
-import { describeError, embedderIdentityOf, indexChunks } from './internal/runtime-probes.js';
+import { chunkModelText } from './internal/model-probes.js';
+import { describeError } from './internal/side-observers.js';
 
 /** Chunks read from the store at a time while planning. */
 const READ_BATCH = 500;
@@ -30,9 +31,22 @@ async function ingestThrough(from: Runtime, options: ReindexOptions): Promise<st
   return report.failed.map((f) => `Not ingested: ${f.source} (${f.code}: ${f.message}).`);
 }
 
-/** The text the pipeline embeds for a chunk: its innermost heading, then its text (as `indexVectors` does). */
-function embeddedText(chunk: Chunk): string {
-  return [...chunk.sectionPath.slice(-1), chunk.text].join('\n');
+/**
+ * Embeds the given chunks through the runtime's embedder and stores their vectors under its
+ * identity, as `pipeline.indexVectors()` does for the chunks without one (same texts, input type
+ * and batches), so a timed sample is part of the real work. Returns the number embedded.
+ */
+async function indexChunks(runtime: Runtime, embedder: EmbedderV1, chunkIds: readonly string[]): Promise<number> {
+  const store = runtime.pipeline.store;
+  const batchSize = Math.max(1, Math.min(embedder.maxBatchSize * 4, 256));
+  let done = 0;
+  for (let i = 0; i < chunkIds.length; i += batchSize) {
+    const chunks = await store.getChunks(chunkIds.slice(i, i + batchSize));
+    const { embeddings } = await embedder.embed({ texts: chunks.map(chunkModelText), inputType: 'document' });
+    await store.putVectors({ identity: embedder.identity, entries: chunks.map((c, j) => ({ chunkId: c.id, vector: embeddings[j] as number[] })) });
+    done += chunks.length;
+  }
+  return done;
 }
 
 /** The first model step of the embedder chain (the one that serves when all is well). */
@@ -66,7 +80,7 @@ async function openCacheLookup(runtime: Runtime, side: CompareSide, identity: Em
   return {
     kind: 'file',
     async holds(chunks) {
-      const found = await store.getMany(chunks.map((c) => embeddingCacheKey(identity, 'document', embeddedText(c))));
+      const found = await store.getMany(chunks.map((c) => embeddingCacheKey(identity, 'document', chunkModelText(c))));
       return chunks.map((_, i) => found[i] !== undefined);
     },
     close: async () => {
@@ -88,10 +102,9 @@ export async function reindexPlan(options: ReindexOptions): Promise<ReindexPlan>
   if (!Number.isInteger(sampleChunks) || sampleChunks < 0) throw new RangeError(`reindexPlan: sampleChunks must be a whole number, got ${sampleChunks}`);
 
   const fromRuntime = await createRuntime({ ...options.from.runtime, storePath });
-  let fromIdentity: EmbedderIdentity | undefined;
+  const fromIdentity: EmbedderIdentity | undefined = fromRuntime.models.embedder?.identity;
   let ingestNotes: string[];
   try {
-    fromIdentity = await embedderIdentityOf(fromRuntime.pipeline);
     ingestNotes = await ingestThrough(fromRuntime, options);
   } finally {
     await fromRuntime.close();
@@ -99,7 +112,8 @@ export async function reindexPlan(options: ReindexOptions): Promise<ReindexPlan>
 
   const runtime = await createRuntime({ ...options.to.runtime, storePath });
   try {
-    const identity = await embedderIdentityOf(runtime.pipeline);
+    const embedder = runtime.models.embedder;
+    const identity = embedder?.identity;
     const step = embedderStep(runtime);
     const store = runtime.pipeline.store;
     const { chunks } = await store.stats();
@@ -117,7 +131,7 @@ export async function reindexPlan(options: ReindexOptions): Promise<ReindexPlan>
       sample: null,
       notes,
     };
-    if (!identity) {
+    if (!embedder || !identity) {
       notes.push(`${options.to.name} has no embedder (keyword retrieval only): there is nothing to index.`);
       return plan;
     }
@@ -183,7 +197,7 @@ export async function reindexPlan(options: ReindexOptions): Promise<ReindexPlan>
     const began = performance.now();
     let embedded = 0;
     try {
-      embedded = await indexChunks(runtime.pipeline, sampleIds);
+      embedded = await indexChunks(runtime, embedder, sampleIds);
     } catch (error) {
       notes.push(`Embedding the sample failed (${describeError(error)}): ${options.to.name}'s embedder does not work here.`);
     }

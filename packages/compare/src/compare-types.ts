@@ -84,13 +84,6 @@ export interface CompareHit {
   rerankScore?: number;
 }
 
-/** A candidate of a side's reranked pool (see {@link CompareReport.reranker}). */
-export interface ComparePoolEntry {
-  chunkId: string;
-  /** `null` when no reranker scored it. */
-  rerankScore: number | null;
-}
-
 /** What one side did for one question: the raw data every number of the report is computed from. */
 export interface CompareSideResult {
   /** The top k of the answer's retrieval (`pipeline.ask(question, { k })`), best first. */
@@ -104,16 +97,24 @@ export interface CompareSideResult {
   /** The answer's usage events (retrieval and answer), in order. */
   usage: CompareUsage[];
   /**
-   * The side's embedder alone: chunk ids of the k nearest vectors of the question as this side
-   * embedded it, among this side's vectors. `null` when the question was not embedded (the
-   * embedder failed or there is none).
+   * The side's embedder alone: the question embedded by `runtime.models.embedder`
+   * (`inputType: 'query'`), and the chunk ids of the k nearest vectors of that embedder's identity
+   * in the shared store (`store.searchVectors`), nearest first. `null` when not measured: no
+   * embedder, an incomplete index of its vectors, or the embedder failed on this question.
    */
   denseTopK: string[] | null;
-  /** The reranked pool: `pipeline.retrieve(question, { k: report.reranker.pool })`, best first. */
-  rerankPool: ComparePoolEntry[];
-  /** True when a reranker model (not the `fused-order` last step) scored the pool. */
-  reranked: boolean;
-  /** Usage events of that second retrieval (measurement overhead, not counted in cost or latency). */
+  /**
+   * The side's reranker alone: `runtime.models.reranker`'s scores of the question's
+   * {@link CompareQuestionResult.rerankCandidates}, in their order. `null` when not scored: a side
+   * has no reranker, fewer than 2 candidates, the chain ended in `fused-order` for this question
+   * (no reranker model answered), or, for B, A's were not scored.
+   */
+  rerankScores: number[] | null;
+  /**
+   * Usage events of the measurement calls made after the answer: the query embedding of
+   * `denseTopK`, (A only) the retrieval of the candidates, the rerank call of `rerankScores`. They
+   * are in the side's ledger but not in the answer's latency, calls or cost (see `latency.*.probe`).
+   */
   probeUsage: CompareUsage[];
 }
 
@@ -123,6 +124,12 @@ export interface CompareQuestionResult {
   question: string;
   category: string;
   evidence?: CompareEvidence[];
+  /**
+   * The candidates both rerankers scored: chunk ids of side A's `pipeline.retrieve(question, { k:
+   * report.reranker.pool })`, in its order. `null` when the rerankers were not compared (a side has
+   * no reranker).
+   */
+  rerankCandidates: string[] | null;
   a: CompareSideResult;
   b: CompareSideResult;
 }
@@ -170,8 +177,12 @@ export interface CompareSidePerformance {
   unpricedCalls: number;
   /** Highest process RSS (MiB) sampled every 20 ms during this side's questions; both runtimes live in the process. */
   peakRssMb: number;
-  /** The reranker measurement's extra retrievals: known cost and unpriced calls (not in the numbers above). */
-  probe: { costUsd: number; unpricedCalls: number };
+  /**
+   * The measurement calls (`probeUsage`: query embeddings for the recall, A's candidate retrievals,
+   * the rerank calls on the shared candidates): model calls (neither cache hits nor a last step),
+   * known cost and unpriced calls. In the ledger, not in the numbers above.
+   */
+  probe: { calls: number; costUsd: number; unpricedCalls: number };
 }
 
 /** Retrieval quality of one side over the questions that carry evidence. */
@@ -236,16 +247,17 @@ export interface CompareReport {
     }>;
   };
   reranker: {
-    /** How the orders were compared (the runtime does not expose its reranker; see the README). */
-    method: 'final-order-of-shared-candidates';
-    /** Candidates each side retrieves for the comparison: side A's `retrieval.rerankCandidates`. */
+    /** Both sides' rerankers score the same candidates per question (`results[].rerankCandidates`). */
+    method: 'same-candidates';
+    /** Candidates per question: side A's `retrieval.rerankCandidates` (fewer when the store holds fewer). */
     pool: number;
     /** Mean over the questions where it is defined; `null` when none (a side without a working reranker). */
     kendallTau: number | null;
     perQuestion: Array<{
       id: string;
-      /** Kendall tau-b of the rerank scores of the candidates both sides reranked; `null` when either did not rerank or fewer than 2 are shared. */
+      /** Kendall tau-b of A's and B's `rerankScores`; `null` when either side has none or all of one side's scores are tied. */
       kendallTau: number | null;
+      /** Candidates both sides scored: the length of `rerankCandidates` when both did, else 0. */
       shared: number;
     }>;
   };

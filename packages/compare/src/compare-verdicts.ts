@@ -32,7 +32,7 @@ export function embedderVerdict(recall: number | null, k: number, unmeasured: st
   return recall >= threshold ? { ok: true, text: `safe to switch — ${values}` } : { ok: false, text: `results differ — ${values}` };
 }
 
-/** Reranker: order of the shared candidates. */
+/** Reranker: Kendall tau-b of the two rerankers' scores of the same candidates. */
 export function rerankerVerdict(tau: number | null, unmeasured: string): CompareVerdict {
   const threshold = COMPARE_THRESHOLDS.rerankerTau;
   if (tau === null) return { ok: null, text: `not measured — ${unmeasured}` };

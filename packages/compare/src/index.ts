@@ -3,7 +3,6 @@ export type {
   CompareHit,
   CompareOperationLatency,
   CompareOptions,
-  ComparePoolEntry,
   CompareProgress,
   CompareQualityGroup,
   CompareQuestion,

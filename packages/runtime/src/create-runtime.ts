@@ -4,8 +4,8 @@ import { createResilienceRegistry } from '@ragbridge/resilience';
 import { buildAnswerPart, buildEmbedderPart, buildRerankerPart, type ChainContext, type StepRecord } from './internal/model-chains.js';
 import { ensureParentDir, normalizeConfig, resolveDataPath } from './internal/runtime-config.js';
 import { consoleLogger, redactingLogger } from './internal/runtime-log.js';
-import { createRuntimePipeline } from './internal/runtime-pipeline.js';
-import type { Runtime, RuntimeOptions, RuntimePart, RuntimePartStatus } from './runtime-types.js';
+import { createRuntimePipeline, observeRerankerChain } from './internal/runtime-pipeline.js';
+import type { Runtime, RuntimeModels, RuntimeOptions, RuntimePart, RuntimePartStatus } from './runtime-types.js';
 
 /** Configuration backend names → the adapters' names, for per-backend limits and budgets. */
 function adapterBackendRecord<V>(record: Partial<Record<string, V>>): Record<string, V> {
@@ -127,16 +127,23 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     const answer = buildAnswerPart(ctx);
     const embedder = buildEmbedderPart(ctx);
     const reranker = buildRerankerPart(ctx);
+    // One object per part, shared by the pipeline and `runtime.models`: the same caches, breakers,
+    // limiters, budgets and degradation logs, whoever calls.
+    const models: RuntimeModels = Object.freeze({
+      ...(answer.model && { chatModel: answer.model }),
+      ...(embedder.model && { embedder: embedder.model }),
+      ...(reranker.model && { reranker: observeRerankerChain(reranker.model, logger) }),
+    });
 
     const storePath = resolveDataPath(options.storePath ?? config.storage.path, baseDir);
     ensureParentDir(storePath);
     const { retrieval } = config;
     const pipeline = createRuntimePipeline({
       store: storePath,
-      embedder: embedder.model,
+      embedder: models.embedder,
       keywordStep: embedder.terminalStep,
-      reranker: reranker.model,
-      chatModel: answer.model,
+      reranker: models.reranker,
+      chatModel: models.chatModel,
       extractiveStep: answer.terminalStep,
       extractiveSentences: answer.extractiveSentences,
       retrieval: { candidates: retrieval.candidates, rerankCandidates: retrieval.rerankCandidates },
@@ -156,6 +163,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       profile,
       config,
       pipeline,
+      models,
       monitor,
       explain: () => explain(resolved, { env }),
       parts: (): RuntimePartStatus[] =>

@@ -1,4 +1,5 @@
 import { resolveConfig } from '@ragbridge/config-profiles';
+import { hashEmbedding } from '@ragbridge/core-interfaces/testing';
 import type { ResilienceEvent } from '@ragbridge/resilience';
 import { DEFAULT_FAKE_HF_MODELS, startFakeHf, type FakeServer } from '@ragbridge/testkit';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -106,6 +107,40 @@ describe('createRuntime with the hf-spaces profile against the fake Hugging Face
     expect(hf.requestsTo('router.chat')).toHaveLength(1);
     expect(hf.requestsTo('hf-inference.pipeline')).toHaveLength(2);
     expect(again.answer.usage.filter((u) => u.cacheHit).map((u) => u.operation)).toEqual(['embed', 'chat']);
+  });
+
+  it('runtime.models: the hosted embedder and reranker the pipeline uses, each call a ledger row', async () => {
+    const rt = await start();
+    const { chatModel, embedder, reranker } = rt.models;
+    expect([chatModel?.modelId, embedder?.modelId, reranker?.modelId]).toEqual([CHAT_MODEL, 'BAAI/bge-small-en-v1.5', 'cross-encoder/ms-marco-MiniLM-L6-v2']);
+    if (!embedder || !reranker) throw new Error('hf-spaces has an embedder and a reranker');
+    await rt.pipeline.ingest([corpus.pdf], { workers: 0 });
+    expect(await rt.pipeline.store.chunksWithoutVectors(embedder.identity)).toEqual([]);
+    const rowsBefore = (await rt.monitor.ledger.query()).length;
+
+    const question = 'Which register holds the return address?';
+    const { embeddings, usage } = await embedder.embed({ texts: [question], inputType: 'query' });
+    // The request the fake received (the model's query prefix added by the adapter) and the vector it computed for it.
+    const [request] = hf.requestsTo('hf-inference.pipeline').slice(-1);
+    expect(request?.path).toBe('/hf-inference/models/BAAI/bge-small-en-v1.5/pipeline/feature-extraction');
+    expect(request?.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    const sent = (request?.json as { inputs: string[] }).inputs;
+    expect(sent).toEqual([`${embedder.identity.queryPrefix ?? ''}${question}`]);
+    const expected = hashEmbedding(sent[0] as string, 384);
+    expect(embeddings[0]).toHaveLength(384);
+    (embeddings[0] as number[]).forEach((v, i) => expect(v).toBeCloseTo(expected[i] as number, 6));
+    expect(usage).toMatchObject({ backend: 'hf-inference-providers', modelId: 'BAAI/bge-small-en-v1.5', fallbackStep: 0, cacheHit: false });
+    // Dense search of the store under the exposed identity finds the chunks the vector is nearest to.
+    expect((await rt.pipeline.store.searchVectors({ identity: embedder.identity, vector: embeddings[0] as number[], limit: 2 })).length).toBeGreaterThan(0);
+
+    const reranked = await reranker.rerank({ query: question, texts: ['JAL stores the return address in rd.', 'Software validation.'] });
+    expect(reranked.usage).toMatchObject({ backend: 'hf-inference-providers', fallbackStep: 0 });
+    expect(hf.requestsTo('hf-inference.classification')).toHaveLength(1);
+
+    await rt.monitor.flush();
+    const rows = (await rt.monitor.ledger.query()).slice(rowsBefore);
+    expect(rows.map((r) => `${r.status} ${r.operation} ${r.modelId}`)).toEqual(['ok embed BAAI/bge-small-en-v1.5', 'ok rerank cross-encoder/ms-marco-MiniLM-L6-v2']);
+    expect(rows.every((r) => r.queryId === undefined)).toBe(true);
   });
 
   it('falls back along each chain on faults: Retry-After longer than allowed moves on at once, answers turn extractive', async () => {

@@ -1,6 +1,7 @@
-import { getBuiltInProfile } from '@ragbridge/config-profiles';
+import { dirname } from 'node:path';
+import { getBuiltInProfile, resolveConfig } from '@ragbridge/config-profiles';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { forbiddenFetch, memoryLogger, writeCorpus } from './__fixtures__/runtime-fixtures.js';
+import { forbiddenFetch, memoryLogger, TEST_MODELS_DIR, writeCorpus } from './__fixtures__/runtime-fixtures.js';
 import { createRuntime } from './create-runtime.js';
 import type { Runtime } from './runtime-types.js';
 
@@ -104,5 +105,102 @@ describe('createRuntime with the offline profile', () => {
     expect(last.answer).toMatchObject({ mode: 'extractive', refused: false });
     expect(last.answer.citations[0]).toMatchObject({ docName: 'riscv-notes.pdf', page: 1 });
     expect(last.answer.usage.at(-1)).toMatchObject({ backend: 'extractive', fallbackStep: 0 });
+  });
+});
+
+describe('runtime.models on the offline profile', () => {
+  let corpus: Awaited<ReturnType<typeof writeCorpus>>;
+  let runtime: Runtime | undefined;
+
+  beforeEach(async () => {
+    corpus = await writeCorpus();
+    vi.stubGlobal('fetch', forbiddenFetch());
+  });
+  afterEach(async () => {
+    await runtime?.close();
+    runtime = undefined;
+    vi.unstubAllGlobals();
+    await corpus.cleanup();
+  });
+
+  it('with the generated test models: the pipeline’s own embedder (identity, cache, ledger) and reranker', async () => {
+    const env = { HF_HUB_OFFLINE: '1' };
+    const options = { localModelPath: 'test-models', allowRemoteModels: false };
+    const overrides = {
+      models: {
+        embedder: { chain: [{ backend: 'transformersjs', model: 'ragbridge-test/tiny-bert-embedder', options }] },
+        reranker: { chain: [{ backend: 'transformersjs', model: 'ragbridge-test/tiny-bert-cross-encoder', options: { ...options, dtype: 'fp32' } }] },
+      },
+    };
+    runtime = await createRuntime({
+      config: await resolveConfig({ profile: 'offline', cwd: corpus.dir, env, overrides }),
+      env,
+      fetch: forbiddenFetch(),
+      baseDir: dirname(TEST_MODELS_DIR),
+      storePath: ':memory:',
+      ledgerPath: ':memory:',
+      logger: memoryLogger(),
+    });
+    const { models, pipeline, monitor } = runtime;
+    // The offline profile answers extractively: there is no chat model to expose.
+    expect(Object.keys(models).sort()).toEqual(['embedder', 'reranker']);
+    expect(Object.isFrozen(models)).toBe(true);
+    const embedder = models.embedder;
+    const reranker = models.reranker;
+    if (!embedder || !reranker) throw new Error('the offline profile has an embedder and a reranker');
+    expect(embedder.identity).toMatchObject({ provider: 'transformersjs', modelId: 'ragbridge-test/tiny-bert-embedder' });
+
+    const ingest = await pipeline.ingest([corpus.dir], { workers: 0 });
+    expect(ingest.embedded).toBe(ingest.chunks);
+    // The store keeps its vectors under the exposed embedder's identity.
+    expect(await pipeline.store.chunksWithoutVectors(embedder.identity)).toEqual([]);
+    const rowsBefore = (await monitor.ledger.query()).length;
+
+    // A new text: one model call, one ledger row outside any tracked query.
+    const fresh = await embedder.embed({ texts: ['Which register holds the return address?'], inputType: 'query' });
+    expect(fresh.embeddings).toHaveLength(1);
+    expect(fresh.usage).toMatchObject({ backend: 'transformersjs', modelId: 'ragbridge-test/tiny-bert-embedder', fallbackStep: 0, cacheHit: false });
+    // A chunk as indexVectors embeds it (its heading, then its text): the pipeline's cache answers
+    // with the vector the store holds, so the nearest stored vector is that chunk's, at similarity 1.
+    const pdf = (await pipeline.store.listDocuments()).find((d) => d.name === 'riscv-notes.pdf');
+    const chunk = (await pipeline.store.getDocumentChunks(pdf?.id ?? '')).at(-1);
+    if (!chunk) throw new Error('the PDF has chunks');
+    const stored = await embedder.embed({ texts: [[...chunk.sectionPath.slice(-1), chunk.text].join('\n')], inputType: 'document' });
+    expect(stored.usage.cacheHit).toBe(true);
+    const [nearest] = await pipeline.store.searchVectors({ identity: embedder.identity, vector: stored.embeddings[0] as number[], limit: 1 });
+    expect(nearest?.id).toBe(chunk.id);
+    expect(nearest?.score).toBeCloseTo(1, 5);
+
+    const texts = ['The funct3 field selects the operation.', 'Software validation confirms user needs.'];
+    const reranked = await reranker.rerank({ query: 'What does the funct3 field select?', texts });
+    expect(reranked.scores).toHaveLength(2);
+    expect(reranked.usage).toMatchObject({ operation: 'rerank', backend: 'transformersjs', fallbackStep: 0 });
+
+    await monitor.flush();
+    const rows = (await monitor.ledger.query()).slice(rowsBefore);
+    expect(rows.map((r) => `${r.status} ${r.operation} ${r.modelId} cacheHit=${r.cacheHit}`)).toEqual([
+      'ok embed ragbridge-test/tiny-bert-embedder cacheHit=false',
+      'ok embed ragbridge-test/tiny-bert-embedder cacheHit=true',
+      'ok rerank ragbridge-test/tiny-bert-cross-encoder cacheHit=false',
+    ]);
+    expect(rows.every((r) => r.queryId === undefined && r.costUsd === 0)).toBe(true);
+  });
+
+  it('without the models on disk: the embedder rejects (keyword is the pipeline’s step), the reranker serves fused-order', async () => {
+    const logger = memoryLogger();
+    runtime = await createRuntime({ config: getBuiltInProfile('offline'), env: {}, fetch: forbiddenFetch(), storePath: ':memory:', ledgerPath: ':memory:', logger });
+    const { embedder, reranker } = runtime.models;
+    await expect(embedder?.embed({ texts: ['x0'], inputType: 'query' })).rejects.toMatchObject({ name: 'ModelNotFoundError' });
+    const result = await reranker?.rerank({ query: 'q', texts: ['a', 'b', 'c', 'd'] });
+    expect(result?.scores).toEqual([1, 0.75, 0.5, 0.25]);
+    expect(result?.usage).toMatchObject({ backend: 'fused-order', fallbackStep: 1 });
+    await runtime.monitor.flush();
+    const rows = await runtime.monitor.ledger.query();
+    expect(rows.map((r) => `${r.status} ${r.operation} ${r.backend} ${r.errorName ?? ''}`.trim())).toEqual([
+      'error embed transformersjs ModelNotFoundError',
+      'error rerank transformersjs ModelNotFoundError',
+    ]);
+    // The reranker is the pipeline's object: its degradation is logged as the pipeline's would be.
+    expect(logger.lines.filter((l) => l.includes('The reranker chain reached its last step'))).toHaveLength(1);
   });
 });

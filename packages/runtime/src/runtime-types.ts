@@ -1,4 +1,5 @@
 import type { ConfigExplanation, RagbridgeConfig, ResolvedConfig } from '@ragbridge/config-profiles';
+import type { ChatModelV1, EmbedderV1, RerankerV1 } from '@ragbridge/core-interfaces';
 import type { CostMonitor, PriceBookOptions } from '@ragbridge/cost-monitor';
 import type { Pipeline } from '@ragbridge/pipeline';
 import type { ResilienceEventListener, ResilienceSnapshot } from '@ragbridge/resilience';
@@ -59,6 +60,33 @@ export interface RuntimePartStatus {
   steps: RuntimeStepStatus[];
 }
 
+/**
+ * The models the pipeline uses, as the runtime composed them: each part's whole chain (every step
+ * recorded by the cost monitor, behind retry, timeouts, circuit breakers, concurrency limits and
+ * budget downgrades) with its cache in front. These are the pipeline's own objects, so a call
+ * through them shares its caches, breakers, limiters and budgets and is a ledger row like the
+ * pipeline's (without a query id unless made inside `monitor.trackQuery`). A part whose
+ * configuration has no model step is absent.
+ */
+export interface RuntimeModels {
+  /**
+   * The answer part: the chat steps as a fallback chain, the answer cache in front. The
+   * `extractive` step is the pipeline's, not a model: a call rejects when every chat step failed.
+   */
+  readonly chatModel?: ChatModelV1;
+  /**
+   * The embedder part: one identity (`embedder.identity`, the one the store's vectors are kept
+   * under), the embedding cache in front; absent with `retrieval.mode: keyword`. The `keyword`
+   * step is the pipeline's: a call rejects when every step failed.
+   */
+  readonly embedder?: EmbedderV1;
+  /**
+   * The reranker part, ending in `fused-order`: it does not fail (except on abort); a result whose
+   * `usage.backend` is `fused-order` keeps the given order instead of scoring relevance.
+   */
+  readonly reranker?: RerankerV1;
+}
+
 /** The composed application: pipeline, models behind resilience and the cost monitor. */
 export interface Runtime {
   /** Built-in profile the configuration started from (`offline` when given a bare config without one). */
@@ -66,6 +94,8 @@ export interface Runtime {
   readonly config: RagbridgeConfig;
   /** Ingest / retrieve / ask, with every model call going through resilience and the monitor. */
   readonly pipeline: Pipeline;
+  /** The models inside the pipeline (the same objects), for calls of your own; see {@link RuntimeModels}. */
+  readonly models: RuntimeModels;
   /** Usage ledger, prices, budgets, alerts, caches and summaries. */
   readonly monitor: CostMonitor;
   /** The configuration with secrets redacted, and why this profile. */

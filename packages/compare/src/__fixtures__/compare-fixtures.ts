@@ -1,7 +1,8 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { getBuiltInProfile, validateConfig, BUILT_IN_PROFILES, type RagbridgeConfig } from '@ragbridge/config-profiles';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { getBuiltInProfile, resolveConfig, validateConfig, BUILT_IN_PROFILES, type RagbridgeConfig } from '@ragbridge/config-profiles';
 import { DEFAULT_FAKE_HF_MODELS, fetchToFake, startFakeHf, writeSimplePdf, type FakeServer } from '@ragbridge/testkit';
 import type { CompareQuestion, CompareSide } from '../index.js';
 
@@ -145,6 +146,38 @@ export function offlineSide(dir: string, ledgerPath = join(dir, 'offline-usage.d
   return {
     name: 'offline',
     runtime: { config: getBuiltInProfile('offline'), env: { HF_HUB_OFFLINE: '1' }, fetch: forbiddenFetch(), baseDir: dir, ledgerPath, logger: memoryLogger() },
+  };
+}
+
+/** The tiny generated Transformers.js models of the adapter package (they load offline, in-process). */
+export const TEST_MODELS_DIR = fileURLToPath(new URL('../../../adapter-transformersjs/test-models', import.meta.url));
+export const TINY_EMBEDDER = 'ragbridge-test/tiny-bert-embedder';
+export const TINY_CROSS_ENCODER = 'ragbridge-test/tiny-bert-cross-encoder';
+
+/**
+ * The offline profile with the generated test models as its embedder and reranker: dense
+ * retrieval and reranking that work with no network, from models unlike the fakes' (so the two
+ * sides disagree for real). Models resolve against the adapter package's folder; ledger in `dir`.
+ */
+export async function localModelsSide(dir: string, ledgerPath = join(dir, 'local-models-usage.db')): Promise<CompareSide> {
+  const env = { HF_HUB_OFFLINE: '1' };
+  const options = { localModelPath: 'test-models', allowRemoteModels: false };
+  const overrides = {
+    models: {
+      embedder: { chain: [{ backend: 'transformersjs', model: TINY_EMBEDDER, options }] },
+      reranker: { chain: [{ backend: 'transformersjs', model: TINY_CROSS_ENCODER, options: { ...options, dtype: 'fp32' } }] },
+    },
+  };
+  return {
+    name: 'local-models',
+    runtime: {
+      config: await resolveConfig({ profile: 'offline', cwd: dir, env, overrides }),
+      env,
+      fetch: forbiddenFetch(),
+      baseDir: dirname(TEST_MODELS_DIR),
+      ledgerPath,
+      logger: memoryLogger(),
+    },
   };
 }
 

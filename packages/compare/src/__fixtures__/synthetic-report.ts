@@ -23,8 +23,7 @@ function sideResult(overrides: Partial<CompareSideResult>): CompareSideResult {
     endToEndMs: 10,
     usage: [],
     denseTopK: null,
-    rerankPool: [],
-    reranked: false,
+    rerankScores: null,
     probeUsage: [],
     ...overrides,
   };
@@ -56,6 +55,7 @@ export function syntheticRaw(options: { evidence?: boolean } = {}): RawCompariso
       question: 'Which page?',
       category: 'fact',
       ...(evidence && { evidence: [{ doc: 'manual.pdf', pages: [3] }] }),
+      rerankCandidates: null,
       a: sideResult({
         topK: hits('p1', 'p2', 'p3'),
         citations: [{ doc: 'manual.pdf', page: 1 }],
@@ -68,11 +68,8 @@ export function syntheticRaw(options: { evidence?: boolean } = {}): RawCompariso
         mode: 'generative',
         endToEndMs: 400,
         usage: [usage('embed', 'hf-inference-providers', 30, null), usage('rerank', 'hf-inference-providers', 50, null), usage('chat', 'hf-inference-providers', 300, 0.002)],
-        reranked: true,
-        rerankPool: [
-          { chunkId: 'p3', rerankScore: 0.9 },
-          { chunkId: 'p2', rerankScore: 0.5 },
-        ],
+        // The measurement's query embedding (a cache hit) and a rerank call: not in the answer's numbers.
+        probeUsage: [usage('embed', 'hf-inference-providers', 1, 0, true), usage('rerank', 'hf-inference-providers', 45, null)],
       }),
     },
     {
@@ -80,19 +77,21 @@ export function syntheticRaw(options: { evidence?: boolean } = {}): RawCompariso
       question: 'Out of scope?',
       category: 'out | of scope',
       ...(evidence && { evidence: [] }),
+      rerankCandidates: null,
       a: sideResult({ refused: true, endToEndMs: 2, usage: [usage('embed', 'keyword', 0, 0), usage('chat', 'extractive', 1, 0)] }),
       b: sideResult({
         topK: hits('p9'),
         refused: true,
         endToEndMs: 100,
         usage: [usage('embed', 'hf-inference-providers', 20, 0, true), usage('rerank', 'hf-inference-providers', 40, null)],
-        reranked: true,
+        probeUsage: [usage('embed', 'hf-inference-providers', 25, 0.0001)],
       }),
     },
     {
       id: 'q3',
       question: 'Not judged',
       category: 'fact',
+      rerankCandidates: null,
       a: sideResult({ topK: hits('m1'), citations: [{ doc: 'notes.md', page: 1 }], endToEndMs: 6, usage: [usage('chat', 'extractive', 3, 0)] }),
       b: sideResult({
         topK: hits('m1', 'p1'),

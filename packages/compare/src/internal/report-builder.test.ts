@@ -13,8 +13,10 @@ describe('buildCompareReport on hand-made raw data', () => {
     expect(report.retrieval.jaccardAtK).toBeCloseTo(1.5 / 3, 15);
     expect(report.retrieval.kendallTau).toBe(-1);
     expect(report.verdicts.embedder).toEqual({ ok: null, text: 'not measured — A & <Co> has no embedder (keyword retrieval only)' });
-    expect(report.verdicts.reranker).toEqual({ ok: null, text: 'not measured — A & <Co> has no working reranker (every pool kept its fused order)' });
+    expect(report.verdicts.reranker).toEqual({ ok: null, text: 'not measured — A & <Co> has no reranker' });
+    expect(report.reranker).toMatchObject({ method: 'same-candidates', pool: 20, kendallTau: null });
     expect(report.notes[0]).toBe('A note with a | pipe.');
+    expect(report.notes).toContain('Reranker order not compared: A & <Co> has no reranker.');
   });
 
   it('recall divides by the length of A’s dense list (a small index has fewer than k vectors)', () => {
@@ -33,30 +35,59 @@ describe('buildCompareReport on hand-made raw data', () => {
     expect(report.verdicts.embedder).toEqual({ ok: false, text: 'results differ — recall@10 0.75 (threshold 0.90)' });
   });
 
-  it('says when a side embedded its questions but no query vector was observed', () => {
+  it('says which side’s embedder failed on every question, or found nothing', () => {
     const raw = syntheticRaw();
     raw.sides.a = { ...raw.sides.b, name: 'A' };
-    for (const r of raw.results) r.a.usage = [{ operation: 'embed', backend: 'hf-inference-providers', modelId: 'e/m', latencyMs: 5, costUsd: null, cacheHit: false, fallbackStep: 0 }];
-    expect(buildCompareReport(raw).verdicts.embedder.text).toBe("not measured — A's query vectors could not be observed (the runtime's pipeline searched none through its store)");
+    for (const r of raw.results) r.b.denseTopK = ['p1'];
+    expect(buildCompareReport(raw).verdicts.embedder.text).toBe("not measured — A's embedder failed on every question");
+    for (const r of raw.results) r.a.denseTopK = [];
+    expect(buildCompareReport(raw).verdicts.embedder.text).toBe("not measured — A's dense search found no chunk for any question");
   });
 
-  it('reranker: tau of the scores of the candidates both sides reranked, only where both reranked', () => {
+  /** Both sides with a reranker model; q1–q3 get candidates and scores per test. */
+  function withRerankers(): ReturnType<typeof syntheticRaw> {
     const raw = syntheticRaw();
-    const q1 = raw.results[0] as (typeof raw.results)[0];
-    q1.a.reranked = true;
-    q1.a.rerankPool = [
-      { chunkId: 'p1', rerankScore: 0.2 },
-      { chunkId: 'p2', rerankScore: 0.6 },
-      { chunkId: 'p3', rerankScore: 0.7 },
-    ];
+    raw.sides.a = { ...raw.sides.a, models: { ...raw.sides.a.models, reranker: ['transformersjs local/cross-encoder', 'fused-order'] } };
+    return raw;
+  }
+
+  it('reranker: tau-b of the two sides’ scores of the same candidates, position by position, where both scored them', () => {
+    const raw = withRerankers();
+    const [q1, q2, q3] = raw.results as [(typeof raw.results)[0], (typeof raw.results)[0], (typeof raw.results)[0]];
+    q1.rerankCandidates = ['p1', 'p2', 'p3'];
+    q1.a.rerankScores = [0.2, 0.6, 0.7];
+    q1.b.rerankScores = [0.1, 0.5, 0.9];
+    // Reversed, with a tie in B: pairs (0,1) and (0,2) discordant, (1,2) tied in B → −2 / √(3 · 2).
+    q2.rerankCandidates = ['p9', 'p1', 'p2'];
+    q2.a.rerankScores = [0.9, 0.5, 0.1];
+    q2.b.rerankScores = [0.2, 0.8, 0.8];
+    // B's chain ended in fused-order for q3: not compared.
+    q3.rerankCandidates = ['m1', 'p1'];
+    q3.a.rerankScores = [0.4, 0.3];
     const report = buildCompareReport(raw);
-    // Shared: p3 (0.7 vs 0.9) and p2 (0.6 vs 0.5): same order.
-    expect(report.reranker.perQuestion).toEqual([
-      { id: 'q1', kendallTau: 1, shared: 2 },
-      { id: 'q2', kendallTau: null, shared: 0 },
-      { id: 'q3', kendallTau: null, shared: 0 },
-    ]);
-    expect(report.verdicts.reranker).toEqual({ ok: true, text: 'same order — tau 1.00 (threshold 0.70)' });
+    expect(report.reranker.perQuestion.map((q) => q.id)).toEqual(['q1', 'q2', 'q3']);
+    expect(report.reranker.perQuestion[0]).toEqual({ id: 'q1', kendallTau: 1, shared: 3 });
+    expect(report.reranker.perQuestion[1]?.kendallTau).toBeCloseTo(-2 / Math.sqrt(6), 15);
+    expect(report.reranker.perQuestion[1]?.shared).toBe(3);
+    expect(report.reranker.perQuestion[2]).toEqual({ id: 'q3', kendallTau: null, shared: 0 });
+    const tau = (1 - 2 / Math.sqrt(6)) / 2;
+    expect(report.reranker.kendallTau).toBeCloseTo(tau, 15);
+    expect(report.verdicts.reranker).toEqual({ ok: false, text: `order differs, tau ${tau.toFixed(2)} (threshold 0.70)` });
+  });
+
+  it('reranker: says why nothing was compared — too few candidates, or a side whose chain always ended in fused-order', () => {
+    const raw = withRerankers();
+    for (const r of raw.results) r.rerankCandidates = ['p1'];
+    expect(buildCompareReport(raw).verdicts.reranker.text).toBe('not measured — no question had 2 or more candidates to rerank');
+    for (const r of raw.results) r.rerankCandidates = ['p1', 'p2'];
+    expect(buildCompareReport(raw).verdicts.reranker.text).toBe('not measured — A & <Co> has no working reranker (its chain ended in fused-order for every question)');
+    for (const r of raw.results) r.a.rerankScores = [0.5, 0.5];
+    expect(buildCompareReport(raw).verdicts.reranker.text).toBe('not measured — B "hosted" | v2 has no working reranker (its chain ended in fused-order for every question)');
+    // Both scored, but every score of A tied: no order to compare.
+    for (const r of raw.results) r.b.rerankScores = [0.9, 0.1];
+    const report = buildCompareReport(raw);
+    expect(report.reranker.perQuestion.every((q) => q.kendallTau === null && q.shared === 2)).toBe(true);
+    expect(report.verdicts.reranker.text).toBe('not measured — no question was scored by both rerankers with untied scores');
   });
 
   it('answers, quality over judged questions only, latency and cost', () => {
@@ -83,6 +114,9 @@ describe('buildCompareReport on hand-made raw data', () => {
     expect(b.peakRssMb).toBe(300);
     expect(report.latency.a.modelCallsPerAnswer).toBe(0);
     expect(report.latency.a.operations.rerank).toEqual({ count: 1, p50Ms: 0.1, p95Ms: 0.1 });
+    // The measurement calls are counted apart: the cached embedding is no call; the rerank has no price.
+    expect(b.probe).toEqual({ calls: 2, costUsd: 0.0001, unpricedCalls: 1 });
+    expect(report.latency.a.probe).toEqual({ calls: 0, costUsd: 0, unpricedCalls: 0 });
   });
 
   it('has no quality section or verdict when no question carries evidence', () => {

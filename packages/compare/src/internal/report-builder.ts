@@ -42,18 +42,22 @@ function embedderGap(info: CompareSideInfo, results: readonly CompareQuestionRes
   // The error's name only: its full message is in the notes once.
   if (info.indexError) return `${info.name}'s embedder could not index the store (${/^\w+/.exec(info.indexError)?.[0] ?? 'failed'})`;
   if (info.chunksWithoutVectors) return `${info.name}'s index is incomplete (${info.chunksWithoutVectors} chunks without a vector)`;
-  if (!results.some((r) => r[side].denseTopK && r[side].denseTopK.length > 0)) {
-    const embedded = results.some((r) => r[side].usage.some((u) => u.operation === 'embed' && !LAST_STEPS.has(u.backend)));
-    return embedded
-      ? `${info.name}'s query vectors could not be observed (the runtime's pipeline searched none through its store)`
-      : `${info.name}'s embedder embedded no question (keyword-only retrieval)`;
-  }
+  if (!results.some((r) => r[side].denseTopK !== null)) return `${info.name}'s embedder failed on every question`;
+  if (!results.some((r) => r[side].denseTopK && r[side].denseTopK.length > 0)) return `${info.name}'s dense search found no chunk for any question`;
   return undefined;
 }
 
-function rerankerGap(info: CompareSideInfo, results: readonly CompareQuestionResult[], side: Side): string | undefined {
-  if (!results.some((r) => r[side].reranked)) return `${info.name} has no working reranker (every pool kept its fused order)`;
-  return undefined;
+/** A reranker chain with a model step (every chain ends in `fused-order`). */
+const hasReranker = (info: CompareSideInfo): boolean => info.models.reranker.some((step) => step !== TERMINAL_BACKENDS.reranker);
+
+/** Why the reranker comparison has no number: a side without a reranker, no candidates to compare, or a side whose scores are all missing. */
+function rerankerGap(sides: CompareReport['sides'], results: readonly CompareQuestionResult[]): string {
+  for (const side of SIDES) if (!hasReranker(sides[side])) return `${sides[side].name} has no reranker`;
+  if (!results.some((r) => (r.rerankCandidates?.length ?? 0) >= 2)) return 'no question had 2 or more candidates to rerank';
+  for (const side of SIDES) {
+    if (!results.some((r) => r[side].rerankScores !== null)) return `${sides[side].name} has no working reranker (its chain ended in fused-order for every question)`;
+  }
+  return 'no question was scored by both rerankers with untied scores';
 }
 
 /** Distinct (document, page) of the hits in rank order, and the rank of the first evidence page (-1: none). */
@@ -116,6 +120,7 @@ function performance(results: readonly CompareQuestionResult[], side: Side, peak
   const calls = results.map((r) => r[side].usage.filter((u) => !u.cacheHit && !LAST_STEPS.has(u.backend)).length);
   const costUsd = usage.reduce((sum, u) => sum + (u.costUsd ?? 0), 0);
   const probe = results.flatMap((r) => r[side].probeUsage);
+  const probeCalls = probe.filter((u) => !u.cacheHit && !LAST_STEPS.has(u.backend)).length;
   return {
     operations,
     endToEnd: { p50Ms: nearestRank(endToEnd, 50) ?? 0, p95Ms: nearestRank(endToEnd, 95) ?? 0 },
@@ -124,7 +129,7 @@ function performance(results: readonly CompareQuestionResult[], side: Side, peak
     costPer1000QuestionsUsd: results.length === 0 ? 0 : (costUsd / results.length) * 1000,
     unpricedCalls: usage.filter((u) => u.costUsd === null).length,
     peakRssMb: peakRssBytes / MIB,
-    probe: { costUsd: probe.reduce((sum, u) => sum + (u.costUsd ?? 0), 0), unpricedCalls: probe.filter((u) => u.costUsd === null).length },
+    probe: { calls: probeCalls, costUsd: probe.reduce((sum, u) => sum + (u.costUsd ?? 0), 0), unpricedCalls: probe.filter((u) => u.costUsd === null).length },
   };
 }
 
@@ -154,24 +159,16 @@ export function buildCompareReport(raw: RawComparison): CompareReport {
   if (recall === null) notes.push(`Embedder recall@${k} not measured: ${embedderUnmeasured}.`);
 
   const rerankRows = results.map((r) => {
-    if (!r.a.reranked || !r.b.reranked) return { id: r.id, kendallTau: null, shared: 0 };
-    const scoresB = new Map(r.b.rerankPool.flatMap((e) => (e.rerankScore === null ? [] : [[e.chunkId, e.rerankScore] as const])));
-    const x: number[] = [];
-    const y: number[] = [];
-    const seen = new Set<string>();
-    for (const entry of r.a.rerankPool) {
-      const other = scoresB.get(entry.chunkId);
-      if (entry.rerankScore === null || other === undefined || seen.has(entry.chunkId)) continue;
-      seen.add(entry.chunkId);
-      x.push(entry.rerankScore);
-      y.push(other);
-    }
-    return { id: r.id, kendallTau: kendallTauB(x, y), shared: x.length };
+    const n = r.rerankCandidates?.length ?? 0;
+    const x = r.a.rerankScores;
+    const y = r.b.rerankScores;
+    // Both score vectors are in candidate order, so position i is the same chunk on both sides.
+    if (!x || !y || x.length !== n || y.length !== n) return { id: r.id, kendallTau: null, shared: 0 };
+    return { id: r.id, kendallTau: kendallTauB(x, y), shared: n };
   });
   const rerankTaus = rerankRows.flatMap((row) => (row.kendallTau === null ? [] : [row.kendallTau]));
   const rerankTau = mean(rerankTaus);
-  const rerankerUnmeasured =
-    rerankerGap(sides.a, results, 'a') ?? rerankerGap(sides.b, results, 'b') ?? 'no question had 2 or more reranked candidates in common';
+  const rerankerUnmeasured = rerankerGap(sides, results);
   if (rerankTau === null) notes.push(`Reranker order not compared: ${rerankerUnmeasured}.`);
 
   const answerRows = results.map((r) => {
@@ -212,7 +209,7 @@ export function buildCompareReport(raw: RawComparison): CompareReport {
       embedderRecallAtK: recall,
       perQuestion: retrievalRows,
     },
-    reranker: { method: 'final-order-of-shared-candidates', pool: raw.rerankPool, kendallTau: rerankTau, perQuestion: rerankRows },
+    reranker: { method: 'same-candidates', pool: raw.rerankPool, kendallTau: rerankTau, perQuestion: rerankRows },
     answers: {
       sameCitations,
       citationJaccard: mean(answerRows.map((row) => row.citationJaccard)) ?? 0,

@@ -13,7 +13,7 @@ export interface RuntimePipelineOptions {
   embedder: EmbedderV1 | undefined;
   /** Chain position of the keyword step. */
   keywordStep: number;
-  /** The reranker chain, ending in `fused-order`; absent: fused order. */
+  /** The reranker chain, ending in `fused-order`, as {@link observeRerankerChain} returned it; absent: fused order. */
   reranker: RerankerV1 | undefined;
   /** The chat chain (cache in front); absent: extractive answers. */
   chatModel: ChatModelV1 | undefined;
@@ -52,18 +52,11 @@ export function createRuntimePipeline(options: RuntimePipelineOptions): Pipeline
     chat: new DegradationLog(logger, 'The answer chain', 'answers are extractive until it works again'),
     'chunk-embedding': new DegradationLog(logger, 'Embedding ingested chunks', 'they are found by keywords only until the next ingest or indexVectors() embeds them'),
   };
-  const rerankerLog = new DegradationLog(logger, 'The reranker chain', 'hits keep their fused keyword/dense order until it works again');
-  const reranker =
-    options.reranker &&
-    observeReranker(options.reranker, (usage) => {
-      if (usage.backend === TERMINAL_BACKENDS.reranker) rerankerLog.fellBack('reached its last step, fused-order');
-      else rerankerLog.recovered();
-    });
 
   return createPipeline({
     store: options.store,
     ...(options.embedder && { embedder: options.embedder }),
-    ...(reranker && { reranker }),
+    ...(options.reranker && { reranker: options.reranker }),
     ...(options.chatModel && { chatModel: options.chatModel }),
     retrieval: options.retrieval,
     k: options.k,
@@ -84,5 +77,17 @@ export function createRuntimePipeline(options: RuntimePipelineOptions): Pipeline
       monitor.record(usage);
       return usage;
     },
+  });
+}
+
+/**
+ * The reranker chain as the pipeline and `runtime.models` share it: each result whose serving step
+ * was `fused-order` logs the degradation (once, until a model step serves again).
+ */
+export function observeRerankerChain(reranker: RerankerV1, logger: RuntimeLogger): RerankerV1 {
+  const log = new DegradationLog(logger, 'The reranker chain', 'hits keep their fused keyword/dense order until it works again');
+  return observeReranker(reranker, (usage) => {
+    if (usage.backend === TERMINAL_BACKENDS.reranker) log.fellBack('reached its last step, fused-order');
+    else log.recovered();
   });
 }
