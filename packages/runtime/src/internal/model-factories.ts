@@ -47,6 +47,11 @@ function hostedEmbeddingOptions(o: HostedEmbedderOptions) {
   };
 }
 
+/** Where and how an Ollama step connects (chat and embedder steps share these fields). */
+function ollamaConnection(step: { endpoint?: string | undefined; options?: { headers?: Record<string, string> | undefined; keepAlive?: number | string | undefined } | undefined }, ctx: AdapterContext) {
+  return { host: ollamaHost(step.endpoint, ctx), fetch: ctx.fetch, headers: step.options?.headers, keepAlive: step.options?.keepAlive };
+}
+
 /** The Hugging Face token of a step: its own `token`, else HF_TOKEN, read at each call (never logged). */
 function hfToken(stepToken: string | undefined, ctx: AdapterContext): () => string | undefined {
   return () => stepToken ?? ctx.env.HF_TOKEN;
@@ -115,10 +120,7 @@ export function createAnswerAdapter(step: Exclude<AnswerStepConfig, { backend: '
         model: createOllamaChatModel({
           model: step.model,
           ...defined({
-            host: ollamaHost(step.endpoint, ctx),
-            fetch: ctx.fetch,
-            headers: o?.headers,
-            keepAlive: o?.keepAlive,
+            ...ollamaConnection(step, ctx),
             numCtx: o?.numCtx,
             temperature: o?.temperature,
             maxTokens: o?.maxTokens,
@@ -177,10 +179,7 @@ export function createEmbedderAdapter(step: EmbedderStepConfig, ctx: AdapterCont
         model: createOllamaEmbedder({
           model: step.model,
           ...defined({
-            host: ollamaHost(step.endpoint, ctx),
-            fetch: ctx.fetch,
-            headers: o?.headers,
-            keepAlive: o?.keepAlive,
+            ...ollamaConnection(step, ctx),
             dimensions: o?.dimensions,
             queryPrefix: o?.queryPrefix,
             documentPrefix: o?.documentPrefix,
