@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { applyReindex, compareProfiles, reindexPlan, renderCharts, renderMarkdown, type CompareQuestion, type CompareSide, type ReindexPlan } from '@ragbridge/compare';
 import { isProfileName, resolveConfig, type ProfileName } from '@ragbridge/config-profiles';
-import { DEFAULT_FAKE_HF_MODELS, fetchToFake, startFakeHf, startFakeOllama, startFakeTei, type FakeServer } from '@ragbridge/testkit';
+import { fetchToFake, startFakeHf, startFakeOllama, startFakeTei, type FakeServer } from '@ragbridge/testkit';
 import { defaultStorePath, UsageError } from './commands.js';
 
 function formatPlan(plan: ReindexPlan): string {
@@ -47,7 +47,6 @@ async function startFakes(): Promise<Fakes> {
   const hf = await startFakeHf({
     port: 0,
     token: FAKE_TOKEN,
-    models: [...DEFAULT_FAKE_HF_MODELS, { id: 'openai/gpt-oss-20b', task: 'conversational', providers: ['together', 'groq'] }],
   });
   servers.push(hf);
   const ollama = await startFakeOllama({ port: 0 });

@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_FAKE_HF_MODELS, startFakeHf } from '@ragbridge/testkit';
+import { startFakeHf } from '@ragbridge/testkit';
 
 const { values } = parseArgs({
   options: {
@@ -45,7 +45,6 @@ const hf = await startFakeHf({
   port: 0,
   token: TOKEN,
   latencyMs: Number(values.latency),
-  models: [...DEFAULT_FAKE_HF_MODELS, { id: 'openai/gpt-oss-20b', task: 'conversational', providers: ['together', 'groq'] }],
 });
 const dataDir = values['data-dir'] ?? mkdtempSync(join(tmpdir(), 'rb-load-'));
 const port = 17_000 + Math.floor(Math.random() * 2000);

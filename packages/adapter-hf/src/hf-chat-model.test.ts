@@ -7,7 +7,7 @@ import {
   ModelNotFoundError,
 } from '@ragbridge/core-interfaces';
 import { describeChatModelConformance } from '@ragbridge/core-interfaces/testing';
-import { DEFAULT_FAKE_HF_MODELS, fakeServerFaults, fetchToFake, hfFaultPresets, startFakeHf, type RecordedRequest } from '@ragbridge/testkit';
+import { fakeServerFaults, fetchToFake, hfFaultPresets, startFakeHf, type RecordedRequest } from '@ragbridge/testkit';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { createHfChatModel, DEFAULT_HF_CHAT_MODEL, type HfChatModelOptions } from './index.js';
 
@@ -15,10 +15,7 @@ const TOKEN = 'hf_fakeChatToken1234567890';
 const LLAMA = 'meta-llama/Llama-3.1-8B-Instruct';
 const QWEN = 'Qwen/Qwen2.5-7B-Instruct';
 
-const hf = await startFakeHf({
-  token: TOKEN,
-  models: [...DEFAULT_FAKE_HF_MODELS, { id: DEFAULT_HF_CHAT_MODEL, task: 'conversational', providers: ['groq', 'together'] }],
-});
+const hf = await startFakeHf({ token: TOKEN });
 afterAll(() => hf.close());
 afterEach(() => {
   hf.clearFaults();

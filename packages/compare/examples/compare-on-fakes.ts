@@ -8,7 +8,7 @@
 // plans the re-index a switch would need (on a fresh store ingested through A).
 import { getBuiltInProfile } from '@ragbridge/config-profiles';
 import { compareProfiles, reindexPlan, renderCharts, renderMarkdown, type CompareQuestion, type CompareSide } from '@ragbridge/compare';
-import { DEFAULT_FAKE_HF_MODELS, fetchToFake, startFakeHf, writeSimplePdf } from '@ragbridge/testkit';
+import { fetchToFake, startFakeHf, writeSimplePdf } from '@ragbridge/testkit';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,7 +37,7 @@ const questions: CompareQuestion[] = [
 ];
 
 const TOKEN = 'hf_exampleFakeToken0123456789';
-const hf = await startFakeHf({ token: TOKEN, models: [...DEFAULT_FAKE_HF_MODELS, { id: 'openai/gpt-oss-20b', task: 'conversational', providers: ['together', 'groq'] }] });
+const hf = await startFakeHf({ token: TOKEN });
 const quiet = { warn: () => undefined, info: () => undefined };
 // HF_HUB_OFFLINE: the Transformers.js steps use only models already on disk (here none), so they fail at once.
 const offline: CompareSide = { name: 'offline', runtime: { config: getBuiltInProfile('offline'), env: { HF_HUB_OFFLINE: '1' }, baseDir: dir, logger: quiet } };

@@ -1,7 +1,7 @@
 import { resolveConfig } from '@ragbridge/config-profiles';
 import { hashEmbedding } from '@ragbridge/core-interfaces/testing';
 import type { ResilienceEvent } from '@ragbridge/resilience';
-import { DEFAULT_FAKE_HF_MODELS, startFakeHf, type FakeServer } from '@ragbridge/testkit';
+import { startFakeHf, type FakeServer } from '@ragbridge/testkit';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fetchToFakeHf, forbiddenFetch, memoryLogger, writeCorpus } from './__fixtures__/runtime-fixtures.js';
 import { createRuntime } from './create-runtime.js';
@@ -21,7 +21,7 @@ describe('createRuntime with the hf-spaces profile against the fake Hugging Face
   beforeEach(async () => {
     corpus = await writeCorpus();
     // The router serves the profile's chat model through groq, whose price is in the built-in table.
-    hf = await startFakeHf({ token: TOKEN, models: [...DEFAULT_FAKE_HF_MODELS, { id: CHAT_MODEL, task: 'conversational', providers: ['groq', 'together'] }] });
+    hf = await startFakeHf({ token: TOKEN });
     toFake = fetchToFakeHf(hf.url);
     // Anything not sent through the runtime's fetch would be a leak to the real network.
     vi.stubGlobal('fetch', forbiddenFetch());

@@ -33,6 +33,8 @@ export interface FakeHfOptions extends FakeServerOptions {
 export const DEFAULT_FAKE_HF_MODELS: FakeHfModel[] = [
   { id: 'meta-llama/Llama-3.1-8B-Instruct', task: 'conversational', providers: ['together', 'nebius', 'hf-inference'] },
   { id: 'Qwen/Qwen2.5-7B-Instruct', task: 'conversational', providers: ['together', 'hf-inference'] },
+  // The built-in hf-spaces / hybrid profiles' chat model (adapter-hf's default), so they run on the fake as shipped.
+  { id: 'openai/gpt-oss-20b', task: 'conversational', providers: ['groq', 'together'] },
   { id: 'sentence-transformers/all-MiniLM-L6-v2', task: 'feature-extraction', dimensions: 384 },
   { id: 'BAAI/bge-small-en-v1.5', task: 'feature-extraction', dimensions: 384 },
   { id: 'facebook/bart-base', task: 'feature-extraction', dimensions: 768, tokenLevel: true },

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_FAKE_HF_MODELS, fetchToFake, startFakeHf, startFakeOllama, type FakeServer } from '@ragbridge/testkit';
+import { fetchToFake, startFakeHf, startFakeOllama, type FakeServer } from '@ragbridge/testkit';
 import { startServer, type RunningServer } from '../server.js';
 
 /** The token the fake Hugging Face router requires, and the app is given as HF_TOKEN. */
@@ -28,7 +28,6 @@ export async function startDemoOnFakes(options: { profile: 'hf-spaces' | 'local'
     port: 0,
     token: FAKE_HF_TOKEN,
     ...(options.answerLatencyMs !== undefined && { latencyMs: options.answerLatencyMs }),
-    models: [...DEFAULT_FAKE_HF_MODELS, { id: 'openai/gpt-oss-20b', task: 'conversational', providers: ['together', 'groq'] }],
   });
   const ollama = await startFakeOllama({ port: 0, ...(options.answerLatencyMs !== undefined && { latencyMs: options.answerLatencyMs }) });
   const dataDir = mkdtempSync(join(tmpdir(), `rb-demo-${options.profile}-`));
