@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { applyReindex, compareProfiles, reindexPlan, renderCharts, renderMarkdown, type CompareQuestion, type CompareSide, type ReindexPlan } from '@ragbridge/compare';
 import { isProfileName, resolveConfig, type ProfileName } from '@ragbridge/config-profiles';
-import { fetchToFake, startFakeHf, startFakeOllama, startFakeTei, type FakeServer } from '@ragbridge/testkit';
+import { fetchToFake, startFakeServices } from '@ragbridge/testkit';
 import { defaultStorePath, UsageError } from './commands.js';
 
 function formatPlan(plan: ReindexPlan): string {
@@ -43,21 +43,11 @@ interface Fakes {
 
 /** Starts the fake services and the environment that points every profile at them. */
 async function startFakes(): Promise<Fakes> {
-  const servers: FakeServer[] = [];
-  const hf = await startFakeHf({
-    port: 0,
-    token: FAKE_TOKEN,
-  });
-  servers.push(hf);
-  const ollama = await startFakeOllama({ port: 0 });
-  servers.push(ollama);
-  servers.push(await startFakeTei({ port: 0, kind: 'embedding' }));
+  const services = await startFakeServices({ hfToken: FAKE_TOKEN });
   return {
-    env: { ...process.env, HF_TOKEN: FAKE_TOKEN, OLLAMA_HOST: ollama.url, HF_HUB_OFFLINE: '1', RAGBRIDGE_PROFILE: undefined },
-    fetch: fetchToFake(hf.url),
-    close: async () => {
-      await Promise.all(servers.map((s) => s.close()));
-    },
+    env: { ...process.env, HF_TOKEN: FAKE_TOKEN, OLLAMA_HOST: services.ollama.url, HF_HUB_OFFLINE: '1', RAGBRIDGE_PROFILE: undefined },
+    fetch: fetchToFake(services.hf.url),
+    close: () => services.close(),
   };
 }
 
