@@ -3,7 +3,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
-import type { Answer } from '@ragbridge/core-interfaces';
+import { BudgetExceededError, isAbortError, type Answer } from '@ragbridge/core-interfaces';
 import type { Runtime } from '@ragbridge/runtime';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -502,8 +502,7 @@ function round(ms: number): number {
 
 /** An error message fit for a browser: typed model errors say what failed, nothing internal. */
 export function publicMessage(error: unknown): string {
-  const name = error instanceof Error ? error.name : '';
-  if (name === 'BudgetExceededError') return 'the usage budget is spent; answers are blocked until it resets';
-  if (name === 'AbortError') return 'the request was cancelled';
+  if (BudgetExceededError.isInstance(error)) return 'the usage budget is spent; answers are blocked until it resets';
+  if (isAbortError(error)) return 'the request was cancelled';
   return 'the question could not be answered; try again';
 }

@@ -3,7 +3,9 @@ import { createMockEmbedder, createMockReranker } from '@ragbridge/core-interfac
 import { describe, expect, it } from 'vitest';
 import { createPipeline } from '../pipeline.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
-import { createRetriever, definitionPattern, isEditionTerm, kthLargest } from './retriever.js';
+import { kthLargest } from './keyword-index.js';
+import { definitionPattern, isEditionTerm } from './question-signals.js';
+import { createRetriever } from './retriever.js';
 import { analyze } from './text-analysis.js';
 
 const texts = [

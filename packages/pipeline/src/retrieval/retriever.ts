@@ -8,7 +8,8 @@ import type {
   RetrievalReason,
   UsageEvent,
 } from '@ragbridge/core-interfaces';
-import { KeywordIndex } from './keyword-index.js';
+import { KeywordIndex, kthLargest } from './keyword-index.js';
+import { definitionPattern, isEditionTerm } from './question-signals.js';
 import { ChunkWords } from './chunk-words.js';
 import { analyzeQueryGroups } from './text-analysis.js';
 
@@ -106,60 +107,6 @@ export interface RetrievalResult {
 /** Finds the chunks that answer a question. */
 export interface Retriever {
   retrieve(question: string, options?: RetrieveOptions): Promise<RetrievalResult>;
-}
-
-const DEFINING = String.raw`(?::|\(|\s+(?:is|are|describes?|holds?|contains?|means?|refers? to|specifies|specify|defines?|indicates?|stands? for|denotes?)\b)`;
-
-/**
- * For a definition question ("what is X", "what are Xs", "what does X mean/hold", "define X",
- * where X is one technical term), a pattern matching a sentence that defines X; otherwise undefined.
- */
-export function definitionPattern(question: string): RegExp | undefined {
-  const q = question.normalize('NFKC');
-  const match =
-    /\bwhat\s+(?:is|are)\s+(?:an?\s+|the\s+)?([\p{L}\p{N}][\p{L}\p{N}._-]*)\s*(?:\?|,|;|\band\b|$)/iu.exec(q) ??
-    /\bwhat\s+(?:does|do)\s+(?:an?\s+|the\s+)?([\p{L}\p{N}][\p{L}\p{N}._-]*)\s+(?:mean|hold|contain|stand\s+for|describe|represent)\b/iu.exec(q) ??
-    /\bdefine\s+(?:an?\s+|the\s+)?([\p{L}\p{N}][\p{L}\p{N}._-]*)\s*(?:\?|,|;|\band\b|$)/iu.exec(q);
-  const term = match?.[1]?.replace(/[._-]+$/, '');
-  // A common word ("what is it", "what is this") is no term to define.
-  if (!term || term.length < 2 || /^(?:it|this|that|there|they|these|those|used|needed|required|done|the|an?)$/i.test(term)) return undefined;
-  // A plural asks about the singular too ("what are PMAs" — "A PMA is …").
-  const singular = /[^s]s$/i.test(term) && term.length > 3 ? term.slice(0, -1) : term;
-  const escaped = singular.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const noun = String.raw`(?:\s+(?:register|field|bits?|instruction|csr|flag|mode|extension|value|setting))?`;
-  return new RegExp(String.raw`(?:^|[\n•;]|[.!?]\s)\s*(?:(?:the|an?)\s+)?${escaped}(?:e?s)?${noun}${DEFINING}`, 'iu');
-}
-
-/** Years, dates and versions (`2019`, `20211203`, `v1.7`): in a question they name an edition of a document. */
-export function isEditionTerm(term: string): boolean {
-  return /^(?:(?:19|20)\d\d(?:\d{4})?|v\d+(?:\.\d+)+)$/.test(term);
-}
-
-/** The k-th largest value (1-based) of `values`, which it reorders (quickselect). */
-export function kthLargest(values: Float32Array, k: number): number {
-  let lo = 0;
-  let hi = values.length - 1;
-  const target = k - 1;
-  while (lo < hi) {
-    const pivot = values[(lo + hi) >>> 1] as number;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while ((values[i] as number) > pivot) i++;
-      while ((values[j] as number) < pivot) j--;
-      if (i <= j) {
-        const t = values[i] as number;
-        values[i] = values[j] as number;
-        values[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (target <= j) hi = j;
-    else if (target >= i) lo = i;
-    else break;
-  }
-  return values[target] as number;
 }
 
 /**
