@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { askCommand, defaultStorePath, evalCommand, ingestCommand, UsageError } from './commands.js';
+import { askCommand, defaultStorePath, ingestCommand, UsageError } from './commands.js';
+import { evalCommand } from './eval-command.js';
 import { compareCommand } from './compare.js';
 import { demoCommand } from './demo.js';
 
