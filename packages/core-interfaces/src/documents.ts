@@ -21,6 +21,20 @@ export interface SourceDocument {
   ingestedAt: number;
 }
 
+/**
+ * A citable section of a document without pages (HTML, Markdown): the innermost heading (or
+ * anchored definition-list term) above a passage.
+ */
+export interface DocumentSection {
+  /** The heading's text, e.g. `20.4.1. Memory` or `work_mem (integer)`. */
+  title: string;
+  /**
+   * The id a link can jump to (`page.html#anchor`): the HTML element's id or a Markdown heading's
+   * slug. Absent when the document names none for this heading.
+   */
+  anchor?: string;
+}
+
 /** A passage of a document, the unit of retrieval. */
 export interface Chunk {
   id: string;
@@ -34,6 +48,11 @@ export interface Chunk {
   pageLabel: string;
   /** Headings above the chunk, outermost first. */
   sectionPath: string[];
+  /**
+   * The section the chunk lies in, for documents cited by section rather than page (HTML,
+   * Markdown). Absent for PDFs and for text before a document's first heading.
+   */
+  section?: DocumentSection;
   /** Character offsets in the document's extracted text. */
   charStart: number;
   charEnd: number;
@@ -50,6 +69,22 @@ export interface RetrievalHit {
   reason: RetrievalReason;
   /** Reranker score in [0, 1], when a reranker ran. */
   rerankScore?: number;
+  /** Why the hit ranks where it does; present when the retrieval was asked to explain. */
+  explanation?: RetrievalExplanation;
+}
+
+/** The breakdown of a hit's rank: keyword signals, keyword and dense ranks. */
+export interface RetrievalExplanation {
+  /** Each keyword signal's contribution (weight × value) to the keyword score; signals that gave 0 are left out. */
+  signals: Record<string, number>;
+  /** The keyword score (the sum of the contributions), when keyword search found the chunk. */
+  keywordScore?: number;
+  /** 1-based rank in the keyword list, when keyword search found the chunk. */
+  keywordRank?: number;
+  /** 1-based rank in the dense (vector) list, when dense search found the chunk. */
+  denseRank?: number;
+  /** Cosine similarity to the question, when dense search found the chunk. */
+  denseScore?: number;
 }
 
 /** A reference from an answer to its evidence. */
@@ -63,6 +98,8 @@ export interface Citation {
   page: number;
   pageLabel: string;
   chunkId: string;
+  /** The cited section, for documents cited by section rather than page (see {@link Chunk.section}). */
+  section?: DocumentSection;
 }
 
 /** An answer with the evidence it rests on. */

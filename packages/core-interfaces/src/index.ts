@@ -26,6 +26,8 @@ export type {
   Chunk,
   Citation,
   DocumentMediaType,
+  DocumentSection,
+  RetrievalExplanation,
   RetrievalHit,
   RetrievalReason,
   SourceDocument,

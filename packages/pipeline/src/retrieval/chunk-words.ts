@@ -56,35 +56,30 @@ export class ChunkWords {
     this.dictionary.clear();
   }
 
-  /**
-   * For each chunk, the share of the question's word trigrams found in it verbatim (all 0 when the
-   * question has fewer than three words).
-   */
-  phraseScores(question: string, chunks: ReadonlyArray<{ id: string; text: string }>): number[] {
-    const words = surfaceWords(question);
-    if (words.length < 3) return chunks.map(() => 0);
+  /** Each chunk's words as ids, in reading order (ids stay consistent across the returned arrays). */
+  passageWords(chunks: ReadonlyArray<{ id: string; text: string }>): Int32Array[] {
     this.reserve(chunks.length);
-    const sequences = chunks.map((c) => this.entry(c.id, c.text).words);
-    const total = words.length - 2;
-    // Trigrams by their first word's id; one with a word no chunk has cannot match.
-    const byFirst = new Map<number, Array<[number, number, number]>>();
-    for (let t = 0; t < total; t++) {
+    return chunks.map((c) => this.entry(c.id, c.text).words);
+  }
+
+  /**
+   * The question's word trigrams (stopwords and single letters included) as word ids, keyed by the
+   * first word, with their position in the question; call after {@link passageWords} for the
+   * chunks they are matched against. A trigram with a word no chunk read so far holds cannot match
+   * and is left out of the map, but counts in `count`.
+   */
+  questionTrigrams(question: string): { trigrams: Map<number, Array<[second: number, third: number, position: number]>>; count: number } {
+    const words = surfaceWords(question);
+    const trigrams = new Map<number, Array<[number, number, number]>>();
+    if (words.length < 3) return { trigrams, count: 0 };
+    for (let t = 0; t + 2 < words.length; t++) {
       const [a, b, c] = [words[t], words[t + 1], words[t + 2]].map((w) => this.dictionary.get(w as string));
       if (a === undefined || b === undefined || c === undefined) continue;
-      const list = byFirst.get(a) ?? [];
+      const list = trigrams.get(a) ?? [];
       list.push([b, c, t]);
-      byFirst.set(a, list);
+      trigrams.set(a, list);
     }
-    return sequences.map((sequence) => {
-      if (byFirst.size === 0) return 0;
-      const found = new Set<number>();
-      for (let i = 0; i + 2 < sequence.length; i++) {
-        const list = byFirst.get(sequence[i] as number);
-        if (!list) continue;
-        for (const [b, c, t] of list) if (sequence[i + 1] === b && sequence[i + 2] === c) found.add(t);
-      }
-      return found.size / total;
-    });
+    return { trigrams, count: words.length - 2 };
   }
 
   /**

@@ -176,6 +176,22 @@ export class KeywordIndex {
     return id === undefined ? new Int32Array(0) : (this.postingChunks[id] as Int32Array);
   }
 
+  /** Whether a chunk holds the term with this id (binary search in its postings, which are in chunk order). */
+  holds(chunk: number, termId: number): boolean {
+    const postings = this.postingChunks[termId];
+    if (!postings) return false;
+    let lo = 0;
+    let hi = postings.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const value = postings[mid] as number;
+      if (value === chunk) return true;
+      if (value < chunk) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return false;
+  }
+
   /** The term's id, or -1. */
   termId(term: string): number {
     return this.dictionary.get(term) ?? -1;

@@ -21,8 +21,3 @@ export function definitionPattern(question: string): RegExp | undefined {
   const noun = String.raw`(?:\s+(?:register|field|bits?|instruction|csr|flag|mode|extension|value|setting))?`;
   return new RegExp(String.raw`(?:^|[\n•;]|[.!?]\s)\s*(?:(?:the|an?)\s+)?${escaped}(?:e?s)?${noun}${DEFINING}`, 'iu');
 }
-
-/** Years, dates and versions (`2019`, `20211203`, `v1.7`): in a question they name an edition of a document. */
-export function isEditionTerm(term: string): boolean {
-  return /^(?:(?:19|20)\d\d(?:\d{4})?|v\d+(?:\.\d+)+)$/.test(term);
-}

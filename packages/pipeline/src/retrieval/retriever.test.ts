@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { createPipeline } from '../pipeline.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 import { kthLargest } from './keyword-index.js';
-import { definitionPattern, isEditionTerm } from './question-signals.js';
+import { isEditionTerm } from './query-context.js';
+import { definitionPattern } from './question-signals.js';
 import { createRetriever } from './retriever.js';
 import { analyze } from './text-analysis.js';
 
@@ -87,7 +88,7 @@ describe('retriever', () => {
     await store.putDocument(rec);
     const result = await createRetriever({ store }).retrieve('interrupt handling timer registers');
     expect(result.hits.map((h) => h.chunk.id)).toEqual(['d:1', 'd:0']);
-    const unpenalised = await createRetriever({ store, frontMatterPenalty: 0 }).retrieve('interrupt handling timer registers');
+    const unpenalised = await createRetriever({ store, signals: { frontMatter: 0 } }).retrieve('interrupt handling timer registers');
     expect(unpenalised.hits[0]?.chunk.id).toBe('d:0');
   });
 
@@ -100,7 +101,7 @@ describe('retriever', () => {
     await store.putDocument(rec);
     const question = 'What is the complete 32-bit encoding of the MRET instruction?';
     expect((await createRetriever({ store }).retrieve(question)).hits[0]?.chunk.id).toBe('d:1');
-    expect((await createRetriever({ store, encodingWeight: 0 }).retrieve(question)).hits[0]?.chunk.id).toBe('d:0');
+    expect((await createRetriever({ store, signals: { codeDensity: 0 } }).retrieve(question)).hits[0]?.chunk.id).toBe('d:0');
   });
 
   it('prefers the chunk that holds the question phrase verbatim, single letters included', async () => {
@@ -112,7 +113,7 @@ describe('retriever', () => {
     await store.putDocument(rec);
     const question = 'What do the A and D bits in a leaf page-table entry mean?';
     expect((await createRetriever({ store }).retrieve(question)).hits[0]?.chunk.id).toBe('d:1');
-    expect((await createRetriever({ store, phraseWeight: 0 }).retrieve(question)).hits[0]?.chunk.id).toBe('d:0');
+    expect((await createRetriever({ store, signals: { phrase: 0 } }).retrieve(question)).hits[0]?.chunk.id).toBe('d:0');
   });
 
   it('treats years and versions in a question as naming the edition, not as what the answer page holds', async () => {
@@ -124,7 +125,7 @@ describe('retriever', () => {
     await store.putDocument(rec);
     const question = 'Which link register do JAL jump instructions use in the 2011 v1.0 manual?';
     expect((await createRetriever({ store }).retrieve(question)).hits[0]?.chunk.id).toBe('d:1');
-    expect((await createRetriever({ store, editionWeight: 1 }).retrieve(question)).hits[0]?.chunk.id).toBe('d:0');
+    expect((await createRetriever({ store, editionTermWeight: 1 }).retrieve(question)).hits[0]?.chunk.id).toBe('d:0');
     expect(['2011', '20211203', 'v1.7'].every(isEditionTerm)).toBe(true);
     expect(['1.7', '2011a', '0x2011', '3000'].some(isEditionTerm)).toBe(false);
   });
@@ -138,7 +139,7 @@ describe('retriever', () => {
     await store.putDocument(rec);
     const question = 'In the vector extension, what is vtype and what does it hold?';
     expect((await createRetriever({ store }).retrieve(question)).hits[0]?.chunk.id).toBe('d:1');
-    expect((await createRetriever({ store, definitionWeight: 0 }).retrieve(question)).hits[0]?.chunk.id).toBe('d:0');
+    expect((await createRetriever({ store, signals: { definition: 0 } }).retrieve(question)).hits[0]?.chunk.id).toBe('d:0');
   });
 
   it('recognises definition questions and the sentences that define their term', () => {
