@@ -64,7 +64,7 @@ export function buildPrompt(question: string, hits: readonly RetrievalHit[], doc
 function citationsFor(used: number[], hits: readonly RetrievalHit[], documentName: (docId: string) => string): Citation[] {
   return used.map((n) => {
     const chunk = (hits[n - 1] as RetrievalHit).chunk;
-    return { index: n, docId: chunk.docId, docName: documentName(chunk.docId), page: chunk.page, pageLabel: chunk.pageLabel, chunkId: chunk.id };
+    return { index: n, docId: chunk.docId, docName: documentName(chunk.docId), page: chunk.page, pageLabel: chunk.pageLabel, chunkId: chunk.id, ...(chunk.section && { section: chunk.section }) };
   });
 }
 

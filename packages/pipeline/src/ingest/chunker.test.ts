@@ -62,4 +62,55 @@ describe('chunkDocument', () => {
       expect(slice.slice(0, 20)).toBe(chunk.text.slice(0, 20));
     }
   });
+
+  it('PDF chunks cite pages, not sections', () => {
+    for (const chunk of chunks) expect(chunk.section).toBeUndefined();
+  });
+});
+
+describe('chunkDocument on documents cited by section', () => {
+  const long = (topic: string): string => Array.from({ length: 12 }, (_, i) => `The ${topic} note ${i} says what the ${topic} setting does.`).join(' ');
+  const html: ExtractedDocument = {
+    mediaType: 'text/html',
+    pageCount: 1,
+    pageErrors: [],
+    pages: [
+      {
+        page: 1,
+        label: '1',
+        blocks: [
+          { kind: 'paragraph', text: 'Text before any heading.' },
+          { kind: 'heading', text: '7.2. Caches', level: 2, anchor: 'CACHES' },
+          { kind: 'paragraph', text: 'The caches are sized below.' },
+          { kind: 'heading', text: 'block_cache (integer)', level: 3, anchor: 'CFG-BLOCK-CACHE' },
+          { kind: 'paragraph', text: long('block cache') },
+          { kind: 'heading', text: 'sort_memory (integer)', level: 3, anchor: 'CFG-SORT-MEMORY' },
+          { kind: 'paragraph', text: 'Short: the default is 4MB.' },
+          { kind: 'paragraph', text: 'Both settings take units.', level: 2 },
+          { kind: 'heading', text: 'Untitled anchors', level: 3 },
+          { kind: 'paragraph', text: 'No id here.' },
+        ],
+      },
+    ],
+  };
+  const { chunks } = chunkDocument('page', html, { targetTokens: 60, maxTokens: 100, overlapTokens: 20 });
+  const bySection = (anchor: string | undefined): string[] => chunks.filter((c) => c.section?.anchor === anchor).map((c) => c.text);
+
+  it('carries the innermost section, with its anchor, on every chunk under a heading', () => {
+    expect(chunks[0]).toMatchObject({ text: 'Text before any heading.', sectionPath: [] });
+    expect(chunks[0]?.section).toBeUndefined();
+    expect(chunks[1]?.section).toEqual({ title: '7.2. Caches', anchor: 'CACHES' });
+    expect(bySection('CFG-BLOCK-CACHE').length).toBeGreaterThan(1);
+    expect(chunks.at(-1)?.section).toEqual({ title: 'Untitled anchors' });
+  });
+
+  it('never puts two sections in one chunk, and carries no overlap across a section boundary', () => {
+    for (const text of bySection('CFG-BLOCK-CACHE')) expect(text).not.toMatch(/sort_memory|4MB|caches are sized/);
+    expect(bySection('CFG-SORT-MEMORY')).toEqual(['sort_memory (integer)\nShort: the default is 4MB.']);
+  });
+
+  it('returns to the enclosing section where a deeper one ended', () => {
+    const after = chunks.find((c) => c.text.includes('Both settings'));
+    expect(after).toMatchObject({ text: 'Both settings take units.', sectionPath: ['7.2. Caches'], section: { title: '7.2. Caches', anchor: 'CACHES' } });
+  });
 });

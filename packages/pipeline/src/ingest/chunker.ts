@@ -1,4 +1,4 @@
-import type { Chunk } from '@ragbridge/core-interfaces';
+import type { Chunk, DocumentSection } from '@ragbridge/core-interfaces';
 import type { ExtractedBlock, ExtractedDocument } from './extracted.js';
 
 /** Options of {@link chunkDocument}. */
@@ -10,6 +10,9 @@ export interface ChunkerOptions {
   /** Tokens of the previous chunk repeated at the start of the next one on the same page. @default 40 */
   overlapTokens?: number;
 }
+
+/** Deepest heading level kept apart (HTML's h1–h6, and list terms below them). */
+const MAX_DEPTH = 12;
 
 /** Rough token count: words, or a quarter of the characters for dense technical text. */
 export function countTokens(text: string): number {
@@ -68,7 +71,8 @@ export interface ChunkedDocument {
  * Cuts a document into chunks that follow its structure: a heading starts a new chunk, paragraphs
  * are packed up to the token budget, long paragraphs split at sentences, tables and code are
  * kept whole when they fit, and consecutive chunks on a page overlap by a sentence or two.
- * Chunks never cross a page, so every chunk cites one physical page and its printed label.
+ * Chunks never cross a page, so every chunk cites one physical page and its printed label, nor a
+ * heading: in documents without pages (HTML, Markdown) each chunk carries the section it cites.
  */
 export function chunkDocument(docId: string, doc: ExtractedDocument, options: ChunkerOptions = {}): ChunkedDocument {
   const target = options.targetTokens ?? 180;
@@ -76,6 +80,21 @@ export function chunkDocument(docId: string, doc: ExtractedDocument, options: Ch
   const overlap = options.overlapTokens ?? 40;
   const chunks: Chunk[] = [];
   const headings: string[] = [];
+  /** Anchors of `headings`, by the same depth. */
+  const anchors: Array<string | undefined> = [];
+  const citesSections = doc.mediaType !== 'application/pdf';
+  /** The innermost open section, for documents cited by section. */
+  const currentSection = (): DocumentSection | undefined => {
+    if (!citesSections) return undefined;
+    // Depths can be skipped (an h3 right under an h1): the innermost is the last one present.
+    for (let depth = headings.length - 1; depth >= 0; depth--) {
+      const title = headings[depth];
+      if (!title) continue;
+      const anchor = anchors[depth];
+      return { title, ...(anchor !== undefined && { anchor }) };
+    }
+    return undefined;
+  };
   // The document text as parts joined once at the end; `length` and `endsWithBreak` track it.
   const parts: string[] = [];
   let length = 0;
@@ -96,6 +115,7 @@ export function chunkDocument(docId: string, doc: ExtractedDocument, options: Ch
     if (length > 0) append('\n\n', true);
     let units: Unit[] = [];
     let sectionPath = headings.filter(Boolean);
+    let section = currentSection();
     let pageOrdinal = 0;
 
     const emit = (force = false): void => {
@@ -111,6 +131,7 @@ export function chunkDocument(docId: string, doc: ExtractedDocument, options: Ch
         pageEnd: page.page,
         pageLabel: page.label,
         sectionPath: [...sectionPath],
+        ...(section && { section }),
         charStart: first.start,
         charEnd: last.start + last.text.length,
       });
@@ -156,15 +177,27 @@ export function chunkDocument(docId: string, doc: ExtractedDocument, options: Ch
     };
 
     for (const block of page.blocks) {
-      if (block.kind === 'heading') {
-        const level = Math.max(1, Math.min(6, block.level ?? 1));
+      if (block.kind !== 'heading' && block.level !== undefined && headings.length > block.level) {
+        // A deeper section (an anchored list term) ended: the block belongs to the enclosing one.
         if (units.some((u) => !u.heading)) {
           emit();
           startNext(false);
         }
-        headings.length = level - 1;
-        headings[level - 1] = block.text.trim();
+        headings.length = anchors.length = Math.max(0, block.level);
         sectionPath = headings.filter(Boolean);
+        section = currentSection();
+      }
+      if (block.kind === 'heading') {
+        const level = Math.max(1, Math.min(MAX_DEPTH, block.level ?? 1));
+        if (units.some((u) => !u.heading)) {
+          emit();
+          startNext(false);
+        }
+        headings.length = anchors.length = level - 1;
+        headings[level - 1] = block.text.trim();
+        anchors[level - 1] = block.anchor;
+        sectionPath = headings.filter(Boolean);
+        section = currentSection();
         append(block.text, false);
         const start = length - block.text.length;
         // The heading line opens the chunk it titles, so its words are searchable with the text.

@@ -4,8 +4,13 @@ import type { DocumentMediaType } from '@ragbridge/core-interfaces';
 export interface ExtractedBlock {
   kind: 'heading' | 'paragraph' | 'table' | 'code';
   text: string;
-  /** Heading depth, 1 = top level. */
+  /**
+   * Heading depth, 1 = top level. On another block: the depth of the section it belongs to, set
+   * where a deeper section ended before it (after a list of anchored terms; 0 = no section).
+   */
   level?: number;
+  /** On a heading: the id a link can jump to (an HTML id, a Markdown slug). */
+  anchor?: string;
 }
 
 /** One physical page (formats without pages have one). */

@@ -56,7 +56,7 @@ export interface IngestReport {
  * Version of extraction and chunking. It is part of every stored content hash, so upgrading to a
  * release that extracts or chunks differently re-ingests files that did not change.
  */
-export const INGEST_VERSION = 'ragbridge-ingest-5';
+export const INGEST_VERSION = 'ragbridge-ingest-6';
 
 /** A stable document id from its source path. */
 export function documentIdFor(source: string): string {

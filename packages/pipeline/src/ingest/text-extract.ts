@@ -1,5 +1,7 @@
 import type { ExtractedBlock, ExtractedDocument } from './extracted.js';
 
+export { extractHtml } from './html-extract.js';
+
 /** Splits plain text into paragraphs at blank lines; one page. */
 export function extractPlainText(text: string): ExtractedDocument {
   const blocks: ExtractedBlock[] = text
@@ -12,14 +14,16 @@ export function extractPlainText(text: string): ExtractedDocument {
 }
 
 /**
- * Markdown: ATX headings (`#`…`######`) and setext headings become heading blocks, fenced code
- * and tables stay whole, the rest splits into paragraphs. Front matter is dropped. One page.
+ * Markdown: ATX headings (`#`…`######`) and setext headings become heading blocks with an anchor
+ * (an explicit `{#id}`, an `<a id|name>` in the heading, else GitHub's slug of its text), fenced
+ * code and tables stay whole, the rest splits into paragraphs. Front matter is dropped. One page.
  */
 export function extractMarkdown(source: string): ExtractedDocument {
   const lines = source.replace(/\r\n?/g, '\n').replace(/^---\n[\s\S]*?\n---\n/, '').split('\n');
   const blocks: ExtractedBlock[] = [];
   let paragraph: string[] = [];
   let title: string | undefined;
+  const slugs = new MarkdownSlugger();
   const flush = (): void => {
     const text = paragraph.join('\n').trim();
     if (text) blocks.push({ kind: 'paragraph', text: stripInlineMarkdown(text) });
@@ -35,20 +39,20 @@ export function extractMarkdown(source: string): ExtractedDocument {
       if (body.join('').trim()) blocks.push({ kind: 'code', text: body.join('\n') });
       continue;
     }
-    const atx = /^(#{1,6})\s+(.*?)\s*#*\s*$/.exec(line);
+    const atx = atxHeading(line);
     if (atx) {
       flush();
-      const text = stripInlineMarkdown(atx[2] ?? '');
-      if (atx[1]?.length === 1 && title === undefined) title = text;
-      blocks.push({ kind: 'heading', text, level: atx[1]?.length ?? 1 });
+      const heading = slugs.heading(atx.text, atx.level);
+      if (atx.level === 1 && title === undefined) title = heading.text;
+      blocks.push(heading);
       continue;
     }
     const next = lines[i + 1] ?? '';
     if (line.trim() && /^(=+|-+)\s*$/.test(next) && paragraph.length === 0) {
       const level = next.startsWith('=') ? 1 : 2;
-      const text = stripInlineMarkdown(line.trim());
-      if (level === 1 && title === undefined) title = text;
-      blocks.push({ kind: 'heading', text, level });
+      const heading = slugs.heading(line.trim(), level);
+      if (level === 1 && title === undefined) title = heading.text;
+      blocks.push(heading);
       i++;
       continue;
     }
@@ -83,55 +87,64 @@ function stripInlineMarkdown(text: string): string {
     .replace(/`([^`]+)`/g, '$1');
 }
 
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', mdash: '—', ndash: '–', hellip: '…' };
-
-function decodeEntities(text: string): string {
-  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, code: string) => {
-    if (code.startsWith('#x') || code.startsWith('#X')) return String.fromCodePoint(parseInt(code.slice(2), 16));
-    if (code.startsWith('#')) return String.fromCodePoint(parseInt(code.slice(1), 10));
-    return ENTITIES[code.toLowerCase()] ?? whole;
-  });
+/** An ATX heading line (`## Title ##`): level and raw text, or undefined. Linear: no backtracking pattern. */
+function atxHeading(line: string): { level: number; text: string } | undefined {
+  let level = 0;
+  while (level < line.length && line[level] === '#') level++;
+  if (level === 0 || level > 6) return undefined;
+  const rest = line.slice(level);
+  if (rest && rest[0] !== ' ' && rest[0] !== '\t') return undefined;
+  let text = rest.trim();
+  // A closing run of `#` is dropped when a space separates it from the text (`## Title ##`).
+  let end = text.length;
+  while (end > 0 && text[end - 1] === '#') end--;
+  if (end === 0) text = '';
+  else if (end < text.length && (text[end - 1] === ' ' || text[end - 1] === '\t')) text = text.slice(0, end).trimEnd();
+  return { level, text };
 }
 
 /**
- * HTML: `<h1>`–`<h6>` become headings, `<pre>` code, `<table>` rows keep their cells, paragraphs
- * and list items become paragraphs; scripts, styles, navigation and comments are dropped. One page.
+ * GitHub's heading slug: lower case, characters other than letters, marks, digits, `_`, `-` and
+ * spaces dropped, each space a `-` (so `A & B` is `a--b`). Matches github-slugger's algorithm.
  */
-export function extractHtml(html: string): ExtractedDocument {
-  const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html)?.[1];
-  const body = html
-    .replace(/<!--[\s\S]*?-->/g, ' ')
-    .replace(/<(script|style|noscript|template|svg|nav|head)\b[\s\S]*?<\/\1>/gi, ' ');
-  const blocks: ExtractedBlock[] = [];
-  const pattern = /<(h[1-6]|pre|table|p|li|dd|dt|blockquote|figcaption|td|th|caption)\b[^>]*>([\s\S]*?)<\/\1>/gi;
-  const clean = (fragment: string, keepLines: boolean): string => {
-    let text = fragment.replace(/<br\s*\/?>/gi, '\n');
-    if (keepLines) text = text.replace(/<\/(tr)>/gi, '\n').replace(/<\/(td|th)>/gi, ' | ');
-    text = decodeEntities(text.replace(/<[^>]+>/g, keepLines ? '' : ' '));
-    return keepLines ? text.split('\n').map((l) => l.replace(/[ \t]+/g, ' ').replace(/\s*\|\s*$/, '').trim()).filter(Boolean).join('\n') : text.replace(/\s+/g, ' ').trim();
-  };
-  for (const match of body.matchAll(pattern)) {
-    const tag = (match[1] ?? '').toLowerCase();
-    const inner = match[2] ?? '';
-    if (tag === 'td' || tag === 'th') continue;
-    if (/^h[1-6]$/.test(tag)) {
-      const text = clean(inner, false);
-      if (text) blocks.push({ kind: 'heading', text, level: Number(tag[1]) });
-    } else if (tag === 'pre') {
-      const text = decodeEntities(inner.replace(/<[^>]+>/g, ''));
-      if (text.trim()) blocks.push({ kind: 'code', text });
-    } else if (tag === 'table') {
-      const text = clean(inner, true);
-      if (text) blocks.push({ kind: 'table', text });
-    } else {
-      const text = clean(inner, false);
-      if (text) blocks.push({ kind: 'paragraph', text: tag === 'li' ? `• ${text}` : text });
+export function markdownSlug(text: string): string {
+  return text.toLowerCase().replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '').replace(/ /g, '-');
+}
+
+/**
+ * Anchors for one document's headings: `{#id}` or an `<a id|name>` in the heading when given,
+ * else the slug, with repeats suffixed `-1`, `-2`, … as GitHub does.
+ */
+export class MarkdownSlugger {
+  private readonly seen = new Map<string, number>();
+
+  /** The heading block for raw heading text at `level`. */
+  heading(raw: string, level: number): ExtractedBlock {
+    let source = raw;
+    let explicit: string | undefined;
+    // `{#id .class}` at the end (Pandoc, kramdown, MkDocs): found with lastIndexOf, not a scan from every position.
+    const open = source.lastIndexOf('{#');
+    const attributes = open < 0 ? null : /^\{#([^\s{}]+)[^{}]*\}\s*$/.exec(source.slice(open));
+    if (attributes) {
+      explicit = attributes[1];
+      source = source.slice(0, open);
     }
+    const html = /<a\s[^>]*?\b(?:id|name)\s*=\s*["']([^"']+)["'][^>]*>/i.exec(source);
+    if (html) explicit ??= html[1];
+    const text = stripInlineMarkdown(source.replace(/<\/?[A-Za-z][^>]*>/g, '')).trim();
+    const anchor = explicit ?? this.unique(markdownSlug(text));
+    if (explicit) this.seen.set(explicit, this.seen.get(explicit) ?? 0);
+    return { kind: 'heading', text, level, ...(anchor && { anchor }) };
   }
-  if (blocks.length === 0) {
-    const text = clean(body, false);
-    if (text) blocks.push({ kind: 'paragraph', text });
+
+  private unique(slug: string): string {
+    let result = slug;
+    while (this.seen.has(result)) {
+      const count = (this.seen.get(slug) ?? 0) + 1;
+      this.seen.set(slug, count);
+      result = `${slug}-${count}`;
+    }
+    this.seen.set(result, 0);
+    return result;
   }
-  const cleanTitle = title ? decodeEntities(title.replace(/<[^>]+>/g, '')).trim() : undefined;
-  return { mediaType: 'text/html', ...(cleanTitle && { title: cleanTitle }), pageCount: 1, pages: [{ page: 1, label: '1', blocks }], pageErrors: [] };
 }
