@@ -1,8 +1,7 @@
 import type { Answer, ChatMessage, ChatModelV1, Citation, RetrievalHit, SourceDocument, UsageEvent } from '@ragbridge/core-interfaces';
-import { splitSentences } from '../ingest/chunker.js';
 import type { RetrievalEvidence } from '../retrieval/retriever.js';
-import { analyze } from '../retrieval/text-analysis.js';
 import { parseCitations } from './citations.js';
+import { extractiveAnswer } from './extractive-answer.js';
 
 /** The text given when the documents do not support an answer. */
 export const REFUSAL_TEXT = "The documents don't say. I found no passage that answers this question.";
@@ -68,43 +67,7 @@ function citationsFor(used: number[], hits: readonly RetrievalHit[], documentNam
   });
 }
 
-/**
- * The extractive answer: the sentences of the top sources that best cover the question
- * (IDF-free term overlap, earlier sources preferred), quoted with their source numbers.
- */
-export function extractiveAnswer(question: string, hits: readonly RetrievalHit[], count: number): { text: string; used: number[] } {
-  const queryTerms = new Set(analyze(question));
-  const candidates: Array<{ sentence: string; source: number; score: number; order: number }> = [];
-  const seen = new Set<string>();
-  hits.forEach((hit, i) => {
-    const sentences = splitSentences(hit.chunk.text);
-    sentences.forEach((raw, order) => {
-      let sentence = raw.normalize('NFKC').replace(/^[-•*]\s+/u, '');
-      // A short sentence rarely answers alone (it is often a claim whose reason follows): add the next one.
-      const next = sentences[order + 1];
-      if (sentence.split(/\s+/).length < 12 && next && !/^[-•*]\s/u.test(next)) {
-        sentence = `${sentence} ${next.normalize('NFKC')}`;
-        seen.add(next.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ''));
-      }
-      const key = sentence.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
-      // Prose only: skip repeats, table rows and code-like lines, which read badly as quotes.
-      const letters = (sentence.match(/\p{L}/gu) ?? []).length;
-      const codeLike = /[{};]\s*$|=>|^\s*(import|export|const|let|function)\b|\bfrom\s+['"]/.test(sentence);
-      if (seen.has(key) || codeLike || sentence.split(/\s+/).length < 6 || letters < sentence.length * 0.55 || /\s\|\s/.test(sentence)) return;
-      seen.add(key);
-      const terms = analyze(sentence);
-      if (terms.length < 3) return;
-      const matched = new Set(terms.filter((t) => queryTerms.has(t)));
-      if (matched.size === 0) return;
-      const score = matched.size / Math.sqrt(queryTerms.size || 1) - i * 0.15 + Math.min(terms.length, 25) / 250;
-      candidates.push({ sentence: sentence.replace(/\s+/g, ' ').trim(), source: i + 1, score, order });
-    });
-  });
-  const chosen = candidates.sort((a, b) => b.score - a.score).slice(0, count);
-  chosen.sort((a, b) => a.source - b.source || a.order - b.order);
-  const used = [...new Set(chosen.map((c) => c.source))];
-  return { text: chosen.map((c) => `"${c.sentence}" [${c.source}]`).join(' '), used };
-}
+export { extractiveAnswer } from './extractive-answer.js';
 
 /**
  * Creates the answerer: a generative answer from the chat model with the sources numbered, or an
@@ -147,7 +110,7 @@ export function createAnswerer(options: AnswererOptions): Answerer {
       const sources = hits.slice(0, sourceCount);
       if (weak(hits, evidence)) return refusal(sources, [], options.chatModel ? 'generative' : 'extractive');
       if (!options.chatModel) {
-        const { text, used } = extractiveAnswer(question, sources, options.extractiveSentences ?? 3);
+        const { text, used } = extractiveAnswer(question, sources, { ...(options.extractiveSentences !== undefined && { maxSentences: options.extractiveSentences }) });
         if (!text) return refusal(sources, [], 'extractive');
         return { text, citations: citationsFor(used, sources, name), refused: false, mode: 'extractive', invalidCitations: [], sources, usage: [] };
       }

@@ -1,0 +1,220 @@
+/** One quotable piece of a passage: a sentence, a list item, a table row, or a label (a heading or caption fragment). */
+export interface AnswerSentence {
+  /**
+   * The text as an answer quotes it: whitespace collapsed, footnote markers and bracketed reference
+   * numbers dropped, words broken at a line-end hyphen joined again.
+   */
+  text: string;
+  /**
+   * `row`: a table row (cells separated by ` | `); `label`: a heading, caption or other short line
+   * without sentence punctuation; `fragment`: the end of a sentence that began before the passage.
+   */
+  kind: 'sentence' | 'row' | 'label' | 'fragment';
+  /** For a row: the header row of its table, when one is recognisable. */
+  header?: string;
+  /** Order in the passage, from 0. */
+  position: number;
+}
+
+/** Options of {@link splitAnswerSentences}. */
+export interface AnswerSentenceOptions {
+  /**
+   * Lower-cased word counts of the text around the passage (see {@link countWords}): a word broken
+   * at a line-end hyphen (`instruc-tion`) is joined when the joined spelling is at least as common
+   * there as the hyphenated one. Without it only breaks followed by a space (`vali- dation`) are joined.
+   */
+  wordCounts?: ReadonlyMap<string, number>;
+}
+
+/**
+ * Abbreviations after which a period never ends a sentence (Latin and scholarly shorthands, titles).
+ * Lower-case, without the final period.
+ */
+const ABBREVIATIONS = new Set(['e.g', 'i.e', 'cf', 'vs', 'viz', 'al', 'approx', 'resp', 'ca', 'incl', 'esp', 'dr', 'mr', 'mrs', 'ms', 'prof', 'st']);
+
+/** Abbreviations that precede a number or label (`Fig. 3`, `Sec. II`, `Vol. 2`): a period after them does not end a sentence before one. */
+const REFERENCE_ABBREVIATIONS = new Set([
+  'fig', 'figs', 'sec', 'secs', 'sect', 'vol', 'vols', 'no', 'nos', 'eq', 'eqs', 'ch', 'chap', 'p', 'pp', 'ref', 'refs', 'tab', 'art', 'para', 'app', 'ed', 'eds', 'rev', 'ver',
+  'jan', 'feb', 'mar', 'apr', 'jun', 'jul', 'aug', 'sep', 'sept', 'oct', 'nov', 'dec',
+]); // prettier-ignore
+
+/** Words a suspended hyphen is followed by ("single- and double-precision"): the hyphen and space stay. */
+const SUSPENDED_HYPHEN_FOLLOWERS = new Set(['and', 'or', 'nor', 'to', 'through', 'vs', 'versus', 'as']);
+
+/** Words a line never ends with when the sentence goes on (so a break after them is a wrap, not a label's end). */
+const CONTINUING_WORDS = new Set(
+  'a an the of in on at to for from by with as and or nor but is are was were be been that which whose whether than its their this these each every into onto via per when where if'.split(' '),
+);
+
+/** Words after which a bracketed reference is the object of the phrase ("see [3]"), so it stays. */
+const REFERENCE_OBJECT_WORDS = new Set([...CONTINUING_WORDS, 'see', 'cf.', 'also', 'and', 'in']);
+
+const LIST_ITEM = /^\s*(?:[•◦▪‣*–-]|\(?\d{1,2}[.)]|\(?[a-z][.)]|\([ivx]+\))\s+/u;
+const SUPERSCRIPT_MARKER = /(\p{P}|\p{L}{3,})[⁰¹²³⁴⁵⁶⁷⁸⁹]+(?=[\s\p{P}]|$)/gu;
+/** A sentence end: punctuation, closing quotes or brackets, an optional footnote marker, then space before a capital, digit or opening mark. */
+const SENTENCE_END = /([.!?…]+)(["'”’)\]]*)(\d{1,2}|\[\d+(?:\s*[,–-]\s*\d+)*\])?\s+(?=["'“‘([]?[\p{Lu}\d•])/gu;
+const REFERENCE_NUMBERS = /(\S*)\s+\[\d+(?:\s*[,–-]\s*\d+)*\](?=[\s.,;:!?)]|$)/gu;
+const CODE_LIKE = /[{};]\s*$|=>|^\s*(?:import|export|const|let|function|def|return)\b|\bfrom\s+['"]|\(\*|\*\)|^\s*\/\//;
+
+/** Counts lower-cased words (hyphenated ones whole) across texts, for {@link AnswerSentenceOptions.wordCounts}. */
+export function countWords(texts: Iterable<string>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const text of texts) {
+    for (const match of text.toLowerCase().matchAll(/\p{L}+(?:-\p{L}+)*/gu)) counts.set(match[0], (counts.get(match[0]) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** Whether a line is a table row: cells separated by ` | ` (as extraction writes tables), or a Markdown `| a | b |` row. */
+export function isTableRow(line: string): boolean {
+  const trimmed = line.trim();
+  return /\s\|\s/.test(trimmed) || (/^\|.+\|$/.test(trimmed) && trimmed.length > 2);
+}
+
+/** Whether a line reads as program code rather than prose or a table row. */
+export function looksLikeCode(line: string): boolean {
+  return CODE_LIKE.test(line);
+}
+
+function cellsOf(row: string): string[] {
+  return row
+    .trim()
+    .replace(/^\|\s*|\s*\|$/g, '')
+    .split(/\s*\|\s*/)
+    .map((cell) => cell.replace(/\s+/g, ' ').trim());
+}
+
+/** A header row names columns: every cell has letters, none is a number or code, and each is short. */
+function isHeaderLike(cells: readonly string[]): boolean {
+  return (
+    cells.length >= 2 &&
+    cells.every((cell) => /\p{L}/u.test(cell) && !/^(?:0x[\da-f]+|0b[01]+|[\d.,:\s–-]+)$/i.test(cell) && cell.split(' ').length <= 5 && !/[.;]$/.test(cell))
+  );
+}
+
+/** Joins words broken at a line-end hyphen; keeps real compounds and suspended hyphens ("single- and double-"). */
+function joinWrappedWords(text: string, wordCounts: ReadonlyMap<string, number> | undefined): string {
+  const count = (word: string): number => wordCounts?.get(word.toLowerCase()) ?? 0;
+  let out = text.replace(/(\p{L}*\p{Ll})-(?: *\n\s*| +)(\p{Ll}\p{L}*)/gu, (whole, left: string, right: string) => {
+    if (SUSPENDED_HYPHEN_FOLLOWERS.has(right.toLowerCase())) return whole;
+    // Only an attested compound keeps its hyphen; a plain wrap ("vali- dation") is one word.
+    return count(`${left}-${right}`) > count(`${left}${right}`) ? `${left}-${right}` : `${left}${right}`;
+  });
+  // After a digit or capital the hyphen belongs to a compound ("64- bit", "FPGA- based"): drop the space only.
+  out = out.replace(/([\p{Lu}\d])-(?: *\n\s*| +)(\p{Ll})/gu, '$1-$2');
+  if (wordCounts) {
+    out = out.replace(/(?<![\p{L}-])(\p{L}*\p{Ll})-(\p{Ll}+)(?![\p{L}-])/gu, (whole, left: string, right: string) => {
+      const joined = count(`${left}${right}`);
+      return joined > 0 && joined >= count(`${left}-${right}`) ? `${left}${right}` : whole;
+    });
+  }
+  return out;
+}
+
+/** Whether a period after `token` is part of an abbreviation rather than a sentence end, given the text after it. */
+function isAbbreviation(token: string, following: string): boolean {
+  const word = token.replace(/^[("'“‘[]+/u, '').toLowerCase();
+  if (ABBREVIATIONS.has(word) || /^(?:\p{L}\.)+\p{L}$/u.test(word)) return true;
+  return REFERENCE_ABBREVIATIONS.has(word) && /^(?:\d|[IVXLC]+\b|\p{Lu}(?:[.\d]|$))/u.test(following);
+}
+
+/** Removes bracketed reference numbers (`[12]`, `[3, 4]`) that follow a word and a footnote marker left at the end (`bits.1`). */
+function cleanSentence(text: string): string {
+  return text
+    // A reference after a word is dropped ("as in RISC-V [12]."); one that is the object ("see [3]", "In [12],") stays.
+    .replace(REFERENCE_NUMBERS, (whole, word: string) => (REFERENCE_OBJECT_WORDS.has(word.toLowerCase()) ? whole : word))
+    .replace(/(\p{L}[.!?]["'”’)]*)\d{1,2}$/u, '$1')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** Splits a paragraph (lines already joined) into sentences. */
+function splitParagraph(paragraph: string): string[] {
+  const sentences: string[] = [];
+  let start = 0;
+  for (const match of paragraph.matchAll(SENTENCE_END)) {
+    const end = match.index;
+    const [whole, punctuation = '', closing = '', marker] = match;
+    const before = paragraph.slice(start, end);
+    const after = paragraph.slice(end + whole.length);
+    const token = /\S*$/.exec(before)?.[0] ?? '';
+    const previousChar = before.at(-1) ?? '';
+    if (marker !== undefined) {
+      // "bits.1 The" or "value.[3] See" is a footnote after a word; "3.1 The", "v1.7 The" or "Fig.1 The" is a number.
+      if (!/[\p{L})"'”’]/u.test(previousChar) || isAbbreviation(token, marker) || !/^["'“‘(]?\p{Lu}/u.test(after)) continue;
+    } else if (punctuation === '.' && !closing && isAbbreviation(token, after)) continue;
+    // A lone enumerator ("1. The first") opens an item rather than ending a sentence.
+    if (!before.trim() || (/^\(?[\dA-Za-z]{1,2}$/.test(before.trim()) && punctuation === '.')) continue;
+    sentences.push(paragraph.slice(start, end + punctuation.length + closing.length));
+    start = end + whole.length;
+  }
+  sentences.push(paragraph.slice(start));
+  return sentences.map(cleanSentence).filter(Boolean);
+}
+
+/** Whether a line break inside prose continues the sentence (a wrap) rather than ending a line of its own. */
+function continuesAfterBreak(previous: string, next: string): boolean {
+  const end = previous.trimEnd();
+  const lastToken = /\S*$/.exec(end)?.[0] ?? '';
+  const finished = /[.!?]["'”’)]*$/u.test(end) && !isAbbreviation(lastToken.replace(/\.$/, ''), next);
+  if (/^\p{Ll}/u.test(next) && !LIST_ITEM.test(next)) return !finished;
+  const lastWord = /(\p{L}+)$/u.exec(end)?.[1]?.toLowerCase() ?? '';
+  return /[,(]$/.test(end) || CONTINUING_WORDS.has(lastWord);
+}
+
+/** How a finished piece of prose is classed: a fragment starts with a lower-case function word (the passage began mid-sentence). */
+function classify(sentence: string, isItem: boolean): AnswerSentence['kind'] {
+  const words = sentence.split(' ');
+  if (!/[.!?:;)"”’]$/u.test(sentence) && (words.length <= 5 || (!isItem && words.length <= 12))) return 'label';
+  return CONTINUING_WORDS.has(words[0] ?? '') ? 'fragment' : 'sentence';
+}
+
+/**
+ * Splits a retrieved passage into the pieces an answer can quote: sentences that are never cut at
+ * abbreviations (e.g., i.e., Fig. 3, et al.), numbers and versions (1.5, v1.7), dotted identifiers
+ * (`mstatus.MIE`) or footnote markers (`bits.1 The`, `value.² See`, `[12]`); list items; and table
+ * rows (lines with ` | ` cells) with their header row. Line breaks inside a sentence are joined, and
+ * so are words broken at a line-end hyphen. Deterministic, no vocabulary beyond English typography.
+ */
+export function splitAnswerSentences(text: string, options: AnswerSentenceOptions = {}): AnswerSentence[] {
+  const normalized = text
+    .replace(SUPERSCRIPT_MARKER, '$1')
+    .normalize('NFKC')
+    .replace(/[\u00AD\u200B-\u200D\uFEFF]/g, '')
+    .replace(/\r\n?/g, '\n');
+  const lines = joinWrappedWords(normalized, options.wordCounts).split('\n');
+  const out: AnswerSentence[] = [];
+  const push = (piece: Omit<AnswerSentence, 'position'>): void => {
+    out.push({ ...piece, position: out.length });
+  };
+  let paragraph = '';
+  let isItem = false;
+  const flush = (): void => {
+    for (const sentence of splitParagraph(paragraph.trim())) push({ text: sentence, kind: classify(sentence, isItem) });
+    paragraph = '';
+    isItem = false;
+  };
+  for (let i = 0; i < lines.length; i++) {
+    const line = (lines[i] as string).trim();
+    if (isTableRow(line)) {
+      flush();
+      const rows: string[][] = [];
+      for (; i < lines.length && isTableRow(lines[i] as string); i++) rows.push(cellsOf(lines[i] as string));
+      i--;
+      const header = rows.length >= 2 && isHeaderLike(rows[0] as string[]) ? (rows.shift() as string[]).join(' | ') : undefined;
+      for (const cells of rows) push({ text: cells.join(' | '), kind: 'row', ...(header !== undefined && { header }) });
+      continue;
+    }
+    if (!line) {
+      flush();
+      continue;
+    }
+    const item = LIST_ITEM.exec(line);
+    if (item || (paragraph && !continuesAfterBreak(paragraph, line))) flush();
+    if (item) isItem = true;
+    const content = item ? line.slice(item[0].length) : line;
+    paragraph = paragraph ? `${paragraph} ${content}` : content;
+  }
+  flush();
+  return out;
+}
