@@ -1,4 +1,4 @@
-import type { DocumentRecord, EmbedderIdentity } from '@ragbridge/core-interfaces';
+import type { DocumentRecord, EmbedderIdentity, IndexedChunk } from '@ragbridge/core-interfaces';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -130,10 +130,12 @@ describe('SQLite store', () => {
     await first.putDocument({ ...record('a', ['kept text']), documentTerms: 'alpha beta' });
     expect((await first.scanChunkTerms()).documents).toEqual([{ id: 'a', terms: 'alpha beta' }]);
     await first.close();
-    // What schema 2 looked like: no terms column on documents.
+    // What schema 2 looked like: no terms column on documents, no section columns on chunks.
     const Database = (await import('better-sqlite3')).default;
     const raw = new Database(path);
     raw.exec('ALTER TABLE documents DROP COLUMN terms');
+    raw.exec('ALTER TABLE chunks DROP COLUMN section_title');
+    raw.exec('ALTER TABLE chunks DROP COLUMN section_anchor');
     raw.prepare("UPDATE meta SET value = '2' WHERE key = 'schema_version'").run();
     raw.close();
     const upgraded = open(path);
@@ -142,6 +144,46 @@ describe('SQLite store', () => {
     expect((await upgraded.scanChunkTerms()).documents).toEqual([{ id: 'a', terms: '' }]);
     await upgraded.putDocument({ ...record('a', ['kept text']), documentTerms: 'alpha' });
     expect((await upgraded.scanChunkTerms()).documents).toEqual([{ id: 'a', terms: 'alpha' }]);
+  });
+
+  it('keeps the section a chunk cites, with and without an anchor', async () => {
+    const store = open();
+    const base = record('page', ['under a setting', 'under a heading without id', 'before any heading'], '/docs/page.html');
+    const [a, b, c] = base.chunks as [IndexedChunk, IndexedChunk, IndexedChunk];
+    await store.putDocument({
+      ...base,
+      chunks: [{ ...a, section: { title: 'work_mem (integer)', anchor: 'GUC-WORK-MEM' } }, { ...b, section: { title: 'Notes' } }, c],
+    });
+    const chunks = await store.getChunks(['page:0', 'page:1', 'page:2']);
+    expect(chunks.map((ch) => ch.section)).toEqual([{ title: 'work_mem (integer)', anchor: 'GUC-WORK-MEM' }, { title: 'Notes' }, undefined]);
+    expect(chunks[2]).not.toHaveProperty('section');
+    expect((await store.getDocumentChunks('page'))[0]?.section?.anchor).toBe('GUC-WORK-MEM');
+    expect((await store.getIndexedChunks(['page:0']))[0]?.section?.title).toBe('work_mem (integer)');
+  });
+
+  it('upgrades a schema-3 store in place: chunks kept without sections, new ones get them', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'rb-store-')), 'store.db');
+    const first = openSqliteStore({ path });
+    await first.putDocument(record('a', ['kept text']));
+    await first.close();
+    // What schema 3 looked like: no section columns on chunks.
+    const Database = (await import('better-sqlite3')).default;
+    const raw = new Database(path);
+    raw.exec('ALTER TABLE chunks DROP COLUMN section_title');
+    raw.exec('ALTER TABLE chunks DROP COLUMN section_anchor');
+    raw.prepare("UPDATE meta SET value = '3' WHERE key = 'schema_version'").run();
+    raw.close();
+    const upgraded = open(path);
+    expect(await search(upgraded, 'kept')).toEqual(['a:0']);
+    expect((await upgraded.getDocument('a'))?.contentHash).toBe('hash-a-1');
+    expect((await upgraded.getChunks(['a:0']))[0]).not.toHaveProperty('section');
+    const next = record('b', ['new text'], '/docs/b.md');
+    await upgraded.putDocument({ ...next, chunks: next.chunks.map((ch) => ({ ...ch, section: { title: 'Intro', anchor: 'intro' } })) });
+    expect((await upgraded.getChunks(['b:0']))[0]?.section).toEqual({ title: 'Intro', anchor: 'intro' });
+    await upgraded.close();
+    const check = new Database(path, { readonly: true });
+    expect(check.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get()).toEqual({ value: '4' });
+    check.close();
   });
 
   it('sees vectors another connection wrote: the in-memory index is rebuilt after their commit', async () => {

@@ -16,7 +16,7 @@ import {
 } from '@ragbridge/core-interfaces';
 import { createVectorIndex, type VectorIndex } from './vector-index.js';
 
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 /** Options of {@link openSqliteStore}. */
 export interface SqliteStoreOptions {
@@ -45,6 +45,8 @@ interface ChunkRow {
   page_end: number;
   page_label: string;
   section_path: string;
+  section_title: string | null;
+  section_anchor: string | null;
   char_start: number;
   char_end: number;
 }
@@ -81,6 +83,7 @@ const toChunk = (row: ChunkRow): Chunk => ({
   pageEnd: row.page_end,
   pageLabel: row.page_label,
   sectionPath: JSON.parse(row.section_path) as string[],
+  ...(row.section_title !== null && { section: { title: row.section_title, ...(row.section_anchor !== null && { anchor: row.section_anchor }) } }),
   charStart: row.char_start,
   charEnd: row.char_end,
 });
@@ -128,7 +131,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     ),
     insertDocFts: db.prepare<[number, string]>('INSERT INTO documents_fts (rowid, terms) VALUES (?, ?)'),
     insertChunk: db.prepare(
-      'INSERT INTO chunks (id, doc_id, ord, text, page, page_end, page_label, section_path, char_start, char_end, terms, heading_terms) VALUES (@id, @docId, @ord, @text, @page, @pageEnd, @pageLabel, @sectionPath, @charStart, @charEnd, @terms, @headingTerms)',
+      'INSERT INTO chunks (id, doc_id, ord, text, page, page_end, page_label, section_path, section_title, section_anchor, char_start, char_end, terms, heading_terms) VALUES (@id, @docId, @ord, @text, @page, @pageEnd, @pageLabel, @sectionPath, @sectionTitle, @sectionAnchor, @charStart, @charEnd, @terms, @headingTerms)',
     ),
     insertChunkFts: db.prepare<[number | bigint, string, string]>('INSERT INTO chunks_fts (rowid, terms, heading_terms) VALUES (?, ?, ?)'),
     chunkById: db.prepare<[string], ChunkRow>('SELECT pk AS rowid, * FROM chunks WHERE id = ?'),
@@ -207,6 +210,8 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
         pageEnd: chunk.pageEnd,
         pageLabel: chunk.pageLabel,
         sectionPath: JSON.stringify(chunk.sectionPath),
+        sectionTitle: chunk.section?.title ?? null,
+        sectionAnchor: chunk.section?.anchor ?? null,
         charStart: chunk.charStart,
         charEnd: chunk.charEnd,
         terms: chunk.terms,
@@ -355,12 +360,17 @@ function migrate(db: Database.Database, rebuild: boolean, path: string): void {
     throw new Error(`the store was written by a newer ragbridge (schema ${version}, this version reads ${SCHEMA_VERSION}); upgrade @ragbridge/pipeline`);
   }
   if (version === SCHEMA_VERSION) return;
-  if (version === 2) {
-    // 3 keeps each document's description terms readable (for in-memory document scoring). Old
-    // rows get none and an empty content hash, so the next ingest of their files redoes them.
+  if (version === 2 || version === 3) {
     db.transaction(() => {
-      db.exec("ALTER TABLE documents ADD COLUMN terms TEXT NOT NULL DEFAULT ''");
-      db.exec("UPDATE documents SET content_hash = ''");
+      if (version === 2) {
+        // 3 keeps each document's description terms readable (for in-memory document scoring). Old
+        // rows get none and an empty content hash, so the next ingest of their files redoes them.
+        db.exec("ALTER TABLE documents ADD COLUMN terms TEXT NOT NULL DEFAULT ''");
+        db.exec("UPDATE documents SET content_hash = ''");
+      }
+      // 4 keeps the section a chunk cites (HTML, Markdown). Old rows get none until re-ingested.
+      db.exec('ALTER TABLE chunks ADD COLUMN section_title TEXT');
+      db.exec('ALTER TABLE chunks ADD COLUMN section_anchor TEXT');
       db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(String(SCHEMA_VERSION));
     })();
     return;
@@ -389,7 +399,7 @@ function migrate(db: Database.Database, rebuild: boolean, path: string): void {
         pk INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE, ord INTEGER NOT NULL,
         text TEXT NOT NULL, page INTEGER NOT NULL, page_end INTEGER NOT NULL, page_label TEXT NOT NULL,
         section_path TEXT NOT NULL, char_start INTEGER NOT NULL, char_end INTEGER NOT NULL,
-        terms TEXT NOT NULL, heading_terms TEXT NOT NULL
+        terms TEXT NOT NULL, heading_terms TEXT NOT NULL, section_title TEXT, section_anchor TEXT
       );
       CREATE INDEX chunks_doc ON chunks(doc_id, ord);
       CREATE VIRTUAL TABLE chunks_fts USING fts5(terms, heading_terms, content = '', contentless_delete = 1, ${tokenizer});
