@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { askCommand, ingestCommand } from './commands.js';
+import type { Citation } from '@ragbridge/core-interfaces';
+import { askCommand, formatCitation, ingestCommand } from './commands.js';
 import { evalCommand } from './eval-command.js';
 import { compareCommand } from './compare.js';
 import { demoCommand } from './demo.js';
@@ -77,6 +78,30 @@ describe('ragbridge CLI', () => {
     await askCommand('What should user site testing follow?', { store, out: answer.stream });
     expect(answer.text()).toContain('[1] guide.pdf, page 2');
     expect(answer.text()).toContain('written plan');
+  });
+
+  it('ask cites the section of a Markdown document, with its anchor, in text and JSON', async () => {
+    const dir = corpus();
+    const store = join(dir, 'store.db');
+    await ingestCommand([dir], { store, workers: 1, out: sink().stream });
+    const answer = sink();
+    await askCommand('When does BLTU branch?', { store, out: answer.stream });
+    expect(answer.text()).toContain('[1] isa.md § Branches (#branches)');
+    expect(answer.text()).not.toMatch(/isa\.md, page/);
+    const json = sink();
+    await askCommand('When does BLTU branch?', { store, json: true, out: json.stream });
+    const parsed = JSON.parse(json.text()) as { citations: Array<Citation & { where: string }> };
+    expect(parsed.citations[0]).toMatchObject({ docName: 'isa.md', section: { title: 'Branches', anchor: 'branches' }, where: 'isa.md § Branches (#branches)' });
+  });
+
+  it('formats citations: page for paged documents, section where there is one, the name otherwise', () => {
+    const base: Citation = { index: 1, docId: 'd', docName: 'notes.txt', page: 1, pageLabel: '1', chunkId: 'd:p1:0' };
+    expect(formatCitation({ ...base, docName: 'spec.pdf', page: 6, pageLabel: 'iv' }, () => true)).toBe('spec.pdf, page iv (physical page 6)');
+    expect(formatCitation({ ...base, docName: 'a.html', section: { title: '20.4.1. Memory', anchor: 'RUNTIME-CONFIG-RESOURCE-MEMORY' } })).toBe(
+      'a.html § 20.4.1. Memory (#RUNTIME-CONFIG-RESOURCE-MEMORY)',
+    );
+    expect(formatCitation({ ...base, docName: 'b.html', section: { title: 'Intro' } })).toBe('b.html § Intro');
+    expect(formatCitation(base, () => false)).toBe('notes.txt');
   });
 
   it('ask --profile local answers through the runtime with the Ollama model (fake server)', async () => {

@@ -1,5 +1,6 @@
 import { dirname, join, resolve } from 'node:path';
 import { PROFILE_NAMES, resolveConfig, type ProfileName } from '@ragbridge/config-profiles';
+import type { Citation } from '@ragbridge/core-interfaces';
 import { createPipeline, type Pipeline, type PipelineAnswer } from '@ragbridge/pipeline';
 import { createRuntime } from '@ragbridge/runtime';
 import { createProgressReporter } from './progress.js';
@@ -61,13 +62,24 @@ export async function ingestCommand(paths: string[], options: { store: string; p
   }
 }
 
-/** Prints an answer with its citations and sources. */
-export function formatAnswer(result: PipelineAnswer): string {
+/**
+ * Where a citation points, for people: `guide.pdf, page iv (physical page 6)` for a paged
+ * document, `page.html § 20.4.1. Memory (#RUNTIME-CONFIG-RESOURCE-MEMORY)` for a section, and
+ * the bare name for a document without pages or sections (give `paged` to tell them apart).
+ */
+export function formatCitation(c: Citation, paged?: (docId: string) => boolean): string {
+  if (c.section) return `${c.docName} § ${c.section.title}${c.section.anchor ? ` (#${c.section.anchor})` : ''}`;
+  if (paged && !paged(c.docId)) return c.docName;
+  return `${c.docName}, page ${c.pageLabel}${String(c.page) !== c.pageLabel ? ` (physical page ${c.page})` : ''}`;
+}
+
+/** Prints an answer with its citations and sources; `paged` tells documents with pages from the others. */
+export function formatAnswer(result: PipelineAnswer, paged?: (docId: string) => boolean): string {
   const { answer } = result;
   const lines = [answer.text, ''];
   if (!answer.refused && answer.citations.length > 0) {
     lines.push('Citations:');
-    for (const c of answer.citations) lines.push(`  [${c.index}] ${c.docName}, page ${c.pageLabel}${String(c.page) !== c.pageLabel ? ` (physical page ${c.page})` : ''}`);
+    for (const c of answer.citations) lines.push(`  [${c.index}] ${formatCitation(c, paged)}`);
   }
   if (answer.invalidCitations.length > 0) lines.push(`(removed citations to missing sources: ${answer.invalidCitations.map((n) => `[${n}]`).join(' ')})`);
   lines.push(`(${answer.mode} answer · retrieval ${result.ms.retrieve.toFixed(1)} ms · answer ${result.ms.answer.toFixed(1)} ms)`);
@@ -83,9 +95,13 @@ export async function askCommand(question: string, options: { store: string; jso
     const docs = await pipeline.store.listDocuments();
     if (docs.length === 0) throw new UsageError(`the store ${options.store} has no documents yet: run \`ragbridge ingest <folder>\` first`);
     const result = await pipeline.ask(question, { k: 10 });
+    const pagedDocs = new Set(docs.filter((d) => d.mediaType === 'application/pdf').map((d) => d.id));
+    const paged = (id: string): boolean => pagedDocs.has(id);
     if (options.json) {
-      out.write(`${JSON.stringify({ answer: result.answer.text, refused: result.answer.refused, mode: result.answer.mode, citations: result.answer.citations, ms: result.ms }, null, 2)}\n`);
-    } else out.write(`${formatAnswer(result)}\n`);
+      // Citations keep their fields (`section` for HTML and Markdown) and add `where`, the line the text output prints.
+      const citations = result.answer.citations.map((c) => ({ ...c, where: formatCitation(c, paged) }));
+      out.write(`${JSON.stringify({ answer: result.answer.text, refused: result.answer.refused, mode: result.answer.mode, citations, ms: result.ms }, null, 2)}\n`);
+    } else out.write(`${formatAnswer(result, paged)}\n`);
     return 0;
   } finally {
     await pipeline.close();
