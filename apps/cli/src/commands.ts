@@ -1,7 +1,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { PROFILE_NAMES, resolveConfig, type ProfileName } from '@ragbridge/config-profiles';
 import type { Citation } from '@ragbridge/core-interfaces';
-import { createPipeline, type Pipeline, type PipelineAnswer } from '@ragbridge/pipeline';
+import { createPipeline, type Pipeline, type PipelineAnswer, type RefusalPolicy, type SignalName } from '@ragbridge/pipeline';
 import { createRuntime } from '@ragbridge/runtime';
 import { createProgressReporter } from './progress.js';
 
@@ -23,15 +23,29 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** Retrieval settings that replace the profile's (an eval's calibrated signal weights and refusal policy). */
+export interface PipelineOverrides {
+  signals?: Partial<Record<SignalName, number>>;
+  refusal?: Partial<RefusalPolicy>;
+}
+
 /**
  * Opens the pipeline for a profile. `offline` (the default) is BM25 and extractive answers on the
  * plain pipeline; any other profile is composed by `@ragbridge/runtime` (its models behind
  * resilience and the cost monitor, the usage ledger next to the store).
  */
-export async function openPipeline(storePath: string, profile?: string, rebuildOnSchemaChange = false): Promise<Pipeline> {
+export async function openPipeline(storePath: string, profile?: string, rebuildOnSchemaChange = false, overrides: PipelineOverrides = {}): Promise<Pipeline> {
   checkProfile(profile);
-  if (profile === undefined || profile === 'offline') return createPipeline({ store: storePath, rebuildOnSchemaChange });
-  const resolved = await resolveConfig({ profile: profile as ProfileName });
+  if (profile === undefined || profile === 'offline') {
+    return createPipeline({
+      store: storePath,
+      rebuildOnSchemaChange,
+      ...(overrides.signals && { retrieval: { signals: overrides.signals } }),
+      ...(overrides.refusal && { refusal: overrides.refusal }),
+    });
+  }
+  const retrieval = { ...(overrides.signals && { signals: overrides.signals }), ...(overrides.refusal && { refusal: overrides.refusal }) };
+  const resolved = await resolveConfig({ profile: profile as ProfileName, ...(Object.keys(retrieval).length > 0 && { overrides: { retrieval } }) });
   const runtime = await createRuntime({ config: resolved, storePath, ledgerPath: storePath.replace(/\.db$/, '') + '.usage.db', baseDir: dirname(storePath) });
   // The runtime's pipeline, closed together with the runtime (ledger, caches, model workers).
   return Object.assign(Object.create(runtime.pipeline) as Pipeline, { close: () => runtime.close() });

@@ -1,90 +1,211 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import type { Pipeline, PipelineAnswer } from '@ragbridge/pipeline';
+import { resolveConfig, type ProfileName } from '@ragbridge/config-profiles';
+import type { Chunk } from '@ragbridge/core-interfaces';
+import { createRetriever, type Pipeline, type PipelineAnswer, type RetrieverOptions } from '@ragbridge/pipeline';
 import { defaultStorePath, openPipeline, UsageError } from './commands.js';
-import { firstRelevantRank, retrievalMetrics, type EvalItem, type RetrievedPage } from './metrics.js';
+import { crossValidate, type CrossValidation } from './eval-cross-validation.js';
+import { formatSummary } from './eval-report.js';
+import { citationSupported, firstRelevantRank, summarize, type CitedUnit, type EvalItem, type EvalSummary, type QuestionOutcome, type RetrievedPage } from './metrics.js';
 import { createProgressReporter } from './progress.js';
 
-/** Distinct (document, page) pairs of the hits, best first, at most `limit`. */
-export async function retrievedPages(pipeline: Pipeline, result: PipelineAnswer, limit = 10): Promise<RetrievedPage[]> {
-  const names = new Map((await pipeline.store.listDocuments()).map((d) => [d.id, d.name]));
+/** Options of {@link evalCommand}. */
+export interface EvalCommandOptions {
+  corpus: string;
+  /** One or more question files (JSON arrays), evaluated together. */
+  qa: string | string[];
+  out: string;
+  store?: string;
+  profile?: string;
+  /** Also cross-validate: fit signal weights and the refusal policy on K−1 folds, score the held-out fold. */
+  folds?: number;
+  log?: NodeJS.WritableStream;
+}
+
+/** One question's row of the results file. */
+export interface EvalResultRow {
+  id: string;
+  retrieved: RetrievedPage[];
+  answer: string;
+  citations: Array<{ doc: string; page: number; section?: string }>;
+  refused: boolean;
+  ms: { retrieve: number; answer: number };
+}
+
+/** The section key a unit is matched by: its anchor, else its title. */
+const sectionKey = (chunk: Chunk): string | undefined => chunk.section?.anchor ?? chunk.section?.title;
+
+/** Distinct (document, page or section) units of the hits, best first, at most `limit`. */
+export function retrievedPages(names: ReadonlyMap<string, string>, result: PipelineAnswer, limit = 10): RetrievedPage[] {
   const pages: RetrievedPage[] = [];
   const seen = new Set<string>();
   for (const hit of result.retrieval.hits) {
     const doc = names.get(hit.chunk.docId) ?? hit.chunk.docId;
-    const key = `${doc}#${hit.chunk.page}`;
+    const section = sectionKey(hit.chunk);
+    const key = `${doc}#${hit.chunk.page}#${section ?? ''}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    pages.push({ doc, page: hit.chunk.page, score: Number(hit.score.toFixed(6)) });
+    pages.push({ doc, page: hit.chunk.page, ...(section !== undefined && { section }), score: Number(hit.score.toFixed(6)) });
     if (pages.length >= limit) break;
   }
   return pages;
 }
 
-/** `ragbridge eval --corpus DIR --qa FILE --out FILE.json` */
-export async function evalCommand(options: { corpus: string; qa: string; out: string; store?: string; profile?: string; log?: NodeJS.WritableStream }): Promise<number> {
-  const log = options.log ?? process.stdout;
-  let items: EvalItem[];
-  try {
-    const parsed: unknown = JSON.parse(await readFile(options.qa, 'utf8'));
-    if (!Array.isArray(parsed)) throw new Error('expected a JSON array of {id, question}');
-    items = parsed.map((item, i) => {
-      const o = item as Partial<EvalItem>;
-      if (typeof o.id !== 'string' || typeof o.question !== 'string') throw new Error(`item ${i} needs string "id" and "question"`);
-      return { id: o.id, question: o.question, ...(typeof o.category === 'string' && { category: o.category }), ...(Array.isArray(o.evidence) && { evidence: o.evidence }) };
+/** Reads and checks the question files: ids unique, questions and evidence well formed. */
+export async function readQuestions(paths: readonly string[]): Promise<EvalItem[]> {
+  const items: EvalItem[] = [];
+  const ids = new Set<string>();
+  for (const path of paths) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(await readFile(path, 'utf8'));
+    } catch (error) {
+      throw new UsageError(`--qa ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    }
+    if (!Array.isArray(parsed)) throw new UsageError(`--qa ${path}: expected a JSON array of {id, question}`);
+    parsed.forEach((raw, i) => {
+      const o = raw as Record<string, unknown>;
+      if (typeof o.id !== 'string' || typeof o.question !== 'string') throw new UsageError(`--qa ${path}: item ${i} needs string "id" and "question"`);
+      if (ids.has(o.id)) throw new UsageError(`--qa ${path}: the id "${o.id}" appears twice`);
+      ids.add(o.id);
+      if (o.evidence !== undefined && !Array.isArray(o.evidence)) throw new UsageError(`--qa ${path}: item "${o.id}": "evidence" must be an array`);
+      const evidence = (o.evidence as Array<Record<string, unknown>> | undefined)?.map((e, j) => {
+        if (typeof e.doc !== 'string') throw new UsageError(`--qa ${path}: item "${o.id}": evidence ${j} needs a string "doc"`);
+        return {
+          doc: e.doc,
+          ...(Array.isArray(e.pages) && { pages: e.pages.filter((p): p is number => typeof p === 'number') }),
+          ...(Array.isArray(e.sections) && { sections: e.sections.filter((s): s is string => typeof s === 'string') }),
+          ...(typeof e.quote === 'string' && { quote: e.quote }),
+        };
+      });
+      const mustContain = Array.isArray(o.must_contain) ? o.must_contain.filter((s): s is string => typeof s === 'string') : undefined;
+      items.push({
+        id: o.id,
+        question: o.question,
+        ...(typeof o.category === 'string' && { category: o.category }),
+        ...(evidence && { evidence }),
+        ...(mustContain?.length && { mustContain }),
+      });
     });
-  } catch (error) {
-    throw new UsageError(`--qa ${options.qa}: ${(error as Error).message}`);
   }
+  return items;
+}
+
+/** The text of one cited unit (a page, or a section of a document without pages), read from the store. */
+function unitTexts(pipeline: Pipeline): (docId: string, unit: CitedUnit) => Promise<string> {
+  const documents = new Map<string, Promise<Chunk[]>>();
+  return async (docId, unit) => {
+    let chunks = documents.get(docId);
+    if (!chunks) {
+      chunks = pipeline.store.getDocumentChunks(docId);
+      documents.set(docId, chunks);
+    }
+    return (await chunks)
+      .filter((c) => c.page === unit.page && (unit.section === undefined || sectionKey(c) === unit.section))
+      .map((c) => c.text)
+      .join('\n');
+  };
+}
+
+/** Asks every question and measures each answer against its labels. */
+export async function evaluateQuestions(pipeline: Pipeline, items: readonly EvalItem[]): Promise<{ rows: EvalResultRow[]; outcomes: QuestionOutcome[] }> {
+  const names = new Map((await pipeline.store.listDocuments()).map((d) => [d.id, d.name]));
+  const textOf = unitTexts(pipeline);
+  const rows: EvalResultRow[] = [];
+  const outcomes: QuestionOutcome[] = [];
+  for (const item of items) {
+    const result = await pipeline.ask(item.question, { k: 30 });
+    const retrieved = retrievedPages(names, result);
+    const cited = new Map<string, { docId: string; unit: CitedUnit }>();
+    for (const c of result.answer.citations) {
+      const section = c.section?.anchor ?? c.section?.title;
+      const unit = { doc: c.docName, page: c.page, ...(section !== undefined && { section }) };
+      cited.set(`${unit.doc}#${unit.page}#${section ?? ''}`, { docId: c.docId, unit });
+    }
+    rows.push({
+      id: item.id,
+      retrieved,
+      answer: result.answer.text,
+      citations: [...cited.values()].map((c) => c.unit),
+      refused: result.answer.refused,
+      ms: { retrieve: Number(result.ms.retrieve.toFixed(2)), answer: Number(result.ms.answer.toFixed(2)) },
+    });
+    if (item.evidence === undefined) continue;
+    const answerable = item.evidence.length > 0;
+    let supported = 0;
+    if (answerable && !result.answer.refused) {
+      for (const { docId, unit } of cited.values()) if (citationSupported(unit, item.evidence, await textOf(docId, unit))) supported++;
+    }
+    const answered = answerable && !result.answer.refused;
+    const text = result.answer.text.toLowerCase();
+    outcomes.push({
+      id: item.id,
+      category: item.category ?? 'all',
+      answerable,
+      rank: answerable ? firstRelevantRank(retrieved, item.evidence) : -1,
+      refused: result.answer.refused,
+      cited: answered ? cited.size : 0,
+      supported,
+      ...(answered && item.mustContain && { containsExpected: item.mustContain.every((s) => text.includes(s.toLowerCase())) }),
+    });
+  }
+  return { rows, outcomes };
+}
+
+/** The keyword retrieval settings of a profile (what calibration ranks with). */
+async function keywordOptions(profile: string | undefined): Promise<Omit<RetrieverOptions, 'store'>> {
+  if (profile === undefined || profile === 'offline') return {};
+  const { config } = await resolveConfig({ profile: profile as ProfileName });
+  const r = config.retrieval;
+  return {
+    candidates: r.candidates,
+    rerankCandidates: r.rerankCandidates,
+    ...(r.signals && { signals: r.signals }),
+    ...(r.editionTermWeight !== undefined && { editionTermWeight: r.editionTermWeight }),
+  };
+}
+
+/** `ragbridge eval --corpus DIR --qa FILE[,FILE…] --out FILE.json [--folds K]` */
+export async function evalCommand(options: EvalCommandOptions): Promise<number> {
+  const log = options.log ?? process.stdout;
+  const qaPaths = (Array.isArray(options.qa) ? options.qa : options.qa.split(',')).map((p) => p.trim()).filter(Boolean);
+  const items = await readQuestions(qaPaths);
+  const corpusInfo = await stat(options.corpus).catch(() => undefined);
+  if (!corpusInfo) throw new UsageError(`--corpus ${options.corpus}: no such file or folder`);
+  if (options.folds !== undefined && (!Number.isInteger(options.folds) || options.folds < 2)) throw new UsageError(`--folds: expected a whole number of at least 2, got ${options.folds}`);
   const storePath = options.store ?? defaultStorePath(`eval-${basename(resolve(options.corpus))}`);
   log.write(`Store: ${storePath}\n`);
   // The eval store only caches the corpus, so an old format is rebuilt rather than refused.
   const pipeline = await openPipeline(storePath, options.profile, true);
+  let summary: EvalSummary | undefined;
+  let crossValidation: CrossValidation | undefined;
   try {
     const report = await pipeline.ingest([options.corpus], { onProgress: createProgressReporter(), prune: true });
     log.write(`Corpus: ${report.added.length + report.updated.length} (re)ingested, ${report.unchanged.length} unchanged, ${report.failed.length} failed.\n`);
-    const results = [];
-    const ranks: Array<{ rank: number; category: string }> = [];
-    let outOfScope = 0;
-    let outOfScopeRefused = 0;
-    let inScopeRefused = 0;
-    for (const item of items) {
-      const result = await pipeline.ask(item.question, { k: 30 });
-      const retrieved = await retrievedPages(pipeline, result);
-      results.push({
-        id: item.id,
-        retrieved,
-        answer: result.answer.text,
-        citations: result.answer.citations.map((c) => ({ doc: c.docName, page: c.page })),
-        refused: result.answer.refused,
-        ms: { retrieve: Number(result.ms.retrieve.toFixed(2)), answer: Number(result.ms.answer.toFixed(2)) },
-      });
-      if (item.evidence === undefined) continue;
-      if (item.evidence.length === 0) {
-        outOfScope++;
-        if (result.answer.refused) outOfScopeRefused++;
-      } else {
-        if (result.answer.refused) inScopeRefused++;
-        ranks.push({ rank: firstRelevantRank(retrieved, item.evidence), category: item.category ?? 'all' });
-      }
-    }
+    const documents = await pipeline.store.listDocuments();
+    if (documents.length === 0) throw new UsageError(`--corpus ${options.corpus}: no supported document (PDF, Markdown, HTML, text) could be ingested`);
+    const known = new Set(documents.map((d) => d.name));
+    const unknown = [...new Set(items.flatMap((i) => (i.evidence ?? []).map((e) => e.doc)).filter((doc) => !known.has(doc)))];
+    if (unknown.length > 0) log.write(`Warning: evidence names ${unknown.length} document(s) not in the corpus, so their questions cannot score: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', …' : ''}\n`);
+    const { rows, outcomes } = await evaluateQuestions(pipeline, items);
     await mkdir(dirname(resolve(options.out)), { recursive: true });
-    await writeFile(options.out, `${JSON.stringify({ results }, null, 2)}\n`);
-    log.write(`Wrote ${results.length} results to ${options.out}\n`);
-    if (ranks.length > 0 || outOfScope > 0) {
-      const fmt = (x: number): string => x.toFixed(3);
-      const all = retrievalMetrics(ranks.map((r) => r.rank));
-      log.write(`\nIn-scope questions: ${all.questions}\n  hit@1 ${fmt(all.hitAt1)}  hit@5 ${fmt(all.hitAt5)}  hit@10 ${fmt(all.hitAt10)}  MRR@10 ${fmt(all.mrrAt10)}\n`);
-      const categories = [...new Set(ranks.map((r) => r.category))].sort();
-      for (const category of categories) {
-        const m = retrievalMetrics(ranks.filter((r) => r.category === category).map((r) => r.rank));
-        log.write(`  ${category.padEnd(12)} n=${m.questions}  hit@1 ${fmt(m.hitAt1)}  hit@5 ${fmt(m.hitAt5)}  MRR@10 ${fmt(m.mrrAt10)}\n`);
-      }
-      const correct = outOfScopeRefused + (ranks.length - inScopeRefused);
-      log.write(
-        `Refusals: ${outOfScopeRefused}/${outOfScope} out-of-scope refused, ${inScopeRefused}/${ranks.length} in-scope refused; refusal accuracy ${fmt(correct / Math.max(1, outOfScope + ranks.length))}\n`,
-      );
+    summary = outcomes.length > 0 ? summarize(outcomes) : undefined;
+    if (summary) log.write(`\n${formatSummary('All questions', summary)}`);
+    if (options.folds !== undefined) {
+      const labelled = items.filter((i) => i.evidence !== undefined);
+      const features = createRetriever({ store: pipeline.store, ...(await keywordOptions(options.profile)) });
+      crossValidation = await crossValidate({
+        items: labelled,
+        folds: options.folds,
+        features,
+        names: new Map(documents.map((d) => [d.id, d.name])),
+        open: (overrides) => openPipeline(storePath, options.profile, false, overrides),
+        evaluate: evaluateQuestions,
+        log,
+      });
     }
+    await writeFile(options.out, `${JSON.stringify({ results: rows, ...(summary && { summary }), ...(crossValidation && { crossValidation }) }, null, 2)}\n`);
+    log.write(`Wrote ${rows.length} results to ${options.out}\n`);
     return 0;
   } finally {
     await pipeline.close();

@@ -1,6 +1,8 @@
 export { main } from './main.js';
 export { askCommand, formatAnswer, ingestCommand, UsageError } from './commands.js';
-export { evalCommand, retrievedPages } from './eval-command.js';
+export type { EvalCommandOptions, EvalResultRow } from './eval-command.js';
+export { evalCommand, evaluateQuestions, readQuestions, retrievedPages } from './eval-command.js';
+export type { CrossValidation, FoldResult } from './eval-cross-validation.js';
 export { demoCommand, DEMO_QUESTION } from './demo.js';
-export type { EvalItem, Evidence, RetrievalMetrics, RetrievedPage } from './metrics.js';
-export { firstRelevantRank, retrievalMetrics } from './metrics.js';
+export type { CitedUnit, EvalItem, EvalSummary, Evidence, QuestionOutcome, RetrievalMetrics, RetrievedPage } from './metrics.js';
+export { citationSupported, firstRelevantRank, retrievalMetrics, summarize, unitMatches } from './metrics.js';

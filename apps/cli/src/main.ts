@@ -10,7 +10,7 @@ Usage:
   ragbridge demo [--question "<q>"]          ingest the project's own docs (and a generated PDF), answer a question
   ragbridge ingest <files or folders…> [--store FILE] [--prune] [--workers N]
   ragbridge ask "<question>" [--store FILE] [--json]
-  ragbridge eval --corpus DIR --qa FILE --out FILE.json [--store FILE] [--profile NAME]
+  ragbridge eval --corpus DIR --qa FILE[,FILE…] --out FILE.json [--folds K] [--store FILE] [--profile NAME]
   ragbridge compare --profiles A,B --qa FILE [--corpus DIR] [--out DIR] [--k 10] [--fake-services]
   ragbridge compare --reindex-plan --profiles A,B [--corpus DIR] [--apply] [--fake-services]
 
@@ -19,6 +19,7 @@ Options:
   --prune          remove stored documents whose files are gone from the given folders
   --workers N      extraction worker threads (default: one per core)
   --profile NAME   model profile: offline (default), local, hf-spaces, hybrid
+  --folds K        eval: also cross-validate (weights and refusal fitted on K−1 folds, scored on the held-out one)
   --profiles A,B   compare: two built-in profiles or configuration files (.yaml/.json)
   --fake-services  compare: run the profiles against the fake Hugging Face, TEI and Ollama services
   -h, --help       this help`;
@@ -39,6 +40,7 @@ export async function main(argv: string[]): Promise<number> {
       profile: { type: 'string' },
       question: { type: 'string' },
       profiles: { type: 'string' },
+      folds: { type: 'string' },
       k: { type: 'string' },
       'fake-services': { type: 'boolean' },
       'reindex-plan': { type: 'boolean' },
@@ -64,7 +66,10 @@ export async function main(argv: string[]): Promise<number> {
       return askCommand(rest.join(' '), { store, ...(values.json && { json: true }), ...(values.profile !== undefined && { profile: values.profile }) });
     case 'eval': {
       if (!values.corpus || !values.qa || !values.out) throw new UsageError('eval: --corpus DIR, --qa FILE and --out FILE.json are required');
+      const folds = values.folds === undefined ? undefined : Number(values.folds);
+      if (folds !== undefined && (!Number.isInteger(folds) || folds < 2)) throw new UsageError(`--folds: expected a whole number of at least 2, got "${values.folds}"`);
       return evalCommand({
+        ...(folds !== undefined && { folds }),
         corpus: values.corpus,
         qa: values.qa,
         out: values.out,

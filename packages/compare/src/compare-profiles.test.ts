@@ -302,7 +302,7 @@ describe('compareProfiles when something fails midway', () => {
     const corpus = await writeCompareCorpus();
     try {
       const offline = offlineSide(corpus.dir);
-      const stricter = { name: 'stricter', runtime: { ...offline.runtime, config: { ...getBuiltInProfile('offline'), retrieval: { ...getBuiltInProfile('offline').retrieval, refusalThreshold: 0.9 } }, ledgerPath: ':memory:' } };
+      const stricter = { name: 'stricter', runtime: { ...offline.runtime, config: { ...getBuiltInProfile('offline'), retrieval: { ...getBuiltInProfile('offline').retrieval, refusal: { minCoverage: 0.9 } } }, ledgerPath: ':memory:' } };
       const failing = compareProfiles({
         a: offline,
         b: stricter,

@@ -261,8 +261,33 @@ const retrievalSchema = z.strictObject({
   candidates: positiveInt.max(5000).default(100),
   /** Candidates sent to the reranker. @default 30 */
   rerankCandidates: positiveInt.max(1000).default(30),
-  /** Evidence coverage in [0, 1] below which the answer is a refusal. @default the pipeline's calibrated value */
-  refusalThreshold: z.number().min(0).max(1).optional(),
+  /**
+   * Weights of the keyword retrieval signals by name (`bm25`, `phrase`, `documentMatch`, …; the
+   * pipeline's `SIGNAL_NAMES`), overriding its cross-validated defaults; 0 turns a signal off.
+   * Unknown names are rejected when the pipeline starts. @default {}
+   */
+  signals: z.record(z.string().regex(/^[a-z][A-Za-z0-9]*$/, 'a signal name such as bm25 or documentMatch'), z.number().min(-10).max(10)).optional(),
+  /**
+   * Weight of years, dates and versions of a question in chunk scoring, relative to other terms
+   * (they name an edition rather than the answer's words). @default the pipeline's calibrated value
+   */
+  editionTermWeight: z.number().min(0).max(1).optional(),
+  /** When to refuse instead of answering; each field overrides the pipeline's cross-validated default. */
+  refusal: z
+    .strictObject({
+      /** Refuse when the best passage covers less than this share of the question's weight. */
+      minCoverage: z.number().min(0).max(1),
+      /** Refuse when a name or identifier of the question occurs nowhere in the documents. */
+      refuseUnknownNames: z.boolean(),
+      /** Refuse when a name the documents mention only in passing comes with coverage below this. */
+      minCoverageWithWeakNames: z.number().min(0).max(1),
+      /** With dense retrieval: answer despite weak keyword evidence when a top hit is at least this similar. */
+      denseRescueSimilarity: z.number().min(-1).max(1),
+      /** With a reranker: refuse when no top hit scores at least this. */
+      minRerankScore: z.number().min(0).max(1),
+    })
+    .partial()
+    .optional(),
   chunking: z
     .strictObject({
       targetTokens: positiveInt.default(180),

@@ -157,7 +157,7 @@ describe('resolveConfig: environment overrides', () => {
       env: {
         PORT: '7000',
         RAGBRIDGE_RETRIEVAL__K: '12',
-        RAGBRIDGE_RETRIEVAL__REFUSAL_THRESHOLD: '0.2',
+        RAGBRIDGE_RETRIEVAL__REFUSAL__MIN_COVERAGE: '0.2',
         RAGBRIDGE_MODELS__ANSWER__CHAIN__1__MODEL: 'qwen2.5:7b',
         RAGBRIDGE_SERVER__CORS_ORIGINS: '["https://a.example"]',
       },
@@ -166,7 +166,7 @@ describe('resolveConfig: environment overrides', () => {
     const { config } = resolved;
     expect(config.server.port).toBe(7000);
     expect(config.retrieval.k).toBe(20);
-    expect(config.retrieval.refusalThreshold).toBe(0.2);
+    expect(config.retrieval.refusal?.minCoverage).toBe(0.2);
     expect(config.server.corsOrigins).toEqual(['https://a.example']);
     // Only the model of step 1 changed; the rest of the chain is the profile's.
     expect(config.models.answer.chain.map((s) => ('model' in s ? `${s.backend}:${s.model}` : s.backend))).toEqual([
@@ -180,7 +180,7 @@ describe('resolveConfig: environment overrides', () => {
       { path: 'server.port', source: 'env PORT' },
       { path: 'models.answer.chain[1].model', source: 'env RAGBRIDGE_MODELS__ANSWER__CHAIN__1__MODEL' },
       { path: 'retrieval.k', source: 'env RAGBRIDGE_RETRIEVAL__K' },
-      { path: 'retrieval.refusalThreshold', source: 'env RAGBRIDGE_RETRIEVAL__REFUSAL_THRESHOLD' },
+      { path: 'retrieval.refusal.minCoverage', source: 'env RAGBRIDGE_RETRIEVAL__REFUSAL__MIN_COVERAGE' },
       { path: 'server.corsOrigins', source: 'env RAGBRIDGE_SERVER__CORS_ORIGINS' },
       { path: 'retrieval.k', source: 'overrides' },
     ]);

@@ -108,6 +108,8 @@ export interface Answer {
   citations: Citation[];
   /** True when the documents do not support an answer and the system said so. */
   refused: boolean;
+  /** Why it refused, for people (e.g. `the documents never mention "Zacas"`); present when `refused`. */
+  refusalReason?: string;
   /** `generative` from a language model, `extractive` from quoted sentences. */
   mode: 'generative' | 'extractive';
   /** Citation numbers the model used that match no source; removed from `citations`. */

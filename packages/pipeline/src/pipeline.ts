@@ -1,5 +1,6 @@
 import type { Answer, ChatModelV1, DocumentStore, EmbedderV1, RerankerV1, UsageEvent } from '@ragbridge/core-interfaces';
 import { createAnswerer, type AnswererOptions, type AnswerStreamPart } from './answer/answerer.js';
+import type { RefusalPolicy } from './answer/refusal-policy.js';
 import type { ChunkerOptions } from './ingest/chunker.js';
 import { ingestPaths, type IngestOptions, type IngestReport } from './ingest/ingest.js';
 import { streamInside } from './internal/stream-inside.js';
@@ -53,8 +54,8 @@ export interface PipelineOptions {
   chunker?: ChunkerOptions;
   /** Sources per answer. @default 5 */
   sources?: number;
-  /** Evidence coverage below which the pipeline refuses. */
-  refusalThreshold?: number;
+  /** When to refuse instead of answering; overrides fields of the calibrated `DEFAULT_REFUSAL_POLICY`. */
+  refusal?: Partial<RefusalPolicy>;
   /** Sentences quoted by an extractive answer. @default 3 */
   extractiveSentences?: number;
   /**
@@ -151,7 +152,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   };
   const answererOptions: AnswererOptions = {
     ...(options.sources !== undefined && { sources: options.sources }),
-    ...(options.refusalThreshold !== undefined && { refusalThreshold: options.refusalThreshold }),
+    ...(options.refusal && { refusal: options.refusal }),
     ...(options.extractiveSentences !== undefined && { extractiveSentences: options.extractiveSentences }),
     documentName: (id) => names.get(id) ?? id,
   };

@@ -12,8 +12,9 @@ const hits = [
   hit('c1', 'The base ISA has 32 integer registers named x0-x31. Register x0 is hardwired to zero.', 3),
   hit('c2', 'The FENCE.I instruction synchronizes the instruction and data streams.', 9),
 ];
-const strong = { coverage: 0.9, terms: [], unknownTerms: [] };
-const weak = { coverage: 0.1, terms: [], unknownTerms: [] };
+const evidence = { terms: [], unknownTerms: [], specificTerms: [], missingSpecificTerms: [], specificCoverage: 1, weakSpecificTerms: [] };
+const strong = { ...evidence, coverage: 0.9 };
+const weak = { ...evidence, coverage: 0.1 };
 const documentName = (): string => 'spec.pdf';
 
 describe('answerer', () => {
@@ -39,7 +40,15 @@ describe('answerer', () => {
     for (const answerer of [createAnswerer({ documentName }), createAnswerer({ documentName, chatModel: createMockChatModel() })]) {
       const answer = await answerer.answer('How do I bake sourdough?', hits, weak);
       expect(answer).toMatchObject({ refused: true, text: REFUSAL_TEXT, citations: [] });
+      expect(answer.refusalReason).toMatch(/no passage covers enough of the question \(best 10%\)/);
     }
+  });
+
+  it('refuses before calling the model when the question names something the documents never mention', async () => {
+    const model = createMockChatModel();
+    const answer = await createAnswerer({ documentName, chatModel: model }).answer('How is Zacas encoded?', hits, { ...strong, specificTerms: ['Zacas'], missingSpecificTerms: ['Zacas'] });
+    expect(answer).toMatchObject({ refused: true, mode: 'generative', refusalReason: 'the documents never mention "Zacas"' });
+    expect(model.calls).toHaveLength(0);
   });
 
   it('generates with numbered sources and validates the citations the model wrote', async () => {
@@ -69,10 +78,12 @@ describe('answerer', () => {
     }
   });
 
-  it('treats the model saying the documents do not cover it as a refusal', async () => {
-    const model = createMockChatModel({ reply: () => REFUSAL_TEXT });
-    const answer = await createAnswerer({ documentName, chatModel: model }).answer('q', hits, strong);
-    expect(answer.refused).toBe(true);
+  it('treats the model saying the documents do not cover it as a refusal, in its own words', async () => {
+    for (const reply of [REFUSAL_TEXT, 'The provided sources do not contain information about sourdough.', "I couldn't find that in the documents."]) {
+      const model = createMockChatModel({ reply: () => reply });
+      const answer = await createAnswerer({ documentName, chatModel: model }).answer('q', hits, strong);
+      expect(answer).toMatchObject({ refused: true, text: REFUSAL_TEXT, citations: [] });
+    }
   });
 
   it('builds a prompt that asks for citations and the refusal sentence', () => {

@@ -2,17 +2,10 @@ import type { Answer, ChatMessage, ChatModelV1, Citation, RetrievalHit, SourceDo
 import type { RetrievalEvidence } from '../retrieval/retriever.js';
 import { parseCitations } from './citations.js';
 import { extractiveAnswer } from './extractive-answer.js';
+import { decideRefusal, DEFAULT_REFUSAL_POLICY, isModelRefusal, type RefusalPolicy } from './refusal-policy.js';
 
 /** The text given when the documents do not support an answer. */
 export const REFUSAL_TEXT = "The documents don't say. I found no passage that answers this question.";
-
-/**
- * Evidence coverage (the share of the question's IDF weight found in one of the top three hits)
- * below which the answerer refuses. Calibrated on the 30-question dev set with
- * `ragbridge eval` (docs/evaluation.md): out-of-scope questions scored 0.21–0.36, in-scope ones
- * 0.37–1.00; 0.35 refuses 3 of the 4 out-of-scope and no in-scope question.
- */
-export const DEFAULT_REFUSAL_THRESHOLD = 0.35;
 
 /** Options of {@link createAnswerer}. */
 export interface AnswererOptions {
@@ -20,8 +13,8 @@ export interface AnswererOptions {
   chatModel?: ChatModelV1;
   /** Sources given to the model or quoted. @default 5 */
   sources?: number;
-  /** Refuse when evidence coverage is below this. @default {@link DEFAULT_REFUSAL_THRESHOLD} */
-  refusalThreshold?: number;
+  /** When to refuse instead of answering, for every answer path. @default {@link DEFAULT_REFUSAL_POLICY} */
+  refusal?: Partial<RefusalPolicy>;
   /** Sentences quoted by an extractive answer. @default 3 */
   extractiveSentences?: number;
   /** Generation limit for the model. @default 512 */
@@ -76,13 +69,14 @@ export { extractiveAnswer } from './extractive-answer.js';
  */
 export function createAnswerer(options: AnswererOptions): Answerer {
   const sourceCount = options.sources ?? 5;
-  const threshold = options.refusalThreshold ?? DEFAULT_REFUSAL_THRESHOLD;
+  const policy: RefusalPolicy = { ...DEFAULT_REFUSAL_POLICY, ...options.refusal };
   const name = options.documentName;
 
-  const refusal = (hits: RetrievalHit[], usage: UsageEvent[], mode: Answer['mode']): Answer => ({
+  const refusal = (hits: RetrievalHit[], usage: UsageEvent[], mode: Answer['mode'], reason: string): Answer => ({
     text: REFUSAL_TEXT,
     citations: [],
     refused: true,
+    refusalReason: reason,
     mode,
     invalidCitations: [],
     sources: hits,
@@ -90,8 +84,8 @@ export function createAnswerer(options: AnswererOptions): Answerer {
   });
 
   const finish = (raw: string, sources: RetrievalHit[], usage: UsageEvent[]): Answer => {
-    if (raw.includes(REFUSAL_TEXT.slice(0, 24))) return refusal(sources, usage, 'generative');
     const parsed = parseCitations(raw, sources.length);
+    if (isModelRefusal(parsed.text, parsed.used.length)) return refusal(sources, usage, 'generative', 'the model found no answer in the sources');
     return {
       text: parsed.text,
       citations: citationsFor(parsed.used, sources, name),
@@ -103,15 +97,15 @@ export function createAnswerer(options: AnswererOptions): Answerer {
     };
   };
 
-  const weak = (hits: RetrievalHit[], evidence: RetrievalEvidence): boolean => hits.length === 0 || evidence.coverage < threshold;
 
   return {
     async answer(question, hits, evidence, call = {}) {
       const sources = hits.slice(0, sourceCount);
-      if (weak(hits, evidence)) return refusal(sources, [], options.chatModel ? 'generative' : 'extractive');
+      const decision = decideRefusal(evidence, hits.length, policy);
+      if (decision.refuse) return refusal(sources, [], options.chatModel ? 'generative' : 'extractive', decision.reason ?? 'the documents do not support an answer');
       if (!options.chatModel) {
         const { text, used } = extractiveAnswer(question, sources, { ...(options.extractiveSentences !== undefined && { maxSentences: options.extractiveSentences }) });
-        if (!text) return refusal(sources, [], 'extractive');
+        if (!text) return refusal(sources, [], 'extractive', 'no sentence of the best passages matches the question');
         return { text, citations: citationsFor(used, sources, name), refused: false, mode: 'extractive', invalidCitations: [], sources, usage: [] };
       }
       const result = await options.chatModel.generate({
@@ -124,7 +118,7 @@ export function createAnswerer(options: AnswererOptions): Answerer {
     },
     async *stream(question, hits, evidence, call = {}) {
       const sources = hits.slice(0, sourceCount);
-      if (weak(hits, evidence) || !options.chatModel) {
+      if (!options.chatModel || decideRefusal(evidence, hits.length, policy).refuse) {
         const answer = await this.answer(question, hits, evidence, call);
         yield { type: 'text-delta', delta: answer.text };
         yield { type: 'answer', answer };

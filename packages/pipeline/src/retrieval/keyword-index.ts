@@ -32,6 +32,10 @@ export class KeywordIndex {
   private readonly averageDocumentLength: number;
   /** Scratch per term id: the question group it belongs to for the current question (-1: none). */
   private readonly groupOfTerm: Int32Array;
+  /** Chunk position by id, built on first use. */
+  private positions: Map<string, number> | undefined;
+  /** Document description terms by document id, built on first use. */
+  private documentsById: Map<string, Map<string, number>> | undefined;
 
   constructor(rows: readonly ChunkTerms[], documents: readonly DocumentTerms[] = []) {
     const chunkLists: number[][] = [];
@@ -190,6 +194,18 @@ export class KeywordIndex {
       else hi = mid - 1;
     }
     return false;
+  }
+
+  /** Whether a document's description (title, name, headings, first page) holds the term. */
+  documentHolds(docId: string, term: string): boolean {
+    this.documentsById ??= new Map(this.documentTerms.map((d) => [d.id, d.tf]));
+    return this.documentsById.get(docId)?.has(term) ?? false;
+  }
+
+  /** A chunk's position in the index by its id, or -1. */
+  positionOf(id: string): number {
+    this.positions ??= new Map(this.ids.map((chunkId, i) => [chunkId, i]));
+    return this.positions.get(id) ?? -1;
   }
 
   /** The term's id, or -1. */

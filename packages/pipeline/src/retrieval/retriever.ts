@@ -1,9 +1,11 @@
+export type { RetrievalEvidence } from './evidence.js';
 import type { Chunk, DocumentStore, EmbedderV1, EmbedResult, RerankerV1, RetrievalHit, UsageEvent } from '@ragbridge/core-interfaces';
 import { CorpusCache } from './corpus-cache.js';
+import { measureEvidence, type RetrievalEvidence } from './evidence.js';
 import { dropNearDuplicates, fuseRankings, type FusedHit } from './fusion.js';
 import { signalContributions, weightVector } from './keyword-ranking.js';
 import { keywordSearch, type KeywordHit } from './keyword-search.js';
-import { resolveSignalWeights, type SignalName } from './signals/signal-table.js';
+import { resolveSignalWeights, SIGNAL_NAMES, type SignalName } from './signals/signal-table.js';
 
 /** Options of {@link createRetriever}. */
 export interface RetrieverOptions {
@@ -25,6 +27,8 @@ export interface RetrieverOptions {
   candidates?: number;
   /** Candidates sent to the reranker. @default 30 */
   rerankCandidates?: number;
+  /** The best keyword candidates (by the candidate signals) whose text is read and scored by the passage signals. @default 100 */
+  passageCandidates?: number;
   /**
    * Weights of the keyword signals, overriding the calibrated defaults (`DEFAULT_SIGNAL_WEIGHTS`);
    * 0 turns a signal off. @default {}
@@ -56,16 +60,6 @@ export interface RetrieveOptions {
   explain?: boolean;
 }
 
-/** How well the best hits cover the question; the answerer refuses when it is weak. */
-export interface RetrievalEvidence {
-  /** Share of the question's IDF weight found in the best-covering top hit, in [0, 1]. */
-  coverage: number;
-  /** Analyzed question terms. */
-  terms: string[];
-  /** Terms found in no chunk at all. */
-  unknownTerms: string[];
-}
-
 /** The result of one retrieval. */
 export interface RetrievalResult {
   hits: RetrievalHit[];
@@ -77,9 +71,24 @@ export interface RetrievalResult {
   queryEmbedFailure?: { error: unknown };
 }
 
+/** Every keyword candidate of a question with its signal values, for calibrating signal weights. */
+export interface KeywordFeatures {
+  /** Signal names, in column order. */
+  signals: readonly SignalName[];
+  /** Candidates whose text the passage signals score live (the rest are scored here for calibration only). */
+  passageCandidates: number;
+  /** Candidates in no particular order, each with its signal values in column order. */
+  candidates: Array<{ id: string; docId: string; page: number; values: Float64Array }>;
+}
+
 /** Finds the chunks that answer a question. */
 export interface Retriever {
   retrieve(question: string, options?: RetrieveOptions): Promise<RetrievalResult>;
+  /**
+   * The question's keyword candidates with every signal's value (passage signals included for all,
+   * not only the best): the input of `fitSignalWeights`, which ranks them as `retrieve` does.
+   */
+  keywordFeatures(question: string): Promise<KeywordFeatures>;
 }
 
 /**
@@ -100,6 +109,7 @@ export function createRetriever(options: RetrieverOptions): Retriever {
     rareTermLimit: options.rareTermLimit ?? 60,
     bm25: { k1: options.bm25K1 ?? 1.2, b: options.bm25B ?? 0.75 },
     editionTermWeight: options.editionTermWeight ?? 0.25,
+    passagePool: options.passageCandidates ?? 100,
     weights,
   };
   const rrfK = options.rrfK ?? 60;
@@ -122,12 +132,20 @@ export function createRetriever(options: RetrieverOptions): Retriever {
   };
 
   return {
+    async keywordFeatures(question) {
+      const keyword = await keywordSearch(question, corpus, { ...searchSettings, scoreAllPassages: true });
+      return {
+        signals: SIGNAL_NAMES,
+        passageCandidates: searchSettings.passagePool,
+        candidates: keyword.hits.map(({ candidate, values }) => ({ id: candidate.id, docId: candidate.docId, page: keyword.index.pages[candidate.chunk] as number, values })),
+      };
+    },
     async retrieve(question, call = {}) {
       const started = performance.now();
       const k = call.k ?? 10;
       const kept = Math.max(k * 3, rerankCandidates);
       const usage: UsageEvent[] = [];
-      const keyword = await keywordSearch(question, corpus, { ...searchSettings, passagePool: Math.ceil(kept * 1.6) });
+      const keyword = await keywordSearch(question, corpus, searchSettings);
       const keywordDone = performance.now();
       const { dense, failure } = await denseSearch(question, call, usage);
       const denseDone = performance.now();
@@ -163,14 +181,17 @@ export function createRetriever(options: RetrieverOptions): Retriever {
       }
       hits = hits.slice(0, k);
 
-      // Evidence: the best IDF-weighted coverage of the question by one of the top hits.
-      let coverage = 0;
-      for (const hit of hits.slice(0, 3)) coverage = Math.max(coverage, keywordHits.get(hit.chunk.id)?.candidate.coverage ?? 0);
-      const { query } = keyword;
+      const evidence = measureEvidence(
+        keyword.query,
+        keyword.index,
+        hits,
+        (id) => keywordHits.get(id)?.candidate.coverage ?? 0,
+        (id) => denseScores.get(id),
+      );
       const done = performance.now();
       return {
         hits,
-        evidence: { coverage, terms: [...query.terms], unknownTerms: query.terms.filter((t) => query.df(t) === 0) },
+        evidence,
         usage,
         timings: { keyword: keywordDone - started, dense: denseDone - keywordDone, rerank: rerankMs, total: done - started },
         ...(failure && { queryEmbedFailure: failure }),

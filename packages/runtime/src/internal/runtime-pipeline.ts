@@ -1,6 +1,6 @@
 import type { ChatModelV1, DocumentStore, EmbedderV1, RerankerV1 } from '@ragbridge/core-interfaces';
 import type { CostMonitor } from '@ragbridge/cost-monitor';
-import { createPipeline, type ChunkerOptions, type Pipeline, type PipelineFallbackPart, type RetrieverOptions } from '@ragbridge/pipeline';
+import { createPipeline, type ChunkerOptions, type Pipeline, type PipelineFallbackPart, type RefusalPolicy, type RetrieverOptions } from '@ragbridge/pipeline';
 import type { RuntimeLogger } from '../runtime-types.js';
 import { DegradationLog } from './runtime-log.js';
 import { observeReranker, TERMINAL_BACKENDS, terminalUsage } from '../terminal-steps.js';
@@ -24,7 +24,7 @@ export interface RuntimePipelineOptions {
   /** Hits per question when a call does not say. */
   k: number;
   sources: number;
-  refusalThreshold: number | undefined;
+  refusal: Partial<RefusalPolicy> | undefined;
   chunker: ChunkerOptions;
   monitor: CostMonitor;
   logger: RuntimeLogger;
@@ -62,7 +62,7 @@ export function createRuntimePipeline(options: RuntimePipelineOptions): Pipeline
     k: options.k,
     chunker: options.chunker,
     sources: options.sources,
-    ...(options.refusalThreshold !== undefined && { refusalThreshold: options.refusalThreshold }),
+    ...(options.refusal && { refusal: options.refusal }),
     ...(options.extractiveSentences !== undefined && { extractiveSentences: options.extractiveSentences }),
     extractiveFallback: true,
     keywordFallback: true,

@@ -1,0 +1,59 @@
+import { analyze } from './text-analysis.js';
+
+/** A word of a question that names something: an identifier, a product, a version, a proper name. */
+export interface SpecificTerm {
+  /** The word as the question writes it. */
+  token: string;
+  /**
+   * Its identifying index forms: the whole analyzed word, and for a compound (`amocas.d`,
+   * `81001-5-1`) also its longest part. The word occurs in a text when either does.
+   */
+  forms: string[];
+}
+
+const WORD = /[\p{L}\p{N}]+(?:[._'-][\p{L}\p{N}]+)*/gu;
+
+/** Whether a word, by its shape alone, names something rather than describes. */
+function namesSomething(token: string, startsSentence: boolean): boolean {
+  // "32-bit", "5-year": a number with a unit word describes.
+  if (/^\d+(?:[.,]\d+)?-\p{Ll}+$/u.test(token)) return false;
+  return (
+    (/\p{L}/u.test(token) && /\p{N}/u.test(token)) || // aes64ds, RV32, P670, v1.7
+    /\p{Ll}\p{Lu}/u.test(token) || // SiFive, MetaSchedule
+    /\p{L}[._]\p{L}/u.test(token) || // czero.eqz, mstatus.MIE
+    /^\p{Lu}{2,}/u.test(token) || // IEC, MRET
+    /\d[-.]\d+[-.]\d/.test(token) || // 81001-5-1
+    (!startsSentence && /^\p{Lu}/u.test(token)) // Kubernetes, Linux mid-sentence
+  );
+}
+
+/**
+ * The question's specific terms, judged by the shape of each word (no word lists): identifiers
+ * with digits or joiners, mixed-case and all-caps names, and capitalised words that do not start
+ * a sentence. Words the analyzer drops (stopwords such as "I" or "May") are not terms.
+ */
+export function specificTerms(question: string): SpecificTerm[] {
+  const out: SpecificTerm[] = [];
+  const seen = new Set<string>();
+  let previousEnd = 0;
+  let first = true;
+  for (const match of question.normalize('NFKC').matchAll(WORD)) {
+    const token = match[0];
+    const between = question.normalize('NFKC').slice(previousEnd, match.index);
+    const startsSentence = first || /[.?!:;]\s*["'“‘(]?\s*$/u.test(between);
+    first = false;
+    previousEnd = (match.index ?? 0) + token.length;
+    if (!namesSomething(token, startsSentence)) continue;
+    const analyzed = analyze(token);
+    const whole = analyzed[0];
+    if (whole === undefined) continue;
+    // The parts as written (not the joined form the analyzer adds for hyphenated words).
+    const parts = token.split(/[._'-]+/).length > 1 ? token.split(/[._'-]+/).flatMap((part) => analyze(part)) : [];
+    const longest = parts.reduce<string | undefined>((best, t) => (best === undefined || t.length > best.length ? t : best), undefined);
+    const forms = longest && longest !== whole ? [whole, longest] : [whole];
+    if (seen.has(whole)) continue;
+    seen.add(whole);
+    out.push({ token, forms });
+  }
+  return out;
+}
