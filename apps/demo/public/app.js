@@ -5,7 +5,7 @@
  * Plain ES module, no build step. Runs under a strict CSP: no inline scripts or styles, so all
  * looks come from classes in styles.css, and every string from the API is inserted as text.
  */
-import { ApiError, createSseParser, describeError, formatBytes, formatCount, formatMs, formatUsd, getJson, h, plural, readError, showMessage, toDate, viewerUrl } from './common.js';
+import { ApiError, createSseParser, describeError, formatBytes, formatCount, formatMs, formatUsd, getJson, h, plural, readError, shorten, showMessage, toDate, viewerUrl, whereLabel } from './common.js';
 import { columnChart, fractionBar, mountChart } from './charts.js';
 
 /** Passages retrieved per question. */
@@ -264,7 +264,8 @@ function renderSources(sources, question) {
   const best = Math.max(0, ...sources.map((s) => (typeof s.score === 'number' ? s.score : 0)));
   for (const source of sources) {
     ask.sources.set(source.n, source);
-    const label = source.label ?? String(source.page);
+    const where = whereLabel(source);
+    const bySection = source.citedBy === 'section';
     const reason = ['keyword', 'dense', 'both'].includes(source.reason) ? source.reason : 'other';
     const reasonText = { keyword: 'keyword', dense: 'semantic', both: 'keyword + semantic', other: String(source.reason ?? 'match') }[reason];
     const rerank = typeof source.rerankScore === 'number' ? source.rerankScore : undefined;
@@ -278,11 +279,12 @@ function renderSources(sources, question) {
           'div',
           { className: 'source-head' },
           h('span', { className: 'source-n' }, `[${source.n}]`),
-          h('a', { className: 'source-doc', href: viewerUrl(source.docId, source.page, question), target: '_blank', rel: 'noopener' }, source.doc ?? 'document'),
-          h('span', { className: 'source-page' }, `p. ${label}`),
+          h('a', { className: 'source-doc', href: viewerUrl(source.docId, source.page, question, source.anchor), target: '_blank', rel: 'noopener' }, source.doc ?? 'document'),
+          where ? h('span', { className: bySection ? 'source-page source-where-section' : 'source-page', title: where }, bySection ? shorten(where, 80) : where) : null,
           h('span', { className: `badge reason reason-${reason}`, title: `Found by ${reasonText} search` }, reasonText),
         ),
-        source.section ? h('p', { className: 'source-section' }, source.section) : null,
+        // A PDF passage's nearest heading; a section-cited one already shows its section above.
+        source.section && !bySection ? h('p', { className: 'source-section' }, source.section) : null,
         h('div', { className: 'source-score' }, fractionBar(fraction), h('span', { className: 'score-text' }, scoreText)),
         h('p', { className: 'snippet' }, source.snippet ?? ''),
       ),
@@ -333,19 +335,19 @@ function renderAnswer(data, question) {
 }
 
 function citationChip(n, c, question) {
-  const label = c.label ?? String(c.page);
   const doc = c.doc ?? 'document';
+  const where = whereLabel(c);
   return h(
     'a',
     {
       className: 'citation-chip',
-      dataset: { n: String(n) },
-      href: viewerUrl(c.docId, c.page, question),
+      dataset: { n: String(n), ...(c.anchor ? { anchor: c.anchor } : {}) },
+      href: viewerUrl(c.docId, c.page, question, c.anchor),
       target: '_blank',
       rel: 'noopener',
-      title: `Source [${n}]: ${doc}, page ${label}`,
+      title: `Source [${n}]: ${doc}${where ? ` ${where}` : ''}`,
     },
-    `${doc} p. ${label}`,
+    where ? `${doc} ${shorten(where, 48)}` : doc,
   );
 }
 

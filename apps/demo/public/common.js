@@ -93,11 +93,31 @@ export function describeError(err) {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Link to the page viewer, highlighting the words of `question` when given. */
-export function viewerUrl(docId, page, question) {
+/**
+ * Link to the viewer on a page, or on a section (`anchor`, for HTML and Markdown), highlighting
+ * the words of `question` when given.
+ */
+export function viewerUrl(docId, page, question, anchor) {
   let url = `/viewer.html?doc=${encodeURIComponent(docId)}&page=${encodeURIComponent(String(page ?? 1))}`;
+  if (anchor) url += `&section=${encodeURIComponent(anchor)}`;
   if (question) url += `&q=${encodeURIComponent(question)}`;
   return url;
+}
+
+/** Shortens `text` to `max` characters with an ellipsis (section titles can be whole function signatures). */
+export function shorten(text, max = 60) {
+  const value = String(text ?? '');
+  return value.length > max ? `${value.slice(0, max - 1).trimEnd()}…` : value;
+}
+
+/**
+ * Where a source or citation points, for people: `§ 20.4.1. Memory` for a section, `p. iv`
+ * for a page, nothing for a document without pages or sections.
+ */
+export function whereLabel(item) {
+  if (item.citedBy === 'section' && item.section) return `§ ${item.section}`;
+  if (item.citedBy === 'document') return '';
+  return `p. ${item.label ?? String(item.page ?? 1)}`;
 }
 
 const integerFormat = new Intl.NumberFormat('en-US');

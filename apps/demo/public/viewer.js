@@ -1,12 +1,15 @@
 /**
- * The page viewer: /viewer.html?doc=<id>&page=<n>&q=<question>.
+ * The document viewer: /viewer.html?doc=<id>&page=<n>&section=<anchor>&q=<question>.
  *
  * PDFs are drawn with pdf.js (served by the app at /vendor/pdfjs/) onto a canvas that fits the
- * window's width. Other documents, and PDFs that pdf.js cannot draw, show the page's extracted
- * text, with the question's words highlighted.
+ * window's width; PDFs that pdf.js cannot draw show the page's extracted text. Documents without
+ * pages (HTML, Markdown, text) show their extracted text with its headings, scrolled to the cited
+ * section (`section`, the anchor citations carry) and that section marked; never the document's
+ * own markup. The question's words are highlighted.
  *
  * Once a page is on screen, `#page-indicator` reads "Page <label> (<n> of <pages>)" and
- * `document.body.dataset.page` is `<n>`; tests wait for both.
+ * `document.body.dataset.page` is `<n>`; for a section it reads "§ <title>" and
+ * `document.body.dataset.section` is the anchor. Tests wait for these.
  */
 import { describeError, getJson, h, showMessage, ApiError } from './common.js';
 
@@ -25,6 +28,7 @@ function byId(id) {
 const params = new URLSearchParams(location.search);
 const docId = params.get('doc') ?? '';
 const question = (params.get('q') ?? '').trim();
+const sectionAnchor = params.get('section') ?? '';
 
 const ui = {
   title: byId('doc-title'),
@@ -89,6 +93,11 @@ function renderText(el, text) {
     el.append(h('p', { className: 'muted' }, 'This page has no extractable text (it may be a scanned image).'));
     return 0;
   }
+  return appendHighlighted(el, text);
+}
+
+/** Appends `text` to `el` as text nodes, the question's words wrapped in <mark>; returns the number marked. */
+function appendHighlighted(el, text) {
   if (!highlightPattern) {
     el.append(text);
     return 0;
@@ -102,6 +111,76 @@ function renderText(el, text) {
   }
   el.append(text.slice(last));
   return count;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Documents without pages: the text with its sections
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Renders the document's blocks. A heading keeps its anchor in `data-anchor`, not as an `id`: a
+ * document's ids must not collide with the viewer's own elements. Returns the headings and marks.
+ */
+function renderBlocks(blocks) {
+  ui.text.replaceChildren();
+  ui.text.classList.add('section-text');
+  let marks = 0;
+  const headings = [];
+  for (const block of blocks) {
+    const text = typeof block.text === 'string' ? block.text : '';
+    let el;
+    if (block.kind === 'heading') {
+      const level = Math.min(6, Math.max(2, (Number(block.level) || 1) + 1));
+      el = h(`h${level}`, { className: 'text-heading', tabindex: '-1', dataset: typeof block.anchor === 'string' ? { anchor: block.anchor } : {} });
+      headings.push(el);
+    } else if (block.kind === 'code' || block.kind === 'table') el = h('pre', { className: `text-${block.kind}` });
+    else el = h('p', { className: 'text-paragraph' });
+    marks += appendHighlighted(el, text);
+    ui.text.append(el);
+  }
+  return { headings, marks };
+}
+
+/** Marks the section a heading opens: it and what follows up to the next heading of its level or above. */
+function markSection(heading) {
+  const level = Number(heading.tagName.slice(1));
+  heading.classList.add('cited-section', 'cited-heading');
+  heading.setAttribute('aria-current', 'location');
+  for (let el = heading.nextElementSibling; el; el = el.nextElementSibling) {
+    if (/^H[1-6]$/.test(el.tagName) && Number(el.tagName.slice(1)) <= level) break;
+    el.classList.add('cited-section');
+  }
+}
+
+/** Shows the text of a document without pages, scrolled to the cited section; false if the API has no text view. */
+async function showSections() {
+  let view;
+  try {
+    view = await getJson(`${documentPath}/text`);
+  } catch (err) {
+    console.warn('No text view for this document; showing its page text instead.', err);
+    return false;
+  }
+  const blocks = Array.isArray(view?.blocks) ? view.blocks : [];
+  byId('pager').hidden = true;
+  ui.text.hidden = false;
+  const { headings, marks } = renderBlocks(blocks);
+  ui.view.setAttribute('aria-busy', 'false');
+  document.body.dataset.page = '1';
+  showHighlightCount(marks);
+  const target = sectionAnchor ? headings.find((el) => el.dataset.anchor === sectionAnchor) : undefined;
+  if (target) {
+    markSection(target);
+    ui.indicator.textContent = `§ ${target.textContent ?? ''}`;
+    document.body.dataset.section = sectionAnchor;
+    target.scrollIntoView({ block: 'start' });
+    target.focus({ preventScroll: true });
+  } else {
+    if (sectionAnchor) showMessage(ui.notice, 'The cited section is not in this document any more (it may have changed); the whole text is shown.');
+    ui.indicator.textContent = state.doc?.name ?? '';
+    ui.text.querySelector('mark')?.scrollIntoView({ block: 'center' });
+  }
+  return true;
 }
 
 function showHighlightCount(count) {
@@ -280,6 +359,7 @@ async function start() {
     }
   }
   document.body.dataset.mode = state.mode;
+  if (doc.mediaType !== 'application/pdf' && (await showSections())) return;
   state.pages = Math.max(1, Number(doc.pages) || state.pdf?.numPages || 1);
   ui.input.max = String(state.pages);
   ui.count.textContent = `of ${state.pages}`;

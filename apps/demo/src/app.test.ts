@@ -96,6 +96,33 @@ describe('documents', () => {
     expect(page.text).toContain('msip');
   });
 
+  it('cites an HTML page by section: sources, citations and the text view carry the anchor, never the markup', async () => {
+    const html = [
+      '<html><head><title>Tuning</title></head><body>',
+      '<div class="sect1" id="TUNING-MEMORY"><h2>7.2. Memory</h2>',
+      '<dl><dt id="CFG-SORT-MEMORY">sort_memory (integer)</dt><dd><p>Sets the memory one sort may use. The default sort memory is 4MB.</p></dd>',
+      '<dt id="CFG-BLOCK-CACHE">block_cache (integer)</dt><dd><p>Sets the block cache size. The default is 64MB.</p><script>alert(1)</script></dd></dl>',
+      '</div></body></html>',
+    ].join('');
+    const response = await upload(app, 'tuning.html', new TextEncoder().encode(html));
+    expect((await followJob(app, ((await response.json()) as { job: string }).job)).event).toBe('done');
+
+    const events = parseSse(await (await app.request('/api/ask', { method: 'POST', body: JSON.stringify({ question: 'What is the default sort memory?' }), headers: { 'content-type': 'application/json' } })).text());
+    const sources = (eventData(events, 'retrieval') as { sources: Array<Record<string, unknown>> }).sources;
+    expect(sources[0]).toMatchObject({ doc: 'tuning.html', citedBy: 'section', section: 'sort_memory (integer)', anchor: 'CFG-SORT-MEMORY' });
+    const answer = eventData(events, 'answer') as { citations: Array<Record<string, unknown>> };
+    expect(answer.citations[0]).toMatchObject({ doc: 'tuning.html', citedBy: 'section', section: 'sort_memory (integer)', anchor: 'CFG-SORT-MEMORY' });
+    const pdfSource = await (await app.request('/api/ask', { method: 'POST', body: JSON.stringify({ question: 'What does the msip register raise?' }), headers: { 'content-type': 'application/json' } })).text();
+    expect((eventData(parseSse(pdfSource), 'retrieval') as { sources: Array<Record<string, unknown>> }).sources[0]).toMatchObject({ doc: 'timer-manual.pdf', citedBy: 'page', page: 2, anchor: null });
+
+    const view = (await (await app.request(`/api/documents/${sources[0]?.docId as string}/text`)).json()) as { from: string; blocks: Array<Record<string, unknown>> };
+    expect(view.from).toBe('file');
+    expect(view.blocks).toContainEqual({ kind: 'heading', text: 'sort_memory (integer)', level: 3, anchor: 'CFG-SORT-MEMORY' });
+    expect(JSON.stringify(view)).not.toMatch(/<script|alert|<dt/);
+    const pdfId = ((await (await app.request('/api/documents')).json()) as { documents: Array<{ id: string; name: string }> }).documents.find((d) => d.name === 'timer-manual.pdf')?.id;
+    expect((await app.request(`/api/documents/${pdfId as string}/text`)).status).toBe(400);
+  });
+
   it('rejects oversized, wrong-type and fake-PDF uploads with clear errors, storing nothing', async () => {
     const before = (await runtime.pipeline.store.stats()).documents;
     const big = await upload(app, 'big.pdf', new Uint8Array(300 * 1024).fill(65));

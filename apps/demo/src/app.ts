@@ -9,6 +9,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import { answerView, servedBy, sourceView } from './ask-events.js';
+import { documentTextView } from './document-text.js';
 import { createGate, errorBody, rateLimit, requireAdmin, securityHeaders } from './guards.js';
 import { JobRegistry } from './jobs.js';
 import { chatCompletions } from './openai.js';
@@ -79,9 +80,11 @@ export function createApp(deps: AppDependencies): Hono {
   const roots = [settings.uploadDir, ...(deps.servableRoots ?? [])];
   const app = new Hono();
 
-  const names = async (): Promise<(id: string) => string> => {
-    const map = new Map((await store.listDocuments()).map((d) => [d.id, d.name]));
-    return (id) => map.get(id) ?? 'document';
+  const names = async (): Promise<(id: string) => string> => (await documentLookup()).name;
+  /** Names, and which documents have pages (PDFs are cited by page, the rest by section). */
+  const documentLookup = async (): Promise<{ name: (id: string) => string; paged: (id: string) => boolean }> => {
+    const docs = new Map((await store.listDocuments()).map((d) => [d.id, d]));
+    return { name: (id) => docs.get(id)?.name ?? 'document', paged: (id) => docs.get(id)?.mediaType === 'application/pdf' };
   };
   const documentView = (d: { id: string; name: string; pageCount: number; byteSize: number; mediaType: string; ingestedAt: number; title?: string }) => ({
     id: d.id,
@@ -175,6 +178,14 @@ export function createApp(deps: AppDependencies): Hono {
       pages: doc.pageCount,
       text: chunks.map((ch) => ch.text).join('\n\n'),
     });
+  });
+
+  app.get('/api/documents/:id/text', async (c) => {
+    const doc = await store.getDocument(c.req.param('id'));
+    if (!doc) return c.json(errorBody('not_found', 'no such document'), 404);
+    if (doc.mediaType === 'application/pdf') return c.json(errorBody('bad_request', 'a PDF is shown page by page: use /api/documents/:id/pages/:n'), 400);
+    const file = roots.some((root) => inside(root, doc.source)) && existsSync(doc.source) ? doc.source : undefined;
+    return c.json(await documentTextView(doc, file, () => store.getDocumentChunks(doc.id)));
   });
 
   app.post(
@@ -389,7 +400,7 @@ export function createApp(deps: AppDependencies): Hono {
       let retrieveMs = 0;
       let finalAnswer: Answer | undefined;
       try {
-        const documentName = await names();
+        const documents = await documentLookup();
         // The runtime's pipeline tracks each question as one query in the cost monitor.
         for await (const part of pipeline.askStream(input.question, {
           k: input.k,
@@ -400,7 +411,7 @@ export function createApp(deps: AppDependencies): Hono {
             await stream.writeSSE({
               event: 'retrieval',
               data: JSON.stringify({
-                sources: part.retrieval.hits.map((h, i) => sourceView(h, i + 1, documentName)),
+                sources: part.retrieval.hits.map((h, i) => sourceView(h, i + 1, documents.name, documents.paged)),
               }),
             });
           } else if (part.type === 'text-delta') {
@@ -412,7 +423,7 @@ export function createApp(deps: AppDependencies): Hono {
             finalAnswer = part.answer;
             await stream.writeSSE({
               event: 'answer',
-              data: JSON.stringify(answerView(part.answer, documentName)),
+              data: JSON.stringify(answerView(part.answer, documents.name, documents.paged)),
             });
           }
         }

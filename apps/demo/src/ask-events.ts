@@ -39,15 +39,23 @@ export function servedBy(usage: readonly UsageEvent[]): {
   return { parts, fallbacks, costUsd, cacheHits };
 }
 
-/** A retrieval hit as the browser sees it: numbered, with document name and page, never the file path. */
-export function sourceView(hit: RetrievalHit, n: number, documentName: (id: string) => string): Record<string, unknown> {
+/**
+ * A retrieval hit as the browser sees it: numbered, with document name and where it is, never the
+ * file path. `citedBy` says how to point at it: `page` (PDF: `page`, `label`), `section` (HTML,
+ * Markdown: `section` is the title, `anchor` the id to jump to) or `document` (text without
+ * pages or headings). `section` is also the nearest heading of a PDF passage.
+ */
+export function sourceView(hit: RetrievalHit, n: number, documentName: (id: string) => string, paged: (id: string) => boolean = () => true): Record<string, unknown> {
+  const { chunk } = hit;
   return {
     n,
-    docId: hit.chunk.docId,
-    doc: documentName(hit.chunk.docId),
-    page: hit.chunk.page,
-    label: hit.chunk.pageLabel,
-    section: hit.chunk.sectionPath.slice(-1)[0] ?? null,
+    docId: chunk.docId,
+    doc: documentName(chunk.docId),
+    page: chunk.page,
+    label: chunk.pageLabel,
+    section: chunk.section?.title ?? chunk.sectionPath.slice(-1)[0] ?? null,
+    anchor: chunk.section?.anchor ?? null,
+    citedBy: citedBy(chunk.section !== undefined, paged(chunk.docId)),
     score: Number(hit.score.toFixed(4)),
     ...(hit.rerankScore !== undefined && { rerankScore: Number(hit.rerankScore.toFixed(4)) }),
     reason: hit.reason,
@@ -55,13 +63,27 @@ export function sourceView(hit: RetrievalHit, n: number, documentName: (id: stri
   };
 }
 
-/** The final answer as the browser sees it. */
-export function answerView(answer: Answer, documentName: (id: string) => string): Record<string, unknown> {
+function citedBy(hasSection: boolean, paged: boolean): 'page' | 'section' | 'document' {
+  if (hasSection) return 'section';
+  return paged ? 'page' : 'document';
+}
+
+/** The final answer as the browser sees it; citations point at a page, a section or a document like sources do. */
+export function answerView(answer: Answer, documentName: (id: string) => string, paged: (id: string) => boolean = () => true): Record<string, unknown> {
   return {
     text: answer.text,
     refused: answer.refused,
     mode: answer.mode,
-    citations: answer.citations.map((c) => ({ n: c.index, docId: c.docId, doc: c.docName || documentName(c.docId), page: c.page, label: c.pageLabel })),
+    citations: answer.citations.map((c) => ({
+      n: c.index,
+      docId: c.docId,
+      doc: c.docName || documentName(c.docId),
+      page: c.page,
+      label: c.pageLabel,
+      section: c.section?.title ?? null,
+      anchor: c.section?.anchor ?? null,
+      citedBy: citedBy(c.section !== undefined, paged(c.docId)),
+    })),
     invalidCitations: answer.invalidCitations,
   };
 }
