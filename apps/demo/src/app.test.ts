@@ -119,6 +119,10 @@ describe('documents', () => {
     expect(view.from).toBe('file');
     expect(view.blocks).toContainEqual({ kind: 'heading', text: 'sort_memory (integer)', level: 3, anchor: 'CFG-SORT-MEMORY' });
     expect(JSON.stringify(view)).not.toMatch(/<script|alert|<dt/);
+    const chat = (await (
+      await app.request('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ messages: [{ role: 'user', content: 'What is the default sort memory?' }] }), headers: { 'content-type': 'application/json' } })
+    ).json()) as { choices: Array<{ message: { content: string } }> };
+    expect(chat.choices[0]?.message.content).toMatch(/Sources:\n\[1\] tuning\.html § sort_memory \(integer\) \(#CFG-SORT-MEMORY\)/);
     const pdfId = ((await (await app.request('/api/documents')).json()) as { documents: Array<{ id: string; name: string }> }).documents.find((d) => d.name === 'timer-manual.pdf')?.id;
     expect((await app.request(`/api/documents/${pdfId as string}/text`)).status).toBe(400);
   });

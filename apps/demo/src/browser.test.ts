@@ -92,4 +92,46 @@ describe.skipIf(!executablePath)('the web UI in Chromium', () => {
     expect(await page.locator('#chart-cost svg').count()).toBeGreaterThan(0);
     await shot(page, '4-dashboard');
   }, 180_000);
+
+  it('cites an HTML page by section and opens the viewer scrolled to that section, as text', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rb-browser-html-'));
+    const filler = (topic: string): string => Array.from({ length: 14 }, (_, i) => `<p>Paragraph ${i} about ${topic} and how it behaves under load.</p>`).join('');
+    const file = join(dir, 'cache-settings.html');
+    writeFileSync(
+      file,
+      `<html><head><title>Cache settings</title></head><body><div class="sect1" id="CACHE"><h2>7.2. Cache Settings</h2>${filler('caches')}
+      <dl><dt id="CFG-BLOCK-CACHE">block_cache (integer)</dt><dd>${filler('the block cache')}</dd>
+      <dt id="CFG-EVICTION-DELAY">eviction_delay (integer)</dt><dd><p>Sets how long an unused page stays cached before eviction. The default eviction delay is 30 seconds.</p><script>document.title = 'pwned'</script></dd></dl></div></body></html>`,
+    );
+    await page.goto(demo.url);
+    await page.click('#tab-documents');
+    await page.setInputFiles('#upload-input', file);
+    await page.click('#upload-button');
+    await expect.poll(() => page.textContent('#documents-body'), { timeout: 60_000 }).toContain('cache-settings.html');
+
+    await page.click('#tab-ask');
+    await page.fill('#question', 'What is the default eviction delay?');
+    await page.click('#ask-button');
+    await expect.poll(() => page.getAttribute('#answer', 'data-state'), { timeout: 60_000 }).toBe('answered');
+    expect(await page.locator('#sources-list .source').first().textContent()).toContain('§ eviction_delay (integer)');
+    const chip = page.locator('#answer .citation-chip[data-anchor="CFG-EVICTION-DELAY"]').first();
+    await chip.waitFor({ timeout: 10_000 });
+    expect(await chip.textContent()).toBe('cache-settings.html § eviction_delay (integer)');
+    await shot(page, '5-html-answer');
+
+    const [viewer] = await Promise.all([page.context().waitForEvent('page'), chip.click()]);
+    await expect.poll(() => viewer.locator('body').getAttribute('data-section'), { timeout: 30_000 }).toBe('CFG-EVICTION-DELAY');
+    expect(await viewer.textContent('#page-indicator')).toBe('§ eviction_delay (integer)');
+    const heading = viewer.locator('.cited-heading');
+    expect(await heading.textContent()).toBe('eviction_delay (integer)');
+    // Scrolled to the section: its heading is on screen, the page's first heading is not.
+    expect(await heading.evaluate((el) => el.getBoundingClientRect().top)).toBeLessThan(844);
+    expect(await viewer.locator('.text-heading').first().evaluate((el) => el.getBoundingClientRect().bottom)).toBeLessThan(0);
+    expect(await viewer.locator('.cited-section').last().textContent()).toContain('30 seconds');
+    // Shown as text, never as the uploaded markup: its script did not run.
+    expect(await viewer.title()).not.toBe('pwned');
+    expect(await viewer.locator('#pager').isHidden()).toBe(true);
+    await shot(viewer, '6-viewer-section');
+    await viewer.close();
+  }, 180_000);
 });

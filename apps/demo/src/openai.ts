@@ -17,10 +17,15 @@ function textOf(content: unknown): string {
   return '';
 }
 
-/** "Sources: [1] file.pdf p. 12" lines appended to the answer, so plain chat clients see citations. */
+/**
+ * "Sources: [1] file.pdf, p. 12" (or "[2] page.html § Title (#anchor)" for a section) lines
+ * appended to the answer, so plain chat clients see citations.
+ */
 function sourcesFooter(answer: Answer): string {
   if (answer.citations.length === 0) return '';
-  const lines = answer.citations.map((c) => `[${c.index}] ${c.docName}, p. ${c.pageLabel}`);
+  const lines = answer.citations.map((c) =>
+    c.section ? `[${c.index}] ${c.docName} § ${c.section.title}${c.section.anchor ? ` (#${c.section.anchor})` : ''}` : `[${c.index}] ${c.docName}, p. ${c.pageLabel}`,
+  );
   return `\n\nSources:\n${lines.join('\n')}`;
 }
 
