@@ -26,7 +26,7 @@ const WORKER_LIMITS = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 1
 
 function startWorker(limits: ResourceLimits): Worker {
   const js = new URL('./extract-worker.js', import.meta.url);
-  // Built JavaScript: start clean, without loaders inherited from the parent (they would re-transform pdf.js).
+  // Built JavaScript: start clean, without loaders inherited from the parent (they would transform every import again).
   if (existsSync(fileURLToPath(js))) return new Worker(js, { execArgv: [], resourceLimits: limits });
   // Running from TypeScript sources (tests, the repo's CLI): register tsx inside the worker first.
   const ts = new URL('./extract-worker.ts', import.meta.url).href;

@@ -1,0 +1,314 @@
+import { IngestError } from './ingest-errors.js';
+import { createPageGlyphs, GLYPH_KIND, type PageGlyphs } from './pdf-layout.js';
+import { PDFIUM_ERROR, readPdfiumString, writePdfiumCString, type PdfiumRuntime } from './pdfium-module.js';
+
+/** A document opened in PDFium; its bytes live in the module's memory until {@link closePdfiumDocument}. */
+export interface PdfiumDocument {
+  runtime: PdfiumRuntime;
+  handle: number;
+  buffer: number;
+  pageCount: number;
+}
+
+/** An outline (bookmark) entry that points at a page. */
+export interface OutlineEntry {
+  title: string;
+  /** Depth, 1 = top level. */
+  level: number;
+  /** 0-based page index. */
+  pageIndex: number;
+}
+
+/** What a page draws besides text, counted when it yields no text. */
+export interface PageContent {
+  images: number;
+  paths: number;
+  /** Text objects (their characters had no Unicode mapping when the page yields no text). */
+  texts: number;
+}
+
+/** A page read from PDFium: its characters in display space and its size. */
+export interface PdfiumPage {
+  glyphs: PageGlyphs;
+  width: number;
+  height: number;
+  /** Characters with text (not spaces, not generated). */
+  visible: number;
+  /** Characters whose font gives no Unicode value (read as control codes): they cannot become text. */
+  unmapped: number;
+  /** Only counted for pages without visible characters. */
+  content?: PageContent;
+}
+
+/** Opens a PDF from memory, mapping PDFium's load errors to ingest errors that say what to do. */
+export function openPdfiumDocument(runtime: PdfiumRuntime, data: Uint8Array): PdfiumDocument {
+  const { exports } = runtime;
+  const buffer = runtime.malloc(Math.max(1, data.length));
+  runtime.heapU8().set(data, buffer);
+  const handle = exports.FPDF_LoadMemDocument(buffer, data.length, 0);
+  if (handle === 0) {
+    const code = exports.FPDF_GetLastError();
+    runtime.free(buffer);
+    if (code === PDFIUM_ERROR.password) {
+      throw new IngestError(
+        'encrypted',
+        'the PDF is encrypted with a password; decrypt it first (e.g. `qpdf --decrypt`)'
+      );
+    }
+    if (code === PDFIUM_ERROR.security) {
+      throw new IngestError(
+        'encrypted',
+        'the PDF is encrypted with a security handler PDFium does not support; decrypt it first (e.g. `qpdf --decrypt`)'
+      );
+    }
+    const reason =
+      code === PDFIUM_ERROR.format
+        ? 'its structure is damaged or it is not a PDF'
+        : code === PDFIUM_ERROR.file
+        ? 'it could not be read'
+        : `PDFium error ${code}`;
+    throw new IngestError('corrupt', `the file is not a readable PDF (${reason})`);
+  }
+  return {
+    runtime,
+    handle,
+    buffer,
+    pageCount: Math.max(0, exports.FPDF_GetPageCount(handle)),
+  };
+}
+
+/** Closes the document and frees its bytes. */
+export function closePdfiumDocument(doc: PdfiumDocument): void {
+  doc.runtime.exports.FPDF_CloseDocument(doc.handle);
+  doc.runtime.free(doc.buffer);
+}
+
+/** The document information title, or undefined. */
+export function readPdfTitle(doc: PdfiumDocument): string | undefined {
+  const tag = writePdfiumCString(doc.runtime, 'Title');
+  try {
+    const title = readPdfiumString(doc.runtime, (buffer, length) =>
+      doc.runtime.exports.FPDF_GetMetaText(doc.handle, tag, buffer, length)
+    ).trim();
+    return title || undefined;
+  } finally {
+    doc.runtime.free(tag);
+  }
+}
+
+/** The printed label of a page (`/PageLabels`, e.g. `iv`), or an empty string when the document has none. */
+export function readPageLabel(doc: PdfiumDocument, pageIndex: number): string {
+  return readPdfiumString(doc.runtime, (buffer, length) =>
+    doc.runtime.exports.FPDF_GetPageLabel(doc.handle, pageIndex, buffer, length)
+  ).trim();
+}
+
+/** Outline entries in document order, up to four levels deep; entries without a page target are skipped. */
+export function readOutline(doc: PdfiumDocument): OutlineEntry[] {
+  const { exports } = doc.runtime;
+  const out: OutlineEntry[] = [];
+  // Bookmark trees in damaged files can loop: visit each entry once, and at most this many.
+  const seen = new Set<number>();
+  const limit = 20_000;
+  const walk = (parent: number, level: number): void => {
+    for (
+      let item = exports.FPDFBookmark_GetFirstChild(doc.handle, parent);
+      item !== 0 && !seen.has(item) && seen.size < limit;
+      item = exports.FPDFBookmark_GetNextSibling(doc.handle, item)
+    ) {
+      seen.add(item);
+      const title = readPdfiumString(doc.runtime, (buffer, length) =>
+        exports.FPDFBookmark_GetTitle(item, buffer, length)
+      ).trim();
+      let dest = exports.FPDFBookmark_GetDest(doc.handle, item);
+      if (dest === 0) {
+        const action = exports.FPDFBookmark_GetAction(item);
+        if (action !== 0) dest = exports.FPDFAction_GetDest(doc.handle, action);
+      }
+      const pageIndex = dest === 0 ? -1 : exports.FPDFDest_GetDestPageIndex(doc.handle, dest);
+      if (title && pageIndex >= 0 && pageIndex < doc.pageCount) out.push({ title, level, pageIndex });
+      if (level < 4) walk(item, level + 1);
+    }
+  };
+  walk(0, 1);
+  return out;
+}
+
+/** Page object types (`FPDF_PAGEOBJ_*`). */
+const OBJECT_TYPE = {
+  text: 1,
+  path: 2,
+  image: 3,
+  shading: 4,
+  form: 5,
+} as const;
+
+function countContent(runtime: PdfiumRuntime, page: number): PageContent {
+  const { exports } = runtime;
+  const content: PageContent = { images: 0, paths: 0, texts: 0 };
+  let visited = 0;
+  const visit = (object: number): void => {
+    if (++visited > 100_000) return;
+    const type = exports.FPDFPageObj_GetType(object);
+    if (type === OBJECT_TYPE.image) content.images++;
+    else if (type === OBJECT_TYPE.path || type === OBJECT_TYPE.shading) content.paths++;
+    else if (type === OBJECT_TYPE.text) content.texts++;
+    else if (type === OBJECT_TYPE.form) {
+      const n = exports.FPDFFormObj_CountObjects(object);
+      for (let i = 0; i < n; i++) visit(exports.FPDFFormObj_GetObject(object, i));
+    }
+  };
+  const n = exports.FPDFPage_CountObjects(page);
+  for (let i = 0; i < n; i++) visit(exports.FPDFPage_GetObject(page, i));
+  return content;
+}
+
+/** The kind of a character PDFium read from the content (not one it generated). */
+function kindOf(code: number): number {
+  if (
+    code === 0x20 ||
+    code === 0x09 ||
+    code === 0xa0 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x3000 ||
+    code === 0x202f
+  )
+    return GLYPH_KIND.space;
+  // PDFium reports a hyphen that ends a line as U+0002; the soft hyphen is visible only there too.
+  if (code === 0x02 || code === 0xad) return GLYPH_KIND.upright;
+  // Control codes are what glyphs without a Unicode mapping come out as: no text to keep.
+  if (
+    code < 0x20 ||
+    (code >= 0x7f && code < 0xa0) ||
+    code === 0xfffd ||
+    code === 0xfffe ||
+    code === 0xffff ||
+    code > 0x10ffff
+  )
+    return GLYPH_KIND.skip;
+  return GLYPH_KIND.upright;
+}
+
+/**
+ * Maps page space to display space for a page shown rotated by `rotation` quarter turns
+ * clockwise, relative to the page box `[left, bottom, right, top]` (so y = 0 is the bottom edge).
+ */
+function displayTransform(
+  rotation: number,
+  left: number,
+  bottom: number,
+  right: number,
+  top: number
+): (x: number, y: number) => [number, number] {
+  switch (rotation & 3) {
+    case 1:
+      return (x, y) => [y - bottom, right - x];
+    case 2:
+      return (x, y) => [right - x, top - y];
+    case 3:
+      return (x, y) => [top - y, x - left];
+    default:
+      return (x, y) => [x - left, y - bottom];
+  }
+}
+
+/**
+ * Reads one page's characters with their boxes and font sizes, in display space. Throws an Error
+ * naming the page when PDFium cannot load it.
+ */
+export function readPdfiumPage(doc: PdfiumDocument, pageIndex: number): PdfiumPage {
+  const { runtime } = doc;
+  const { exports } = runtime;
+  const page = exports.FPDF_LoadPage(doc.handle, pageIndex);
+  if (page === 0) throw new Error(`PDFium could not load page ${pageIndex + 1} (error ${exports.FPDF_GetLastError()})`);
+  const scratch = runtime.malloc(64);
+  try {
+    const rotation = exports.FPDFPage_GetRotation(page);
+    let f32 = runtime.heapF32();
+    let [left, top, right, bottom] = [0, 0, 0, 0];
+    if (exports.FPDF_GetPageBoundingBox(page, scratch)) {
+      const at = scratch >> 2;
+      [left, top, right, bottom] = [
+        f32[at] as number,
+        f32[at + 1] as number,
+        f32[at + 2] as number,
+        f32[at + 3] as number,
+      ];
+    }
+    const toDisplay = displayTransform(rotation, left, bottom, right, top);
+    const quarter = rotation & 1;
+    const width = quarter ? top - bottom : right - left;
+    const height = quarter ? right - left : top - bottom;
+    const textPage = exports.FPDFText_LoadPage(page);
+    if (textPage === 0) throw new Error(`PDFium could not read the text of page ${pageIndex + 1}`);
+    try {
+      const count = Math.max(0, exports.FPDFText_CountChars(textPage));
+      const glyphs = createPageGlyphs(count);
+      const { codes, kinds, x0, x1, bottom: lows, top: highs, size } = glyphs;
+      let lastObject = -1;
+      let upright = true;
+      let fontSize = 0;
+      let visible = 0;
+      let unmapped = 0;
+      const rect = scratch + 32;
+      for (let k = 0; k < count; k++) {
+        const code = exports.FPDFText_GetUnicode(textPage, k);
+        codes[k] = code === 0x02 || code === 0xad ? 0x2d : code;
+        const object = exports.FPDFText_GetTextObject(textPage, k);
+        if (object === 0) {
+          // Generated by PDFium's own layout: a word space or a line break.
+          kinds[k] =
+            code === 0x20 ? GLYPH_KIND.space : code === 0x0d || code === 0x0a ? GLYPH_KIND.lineBreak : GLYPH_KIND.skip;
+          continue;
+        }
+        const kind = kindOf(code);
+        if (kind !== GLYPH_KIND.upright) {
+          kinds[k] = kind;
+          if (kind === GLYPH_KIND.skip) unmapped++;
+          continue;
+        }
+        visible++;
+        if (object !== lastObject) {
+          lastObject = object;
+          exports.FPDFText_GetMatrix(textPage, k, scratch);
+          f32 = runtime.heapF32();
+          const at = scratch >> 2;
+          const [a, b, c, d] = [f32[at] as number, f32[at + 1] as number, f32[at + 2] as number, f32[at + 3] as number];
+          // The baseline direction in display space: upright text runs along +x.
+          const [dx, dy] = quarter ? (rotation === 1 ? [b, -a] : [-b, a]) : rotation === 2 ? [-a, -b] : [a, b];
+          upright = dx > 0 && Math.abs(dy) <= 0.05 * dx;
+          fontSize = exports.FPDFText_GetFontSize(textPage, k) * Math.hypot(c, d);
+        }
+        if (!upright) {
+          kinds[k] = GLYPH_KIND.rotated;
+          continue;
+        }
+        exports.FPDFText_GetLooseCharBox(textPage, k, rect);
+        f32 = runtime.heapF32();
+        const at = rect >> 2;
+        // FS_RECTF: left, top, right, bottom.
+        const [p0x, p0y] = toDisplay(f32[at] as number, f32[at + 1] as number);
+        const [p1x, p1y] = toDisplay(f32[at + 2] as number, f32[at + 3] as number);
+        x0[k] = Math.min(p0x, p1x);
+        x1[k] = Math.max(p0x, p1x);
+        lows[k] = Math.min(p0y, p1y);
+        highs[k] = Math.max(p0y, p1y);
+        size[k] = fontSize > 0 ? fontSize : Math.abs(p0y - p1y);
+        kinds[k] = GLYPH_KIND.upright;
+      }
+      return {
+        glyphs,
+        width,
+        height,
+        visible,
+        unmapped,
+        ...(visible === 0 && { content: countContent(runtime, page) }),
+      };
+    } finally {
+      exports.FPDFText_ClosePage(textPage);
+    }
+  } finally {
+    runtime.free(scratch);
+    exports.FPDF_ClosePage(page);
+  }
+}
