@@ -1,5 +1,9 @@
 export type { Answerer, AnswererOptions, AnswerStreamPart } from './answer/answerer.js';
 export { buildPrompt, createAnswerer, extractiveAnswer, REFUSAL_TEXT } from './answer/answerer.js';
+export type { AnswerSentence, AnswerSentenceOptions } from './answer/answer-sentences.js';
+export { splitAnswerSentences } from './answer/answer-sentences.js';
+export type { ExtractiveAnswer, ExtractiveAnswerOptions, ExtractiveAnswerSentence } from './answer/extractive-answer.js';
+export { EXTRACTIVE_ANSWER_DEFAULTS } from './answer/extractive-answer.js';
 export type { RefusalDecision, RefusalPolicy } from './answer/refusal-policy.js';
 export { decideRefusal, DEFAULT_REFUSAL_POLICY, isModelRefusal } from './answer/refusal-policy.js';
 export type { ParsedCitations } from './answer/citations.js';
