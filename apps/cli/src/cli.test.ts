@@ -58,9 +58,10 @@ describe('ragbridge CLI', () => {
       expect(Object.keys(r).sort()).toEqual(['answer', 'citations', 'id', 'ms', 'refused', 'retrieved']);
       const retrieved = r.retrieved as Array<{ doc: string; page: number; score: number }>;
       expect(retrieved.length).toBeLessThanOrEqual(10);
-      for (const x of retrieved) expect(Object.keys(x).sort()).toEqual(['doc', 'page', 'score']);
+      // A Markdown passage also names its section; a PDF passage only its page.
+      for (const x of retrieved) expect(Object.keys(x).sort()).toEqual(x.doc.endsWith('.md') ? ['doc', 'page', 'score', 'section'] : ['doc', 'page', 'score']);
     }
-    expect(results[0]?.retrieved).toContainEqual(expect.objectContaining({ doc: 'isa.md', page: 1 }));
+    expect(results[0]?.retrieved).toContainEqual(expect.objectContaining({ doc: 'isa.md', page: 1, section: 'base-isa' }));
     expect(results[1]?.citations).toContainEqual({ doc: 'guide.pdf', page: 2 });
     expect(results[2]?.refused).toBe(true);
     expect(log.text()).toMatch(/hit@1 1\.000 {2}hit@5 1\.000 {2}hit@10 1\.000 {2}MRR@10 1\.000/);
