@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// Pipeline benchmark: ingest throughput and peak memory on a PDF corpus, keyword retrieval latency,
-// and dense top-10 search (HNSW vs exact) on 100k synthetic 384-dimensional vectors.
+// Pipeline benchmark: ingest throughput, per-stage time and peak memory on a PDF corpus, keyword
+// retrieval latency, and dense top-10 search (HNSW vs exact) on 100k synthetic 384-dimensional vectors.
 // Runs the built package (dist/) with plain Node, as users run it.
 //
 //   npm run bench:pipeline -- --corpus ../shared/corpus --qa ../shared/eval/dev-qa.json
+//   npm run bench:pipeline -- --corpus ../shared/corpus --skip-vectors --runs 5   (ingest spread over 5 fresh stores)
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ const { values } = parseArgs({
     dims: { type: 'string', default: '384' },
     queries: { type: 'string', default: '200' },
     workers: { type: 'string' },
+    runs: { type: 'string', default: '1' },
     'ef-search': { type: 'string', default: '96' },
     'skip-vectors': { type: 'boolean' },
     'typescript-hnsw': { type: 'boolean' },
@@ -42,18 +44,39 @@ console.log(`ragbridge pipeline benchmark · node ${process.version} · ${availa
 console.log(`reproduce: npm run bench:pipeline -- ${process.argv.slice(2).join(' ')}\n`);
 
 if (values.corpus) {
-  const dir = mkdtempSync(join(tmpdir(), 'rb-bench-'));
-  const pipeline = createPipeline({ store: join(dir, 'store.db') });
   const workers = values.workers ? Number(values.workers) : availableParallelism();
-  let peak = process.memoryUsage().rss;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
-  const report = await pipeline.ingest([values.corpus], { workers });
-  clearInterval(sampler);
-  const seconds = report.ms / 1000;
-  console.log('Ingest');
-  console.log(`  files ${report.added.length} (failed ${report.failed.length}) · pages ${report.pages} · chars ${report.chars} · chunks ${report.chunks} · workers ${workers}`);
-  console.log(`  time ${seconds.toFixed(2)} s · ${Math.round(report.chars / seconds / 1000)}K chars/s · ${Math.round(report.pages / seconds)} pages/s`);
-  console.log(`  peak RSS during ingest ${mb(peak)} (sampled; process high-water mark ${mb(peakRssFromProc() ?? peak)})`);
+  const runs = Math.max(1, Number(values.runs));
+  const rates = [];
+  let pipeline;
+  let dir;
+  console.log('Ingest (extract on worker threads, then chunk, analyze terms and commit to SQLite on the main thread)');
+  for (let run = 1; run <= runs; run++) {
+    if (pipeline) {
+      await pipeline.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    dir = mkdtempSync(join(tmpdir(), 'rb-bench-'));
+    pipeline = createPipeline({ store: join(dir, 'store.db') });
+    let peak = process.memoryUsage().rss;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
+    const cpu = process.cpuUsage();
+    const report = await pipeline.ingest([values.corpus], { workers });
+    const used = process.cpuUsage(cpu);
+    clearInterval(sampler);
+    const seconds = report.ms / 1000;
+    const rate = report.chars / seconds / 1000;
+    rates.push(rate);
+    const stages = report.stageMs;
+    console.log(`run ${run}/${runs}`);
+    console.log(`  files ${report.added.length} (failed ${report.failed.length}) · pages ${report.pages} · page errors ${report.pageErrors.length} · chars ${report.chars} · chunks ${report.chunks} · workers ${workers}`);
+    console.log(`  time ${seconds.toFixed(2)} s · ${Math.round(rate)}K chars/s · ${Math.round(report.pages / seconds)} pages/s · CPU ${((used.user + used.system) / 1e6).toFixed(2)} s (all threads)`);
+    console.log(`  stages, ms summed over files: extract ${Math.round(stages.extract)} (wall time per file on its worker) · chunk ${Math.round(stages.chunk)} · analyze ${Math.round(stages.analyze)} · store ${Math.round(stages.store)}`);
+    console.log(`  peak RSS during ingest ${mb(peak)} (sampled; process high-water mark ${mb(peakRssFromProc() ?? peak)})`);
+  }
+  if (runs > 1) {
+    const sorted = [...rates].sort((a, b) => a - b);
+    console.log(`  ${runs} runs: min ${Math.round(sorted[0])}K · median ${Math.round(percentile(rates, 50))}K · max ${Math.round(sorted[sorted.length - 1])}K chars/s`);
+  }
 
   const again = await pipeline.ingest([values.corpus], { workers });
   console.log(`  re-ingest unchanged: ${again.unchanged.length} unchanged, ${again.added.length + again.updated.length} re-done, ${Math.round(again.ms)} ms`);

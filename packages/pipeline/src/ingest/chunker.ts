@@ -14,10 +14,38 @@ export interface ChunkerOptions {
 /** Deepest heading level kept apart (HTML's h1–h6, and list terms below them). */
 const MAX_DEPTH = 12;
 
+/** Whether a UTF-16 code unit is whitespace as the regex `\s` defines it. */
+function isWhitespace(code: number): boolean {
+  if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
+  if (code < 0xa0) return false;
+  return (
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000 ||
+    code === 0xfeff
+  );
+}
+
+/** Words: runs of non-whitespace (what `text.split(/\s+/).filter(Boolean)` counts, without building the array). */
+function countWords(text: string): number {
+  let words = 0;
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const space = isWhitespace(text.charCodeAt(i));
+    if (!space && !inWord) words++;
+    inWord = !space;
+  }
+  return words;
+}
+
 /** Rough token count: words, or a quarter of the characters for dense technical text. */
 export function countTokens(text: string): number {
-  const words = text.split(/\s+/).filter(Boolean).length;
-  return Math.max(words, Math.ceil(text.length / 5));
+  return Math.max(countWords(text), Math.ceil(text.length / 5));
 }
 
 interface Unit {
@@ -42,19 +70,29 @@ function splitLong(text: string, maxTokens: number, atomic: boolean): string[] {
   const pieces = atomic ? text.split('\n') : splitSentences(text);
   const out: string[] = [];
   let current = '';
+  // Words of `current`: joining with a whitespace separator adds the piece's words, so the
+  // count is kept instead of recounting the growing text for every piece.
+  let currentWords = 0;
   for (const piece of pieces) {
-    if (countTokens(piece) > maxTokens) {
+    const pieceWords = countWords(piece);
+    if (Math.max(pieceWords, Math.ceil(piece.length / 5)) > maxTokens) {
       if (current) out.push(current);
       current = '';
+      currentWords = 0;
       const words = piece.split(/\s+/);
       for (let i = 0; i < words.length; i += maxTokens) out.push(words.slice(i, i + maxTokens).join(' '));
       continue;
     }
     const joined = current ? `${current}${atomic ? '\n' : ' '}${piece}` : piece;
-    if (countTokens(joined) > maxTokens && current) {
+    const joinedWords = current ? currentWords + pieceWords : pieceWords;
+    if (Math.max(joinedWords, Math.ceil(joined.length / 5)) > maxTokens && current) {
       out.push(current);
       current = piece;
-    } else current = joined;
+      currentWords = pieceWords;
+    } else {
+      current = joined;
+      currentWords = joinedWords;
+    }
   }
   if (current) out.push(current);
   return out;

@@ -50,13 +50,19 @@ export interface IngestReport {
   chars: number;
   chunks: number;
   ms: number;
+  /**
+   * Where the time went, in milliseconds summed over files: extraction (waiting for a worker to
+   * finish a file, or extracting on this thread), chunking, term analysis and the store write.
+   * With several workers their sum exceeds `ms`.
+   */
+  stageMs: { extract: number; chunk: number; analyze: number; store: number };
 }
 
 /**
  * Version of extraction and chunking. It is part of every stored content hash, so upgrading to a
  * release that extracts or chunks differently re-ingests files that did not change.
  */
-export const INGEST_VERSION = 'ragbridge-ingest-6';
+export const INGEST_VERSION = 'ragbridge-ingest-7';
 
 /** A stable document id from its source path. */
 export function documentIdFor(source: string): string {
@@ -109,7 +115,20 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
   const { store } = options;
   const maxBytes = options.maxFileBytes ?? 200 * 1024 * 1024;
   const now = options.now ?? Date.now;
-  const report: IngestReport = { added: [], updated: [], unchanged: [], removed: [], failed: [], pageErrors: [], pages: 0, chars: 0, chunks: 0, ms: 0 };
+  const report: IngestReport = {
+    added: [],
+    updated: [],
+    unchanged: [],
+    removed: [],
+    failed: [],
+    pageErrors: [],
+    pages: 0,
+    chars: 0,
+    chunks: 0,
+    ms: 0,
+    stageMs: { extract: 0, chunk: 0, analyze: 0, store: 0 },
+  };
+  const stages = report.stageMs;
   const { files: found, roots, missing } = await collectFiles(paths);
   // Largest files first: the long ones start early, so the workers finish together.
   const sizes = new Map<string, number>();
@@ -144,15 +163,22 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
         progress(source, 'unchanged');
         return;
       }
+      let started = performance.now();
       const extracted = await getPool().extract(bytes, mediaType);
+      stages.extract += performance.now() - started;
       const id = documentIdFor(source);
       const name = basename(source);
+      started = performance.now();
       const { chunks } = chunkDocument(id, extracted, options.chunker);
+      stages.chunk += performance.now() - started;
+      started = performance.now();
       const indexed: IndexedChunk[] = chunks.map((chunk) => ({
         ...chunk,
         terms: analyze(chunk.text).join(' '),
         headingTerms: analyze(chunk.sectionPath.join(' ')).join(' '),
       }));
+      const terms = documentTerms(name, extracted);
+      stages.analyze += performance.now() - started;
       const document: SourceDocument = {
         id,
         source,
@@ -164,7 +190,9 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
         byteSize: bytes.length,
         ingestedAt: now(),
       };
-      await store.putDocument({ document, chunks: indexed, documentTerms: documentTerms(name, extracted) });
+      started = performance.now();
+      await store.putDocument({ document, chunks: indexed, documentTerms: terms });
+      stages.store += performance.now() - started;
       const chars = extracted.pages.reduce((n, p) => n + p.blocks.reduce((m, b) => m + b.text.length, 0), 0);
       report.pages += extracted.pageCount;
       report.chars += chars;

@@ -85,7 +85,7 @@ export function linesToBlocks(
       blocks.push({ kind: 'paragraph', text: line.text });
       continue;
     }
-    const squashed = squash(line.text);
+    const squashed = pendingOutline.length > 0 ? squash(line.text) : '';
     const outlineIndex = pendingOutline.findIndex((o) => {
       const t = squash(o.title);
       return (
@@ -184,7 +184,8 @@ export function joinLines(lines: readonly string[]): string {
         previous.split(/\s+/).filter((t) => /^(0x[\da-f]+|\d+|[01]{3,})$/i.test(t)).length >= 3);
     if (!out) out = line;
     else if (keepBreak) out += `\n${line}`;
-    else if (/\p{Ll}-$/u.test(out) && /^\p{Ll}/u.test(line)) out += line;
+    // Only the end of the text so far is tested: a regex anchored at the end still scans the whole string.
+    else if (/\p{Ll}-$/u.test(out.slice(-3)) && /^\p{Ll}/u.test(line)) out += line;
     else out += ` ${line}`;
     hardBreak = raw.endsWith('\n');
     previous = line;

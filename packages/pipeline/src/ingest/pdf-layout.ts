@@ -19,8 +19,8 @@ export const GLYPH_KIND = {
 } as const;
 
 /**
- * The characters of one page in content order, as parallel arrays, in display coordinates (points,
- * y grows upwards). Horizontal extents are origin to origin + advance; vertical ones the font's
+ * The characters of one page in content order, as parallel arrays (at least `count` long), in
+ * display coordinates (points, y grows upwards). Horizontal extents are origin to origin + advance; vertical ones the font's
  * descent to ascent, so every character of a line has about the same box.
  */
 export interface PageGlyphs {

@@ -23,6 +23,9 @@ export function normalizeRunningText(text: string): string {
     .trim();
 }
 
+/** The key of a line that cannot be running (away from the edges, or larger than body text). */
+const BODY = '';
+
 const PAGE_NUMBER = /^(#|page #( of #)?|- # -|# of #|#\/#)$/;
 
 const edgeOf = (line: LayoutLine, height: number): { top: boolean; distance: number } =>
@@ -63,11 +66,11 @@ export function findRunningLines(pages: readonly MarginPage[], bodySize: number)
   const positions = new Map<string, number[]>();
   const keys = pages.map((page) =>
     page.lines.map((line) => {
-      if (line.rotated || !Number.isFinite(line.y)) return undefined;
-      const text = normalizeRunningText(line.text);
-      if (!text) return undefined;
+      if (line.rotated || !Number.isFinite(line.y) || !line.text.trim()) return undefined;
       const edge = edgeOf(line, page.height);
-      const key = `${edge.top ? 't' : 'b'}|${text}`;
+      // Lines away from the edges take part in the blocks but can never be running.
+      if (edge.distance > page.height * EDGE_BAND || line.size > bodySize * 1.2) return BODY;
+      const key = `${edge.top ? 't' : 'b'}|${normalizeRunningText(line.text)}`;
       let list = positions.get(key);
       if (!list) positions.set(key, (list = []));
       list.push(edge.distance);
@@ -94,10 +97,8 @@ export function findRunningLines(pages: readonly MarginPage[], bodySize: number)
     const pageKeys = keys[pageIndex] as Array<string | undefined>;
     const isRunning = (i: number): boolean => {
       const key = pageKeys[i];
-      if (key === undefined) return false;
-      const line = page.lines[i] as LayoutLine;
-      const edge = edgeOf(line, page.height);
-      if (edge.distance > page.height * EDGE_BAND || line.size > bodySize * 1.2) return false;
+      if (key === undefined || key === BODY) return false;
+      const edge = edgeOf(page.lines[i] as LayoutLine, page.height);
       const needed = PAGE_NUMBER.test(key.slice(2)) ? 2 : threshold;
       return countNear(positions.get(key) as number[], edge.distance) >= needed;
     };

@@ -27,7 +27,7 @@ export interface PageContent {
   texts: number;
 }
 
-/** A page read from PDFium: its characters in display space and its size. */
+/** A page read from PDFium: its characters in display space (valid until the next page is read) and its size. */
 export interface PdfiumPage {
   glyphs: PageGlyphs;
   width: number;
@@ -190,29 +190,6 @@ function kindOf(code: number): number {
 }
 
 /**
- * Maps page space to display space for a page shown rotated by `rotation` quarter turns
- * clockwise, relative to the page box `[left, bottom, right, top]` (so y = 0 is the bottom edge).
- */
-function displayTransform(
-  rotation: number,
-  left: number,
-  bottom: number,
-  right: number,
-  top: number
-): (x: number, y: number) => [number, number] {
-  switch (rotation & 3) {
-    case 1:
-      return (x, y) => [y - bottom, right - x];
-    case 2:
-      return (x, y) => [right - x, top - y];
-    case 3:
-      return (x, y) => [top - y, x - left];
-    default:
-      return (x, y) => [x - left, y - bottom];
-  }
-}
-
-/**
  * Reads one page's characters with their boxes and font sizes, in display space. Throws an Error
  * naming the page when PDFium cannot load it.
  */
@@ -223,19 +200,19 @@ export function readPdfiumPage(doc: PdfiumDocument, pageIndex: number): PdfiumPa
   if (page === 0) throw new Error(`PDFium could not load page ${pageIndex + 1} (error ${exports.FPDF_GetLastError()})`);
   const scratch = runtime.malloc(64);
   try {
-    const rotation = exports.FPDFPage_GetRotation(page);
-    let f32 = runtime.heapF32();
-    let [left, top, right, bottom] = [0, 0, 0, 0];
+    const rotation = exports.FPDFPage_GetRotation(page) & 3;
+    let left = 0;
+    let top = 0;
+    let right = 0;
+    let bottom = 0;
     if (exports.FPDF_GetPageBoundingBox(page, scratch)) {
+      const f32 = runtime.heapF32();
       const at = scratch >> 2;
-      [left, top, right, bottom] = [
-        f32[at] as number,
-        f32[at + 1] as number,
-        f32[at + 2] as number,
-        f32[at + 3] as number,
-      ];
+      left = f32[at] as number;
+      top = f32[at + 1] as number;
+      right = f32[at + 2] as number;
+      bottom = f32[at + 3] as number;
     }
-    const toDisplay = displayTransform(rotation, left, bottom, right, top);
     const quarter = rotation & 1;
     const width = quarter ? top - bottom : right - left;
     const height = quarter ? right - left : top - bottom;
@@ -243,14 +220,17 @@ export function readPdfiumPage(doc: PdfiumDocument, pageIndex: number): PdfiumPa
     if (textPage === 0) throw new Error(`PDFium could not read the text of page ${pageIndex + 1}`);
     try {
       const count = Math.max(0, exports.FPDFText_CountChars(textPage));
-      const glyphs = createPageGlyphs(count);
+      const glyphs = reusablePageGlyphs(count);
       const { codes, kinds, x0, x1, bottom: lows, top: highs, size } = glyphs;
+      // Nothing below allocates in the module, so its memory cannot grow and this view stays valid.
+      const f32 = runtime.heapF32();
+      const matrix = scratch >> 2;
+      const rect = (scratch + 32) >> 2;
       let lastObject = -1;
       let upright = true;
       let fontSize = 0;
       let visible = 0;
       let unmapped = 0;
-      const rect = scratch + 32;
       for (let k = 0; k < count; k++) {
         const code = exports.FPDFText_GetUnicode(textPage, k);
         codes[k] = code === 0x02 || code === 0xad ? 0x2d : code;
@@ -271,29 +251,48 @@ export function readPdfiumPage(doc: PdfiumDocument, pageIndex: number): PdfiumPa
         if (object !== lastObject) {
           lastObject = object;
           exports.FPDFText_GetMatrix(textPage, k, scratch);
-          f32 = runtime.heapF32();
-          const at = scratch >> 2;
-          const [a, b, c, d] = [f32[at] as number, f32[at + 1] as number, f32[at + 2] as number, f32[at + 3] as number];
+          const a = f32[matrix] as number;
+          const b = f32[matrix + 1] as number;
           // The baseline direction in display space: upright text runs along +x.
-          const [dx, dy] = quarter ? (rotation === 1 ? [b, -a] : [-b, a]) : rotation === 2 ? [-a, -b] : [a, b];
+          const dx = rotation === 0 ? a : rotation === 1 ? b : rotation === 2 ? -a : -b;
+          const dy = rotation === 0 ? b : rotation === 1 ? -a : rotation === 2 ? -b : a;
           upright = dx > 0 && Math.abs(dy) <= 0.05 * dx;
-          fontSize = exports.FPDFText_GetFontSize(textPage, k) * Math.hypot(c, d);
+          fontSize =
+            exports.FPDFText_GetFontSize(textPage, k) *
+            Math.hypot(f32[matrix + 2] as number, f32[matrix + 3] as number);
         }
         if (!upright) {
           kinds[k] = GLYPH_KIND.rotated;
           continue;
         }
-        exports.FPDFText_GetLooseCharBox(textPage, k, rect);
-        f32 = runtime.heapF32();
-        const at = rect >> 2;
-        // FS_RECTF: left, top, right, bottom.
-        const [p0x, p0y] = toDisplay(f32[at] as number, f32[at + 1] as number);
-        const [p1x, p1y] = toDisplay(f32[at + 2] as number, f32[at + 3] as number);
-        x0[k] = Math.min(p0x, p1x);
-        x1[k] = Math.max(p0x, p1x);
-        lows[k] = Math.min(p0y, p1y);
-        highs[k] = Math.max(p0y, p1y);
-        size[k] = fontSize > 0 ? fontSize : Math.abs(p0y - p1y);
+        exports.FPDFText_GetLooseCharBox(textPage, k, scratch + 32);
+        // FS_RECTF: left, top, right, bottom in page space, turned into display space with y = 0 at the bottom edge.
+        const l = f32[rect] as number;
+        const t = f32[rect + 1] as number;
+        const r = f32[rect + 2] as number;
+        const b = f32[rect + 3] as number;
+        if (rotation === 0) {
+          x0[k] = l - left;
+          x1[k] = r - left;
+          lows[k] = b - bottom;
+          highs[k] = t - bottom;
+        } else if (rotation === 1) {
+          x0[k] = b - bottom;
+          x1[k] = t - bottom;
+          lows[k] = right - r;
+          highs[k] = right - l;
+        } else if (rotation === 2) {
+          x0[k] = right - r;
+          x1[k] = right - l;
+          lows[k] = top - t;
+          highs[k] = top - b;
+        } else {
+          x0[k] = top - t;
+          x1[k] = top - b;
+          lows[k] = l - left;
+          highs[k] = r - left;
+        }
+        size[k] = fontSize > 0 ? fontSize : (highs[k] as number) - (lows[k] as number);
         kinds[k] = GLYPH_KIND.upright;
       }
       return {
@@ -311,4 +310,13 @@ export function readPdfiumPage(doc: PdfiumDocument, pageIndex: number): PdfiumPa
     runtime.free(scratch);
     exports.FPDF_ClosePage(page);
   }
+}
+
+let reusable: PageGlyphs | undefined;
+
+/** The glyph arrays of this thread, grown as needed: a page's glyphs are valid until the next page is read. */
+function reusablePageGlyphs(count: number): PageGlyphs {
+  if (!reusable || reusable.codes.length < count) reusable = createPageGlyphs(Math.max(count, 4096));
+  reusable.count = count;
+  return reusable;
 }

@@ -26,6 +26,9 @@ function isPlainWord(token: string): boolean {
 
 const stems = new Map<string, string>();
 
+/** The term of each plain token (letters and digits only) seen so far; `null` for a stopword. */
+const plainTerms = new Map<string, string | null>();
+
 /** The index form of a plain word: its Porter stem (memoised). Technical tokens stay as written. */
 function termOf(token: string): string {
   if (token.endsWith("'s")) token = token.slice(0, -2);
@@ -50,6 +53,14 @@ export function analyze(text: string): string[] {
   let previous = '';
   for (const match of normalizeText(text).matchAll(TOKEN)) {
     const token = match[0];
+    // Most tokens are plain (no `._'-`): their term depends on the token alone, so it is looked up
+    // once and remembered (`null` = a stopword) instead of running the checks below every time.
+    const known = plainTerms.get(token);
+    if (known !== undefined) {
+      previous = token;
+      if (known !== null) terms.push(known);
+      continue;
+    }
     // A version: `v1.7` stays whole (not `v1` and `7`), and "Version 1.7" is also indexed as
     // `v1.7`, so either spelling finds the other without matching every number 1.7.
     if (/^v\d+(?:\.\d+)+$/.test(token)) {
@@ -58,7 +69,8 @@ export function analyze(text: string): string[] {
     }
     if (previous === 'version' && /^\d+(?:\.\d+)+$/.test(token)) terms.push(`v${token}`);
     previous = token;
-    if (/[._'-]/.test(token) && !/^\d+(\.\d+)+$/.test(token)) {
+    const plain = !/[._'-]/.test(token);
+    if (!plain && !/^\d+(\.\d+)+$/.test(token)) {
       const parts = token.split(/[._'-]+/).filter(Boolean);
       const whole = token.replace(/'s$/, '');
       if (parts.length > 1 && !STOPWORDS.has(whole)) terms.push(whole);
@@ -66,8 +78,13 @@ export function analyze(text: string): string[] {
       for (const part of parts) if (!STOPWORDS.has(part) && !(part.length === 1 && isPlainWord(part) && parts.length > 2)) terms.push(termOf(part));
       continue;
     }
-    if (STOPWORDS.has(token)) continue;
-    terms.push(termOf(token));
+    const term = STOPWORDS.has(token) ? null : termOf(token);
+    // A number like `1.7` is not remembered: after "version" it also gives `v1.7`.
+    if (plain) {
+      if (plainTerms.size > 200_000) plainTerms.clear();
+      plainTerms.set(token, term);
+    }
+    if (term !== null) terms.push(term);
   }
   return terms;
 }
