@@ -5,7 +5,9 @@ import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { DocumentMediaType } from '@ragbridge/core-interfaces';
 import { extractDocument } from './extract.js';
 import type { ExtractedDocument } from './extracted.js';
+import type { ExtractWorkerData } from './extract-worker.js';
 import { IngestError, type IngestErrorCode } from './ingest-errors.js';
+import { compilePdfiumModule, type PdfiumWasmModule } from './pdfium-module.js';
 
 type Reply = { id: number; ok: true; doc: ExtractedDocument } | { id: number; ok: false; code: IngestErrorCode; message: string };
 
@@ -24,10 +26,10 @@ export interface ExtractPool {
  */
 const WORKER_LIMITS = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 16 };
 
-function startWorker(limits: ResourceLimits): Worker {
+function startWorker(limits: ResourceLimits, workerData: ExtractWorkerData): Worker {
   const js = new URL('./extract-worker.js', import.meta.url);
   // Built JavaScript: start clean, without loaders inherited from the parent (they would transform every import again).
-  if (existsSync(fileURLToPath(js))) return new Worker(js, { execArgv: [], resourceLimits: limits });
+  if (existsSync(fileURLToPath(js))) return new Worker(js, { execArgv: [], resourceLimits: limits, workerData });
   // Running from TypeScript sources (tests, the repo's CLI): register tsx inside the worker first.
   const ts = new URL('./extract-worker.ts', import.meta.url).href;
   // Resolved here: an eval worker would resolve a bare name from the working directory.
@@ -35,6 +37,7 @@ function startWorker(limits: ResourceLimits): Worker {
   return new Worker(`import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(ts)}); });`, {
     eval: true,
     resourceLimits: limits,
+    workerData,
   });
 }
 
@@ -63,8 +66,9 @@ export function createExtractPool(size: number = availableParallelism(), limits:
     if (next) next(worker);
     else idle.push(worker);
   };
+  let pdfium: PdfiumWasmModule | undefined;
   const spawn = (): Worker => {
-    const worker = startWorker(limits);
+    const worker = startWorker(limits, pdfium ? { pdfium } : {});
     worker.on('message', (reply: Reply) => {
       const job = pending.get(reply.id);
       if (!job) return;
@@ -90,30 +94,45 @@ export function createExtractPool(size: number = availableParallelism(), limits:
     all.push(worker);
     return worker;
   };
-  for (let i = 0; i < size; i++) idle.push(spawn());
+  // Workers start once PDFium is compiled here and share that compilation; if it cannot be
+  // compiled here, each worker tries on its own (and reports the error per document).
+  let started = false;
+  const ready = compilePdfiumModule()
+    .then(
+      (module) => (pdfium = module),
+      () => undefined,
+    )
+    .then(() => {
+      for (let i = 0; i < size; i++) idle.push(spawn());
+      started = true;
+    });
 
-  const acquire = (): Promise<Worker> => {
+  /** Posts a document to a worker at once (synchronously), so it starts before the caller's next long task. */
+  const run = (worker: Worker, bytes: Uint8Array, mediaType: DocumentMediaType): Promise<ExtractedDocument> => {
+    worker.ref();
+    const id = nextId++;
+    return new Promise<ExtractedDocument>((resolve, reject) => {
+      // A document too large for a worker's heap is extracted on this thread instead.
+      const retryHere = (): void => void extractDocument(bytes, mediaType).then(resolve, reject);
+      pending.set(id, { resolve, reject, retryHere, worker });
+      // Copy into a transferable buffer so the caller's bytes stay usable.
+      const copy = bytes.slice();
+      worker.postMessage({ id, bytes: copy, mediaType }, [copy.buffer]);
+    });
+  };
+
+  const extract = (bytes: Uint8Array, mediaType: DocumentMediaType): Promise<ExtractedDocument> => {
+    if (!started) return ready.then(() => extract(bytes, mediaType));
+    if (all.length === 0) return extractDocument(bytes, mediaType);
     const worker = idle.pop();
-    if (worker) return Promise.resolve(worker);
-    return new Promise((resolve) => waiting.push(resolve));
+    if (worker) return run(worker, bytes, mediaType);
+    return new Promise<Worker>((resolve) => waiting.push(resolve)).then((w) => run(w, bytes, mediaType));
   };
 
   return {
-    async extract(bytes, mediaType) {
-      if (all.length === 0) return extractDocument(bytes, mediaType);
-      const worker = await acquire();
-      worker.ref();
-      const id = nextId++;
-      return new Promise<ExtractedDocument>((resolve, reject) => {
-        // A document too large for a worker's heap is extracted on this thread instead.
-        const retryHere = (): void => void extractDocument(bytes, mediaType).then(resolve, reject);
-        pending.set(id, { resolve, reject, retryHere, worker });
-        // Copy into a transferable buffer so the caller's bytes stay usable.
-        const copy = bytes.slice();
-        worker.postMessage({ id, bytes: copy, mediaType }, [copy.buffer]);
-      });
-    },
+    extract,
     async close() {
+      await ready;
       await Promise.all(all.map((w) => w.terminate()));
     },
   };

@@ -1,7 +1,8 @@
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import type { DocumentMediaType } from '@ragbridge/core-interfaces';
 import { extractDocument } from './extract.js';
 import { IngestError } from './ingest-errors.js';
+import { usePdfiumModule, type PdfiumWasmModule } from './pdfium-module.js';
 
 /** A request to the extraction worker. */
 export interface ExtractRequest {
@@ -9,6 +10,15 @@ export interface ExtractRequest {
   bytes: Uint8Array;
   mediaType: DocumentMediaType;
 }
+
+/** What the pool hands a worker when it starts. */
+export interface ExtractWorkerData {
+  /** PDFium compiled by the pool: shared, so the worker neither compiles nor holds its own copy. */
+  pdfium?: PdfiumWasmModule;
+}
+
+const data = workerData as ExtractWorkerData | undefined;
+if (data?.pdfium) usePdfiumModule(data.pdfium);
 
 parentPort?.on('message', (request: ExtractRequest) => {
   extractDocument(request.bytes, request.mediaType).then(

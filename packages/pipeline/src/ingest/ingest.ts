@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, join, resolve, sep } from 'node:path';
-import type { DocumentStore, IndexedChunk, SourceDocument } from '@ragbridge/core-interfaces';
+import type { DocumentMediaType, DocumentStore, IndexedChunk, SourceDocument } from '@ragbridge/core-interfaces';
 import { analyze } from '../retrieval/text-analysis.js';
 import { chunkDocument, type ChunkerOptions } from './chunker.js';
 import { createExtractPool, type ExtractPool } from './extract-pool.js';
@@ -145,12 +145,28 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
     options.onProgress?.({ type: 'file', source, index: done, files: files.length, status, pages, chars });
   };
 
-  const processFile = async (source: string): Promise<void> => {
+  const fail = (source: string, error: unknown): void => {
+    const code: IngestErrorCode = error instanceof IngestError ? error.code : 'unreadable';
+    report.failed.push({ source, code, message: error instanceof Error ? error.message : String(error) });
+    progress(source, 'failed');
+  };
+
+  /** A file read and found new or changed, ready to extract. */
+  interface Job {
+    source: string;
+    mediaType: DocumentMediaType;
+    bytes: Uint8Array;
+    contentHash: string;
+    existing: SourceDocument | undefined;
+  }
+
+  /** Reads a file and checks it against the store: a job, or undefined when it is unchanged or failed (both reported). */
+  const prepare = async (source: string): Promise<Job | undefined> => {
     const mediaType = mediaTypeForName(source);
     if (!mediaType) {
       report.failed.push({ source, code: 'unsupported-type', message: `unsupported file type: ${basename(source)} (supported: .pdf, .md, .html, .txt)` });
       progress(source, 'failed');
-      return;
+      return undefined;
     }
     try {
       const info = await stat(source);
@@ -161,14 +177,22 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
       if (existing?.contentHash === contentHash) {
         report.unchanged.push(source);
         progress(source, 'unchanged');
-        return;
+        return undefined;
       }
-      let started = performance.now();
-      const extracted = await getPool().extract(bytes, mediaType);
-      stages.extract += performance.now() - started;
+      return { source, mediaType, bytes, contentHash, existing };
+    } catch (error) {
+      fail(source, error);
+      return undefined;
+    }
+  };
+
+  /** Chunks, analyzes and stores an extracted file on this thread. */
+  const finish = async (job: Job, extracted: ExtractedDocument): Promise<void> => {
+    const { source, mediaType, bytes, contentHash, existing } = job;
+    try {
       const id = documentIdFor(source);
       const name = basename(source);
-      started = performance.now();
+      let started = performance.now();
       const { chunks } = chunkDocument(id, extracted, options.chunker);
       stages.chunk += performance.now() - started;
       started = performance.now();
@@ -201,19 +225,48 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
       (existing ? report.updated : report.added).push(source);
       progress(source, existing ? 'updated' : 'added', extracted.pageCount, chars);
     } catch (error) {
-      const code: IngestErrorCode = error instanceof IngestError ? error.code : 'unreadable';
-      report.failed.push({ source, code, message: error instanceof Error ? error.message : String(error) });
-      progress(source, 'failed');
+      fail(source, error);
     }
   };
 
+  /** Starts extracting a job; the promise never rejects (a failure is returned, with the time it took). */
+  const extract = (job: Job): Promise<{ doc?: ExtractedDocument; error?: unknown }> => {
+    const started = performance.now();
+    return getPool()
+      .extract(job.bytes, job.mediaType)
+      .then(
+        (doc) => ({ doc }),
+        (error: unknown) => ({ error }),
+      )
+      .finally(() => (stages.extract += performance.now() - started));
+  };
+
   try {
-    // Keep every worker busy: as many files in flight as workers (at least one).
+    // One lane per worker. A lane hands the next file to its worker before it chunks, analyzes
+    // and stores the file just extracted, so workers do not wait for this thread.
     const concurrency = Math.max(1, options.workers ?? availableParallelism());
     let next = 0;
+    const nextJob = async (): Promise<Job | undefined> => {
+      while (next < files.length) {
+        const job = await prepare(files[next++] as string);
+        if (job) return job;
+      }
+      return undefined;
+    };
     await Promise.all(
       Array.from({ length: Math.min(concurrency, files.length) }, async () => {
-        while (next < files.length) await processFile(files[next++] as string);
+        let job = await nextJob();
+        let extraction = job && extract(job);
+        while (job && extraction) {
+          const upcoming = nextJob();
+          const result = await extraction;
+          const following = await upcoming;
+          const followingExtraction = following && extract(following);
+          if (result.doc) await finish(job, result.doc);
+          else fail(job.source, result.error);
+          job = following;
+          extraction = followingExtraction;
+        }
       }),
     );
     if (options.prune && roots.length > 0) {

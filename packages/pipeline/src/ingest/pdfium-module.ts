@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { init } from '@embedpdf/pdfium';
 
 /**
@@ -72,11 +74,54 @@ interface EmscriptenPdfium {
   HEAPF32: Float32Array;
 }
 
+/** A compiled WebAssembly module: one compilation serves every thread it is posted to. */
+export type PdfiumWasmModule = object;
+
+/** The parts of the WebAssembly global that loading uses (the TypeScript setup here has no DOM types). */
+interface WebAssemblyApi {
+  compile(bytes: Uint8Array): Promise<PdfiumWasmModule>;
+  instantiate(module: PdfiumWasmModule, imports: object): Promise<object>;
+}
+const webAssembly = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
+
+let compiled: Promise<PdfiumWasmModule> | undefined;
 let loading: Promise<PdfiumRuntime> | undefined;
 
+/**
+ * PDFium's WebAssembly module compiled once for this thread, or the one handed over by
+ * {@link usePdfiumModule}. Extraction workers get the pool's module, so they share its machine
+ * code (and its optimisation) instead of each compiling and holding their own.
+ */
+export function compilePdfiumModule(): Promise<PdfiumWasmModule> {
+  compiled ??= (async () => {
+    const path = createRequire(import.meta.url).resolve('@embedpdf/pdfium/pdfium.wasm');
+    return webAssembly.compile(new Uint8Array(await readFile(path)));
+  })().catch((error: unknown) => {
+    compiled = undefined;
+    throw error;
+  });
+  return compiled;
+}
+
+/** Uses a module compiled by another thread (posted to this one) for this thread's instances. */
+export function usePdfiumModule(module: PdfiumWasmModule): void {
+  compiled = Promise.resolve(module);
+}
+
 async function instantiate(): Promise<PdfiumRuntime> {
-  // In Node the package reads its pdfium.wasm from its own folder; nothing is fetched.
-  const wrapped = await init({});
+  const wasmModule = await compilePdfiumModule();
+  let rejectInstance: (error: unknown) => void = () => undefined;
+  const failed = new Promise<never>((_, reject) => (rejectInstance = reject));
+  const wrapped = await Promise.race([
+    init({
+      // Emscripten's hook for supplying the instance: from the shared module, nothing read or compiled again.
+      instantiateWasm: (imports: object, receive: (instance: object, module: PdfiumWasmModule) => void) => {
+        webAssembly.instantiate(wasmModule, imports).then((instance) => receive(instance, wasmModule), rejectInstance);
+        return {};
+      },
+    } as never),
+    failed,
+  ]);
   const module = wrapped.pdfium as unknown as EmscriptenPdfium;
   const exports = module.wasmExports as PdfiumExports;
   exports.PDFiumExt_Init();
