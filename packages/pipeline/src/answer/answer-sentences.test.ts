@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { countWords, isTableRow, looksLikeReferenceEntry, splitAnswerSentences } from './answer-sentences.js';
+import { isTableRow, looksLikeReferenceEntry, splitAnswerSentences } from './answer-sentences.js';
 
-const texts = (text: string, wordCounts?: Map<string, number>): string[] =>
-  splitAnswerSentences(text, wordCounts ? { wordCounts } : {}).map((s) => s.text);
+const texts = (text: string, context?: string): string[] =>
+  splitAnswerSentences(text, context !== undefined ? { context } : {}).map((s) => s.text);
 
 describe('splitAnswerSentences', () => {
   it('ends a sentence at a footnote marker and drops the marker', () => {
@@ -69,7 +69,7 @@ describe('splitAnswerSentences', () => {
     expect(texts('Software vali-\ndation needs a plan.')).toEqual(['Software validation needs a plan.']);
     expect(texts('A 64- bit and FPGA- based design.')).toEqual(['A 64-bit and FPGA-based design.']);
     // Glued by extraction: joined only when the joined word is as common around it, as a real compound looks the same.
-    const counts = countWords(['An instruction set.', 'Each instruc-tion is a floating-point one.']);
+    const counts = 'An instruction set.\nEach instruc-tion is a floating-point one.';
     expect(texts('Each instruc-tion is a floating-point one.', counts)).toEqual([
       'Each instruction is a floating-point one.',
     ]);
@@ -93,6 +93,15 @@ describe('splitAnswerSentences', () => {
     );
     expect(pieces.map((p) => p.kind)).toEqual(['fragment', 'sentence', 'sentence']);
     expect(splitAnswerSentences('depicted in the figure, the rows follow.')[0]?.kind).toBe('fragment');
+    // Prose cut off where the passage ends; a list item without a full stop is whole.
+    expect(
+      splitAnswerSentences(
+        'The counter is 64 bits wide. BLT and BLTU take the branch if rs1 is less than rs2, using'
+      ).map((p) => p.kind)
+    ).toEqual(['sentence', 'fragment']);
+    expect(
+      splitAnswerSentences('Registers:\n• The vector type register holds the element width').map((p) => p.kind)
+    ).toEqual(['sentence', 'sentence']);
     // A sentence may open with a lower-case identifier.
     expect(splitAnswerSentences('The counter is 64 bits. mtimecmp holds the compare value.')[1]?.kind).toBe('sentence');
   });

@@ -7,7 +7,8 @@ export interface AnswerSentence {
   text: string;
   /**
    * `row`: a table row (cells separated by ` | `); `label`: a heading, caption or other short line
-   * without sentence punctuation; `fragment`: the end of a sentence that began before the passage.
+   * without sentence punctuation; `fragment`: the end of a sentence that began before the passage, or
+   * the start of one the passage cuts off.
    */
   kind: 'sentence' | 'row' | 'label' | 'fragment';
   /** For a row: the header row of its table, when one is recognisable. */
@@ -21,12 +22,13 @@ export interface AnswerSentence {
 /** Options of {@link splitAnswerSentences}. */
 export interface AnswerSentenceOptions {
   /**
-   * Lower-cased word counts of the text around the passage (see {@link countWords}): a word broken
-   * at a line-end hyphen (`instruc-tion`) is joined when the joined spelling is at least as common
-   * there as the hyphenated one (a real compound like `floating-point` looks the same). Without it
-   * only breaks followed by a space or a line break (`vali- dation`) are joined.
+   * The text around the passage (the other passages and the question, say): a word broken at a
+   * line-end hyphen and glued by extraction (`instruc-tion`) is joined when the joined spelling
+   * occurs there at least as often as the hyphenated one (a real compound like `floating-point`
+   * looks the same). Without it only breaks followed by a space or a line break (`vali- dation`) are
+   * joined, and then unless the hyphenated spelling occurs in the passage more often than the joined one.
    */
-  wordCounts?: ReadonlyMap<string, number>;
+  context?: string;
 }
 
 /**
@@ -99,14 +101,15 @@ const SENTENCE_END = /([.!?…]+)(["'”’)\]]*)(\d{1,2}|\[\d+(?:\s*[,–-]\s*\
 const REFERENCE_NUMBERS = /(?<=(?:^|\s)(\S*))\s+\[\d+(?:\s*[,–-]\s*\d+)*\](?=[\s.,;:!?)]|$)/gu;
 const CODE_LIKE = /[{};]\s*$|=>|^\s*(?:import|export|const|let|function|def|return)\b|\bfrom\s+['"]|\(\*|\*\)|^\s*\/\//;
 
-/** Counts lower-cased words (hyphenated ones whole) across texts, for {@link AnswerSentenceOptions.wordCounts}. */
-export function countWords(texts: Iterable<string>): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const text of texts) {
-    for (const match of text.toLowerCase().matchAll(/\p{L}+(?:-\p{L}+)*/gu))
-      counts.set(match[0], (counts.get(match[0]) ?? 0) + 1);
+/** How often `word` occurs in lower-cased `lower` as a whole word (not inside a longer word or hyphenated compound). */
+function occurrences(lower: string, word: string): number {
+  const target = word.toLowerCase();
+  const isWordChar = (i: number): boolean => i >= 0 && i < lower.length && /[\p{L}\p{N}-]/u.test(lower[i] as string);
+  let n = 0;
+  for (let at = lower.indexOf(target); at >= 0; at = lower.indexOf(target, at + target.length)) {
+    if (!isWordChar(at - 1) && !isWordChar(at + target.length)) n++;
   }
-  return counts;
+  return n;
 }
 
 /** Whether a line is a table row: cells separated by ` | ` (as extraction writes tables), or a Markdown `| a | b |` row. */
@@ -155,8 +158,9 @@ function isHeaderLike(cells: readonly string[]): boolean {
 }
 
 /** Joins words broken at a line-end hyphen; keeps real compounds and suspended hyphens ("single- and double-"). */
-function joinWrappedWords(text: string, wordCounts: ReadonlyMap<string, number> | undefined): string {
-  const count = (word: string): number => wordCounts?.get(word.toLowerCase()) ?? 0;
+function joinWrappedWords(text: string, context: string | undefined): string {
+  let haystack: string | undefined;
+  const count = (word: string): number => occurrences((haystack ??= (context ?? text).toLowerCase()), word);
   // Matched from the hyphen (a pattern starting with the word before it would be tried at every letter).
   return text.replace(
     /-( *\n\s*| +)?(\p{L}+)(-?)/gu,
@@ -175,7 +179,13 @@ function joinWrappedWords(text: string, wordCounts: ReadonlyMap<string, number> 
       }
       // A hyphen already glued by extraction ("instruc-tion"): joined only when the joined word is at least as
       // common around it, since a real compound ("floating-point") looks the same.
-      if (!wordCounts || nextHyphen || text[start - 1] === '-' || !/^\p{L}+$/u.test(left) || !/\p{Ll}/u.test(last))
+      if (
+        context === undefined ||
+        nextHyphen ||
+        text[start - 1] === '-' ||
+        !/^\p{L}+$/u.test(left) ||
+        !/\p{Ll}/u.test(last)
+      )
         return whole;
       const joined = count(`${left}${right}`);
       return joined > 0 && joined >= count(`${left}-${right}`) ? right : whole;
@@ -288,12 +298,15 @@ export function splitAnswerSentences(text: string, options: AnswerSentenceOption
   // The patterns below run only on text that has their key character: most passages have none.
   const normalized = (/[⁰¹²³⁴⁵⁶⁷⁸⁹]/.test(text) ? text.replace(SUPERSCRIPT_MARKER, '') : text)
     .normalize('NFKC')
-    .replace(/\r\n?/g, '\n')
-    // A PDF bullet glyph often arrives as a control or private-use character: a bullet at a line start, dropped elsewhere.
-    .replace(/(^|\n)[\p{Cc}\p{Co}](?= )/gu, '$1•')
-    .replace(/[\u00AD\u200B-\u200D\uFEFF\p{Co}]|(?![\n\t])\p{Cc}/gu, '');
+    .replace(/\r\n?/g, '\n');
+  const cleaned = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u00AD\u200B-\u200D\uFEFF\uE000-\uF8FF]/.test(normalized)
+    ? normalized
+        // A PDF bullet glyph often arrives as a control or private-use character: a bullet at a line start, dropped elsewhere.
+        .replace(/(^|\n)[\p{Cc}\p{Co}](?= )/gu, '$1•')
+        .replace(/[\u00AD\u200B-\u200D\uFEFF\p{Co}]|(?![\n\t])\p{Cc}/gu, '')
+    : normalized;
   // Slides and some PDFs run list items together on one line ("… in RVV • vtype: Vector Type."): one item per line.
-  const lines = (normalized.includes('-') ? joinWrappedWords(normalized, options.wordCounts) : normalized).split(
+  const lines = (cleaned.includes('-') ? joinWrappedWords(cleaned, options.context) : cleaned).split(
     /\n|\s+(?=[•◦▪‣]\s)/u
   );
   const out: AnswerSentence[] = [];
@@ -336,5 +349,9 @@ export function splitAnswerSentences(text: string, options: AnswerSentenceOption
     paragraph = paragraph ? `${paragraph} ${content}` : content;
   }
   flush();
+  // Prose that stops without punctuation at the very end was cut where the passage ends (the sentence
+  // goes on in the next one); a list item or a slide line may simply have no full stop.
+  const last = out.at(-1);
+  if (last?.kind === 'sentence' && !last.listItem && !/[.!?:;)"”’]$/u.test(last.text)) last.kind = 'fragment';
   return out;
 }

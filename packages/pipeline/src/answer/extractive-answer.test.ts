@@ -161,6 +161,17 @@ describe('extractiveAnswer', () => {
     expect(answer.text).toBe('Software validation confirms that the software conforms to user needs. [1]');
   });
 
+  it('marks a sentence the passage cuts off with an ellipsis', () => {
+    const passage = hit(
+      'resolves the address in the page table. The walker stops at a leaf page table entry and raises a fault when the entry is invalid, unless'
+    );
+    const answer = extractiveAnswer('When does the page table walker raise a fault?', [passage]);
+    expect(answer.sentences).toEqual([expect.objectContaining({ fragment: true })]);
+    expect(answer.text).toBe(
+      'The walker stops at a leaf page table entry and raises a fault when the entry is invalid, unless … [1]'
+    );
+  });
+
   it('brings the sentence a "This…" sentence leans on, and the items a list introduces', () => {
     const leaning = hit(
       'The hypervisor extension adds a virtualization mode V. This mode indicates whether the hart runs a guest, so traps can be routed to the guest.'

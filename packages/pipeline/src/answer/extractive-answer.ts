@@ -1,6 +1,6 @@
 import type { RetrievalHit } from '@ragbridge/core-interfaces';
-import { analyze, analyzeQueryGroups } from '../retrieval/text-analysis.js';
-import { countWords, looksLikeCode, looksLikeReferenceEntry, splitAnswerSentences } from './answer-sentences.js';
+import { analyze, analyzeQuery, analyzeQueryGroups } from '../retrieval/text-analysis.js';
+import { looksLikeCode, looksLikeReferenceEntry, splitAnswerSentences } from './answer-sentences.js';
 
 /**
  * Defaults of {@link ExtractiveAnswerOptions}, in one place. The thresholds are general reading
@@ -56,6 +56,8 @@ export interface ExtractiveAnswerSentence {
   kind: 'sentence' | 'row';
   /** For a row: the header row of its table, when recognisable. */
   header?: string;
+  /** The passage holds only part of its sentence (it began before or goes on after); quoted with an ellipsis. */
+  fragment?: boolean;
   /** Relevance to the question, higher is better (comparable within one answer). */
   score: number;
 }
@@ -93,19 +95,28 @@ function letterShare(text: string): number {
 
 /** The quotable pieces of the hits, each kept once (overlapping chunks repeat sentences) with the best-ranked source that holds it. */
 function candidatesOf(question: string, hits: readonly RetrievalHit[], minWords: number): Candidate[] {
-  const wordCounts = countWords([question, ...hits.map((hit) => hit.chunk.text)]);
+  const cues = ANSWER_CUES.filter((cue) => cue.question.test(question));
+  const context = [question, ...hits.map((hit) => hit.chunk.text)].join('\n');
+  // A stem keeps the beginning of its word (only its last letter may change, as in copy → copi), so a
+  // sentence holding none of the question terms' beginnings cannot match: kept as context, not analyzed.
+  const openings = [
+    ...new Set(analyzeQuery(question).map((t) => (t.length <= 3 ? t : t.slice(0, Math.min(4, t.length - 1))))),
+  ];
   const seen = new Set<string>();
   const candidates: Candidate[] = [];
   hits.forEach((hit, i) => {
-    for (const piece of splitAnswerSentences(hit.chunk.text, { wordCounts })) {
+    for (const piece of splitAnswerSentences(hit.chunk.text, { context })) {
       if (piece.kind === 'label' || looksLikeCode(piece.text) || looksLikeReferenceEntry(piece.text)) continue;
       if (piece.kind !== 'row' && (piece.text.split(' ').length < minWords || letterShare(piece.text) < 0.5)) continue;
-      const key = piece.text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const terms = new Set(analyze(piece.text));
-      for (const cue of ANSWER_CUES) if (cue.answer.test(piece.text)) terms.add(cue.term);
-      if (terms.size === 0) continue;
+      // Overlapping chunks repeat sentences word for word; the better-ranked hit keeps it.
+      if (seen.has(piece.text)) continue;
+      seen.add(piece.text);
+      const lower = piece.text.toLowerCase();
+      const terms =
+        piece.kind === 'row' || openings.some((o) => lower.includes(o))
+          ? new Set(analyze(piece.text))
+          : new Set<string>();
+      if (terms.size > 0) for (const cue of cues) if (cue.answer.test(piece.text)) terms.add(cue.term);
       candidates.push({
         text: piece.text,
         source: i + 1,
@@ -167,8 +178,9 @@ function termGroups(question: string, candidates: readonly Candidate[], weight: 
     return { members, weight: Math.max(0, ...(held.length > 0 ? held : members).map((m) => m.weight)) };
   });
   const average = groups.reduce((sum, g) => sum + g.weight, 0) / Math.max(1, groups.length);
-  for (const cue of ANSWER_CUES)
+  for (const cue of ANSWER_CUES) {
     if (cue.question.test(question)) groups.push({ members: [{ term: cue.term, weight: average }], weight: average });
+  }
   return groups;
 }
 
@@ -205,12 +217,20 @@ function isNearDuplicate(a: Candidate, b: Candidate): boolean {
   return shared / (a.terms.size + b.terms.size - shared) >= 0.6;
 }
 
+/** A sentence as quoted: an ellipsis marks where a fragment's sentence was cut off. */
+function quoted(sentence: ExtractiveAnswerSentence): string {
+  if (!sentence.fragment) return sentence.text;
+  const start = /^\p{Ll}/u.test(sentence.text) ? '… ' : '';
+  const end = /[.!?:;)"”’]$/u.test(sentence.text) ? '' : ' …';
+  return `${start}${sentence.text}${end}`;
+}
+
 /** Renders the chosen pieces: prose sentences in a paragraph, table rows on lines of their own under their header. */
 function render(sentences: readonly ExtractiveAnswerSentence[]): string {
   let text = '';
   let previous: ExtractiveAnswerSentence | undefined;
   for (const sentence of sentences) {
-    const cited = `${sentence.text} [${sentence.source}]`;
+    const cited = `${quoted(sentence)} [${sentence.source}]`;
     if (sentence.kind === 'row') {
       const sameTable = previous?.kind === 'row' && previous.header === sentence.header;
       const header = sentence.header !== undefined && !sameTable ? `${sentence.header}\n` : '';
@@ -278,13 +298,16 @@ export function extractiveAnswer(
       a.source - b.source ||
       a.position - b.position
   );
-  const sentences = chosen.map(({ text, source, kind, header, score }) => ({
-    text,
-    source,
-    kind,
-    ...(header !== undefined && { header }),
-    score,
-  }));
+  const sentences = chosen.map(
+    ({ text, source, kind, header, fragment, score }): ExtractiveAnswerSentence => ({
+      text,
+      source,
+      kind,
+      ...(header !== undefined && { header }),
+      ...(fragment && { fragment }),
+      score,
+    })
+  );
   return { text: render(sentences), used: [...new Set(sentences.map((s) => s.source))], sentences };
 }
 
