@@ -23,8 +23,8 @@ export interface AnswerSentence {
 export interface AnswerSentenceOptions {
   /**
    * The text around the passage (the other passages and the question, say): a word broken at a
-   * line-end hyphen and glued by extraction (`instruc-tion`) is joined when the joined spelling
-   * occurs there at least as often as the hyphenated one (a real compound like `floating-point`
+   * line-end hyphen and glued by extraction (`informa-tion`) is joined when the joined spelling
+   * occurs there at least as often as the hyphenated one (a real compound like `well-known`
    * looks the same). Without it only breaks followed by a space or a line break (`vali- dation`) are
    * joined, and then unless the hyphenated spelling occurs in the passage more often than the joined one.
    */
@@ -171,14 +171,14 @@ function joinWrappedWords(text: string, context: string | undefined): string {
       const last = left.at(-1) ?? '';
       if (!left || !/^\p{Ll}/u.test(right)) return whole;
       if (space !== undefined) {
-        // After a digit or capital the hyphen belongs to a compound ("64- bit", "FPGA- based"): drop the space only.
+        // After a digit or capital the hyphen belongs to a compound ("64- bit", "USB- powered"): drop the space only.
         if (!/\p{Ll}/u.test(last)) return `-${right}${nextHyphen}`;
         if (SUSPENDED_HYPHEN_FOLLOWERS.has(right.toLowerCase())) return whole;
         // Only an attested compound keeps its hyphen; a plain wrap ("vali- dation") is one word.
         return `${count(`${left}-${right}`) > count(`${left}${right}`) ? '-' : ''}${right}${nextHyphen}`;
       }
-      // A hyphen already glued by extraction ("instruc-tion"): joined only when the joined word is at least as
-      // common around it, since a real compound ("floating-point") looks the same.
+      // A hyphen already glued by extraction ("informa-tion"): joined only when the joined word is at least as
+      // common around it, since a real compound ("well-known") looks the same.
       if (
         context === undefined ||
         nextHyphen ||
@@ -208,7 +208,7 @@ function isAbbreviation(token: string, following: string): boolean {
 }
 
 /**
- * Removes bracketed reference numbers (`[12]`, `[3, 4]`) after a word ("as in RISC-V [12].", but not
+ * Removes bracketed reference numbers (`[12]`, `[3, 4]`) after a word ("as shown by Smith [12].", but not
  * "see [3]" or "In [12],", where the reference is the object) and a footnote marker left at the end (`bits.1`).
  */
 function cleanSentence(text: string): string {
@@ -246,7 +246,7 @@ function splitParagraph(paragraph: string): string[] {
       if (!/[\p{L})\]"'”’]/u.test(previousChar) || isAbbreviation(token, marker) || !/^["'“‘(]?\p{Lu}/u.test(after))
         continue;
     } else if (punctuation === '.' && !closing && isAbbreviation(token, after)) continue;
-    // A lower-case start ends a sentence only before a lower-case identifier ("bits. mtimecmp holds"), never
+    // A lower-case start ends a sentence only before a lower-case identifier ("bits. sysctl sets it"), never
     // before a function word ("etc. and") or after a short token ("p. the").
     if (
       /^\p{Ll}/u.test(after) &&
@@ -290,7 +290,7 @@ function classify(sentence: string, isItem: boolean, first: boolean): AnswerSent
 /**
  * Splits a retrieved passage into the pieces an answer can quote: sentences that are never cut at
  * abbreviations (e.g., i.e., Fig. 3, et al.), numbers and versions (1.5, v1.7), dotted identifiers
- * (`mstatus.MIE`) or footnote markers (`bits.1 The`, `value.² See`, `[12]`); list items; and table
+ * (`config.MAX`) or footnote markers (`bits.1 The`, `value.² See`, `[12]`); list items; and table
  * rows (lines with ` | ` cells) with their header row. Line breaks inside a sentence are joined, and
  * so are words broken at a line-end hyphen. Deterministic, no vocabulary beyond English typography.
  */
@@ -305,7 +305,7 @@ export function splitAnswerSentences(text: string, options: AnswerSentenceOption
         .replace(/(^|\n)[\p{Cc}\p{Co}](?= )/gu, '$1•')
         .replace(/[\u00AD\u200B-\u200D\uFEFF\p{Co}]|(?![\n\t])\p{Cc}/gu, '')
     : normalized;
-  // Slides and some PDFs run list items together on one line ("… in RVV • vtype: Vector Type."): one item per line.
+  // Slides and some PDFs run list items together on one line ("… two modes • fast: no checks."): one item per line.
   const lines = (cleaned.includes('-') ? joinWrappedWords(cleaned, options.context) : cleaned).split(
     /\n|\s+(?=[•◦▪‣]\s)/u
   );
