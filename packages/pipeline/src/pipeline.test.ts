@@ -93,7 +93,7 @@ describe('createPipeline defaults for the runtime', () => {
 
   it('extractiveSentences sets the sentences an extractive answer quotes', async () => {
     await createPipeline({ store }).ingest([guide], { workers: 0 });
-    const twoFacts = 'Which register is hardwired to zero, and which field selects the operation?';
+    const twoFacts = 'Which register is hardwired to zero, and what does the program counter hold?';
     const quotes = async (options: Partial<PipelineOptions>): Promise<number> => ((await createPipeline({ store, ...options }).ask(twoFacts)).answer.text.match(/\[\d+\]/g) ?? []).length;
     expect(await quotes({})).toBeGreaterThan(1);
     expect(await quotes({ extractiveSentences: 1 })).toBe(1);
