@@ -149,8 +149,8 @@ export function writeSimplePdf(options: SimplePdfOptions): Uint8Array {
   const imageId = options.pages.some((p) => p.image)
     ? add(
         `<< /Type /XObject /Subtype /Image /Width 8 /Height 8 /ColorSpace /DeviceGray /BitsPerComponent 8 /Length 64 >>\nstream\n${'\x90'.repeat(
-          64
-        )}\nendstream`
+          64,
+        )}\nendstream`,
       )
     : undefined;
   const pageIds: number[] = [];
@@ -160,8 +160,8 @@ export function writeSimplePdf(options: SimplePdfOptions): Uint8Array {
     const xobjects = page.image && imageId ? ` /XObject << /Im1 ${imageId} 0 R >>` : '';
     pageIds.push(
       add(
-        `<< /Type /Page /Parent ${pagesId} 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 ${fontId} 0 R >>${xobjects} >> /Contents ${contentId} 0 R >>`
-      )
+        `<< /Type /Page /Parent ${pagesId} 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 ${fontId} 0 R >>${xobjects} >> /Contents ${contentId} 0 R >>`,
+      ),
     );
   });
   objects[pagesId - 1] = `<< /Type /Pages /Kids [${pageIds.map((id) => `${id} 0 R`).join(' ')}] /Count ${
@@ -195,7 +195,7 @@ export function writeSimplePdf(options: SimplePdfOptions): Uint8Array {
   xref.push(
     `trailer\n<< /Size ${objects.length + 1} /Root ${catalogId} 0 R${
       infoId ? ` /Info ${infoId} 0 R` : ''
-    }${encrypt} >>\nstartxref\n${length}\n%%EOF\n`
+    }${encrypt} >>\nstartxref\n${length}\n%%EOF\n`,
   );
   return new Uint8Array(Buffer.from(parts.join('') + xref.join(''), 'latin1'));
 }
@@ -205,7 +205,7 @@ function writeOutline(
   entries: PdfOutlineEntry[],
   add: (body: string) => number,
   objects: string[],
-  pageIds: number[]
+  pageIds: number[],
 ): number {
   const rootId = add('');
   const writeLevel = (items: PdfOutlineEntry[], parentId: number): { first: number; last: number; count: number } => {
@@ -222,7 +222,7 @@ function writeOutline(
         count += child.count;
       }
       objects[(ids[i] as number) - 1] = `<< /Title (${escapePdfString(item.title)}) ${links.join(
-        ' '
+        ' ',
       )} /Dest [${pageId} 0 R /XYZ null null null] >>`;
     });
     return {

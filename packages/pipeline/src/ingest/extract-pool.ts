@@ -9,7 +9,9 @@ import type { ExtractWorkerData } from './extract-worker.js';
 import { IngestError, type IngestErrorCode } from './ingest-errors.js';
 import { compilePdfiumModule, type PdfiumWasmModule } from './pdfium-module.js';
 
-type Reply = { id: number; ok: true; doc: ExtractedDocument } | { id: number; ok: false; code: IngestErrorCode; message: string };
+type Reply =
+  | { id: number; ok: true; doc: ExtractedDocument }
+  | { id: number; ok: false; code: IngestErrorCode; message: string };
 
 /** Runs extraction on worker threads, one document per worker at a time. */
 export interface ExtractPool {
@@ -34,18 +36,24 @@ function startWorker(limits: ResourceLimits, workerData: ExtractWorkerData): Wor
   const ts = new URL('./extract-worker.ts', import.meta.url).href;
   // Resolved here: an eval worker would resolve a bare name from the working directory.
   const tsxApi = import.meta.resolve('tsx/esm/api');
-  return new Worker(`import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(ts)}); });`, {
-    eval: true,
-    resourceLimits: limits,
-    workerData,
-  });
+  return new Worker(
+    `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(ts)}); });`,
+    {
+      eval: true,
+      resourceLimits: limits,
+      workerData,
+    },
+  );
 }
 
 /**
  * A pool of extraction workers (default: one per core). With `size: 0` extraction runs on the
  * calling thread, which is simpler to debug and enough for small inputs.
  */
-export function createExtractPool(size: number = availableParallelism(), limits: ResourceLimits = WORKER_LIMITS): ExtractPool {
+export function createExtractPool(
+  size: number = availableParallelism(),
+  limits: ResourceLimits = WORKER_LIMITS,
+): ExtractPool {
   if (size <= 0) {
     return { extract: (bytes, mediaType) => extractDocument(bytes, mediaType), close: async () => undefined };
   }

@@ -13,7 +13,15 @@ import { IngestError, type IngestErrorCode } from './ingest-errors.js';
 /** Progress of a long ingest, for progress bars and logs. */
 export type IngestProgress =
   | { type: 'scan'; files: number }
-  | { type: 'file'; source: string; index: number; files: number; status: 'added' | 'updated' | 'unchanged' | 'failed'; pages: number; chars: number };
+  | {
+      type: 'file';
+      source: string;
+      index: number;
+      files: number;
+      status: 'added' | 'updated' | 'unchanged' | 'failed';
+      pages: number;
+      chars: number;
+    };
 
 /** Options of {@link ingestPaths}. */
 export interface IngestOptions {
@@ -69,7 +77,9 @@ export function documentIdFor(source: string): string {
   return createHash('sha256').update(source).digest('hex').slice(0, 16);
 }
 
-async function collectFiles(paths: readonly string[]): Promise<{ files: string[]; roots: string[]; missing: IngestFailure[] }> {
+async function collectFiles(
+  paths: readonly string[],
+): Promise<{ files: string[]; roots: string[]; missing: IngestFailure[] }> {
   const files: string[] = [];
   const roots: string[] = [];
   const missing: IngestFailure[] = [];
@@ -99,7 +109,13 @@ async function collectFiles(paths: readonly string[]): Promise<{ files: string[]
 
 function documentTerms(name: string, doc: ExtractedDocument): string {
   const headings = doc.pages.flatMap((p) => p.blocks.filter((b) => b.kind === 'heading').map((b) => b.text));
-  const firstPage = doc.pages[0]?.blocks.map((b) => b.text).join(' ').split(/\s+/).slice(0, 300).join(' ') ?? '';
+  const firstPage =
+    doc.pages[0]?.blocks
+      .map((b) => b.text)
+      .join(' ')
+      .split(/\s+/)
+      .slice(0, 300)
+      .join(' ') ?? '';
   const readableName = name.replace(/\.[^.]+$/, '').replace(/[-_]+/g, ' ');
   return analyze([doc.title ?? '', readableName, headings.join(' '), firstPage].join('\n')).join(' ');
 }
@@ -140,7 +156,12 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
   let pool: ExtractPool | undefined;
   const getPool = (): ExtractPool => (pool ??= createExtractPool(options.workers ?? undefined));
   let done = 0;
-  const progress = (source: string, status: 'added' | 'updated' | 'unchanged' | 'failed', pages = 0, chars = 0): void => {
+  const progress = (
+    source: string,
+    status: 'added' | 'updated' | 'unchanged' | 'failed',
+    pages = 0,
+    chars = 0,
+  ): void => {
     done++;
     options.onProgress?.({ type: 'file', source, index: done, files: files.length, status, pages, chars });
   };
@@ -164,13 +185,18 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
   const prepare = async (source: string): Promise<Job | undefined> => {
     const mediaType = mediaTypeForName(source);
     if (!mediaType) {
-      report.failed.push({ source, code: 'unsupported-type', message: `unsupported file type: ${basename(source)} (supported: .pdf, .md, .html, .txt)` });
+      report.failed.push({
+        source,
+        code: 'unsupported-type',
+        message: `unsupported file type: ${basename(source)} (supported: .pdf, .md, .html, .txt)`,
+      });
       progress(source, 'failed');
       return undefined;
     }
     try {
       const info = await stat(source);
-      if (info.size > maxBytes) throw new IngestError('too-large', `the file is ${info.size} bytes, more than the limit of ${maxBytes}`);
+      if (info.size > maxBytes)
+        throw new IngestError('too-large', `the file is ${info.size} bytes, more than the limit of ${maxBytes}`);
       const bytes = new Uint8Array(await readFile(source));
       const contentHash = createHash('sha256').update(INGEST_VERSION).update('\0').update(bytes).digest('hex');
       const existing = await store.getDocumentBySource(source);
@@ -242,10 +268,14 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
   };
 
   try {
-    // One lane per worker. A lane hands the next file to its worker before it chunks, analyzes
-    // and stores the file just extracted, so workers do not wait for this thread.
-    const concurrency = Math.max(1, options.workers ?? availableParallelism());
+    // One lane per worker. With workers, a lane hands the next file to its worker before it
+    // chunks, analyzes and stores the file just extracted, so workers do not wait for this thread.
+    // Finishing runs one file at a time (it all happens on this thread anyway), which keeps the
+    // stage times of one file apart from another's.
+    const workers = options.workers ?? availableParallelism();
+    const concurrency = Math.max(1, workers);
     let next = 0;
+    let finishing: Promise<void> = Promise.resolve();
     const nextJob = async (): Promise<Job | undefined> => {
       while (next < files.length) {
         const job = await prepare(files[next++] as string);
@@ -260,12 +290,21 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
         while (job && extraction) {
           const upcoming = nextJob();
           const result = await extraction;
-          const following = await upcoming;
-          const followingExtraction = following && extract(following);
-          if (result.doc) await finish(job, result.doc);
-          else fail(job.source, result.error);
+          const current = job;
+          let following: Job | undefined;
+          if (workers > 0) {
+            following = await upcoming;
+            extraction = following && extract(following);
+          }
+          finishing = finishing.then(() =>
+            result.doc ? finish(current, result.doc) : fail(current.source, result.error),
+          );
+          await finishing;
+          if (workers <= 0) {
+            following = await upcoming;
+            extraction = following && extract(following);
+          }
           job = following;
-          extraction = followingExtraction;
         }
       }),
     );
@@ -273,7 +312,8 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
       const present = new Set(files);
       for (const doc of await store.listDocuments()) {
         const underRoot = roots.some((root) => doc.source.startsWith(root + sep));
-        if (underRoot && !present.has(doc.source) && (await store.deleteDocument(doc.id))) report.removed.push(doc.source);
+        if (underRoot && !present.has(doc.source) && (await store.deleteDocument(doc.id)))
+          report.removed.push(doc.source);
       }
     }
   } finally {

@@ -19,22 +19,31 @@ export interface DocumentFontSizes {
   headings: number[];
 }
 
-const median = (values: number[]): number => {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
-};
-
 /** The body font size (weighted by text length) and the distinct larger sizes (at least 1.2 times the body). */
 export function documentFontSizes(pages: ReadonlyArray<readonly LayoutLine[]>): DocumentFontSizes {
-  const sizes: number[] = [];
+  // Each line counts once per 20 characters (up to 200): the median of that multiset, from a
+  // weight per distinct size instead of an array with an entry per 20 characters.
+  const weights = new Map<number, number>();
+  let total = 0;
   for (const lines of pages) {
     for (const line of lines) {
       if (line.rotated) continue;
-      for (let k = 0; k < Math.min(line.text.length, 200); k += 20) sizes.push(line.size);
+      const weight = Math.ceil(Math.min(line.text.length, 200) / 20);
+      if (weight === 0) continue;
+      weights.set(line.size, (weights.get(line.size) ?? 0) + weight);
+      total += weight;
     }
   }
-  const body = median(sizes) || 10;
+  let body = 0;
+  let seen = 0;
+  for (const size of [...weights.keys()].sort((a, b) => a - b)) {
+    seen += weights.get(size) as number;
+    if (seen > Math.floor(total / 2)) {
+      body = size;
+      break;
+    }
+  }
+  body ||= 10;
   const headings = new Set<number>();
   for (const lines of pages)
     for (const line of lines) if (!line.rotated && line.size >= body * 1.2) headings.add(Math.round(line.size));
@@ -42,6 +51,7 @@ export function documentFontSizes(pages: ReadonlyArray<readonly LayoutLine[]>): 
 }
 
 function looksLikeTableLine(text: string): boolean {
+  if (!text.includes('  ')) return false;
   const cells = text.split(/ {2,}/).filter(Boolean);
   return cells.length >= 3;
 }
@@ -57,7 +67,7 @@ export function linesToBlocks(
   lines: readonly PdfLine[],
   sizes: DocumentFontSizes,
   outline: readonly PageHeading[],
-  hasOutline: boolean
+  hasOutline: boolean,
 ): ExtractedBlock[] {
   const blocks: ExtractedBlock[] = [];
   const pendingOutline = [...outline];
@@ -158,6 +168,8 @@ export function linesToBlocks(
  * (short, no final period, mostly capitalised words), or undefined.
  */
 export function numberedHeadingLevel(text: string): number | undefined {
+  const first = text.trimStart().charCodeAt(0);
+  if (!(first >= 0x30 && first <= 0x39)) return undefined;
   const match = /^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+(\p{Lu}[^]*)$/u.exec(text.trim());
   if (!match || text.length > 80 || /[.:;,]$/.test(text.trim())) return undefined;
   const words = (match[2] ?? '').split(/\s+/).filter((w) => /^\p{L}/u.test(w));

@@ -112,7 +112,7 @@ describe('extractPdf', () => {
             ],
           },
         ],
-      })
+      }),
     );
     expect(doc.pages[0]?.blocks[0]).toEqual({
       kind: 'heading',
@@ -170,7 +170,7 @@ describe('no body text is taken for a running header or footer', () => {
         pages: pages.map((lines) => ({ lines })),
         header: 'Acme UART datasheet',
         footer: '- {page} -',
-      })
+      }),
     );
     pages.forEach((lines, i) => {
       const text = textOf(doc, i + 1);
@@ -216,7 +216,7 @@ describe('reading order and tables', () => {
       };
       const doc = await extractPdf(writeSimplePdf({ pages: [page, page] }));
       for (const n of [1, 2]) expectInOrder(textOf(doc, n), ['A two column article', ...left, ...right]);
-    }
+    },
   );
 
   it('keeps table rows as rows, cells in order', async () => {
@@ -235,7 +235,7 @@ describe('reading order and tables', () => {
             tableColumnWidth: 120,
           },
         ],
-      })
+      }),
     );
     const table = doc.pages[0]?.blocks.find((b) => b.kind === 'table');
     expect(table?.text.split('\n')).toEqual(rows.map((row) => row.join(' | ')));
@@ -247,7 +247,7 @@ describe('pages that yield no text', () => {
     const doc = await extractPdf(
       writeSimplePdf({
         pages: [{ lines: ['First page text.'] }, { lines: [], image: true }, { lines: ['Third page text.'] }],
-      })
+      }),
     );
     expect(doc.pageErrors).toEqual([
       {
@@ -263,7 +263,7 @@ describe('pages that yield no text', () => {
     const doc = await extractPdf(
       writeSimplePdf({
         pages: [{ lines: ['Before the blank page.'] }, { lines: [] }, { lines: ['After it.'] }],
-      })
+      }),
     );
     expect(doc.pageErrors).toEqual([]);
     expect(doc.pages[1]?.blocks).toEqual([]);
@@ -273,7 +273,7 @@ describe('pages that yield no text', () => {
 describe('bad PDFs give a clear per-file error', () => {
   it('corrupt bytes after a PDF header', async () => {
     const bytes = new Uint8Array(
-      Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.from(Array.from({ length: 4000 }, (_, i) => (i * 7919) % 256))])
+      Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.from(Array.from({ length: 4000 }, (_, i) => (i * 7919) % 256))]),
     );
     const error = await failure(bytes);
     expect(error).toBeInstanceOf(IngestError);
@@ -293,7 +293,7 @@ describe('bad PDFs give a clear per-file error', () => {
       writeSimplePdf({
         pages: [{ lines: ['secret'] }],
         passwordProtected: true,
-      })
+      }),
     );
     expect(error.code).toBe('encrypted');
     expect(error.message).toMatch(/password/);
@@ -317,7 +317,7 @@ describe('bad PDFs give a clear per-file error', () => {
           { lines: [], image },
           { lines: [], image },
         ],
-      })
+      }),
     );
     expect(error.code).toBe('no-text');
     expect(error.message).toMatch(/OCR/);

@@ -169,7 +169,10 @@ function toPages(read: readonly ReadPage[], outline: readonly OutlineEntry[]): E
           : previous
           ? 10
           : 0;
-      lines.push({ ...line, gapBefore: gap });
+      // The layout's line objects are this function's own: the gap is added to them, not to copies.
+      const withGap = line as PdfLine;
+      withGap.gapBefore = gap;
+      lines.push(withGap);
       previous = line;
     }
     return {

@@ -75,7 +75,7 @@ export function findRunningLines(pages: readonly MarginPage[], bodySize: number)
       if (!list) positions.set(key, (list = []));
       list.push(edge.distance);
       return key;
-    })
+    }),
   );
   for (const list of positions.values()) list.sort((a, b) => a - b);
   const countNear = (list: readonly number[], value: number): number => {
