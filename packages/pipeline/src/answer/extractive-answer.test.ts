@@ -2,7 +2,7 @@ import type { Chunk, RetrievalHit } from '@ragbridge/core-interfaces';
 import { describe, expect, it } from 'vitest';
 import { extractiveAnswer } from './extractive-answer.js';
 
-const hit = (text: string, page = 1): RetrievalHit => ({
+const hit = (text: string, page = 1, sectionPath: string[] = []): RetrievalHit => ({
   chunk: {
     id: `c${page}`,
     docId: 'spec',
@@ -10,7 +10,7 @@ const hit = (text: string, page = 1): RetrievalHit => ({
     page,
     pageEnd: page,
     pageLabel: String(page),
-    sectionPath: [],
+    sectionPath,
     charStart: 0,
     charEnd: text.length,
   } as Chunk,
@@ -106,6 +106,21 @@ describe('extractiveAnswer', () => {
       strongThird,
     ]);
     expect(tie.used).toEqual([1]);
+  });
+
+  it('reads a sentence in the light of the headings above its passage, but never quotes one for its headings alone', () => {
+    const elsewhere = hit('The timer is reset by writing the reset register.', 1, ['Power management']);
+    const watchdog = hit('The timer is reset by writing the reset register twice.', 2, ['Watchdog']);
+    expect(extractiveAnswer('How is the watchdog timer reset?', [elsewhere, watchdog]).used).toEqual([2]);
+    expect(
+      extractiveAnswer('How is the watchdog timer reset?', [
+        elsewhere,
+        hit('Nothing else happens here at all.', 2, ['Watchdog']),
+      ]).used
+    ).toEqual([1]);
+    expect(
+      extractiveAnswer('What does the watchdog do?', [hit('Nothing else happens here at all.', 2, ['Watchdog'])]).text
+    ).toBe('');
   });
 
   it('cites another page only when its sentence is as strong and says what the quoted ones do not', () => {

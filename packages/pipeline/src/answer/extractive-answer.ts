@@ -192,19 +192,25 @@ function matchedWeight(group: TermGroup, terms: ReadonlySet<string>): number {
 }
 
 /**
- * Relevance of one candidate: the weighted share of the question's term groups it contains (a row
- * also counts its header's terms at half weight), less for very long sentences and for fragments.
+ * Relevance of one candidate: the weighted share of the question's term groups it contains, where a
+ * term it lacks but its context has (a row's header, the section heading above the passage) counts
+ * half; a candidate that holds no question term itself scores 0. Less for very long sentences and
+ * for fragments.
  */
 function relevance(
   candidate: Candidate,
   groups: readonly TermGroup[],
   total: number,
-  headerTerms: ReadonlySet<string>
+  context: ReadonlySet<string>
 ): number {
+  let own = 0;
   let matched = 0;
-  for (const group of groups)
-    matched += Math.max(matchedWeight(group, candidate.terms), matchedWeight(group, headerTerms) / 2);
-  if (matched === 0) return 0;
+  for (const group of groups) {
+    const weight = matchedWeight(group, candidate.terms);
+    own += weight;
+    matched += Math.max(weight, matchedWeight(group, context) / 2);
+  }
+  if (own === 0) return 0;
   const words = candidate.text.split(' ').length;
   // A run-on past ~45 words is rarely the answer itself and more often matches by chance.
   const length = words > 45 ? Math.sqrt(45 / words) : 1;
@@ -269,12 +275,15 @@ export function extractiveAnswer(
   const groups = termGroups(question, candidates, weight);
   const total = groups.reduce((sum, g) => sum + g.weight, 0);
   if (total <= 0) return { text: '', used: [], sentences: [] };
-  const headerTerms = new Map<string, Set<string>>();
+  const contexts = new Map<string, Set<string>>();
   for (const candidate of candidates) {
-    const header = candidate.header ?? '';
-    if (!headerTerms.has(header)) headerTerms.set(header, new Set(analyze(header)));
+    // The headings above the passage name what it is about (and often which document it is from).
+    const key = `${candidate.header ?? ''}\n${(hits[candidate.source - 1] as RetrievalHit).chunk.sectionPath.join(
+      '\n'
+    )}`;
+    if (!contexts.has(key)) contexts.set(key, new Set(analyze(key)));
     const prior = (1 - sourceDecay) ** (candidate.source - 1);
-    candidate.score = relevance(candidate, groups, total, headerTerms.get(header) as Set<string>) * prior;
+    candidate.score = relevance(candidate, groups, total, contexts.get(key) as Set<string>) * prior;
   }
   const ranked = candidates
     .filter((c) => c.score > 0)
