@@ -299,7 +299,7 @@ export function splitAnswerSentences(text: string, options: AnswerSentenceOption
   const normalized = (/[⁰¹²³⁴⁵⁶⁷⁸⁹]/.test(text) ? text.replace(SUPERSCRIPT_MARKER, '') : text)
     .normalize('NFKC')
     .replace(/\r\n?/g, '\n');
-  const cleaned = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u00AD\u200B-\u200D\uFEFF\uE000-\uF8FF]/.test(normalized)
+  const cleaned = /(?![\n\t])[\p{Cc}\p{Co}\u00AD\u200B-\u200D\uFEFF]/u.test(normalized)
     ? normalized
         // A PDF bullet glyph often arrives as a control or private-use character: a bullet at a line start, dropped elsewhere.
         .replace(/(^|\n)[\p{Cc}\p{Co}](?= )/gu, '$1•')
