@@ -180,6 +180,32 @@ describe('no body text is taken for a running header or footer', () => {
     });
   });
 
+  it('keeps a repeated title set larger than the body (slides)', async () => {
+    const pages = Array.from({ length: 6 }, (_, i) => ({
+      lines: [{ text: 'Example', size: 24 }, `Slide ${i + 1} shows vector code.`],
+    }));
+    const doc = await extractPdf(writeSimplePdf({ pages, footer: 'Workshop {page}' }));
+    pages.forEach((_, i) => expect(textOf(doc, i + 1)).toBe(`Example\nSlide ${i + 1} shows vector code.`));
+  });
+
+  it('drops the header and footer of a blank page too', async () => {
+    const text = (n: number): PdfPage => ({ lines: [`Body text of page ${n}.`] });
+    const doc = await extractPdf(
+      writeSimplePdf({
+        pages: [text(1), text(2), { lines: [] }, text(4), text(5)],
+        header: 'Acme manual',
+        footer: 'Page {page}',
+      }),
+    );
+    expect(doc.pages.map((p) => p.blocks.map((b) => b.text).join('\n'))).toEqual([
+      'Body text of page 1.',
+      'Body text of page 2.',
+      '',
+      'Body text of page 4.',
+      'Body text of page 5.',
+    ]);
+  });
+
   it('keeps the text of every page of a 3,000-page document', async () => {
     const count = 3000;
     const pages = Array.from({ length: count }, (_, i) => ({

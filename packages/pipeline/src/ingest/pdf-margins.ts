@@ -31,21 +31,25 @@ const PAGE_NUMBER = /^(#|page #( of #)?|- # -|# of #|#\/#)$/;
 const edgeOf = (line: LayoutLine, height: number): { top: boolean; distance: number } =>
   line.y > height / 2 ? { top: true, distance: height - line.y } : { top: false, distance: line.y };
 
-/** The usual vertical distance between consecutive lines, over the whole document. */
-function linePitch(pages: readonly MarginPage[]): number {
+/**
+ * The usual vertical distance between consecutive lines of one font size, over the whole
+ * document (a header over the body is not one of them); 1.25 em of body text when no two
+ * consecutive lines share a size.
+ */
+function linePitch(pages: readonly MarginPage[], bodySize: number): number {
   const gaps: number[] = [];
   for (const page of pages) {
     let previous: LayoutLine | undefined;
     for (const line of page.lines) {
       if (line.rotated) continue;
-      if (previous) {
+      if (previous && previous.size === line.size) {
         const gap = previous.y - line.y;
         if (gap > 0.5 * line.size && gap < 4 * line.size) gaps.push(gap);
       }
       previous = line;
     }
   }
-  if (gaps.length === 0) return Infinity;
+  if (gaps.length === 0) return 1.25 * bodySize;
   gaps.sort((a, b) => a - b);
   return gaps[Math.floor(gaps.length / 2)] as number;
 }
@@ -90,7 +94,7 @@ export function findRunningLines(pages: readonly MarginPage[], bodySize: number)
     for (let i = lo; i < list.length && (list[i] as number) <= value + POSITION_TOLERANCE; i++) n++;
     return n;
   };
-  const pitch = linePitch(pages);
+  const pitch = linePitch(pages, bodySize);
 
   // Per page: the blocks, and which ones lie at the edges with every line running.
   const layouts = pages.map((page, pageIndex) => {
