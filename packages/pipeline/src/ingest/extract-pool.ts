@@ -20,11 +20,10 @@ export interface ExtractPool {
 }
 
 /**
- * Bounded heaps make each worker collect garbage sooner, so two workers keep the whole ingest of
- * the evaluation corpus under 300 MB; a young generation of 16 MB (not 8) avoids the extra
- * scavenges that cost ~15% of extraction time (measured with bench/pipeline-bench.mjs: median
- * 260K → 306K chars/s, peak RSS 264 → 280 MB). A document that needs more is retried on the
- * calling thread.
+ * Bounded heaps make each worker collect garbage sooner; a document that needs more is retried on
+ * the calling thread. PDFium's own memory (WebAssembly) is outside these limits; with the module
+ * compiled once and shared, two workers keep the ingest of the evaluation corpus at about 225 MB
+ * peak RSS (bench/pipeline-bench.mjs).
  */
 const WORKER_LIMITS = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 16 };
 

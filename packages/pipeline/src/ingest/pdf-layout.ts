@@ -87,20 +87,21 @@ interface Fragment {
 class TextBuilder {
   private codes: number[] = [];
   private pieces: string[] = [];
+  /** The last code point pushed since the last {@link take} (0 when none). */
+  lastCode = 0;
   push(code: number): void {
     this.codes.push(code);
+    this.lastCode = code;
     if (this.codes.length >= 4096) this.flushCodes();
   }
-  last(): number {
-    return this.codes.length ? (this.codes[this.codes.length - 1] as number) : this.pieces.length ? 0x21 : 0;
-  }
   get empty(): boolean {
-    return this.codes.length === 0 && this.pieces.length === 0;
+    return this.lastCode === 0;
   }
   take(): string {
     this.flushCodes();
     const text = this.pieces.length === 1 ? (this.pieces[0] as string) : this.pieces.join('');
     this.pieces = [];
+    this.lastCode = 0;
     return text;
   }
   private flushCodes(): void {
@@ -178,7 +179,7 @@ function buildFragments(glyphs: PageGlyphs): {
         const script =
           (em < 0.85 * lastSize && low > lastBottom + 0.15 * scale) ||
           (lastSize < 0.85 * em && lastBottom > low + 0.15 * scale);
-        if ((pendingSpace || script || gap > WORD_GAP_EM * scale) && text.last() !== SPACE) text.push(SPACE);
+        if ((pendingSpace || script || gap > WORD_GAP_EM * scale) && text.lastCode !== SPACE) text.push(SPACE);
         text.push(code);
         if (right > current.x1) current.x1 = right;
         if (em > current.size) {
