@@ -70,7 +70,7 @@ export function linesToBlocks(
   hasOutline: boolean,
 ): ExtractedBlock[] {
   const blocks: ExtractedBlock[] = [];
-  const pendingOutline = [...outline];
+  const pendingOutline = outline.map((heading) => ({ ...heading, key: squash(heading.title) }));
   const flat = lines.filter((l) => !l.rotated);
   const ends = flat.map((l) => l.endX).sort((a, b) => a - b);
   const rightEdge = ends[Math.floor(ends.length * 0.9)] ?? 0;
@@ -97,7 +97,7 @@ export function linesToBlocks(
     }
     const squashed = pendingOutline.length > 0 ? squash(line.text) : '';
     const outlineIndex = pendingOutline.findIndex((o) => {
-      const t = squash(o.title);
+      const t = o.key;
       return (
         t.length > 0 &&
         (squashed === t ||

@@ -89,9 +89,12 @@ class TextBuilder {
   private pieces: string[] = [];
   /** The last code point pushed since the last {@link take} (0 when none). */
   lastCode = 0;
+  /** Whether a pushed code point needs two UTF-16 units (String.fromCharCode cannot take it). */
+  private astral = false;
   push(code: number): void {
     this.codes.push(code);
     this.lastCode = code;
+    if (code > 0xffff) this.astral = true;
     if (this.codes.length >= 4096) this.flushCodes();
   }
   get empty(): boolean {
@@ -105,8 +108,10 @@ class TextBuilder {
     return text;
   }
   private flushCodes(): void {
-    if (this.codes.length) this.pieces.push(String.fromCodePoint(...this.codes));
+    if (this.codes.length)
+      this.pieces.push(this.astral ? String.fromCodePoint(...this.codes) : String.fromCharCode(...this.codes));
     this.codes = [];
+    this.astral = false;
   }
 }
 
@@ -314,6 +319,13 @@ function findGutter(fragments: readonly Fragment[]): Gutter | undefined {
   }
   const width = textRight - textLeft;
   if (!(width > 100)) return undefined;
+  const allowed = Math.floor(fragments.length * 0.15);
+  // Most pages are one column: when more fragments than allowed span the whole middle, no strip
+  // in it can be free enough, so the histogram below is not needed.
+  const middleLeft = textLeft + width * 0.2;
+  const middleRight = textRight - width * 0.2;
+  let spanning = 0;
+  for (const f of fragments) if (f.x0 <= middleLeft && f.x1 >= middleRight && ++spanning > allowed) return undefined;
   const bins = Math.min(2048, Math.ceil(width));
   const scale = bins / width;
   const diff = new Int32Array(bins + 2);
@@ -324,7 +336,6 @@ function findGutter(fragments: readonly Fragment[]): Gutter | undefined {
     diff[leave] = (diff[leave] as number) - 1;
   }
   const em = median(fragments.map((f) => f.size)) || 10;
-  const allowed = Math.floor(fragments.length * 0.15);
   const minWidth = Math.max(6, 0.8 * em) * scale;
   let best: [number, number] | undefined;
   let coverage = 0;

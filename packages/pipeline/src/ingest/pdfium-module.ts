@@ -161,6 +161,8 @@ export function releaseLargePdfium(runtime: PdfiumRuntime): void {
   if (runtime.memoryBytes() > MAX_RETAINED_MEMORY_BYTES) discardPdfium();
 }
 
+const utf16 = new TextDecoder('utf-16le');
+
 /**
  * Reads a UTF-16LE string from a PDFium getter that takes `(buffer, length)` and returns the
  * bytes it needs including the terminator (the FPDF_GetMetaText / FPDF_GetPageLabel convention).
@@ -172,7 +174,7 @@ export function readPdfiumString(runtime: PdfiumRuntime, get: (buffer: number, l
   try {
     const written = Math.min(get(buffer, needed), needed);
     const bytes = runtime.heapU8().subarray(buffer, buffer + Math.max(0, written - 2));
-    return new TextDecoder('utf-16le').decode(bytes);
+    return utf16.decode(bytes);
   } finally {
     runtime.free(buffer);
   }
