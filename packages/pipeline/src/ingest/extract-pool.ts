@@ -21,11 +21,13 @@ export interface ExtractPool {
 
 /**
  * Bounded heaps make each worker collect garbage sooner; a document that needs more is retried on
- * the calling thread. PDFium's own memory (WebAssembly) is outside these limits; with the module
- * compiled once and shared, two workers keep the ingest of the evaluation corpus at about 225 MB
- * peak RSS (bench/pipeline-bench.mjs).
+ * the calling thread. PDFium's own memory (WebAssembly) is outside these limits and its compiled
+ * code is shared. Measured on the evaluation corpus with bench/pipeline-bench.mjs, two workers:
+ * old 64 MB / young 8 MB against old 128 MB / young 16 MB took peak RSS from 224–228 MB to
+ * 207–216 MB at the same speed within the machine's noise; the old generation keeps 96 MB of room
+ * for long documents.
  */
-const WORKER_LIMITS = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 16 };
+const WORKER_LIMITS = { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 8 };
 
 function startWorker(limits: ResourceLimits, workerData: ExtractWorkerData): Worker {
   const js = new URL('./extract-worker.js', import.meta.url);
