@@ -33,6 +33,12 @@ export interface PdfPage {
   placed?: PdfPlacedText[];
   /** Paint a grey image over the page before its text, like a scanned page. @default false */
   image?: boolean;
+  /**
+   * A line drawn in a font whose glyphs have no Unicode mapping (a Type 3 font with private glyph
+   * names and codes below 32, as subset fonts without a ToUnicode map have): readers see shapes
+   * but cannot recover the characters.
+   */
+  unmappedText?: string;
 }
 
 /** A bookmark of the generated document's outline. */
@@ -131,6 +137,13 @@ function pageContent(page: PdfPage, pageNumber: number, options: SimplePdfOption
   running(options.header, LEFT, 760);
   running(options.footer, 290, 30);
   for (const text of page.placed ?? []) ops.push(show(text.text, text.size ?? 11, text.x, text.y));
+  if (page.unmappedText) {
+    const codes = Array.from(
+      page.unmappedText,
+      (ch) => `\\${((ch.charCodeAt(0) % 31) + 1).toString(8).padStart(3, '0')}`,
+    );
+    ops.push(`/F9 11 Tf 1 0 0 1 ${LEFT} ${(y - 30).toFixed(1)} Tm (${codes.join('')}) Tj`);
+  }
   ops.push('ET');
   return ops.join('\n');
 }
@@ -153,14 +166,16 @@ export function writeSimplePdf(options: SimplePdfOptions): Uint8Array {
         )}\nendstream`,
       )
     : undefined;
+  const unmappedId = options.pages.some((p) => p.unmappedText) ? writeUnmappedFont(add) : undefined;
   const pageIds: number[] = [];
   options.pages.forEach((page, index) => {
     const stream = pageContent(page, index + 1, options);
     const contentId = add(`<< /Length ${Buffer.byteLength(stream, 'latin1')} >>\nstream\n${stream}\nendstream`);
     const xobjects = page.image && imageId ? ` /XObject << /Im1 ${imageId} 0 R >>` : '';
+    const unmapped = page.unmappedText && unmappedId ? ` /F9 ${unmappedId} 0 R` : '';
     pageIds.push(
       add(
-        `<< /Type /Page /Parent ${pagesId} 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 ${fontId} 0 R >>${xobjects} >> /Contents ${contentId} 0 R >>`,
+        `<< /Type /Page /Parent ${pagesId} 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 ${fontId} 0 R${unmapped} >>${xobjects} >> /Contents ${contentId} 0 R >>`,
       ),
     );
   });
@@ -198,6 +213,19 @@ export function writeSimplePdf(options: SimplePdfOptions): Uint8Array {
     }${encrypt} >>\nstartxref\n${length}\n%%EOF\n`,
   );
   return new Uint8Array(Buffer.from(parts.join('') + xref.join(''), 'latin1'));
+}
+
+/** Writes a Type 3 font whose 31 glyphs (codes 1–31, private names, no ToUnicode) are filled boxes; returns its object number. */
+function writeUnmappedFont(add: (body: string) => number): number {
+  const glyph = '600 0 0 0 500 700 d1 0 0 500 700 re f';
+  const procId = add(`<< /Length ${glyph.length} >>\nstream\n${glyph}\nendstream`);
+  const codes = Array.from({ length: 31 }, (_, i) => i + 1);
+  const procs = codes.map((c) => `/g${c} ${procId} 0 R`).join(' ');
+  const names = codes.map((c) => `/g${c}`).join(' ');
+  const widths = codes.map(() => '600').join(' ');
+  return add(
+    `<< /Type /Font /Subtype /Type3 /FontBBox [0 0 600 700] /FontMatrix [0.001 0 0 0.001 0 0] /CharProcs << ${procs} >> /Encoding << /Type /Encoding /Differences [1 ${names}] >> /FirstChar 1 /LastChar 31 /Widths [${widths}] /Resources << >> >>`,
+  );
 }
 
 /** Writes the outline dictionaries (bookmarks point at their page with an /XYZ destination); returns the root's object number. */

@@ -285,6 +285,25 @@ describe('pages that yield no text', () => {
     expect(textOf(doc, 3)).toBe('Third page text.');
   });
 
+  it('reports a page whose text has no Unicode mapping, and one where most characters have none', async () => {
+    const unmapped = 'Glyphs drawn with a subset font that has no ToUnicode map';
+    const doc = await extractPdf(
+      writeSimplePdf({
+        pages: [
+          { lines: ['Readable first page.'] },
+          { lines: [], unmappedText: unmapped },
+          { lines: ['Short note.'], unmappedText: unmapped },
+        ],
+      }),
+    );
+    expect(doc.pageErrors).toEqual([
+      { page: 2, message: expect.stringMatching(/no Unicode mapping/) as unknown as string },
+      { page: 3, message: expect.stringMatching(/^\d+ of \d+ characters .* incomplete$/) as unknown as string },
+    ]);
+    expect(textOf(doc, 2)).toBe('');
+    expect(textOf(doc, 3)).toBe('Short note.');
+  });
+
   it('does not report blank pages', async () => {
     const doc = await extractPdf(
       writeSimplePdf({

@@ -235,7 +235,9 @@ export function readPdfiumPage(doc: PdfiumDocument, pageIndex: number): PdfiumPa
       let visible = 0;
       let unmapped = 0;
       for (let k = 0; k < count; k++) {
-        const code = exports.FPDFText_GetUnicode(textPage, k);
+        let code = exports.FPDFText_GetUnicode(textPage, k);
+        // PDFium reports a hyphen that ends a line as U+0002, but an unmapped glyph with code 2 too.
+        if (code === 0x02 && exports.FPDFText_HasUnicodeMapError(textPage, k) === 1) code = 0;
         codes[k] = code === 0x02 || code === 0xad ? 0x2d : code;
         // PDFium's own layout inserts word spaces and line breaks (they belong to no text object).
         if ((code === 0x20 || code === 0x0d || code === 0x0a) && exports.FPDFText_GetTextObject(textPage, k) === 0) {
