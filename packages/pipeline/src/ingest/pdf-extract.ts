@@ -36,7 +36,7 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
  * of the document do have text: a page whose characters all come from fonts without a Unicode
  * mapping cannot be read, and a page that paints images but has no text is probably scanned.
  */
-export function emptyPageProblem(content: PageContent, unmapped: number): string | undefined {
+function emptyPageProblem(content: PageContent, unmapped: number): string | undefined {
   if (unmapped > 0) {
     return 'the page draws text whose font has no Unicode mapping, so its characters cannot be read as text; run OCR on the page to index it';
   }
