@@ -162,6 +162,7 @@ async function keywordOptions(profile: string | undefined): Promise<Omit<Retriev
     rerankCandidates: r.rerankCandidates,
     ...(r.signals && { signals: r.signals }),
     ...(r.editionTermWeight !== undefined && { editionTermWeight: r.editionTermWeight }),
+    ...(r.vocabulary && { vocabulary: r.vocabulary }),
   };
 }
 

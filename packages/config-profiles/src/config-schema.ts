@@ -272,6 +272,16 @@ const retrievalSchema = z.strictObject({
    * (they name an edition rather than the answer's words). @default the pipeline's calibrated value
    */
   editionTermWeight: z.number().min(0).max(1).optional(),
+  /** The general English words question-shape signals read; each list replaces the pipeline's default. */
+  vocabulary: z
+    .strictObject({
+      /** Words by which a question asks for a code (an encoding, a bit pattern), matched as word prefixes. */
+      codeWords: z.array(z.string().min(1)),
+      /** Verbs that make a sentence define its subject ("X is …"). */
+      definingVerbs: z.array(z.string().min(1)),
+    })
+    .partial()
+    .optional(),
   /** When to refuse instead of answering; each field overrides the pipeline's cross-validated default. */
   refusal: z
     .strictObject({

@@ -21,6 +21,8 @@ export { IngestError } from './ingest/ingest-errors.js';
 export type { EmbedProgress, Pipeline, PipelineAnswer, PipelineFallbackEvent, PipelineFallbackPart, PipelineIngestReport, PipelineLocalStep, PipelineOptions } from './pipeline.js';
 export { createPipeline } from './pipeline.js';
 export type { KeywordFeatures, RetrievalEvidence, RetrievalResult, RetrieveOptions, Retriever, RetrieverOptions } from './retrieval/retriever.js';
+export type { QuestionVocabulary } from './retrieval/question-signals.js';
+export { DEFAULT_QUESTION_VOCABULARY } from './retrieval/question-signals.js';
 export type { SignalName, SignalWeights } from './retrieval/signals/signal-table.js';
 export { DEFAULT_SIGNAL_WEIGHTS, resolveSignalWeights, SIGNAL_NAMES } from './retrieval/signals/signal-table.js';
 export { createRetriever } from './retrieval/retriever.js';

@@ -151,6 +151,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         rerankCandidates: retrieval.rerankCandidates,
         ...(retrieval.signals && { signals: retrieval.signals }),
         ...(retrieval.editionTermWeight !== undefined && { editionTermWeight: retrieval.editionTermWeight }),
+        ...(retrieval.vocabulary && { vocabulary: retrieval.vocabulary }),
       },
       k: retrieval.k,
       sources: retrieval.sources,

@@ -32,8 +32,9 @@ describe('fitSignalWeights', () => {
   });
 
   it('keeps fixed signals and penalty signals on their side of zero', () => {
-    const fit = fitSignalWeights([1, 2].map(sample), { start: { ...DEFAULT_SIGNAL_WEIGHTS, phrase: 0 }, fixed: ['phrase'] });
+    const fit = fitSignalWeights([1, 2].map(sample), { start: { ...DEFAULT_SIGNAL_WEIGHTS, phrase: 0, definition: -0.5 }, fixed: ['phrase'] });
     expect(fit.weights.phrase).toBe(0);
-    expect(fit.weights.frontMatter).toBeLessThanOrEqual(0);
+    // A signal that starts negative is searched as a penalty: it stays at or below zero.
+    expect(fit.weights.definition).toBeLessThanOrEqual(0);
   });
 });

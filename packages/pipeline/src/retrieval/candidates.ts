@@ -15,8 +15,6 @@ export interface Candidate {
   readonly groupsPresent: readonly number[];
   /** Share of the question's weight the chunk holds, in [0, 1]. */
   readonly coverage: number;
-  /** Consecutive question groups found within a few words of each other. */
-  readonly nearPairs: number;
 }
 
 /** What signals know about the candidate set as a whole (best values for normalising, page totals). */
@@ -40,8 +38,6 @@ export interface CandidateOptions {
   /** Chunks holding a question term found in at most this many chunks are always candidates. */
   rareTermLimit: number;
   bm25: Bm25Parameters;
-  /** Window (in words) within which consecutive question groups count as near. */
-  proximityWindow: number;
 }
 
 /**
@@ -65,8 +61,7 @@ export function collectCandidates(query: QueryContext, index: KeywordIndex, opti
     if (f > 0 && f <= options.rareTermLimit) for (const c of index.chunksWith(term)) chosen.add(c);
   }
   const list = [...chosen];
-  const nearPairs = index.adjacentGroupPairs(list, query.groupIds, options.proximityWindow);
-  const candidates: Candidate[] = list.map((c, i) => {
+  const candidates: Candidate[] = list.map((c) => {
     const groupsPresent: number[] = [];
     let covered = 0;
     groupScores.forEach((scores, gi) => {
@@ -83,7 +78,6 @@ export function collectCandidates(query: QueryContext, index: KeywordIndex, opti
       bm25: bm25[c] as number,
       groupsPresent,
       coverage: covered / query.totalWeight,
-      nearPairs: nearPairs[i] as number,
     };
   });
 

@@ -49,12 +49,9 @@ describe('KeywordIndex', () => {
     // The compound's members count once: the best of `page-table`, `pagetable`, `page`, `table`.
     expect(perGroup[0]![3]).toBeGreaterThan(0);
     expect(perGroup[0]![3]).toBeLessThan(2.2 + 1e-6);
-    const ids = (text: string): number[][] => analyze(text).map((t) => [index.termId(t)]);
-    // "page fault": page then fault, adjacent → 1 pair; "fault page": fault then page (within 3, either order).
-    expect([...index.adjacentGroupPairs([0, 1, 2, 3], ids('page fault'), 3)]).toEqual([0, 1, 0, 0]);
-    expect([...index.adjacentGroupPairs([1], ids('fault page'), 3)]).toEqual([1]);
-    // "page … walk" in chunk 3 are two positions apart; with a window of 1 they are not near.
-    expect([...index.adjacentGroupPairs([3], ids('page walk'), 3)]).toEqual([1]);
-    expect([...index.adjacentGroupPairs([3], ids('page walk'), 1)]).toEqual([0]);
+    expect(index.holds(3, index.termId('walk'))).toBe(true);
+    expect(index.holds(2, index.termId('walk'))).toBe(false);
+    expect(index.positionOf('c3')).toBe(3);
+    expect(index.positionOf('nope')).toBe(-1);
   });
 });

@@ -7,9 +7,9 @@ export interface Bm25Parameters {
 }
 
 /**
- * An in-memory inverted index over the chunks' analyzed terms: postings as typed arrays and each
- * chunk's term sequence (for proximity). Scoring every chunk that holds a question term takes well
- * under a millisecond for thousands of chunks, where an FTS5 OR-query takes several.
+ * An in-memory inverted index over the chunks' analyzed terms, postings as typed arrays, with the
+ * per-document description terms. Scoring every chunk that holds a question term takes well under
+ * a millisecond for thousands of chunks, where an FTS5 OR-query takes several.
  */
 export class KeywordIndex {
   readonly ids: string[] = [];
@@ -17,8 +17,6 @@ export class KeywordIndex {
   readonly pages: number[] = [];
   /** One number per distinct (document, page), for grouping chunks by page. */
   readonly pageKeys: Int32Array;
-  /** Term id per position of each chunk's body. */
-  readonly sequences: Int32Array[] = [];
   private readonly lengths: Float64Array;
   private readonly dictionary = new Map<string, number>();
   private readonly postingChunks: Int32Array[] = [];
@@ -30,8 +28,6 @@ export class KeywordIndex {
   private readonly documentTerms: Array<{ id: string; tf: Map<string, number>; length: number }>;
   private readonly documentDf = new Map<string, number>();
   private readonly averageDocumentLength: number;
-  /** Scratch per term id: the question group it belongs to for the current question (-1: none). */
-  private readonly groupOfTerm: Int32Array;
   /** Chunk position by id, built on first use. */
   private positions: Map<string, number> | undefined;
   /** Document description terms by document id, built on first use. */
@@ -57,16 +53,14 @@ export class KeywordIndex {
       this.docIds.push(row.docId);
       this.pages.push(row.page);
       const body = row.terms ? row.terms.split(' ') : [];
-      const sequence = new Int32Array(body.length);
       let codes = 0;
       for (const term of body) if (/^(?:[01]{3,}|0x[\da-f]+)$/.test(term)) codes++;
       density.push(body.length ? codes / body.length : 0);
       const tf = new Map<number, number>();
-      body.forEach((term, i) => {
+      for (const term of body) {
         const id = termId(term);
-        sequence[i] = id;
         tf.set(id, (tf.get(id) ?? 0) + 1);
-      });
+      }
       // Heading words count half: they describe the chunk but are not its text.
       for (const term of row.headingTerms ? row.headingTerms.split(' ') : []) {
         const id = termId(term);
@@ -76,7 +70,6 @@ export class KeywordIndex {
         (chunkLists[id] as number[]).push(chunk);
         (frequencyLists[id] as number[]).push(f);
       }
-      this.sequences.push(sequence);
       lengths.push(body.length);
     });
     for (let id = 0; id < chunkLists.length; id++) {
@@ -86,7 +79,6 @@ export class KeywordIndex {
     this.lengths = Float64Array.from(lengths);
     this.codeDensity = Float32Array.from(density);
     this.averageLength = lengths.length ? lengths.reduce((a, b) => a + b, 0) / lengths.length : 1;
-    this.groupOfTerm = new Int32Array(this.dictionary.size).fill(-1);
     const pageKeys = new Map<string, number>();
     this.pageKeys = Int32Array.from(this.ids, (_, c) => {
       const key = `${this.docIds[c]}#${this.pages[c]}`;
@@ -127,41 +119,6 @@ export class KeywordIndex {
       }
     }
     return scores;
-  }
-
-  /**
-   * For each chunk, how many consecutive question groups (1 and 2, 2 and 3, …) occur within
-   * `window` positions of each other in its body. `groupIds` are the groups' term ids; a term
-   * belongs to the first group that holds it. One pass over each chunk, no allocation per chunk.
-   */
-  adjacentGroupPairs(chunks: readonly number[], groupIds: readonly number[][], window: number): Int32Array {
-    const g = groupIds.length;
-    groupIds.forEach((ids, gi) => {
-      for (const id of ids) if (this.groupOfTerm[id] === -1) this.groupOfTerm[id] = gi;
-    });
-    const out = new Int32Array(chunks.length);
-    const last = new Float64Array(g);
-    const near = new Uint8Array(Math.max(0, g - 1));
-    try {
-      chunks.forEach((chunk, k) => {
-        last.fill(-Infinity);
-        near.fill(0);
-        const sequence = this.sequences[chunk] as Int32Array;
-        for (let i = 0; i < sequence.length; i++) {
-          const gi = this.groupOfTerm[sequence[i] as number] as number;
-          if (gi < 0) continue;
-          if (gi > 0 && i - (last[gi - 1] as number) <= window) near[gi - 1] = 1;
-          if (gi + 1 < g && i - (last[gi + 1] as number) <= window) near[gi] = 1;
-          last[gi] = i;
-        }
-        let count = 0;
-        for (let p = 0; p < near.length; p++) count += near[p] as number;
-        out[k] = count;
-      });
-      return out;
-    } finally {
-      for (const ids of groupIds) for (const id of ids) this.groupOfTerm[id] = -1;
-    }
   }
 
   get size(): number {

@@ -4,7 +4,7 @@ import type { CorpusCache } from './corpus-cache.js';
 import type { Bm25Parameters, KeywordIndex } from './keyword-index.js';
 import { candidateSignalValues, passagePool, rankRows, scorePassages } from './keyword-ranking.js';
 import { buildQueryContext, type QueryContext } from './query-context.js';
-import { definitionPattern } from './question-signals.js';
+import { definitionPattern, type QuestionVocabulary } from './question-signals.js';
 import type { PassageContext, SignalContext } from './signals/retrieval-signal.js';
 
 /** Settings of {@link keywordSearch}. */
@@ -13,6 +13,8 @@ export interface KeywordSearchSettings {
   rareTermLimit: number;
   bm25: Bm25Parameters;
   editionTermWeight: number;
+  /** The words question-shape signals read. */
+  vocabulary: QuestionVocabulary;
   /** Candidates whose text is read and scored by the passage signals. */
   passagePool: number;
   /** Signal weights in column order (see `weightVector`). */
@@ -45,12 +47,11 @@ export interface KeywordSearchResult {
  */
 export async function keywordSearch(question: string, corpus: CorpusCache, settings: KeywordSearchSettings): Promise<KeywordSearchResult> {
   const index = await corpus.keywordIndex();
-  const query = buildQueryContext(question, index, { editionTermWeight: settings.editionTermWeight });
+  const query = buildQueryContext(question, index, { editionTermWeight: settings.editionTermWeight, vocabulary: settings.vocabulary });
   const { candidates, stats } = collectCandidates(query, index, {
     candidates: settings.candidates,
     rareTermLimit: settings.rareTermLimit,
     bm25: settings.bm25,
-    proximityWindow: 3,
   });
   const context: SignalContext = { query, index, stats };
   const rows = candidateSignalValues(context, candidates);
@@ -63,7 +64,7 @@ export async function keywordSearch(question: string, corpus: CorpusCache, setti
   });
   const words = corpus.words.passageWords(pooled.map((p) => p.chunk));
   const { trigrams, count } = corpus.words.questionTrigrams(question);
-  const passageContext: PassageContext = { ...context, trigrams, trigramCount: count, definition: definitionPattern(question) };
+  const passageContext: PassageContext = { ...context, trigrams, trigramCount: count, definition: definitionPattern(question, settings.vocabulary) };
   scorePassages(
     passageContext,
     pooled.map(({ i, chunk }, j) => ({ row: rows[i] as Float64Array, passage: { ...(candidates[i] as Candidate), text: chunk.text, words: words[j] as Int32Array } })),

@@ -1,8 +1,11 @@
 import type { KeywordIndex } from './keyword-index.js';
+import { asksForCode, type QuestionVocabulary } from './question-signals.js';
 import { analyzeQueryGroups } from './text-analysis.js';
 
-/** How question terms are weighted before any signal runs. */
-export interface QueryWeighting {
+/** How a question is read before any signal runs. */
+export interface QuerySettings {
+  /** The words by which a question asks for a code. */
+  vocabulary: QuestionVocabulary;
   /**
    * Weight of years, dates and versions in the question (`2011`, `20211203`, `v1.7`) relative to
    * other terms in chunk scoring: they name the edition of a document ("the 2019 spec") rather
@@ -40,14 +43,14 @@ export function isEditionTerm(term: string): boolean {
 }
 
 /** Analyses a question against the index. */
-export function buildQueryContext(question: string, index: KeywordIndex, weighting: QueryWeighting): QueryContext {
+export function buildQueryContext(question: string, index: KeywordIndex, settings: QuerySettings): QueryContext {
   const groups = analyzeQueryGroups(question);
   const terms = [...new Set(groups.flat())];
   const n = index.size;
   const df = (term: string): number => index.documentFrequency(term);
   const idf = (term: string): number => {
     const f = df(term);
-    return Math.log(1 + (n - f + 0.5) / (f + 0.5)) * (isEditionTerm(term) ? weighting.editionTermWeight : 1);
+    return Math.log(1 + (n - f + 0.5) / (f + 0.5)) * (isEditionTerm(term) ? settings.editionTermWeight : 1);
   };
   const groupWeights = groups.map((group) => {
     const known = group.filter((t) => df(t) > 0);
@@ -56,6 +59,6 @@ export function buildQueryContext(question: string, index: KeywordIndex, weighti
   const totalWeight = groupWeights.reduce((a, b) => a + b, 0) || 1;
   const groupIds = groups.map((group) => group.map((t) => index.termId(t)).filter((id) => id >= 0));
   const rarest = terms.filter((t) => df(t) > 0).sort((a, b) => df(a) - df(b))[0];
-  const codeQuestion = /\b(encod\w*|opcode|funct\d|bit patterns?|binary|hex\w*|bits?\s+\d|machine code)\b/i.test(question) ? 1 : 0;
+  const codeQuestion = asksForCode(question, settings.vocabulary) ? 1 : 0;
   return { question, groups, terms, groupIds, groupWeights, totalWeight, idf, df, rarestTermId: rarest === undefined ? -1 : index.termId(rarest), codeQuestion };
 }

@@ -5,6 +5,7 @@ import { measureEvidence, type RetrievalEvidence } from './evidence.js';
 import { dropNearDuplicates, fuseRankings, type FusedHit } from './fusion.js';
 import { signalContributions, weightVector } from './keyword-ranking.js';
 import { keywordSearch, type KeywordHit } from './keyword-search.js';
+import { DEFAULT_QUESTION_VOCABULARY, type QuestionVocabulary } from './question-signals.js';
 import { resolveSignalWeights, SIGNAL_NAMES, type SignalName } from './signals/signal-table.js';
 
 /** Options of {@link createRetriever}. */
@@ -47,6 +48,8 @@ export interface RetrieverOptions {
    * up. Document scoring keeps them at full weight. @default 0.25
    */
   editionTermWeight?: number;
+  /** The general English words the question-shape signals read (code questions, defining verbs). @default DEFAULT_QUESTION_VOCABULARY */
+  vocabulary?: Partial<QuestionVocabulary>;
   /** Reciprocal rank fusion constant. @default 60 */
   rrfK?: number;
 }
@@ -109,6 +112,7 @@ export function createRetriever(options: RetrieverOptions): Retriever {
     rareTermLimit: options.rareTermLimit ?? 60,
     bm25: { k1: options.bm25K1 ?? 1.2, b: options.bm25B ?? 0.75 },
     editionTermWeight: options.editionTermWeight ?? 0.25,
+    vocabulary: { ...DEFAULT_QUESTION_VOCABULARY, ...options.vocabulary },
     passagePool: options.passageCandidates ?? 100,
     weights,
   };

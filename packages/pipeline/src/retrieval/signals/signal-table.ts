@@ -3,11 +3,9 @@ import { codeDensitySignal } from './code-density.js';
 import { coverageSignal } from './coverage.js';
 import { definitionSignal } from './definition.js';
 import { documentMatchSignal } from './document-match.js';
-import { frontMatterSignal } from './front-matter.js';
 import { pageBm25Signal } from './page-bm25.js';
 import { pageCoverageSignal } from './page-coverage.js';
 import { phraseSignal } from './phrase.js';
-import { proximitySignal } from './proximity.js';
 import type { CandidateSignal, PassageSignal } from './retrieval-signal.js';
 
 /** Signals scored on every keyword candidate, in table order. */
@@ -17,12 +15,11 @@ export const CANDIDATE_SIGNALS = [
   coverageSignal,
   pageCoverageSignal,
   pageBm25Signal,
-  proximitySignal,
   codeDensitySignal,
 ] as const satisfies readonly CandidateSignal[];
 
 /** Signals scored on the best candidates once their text is read, in table order. */
-export const PASSAGE_SIGNALS = [phraseSignal, definitionSignal, frontMatterSignal] as const satisfies readonly PassageSignal[];
+export const PASSAGE_SIGNALS = [phraseSignal, definitionSignal] as const satisfies readonly PassageSignal[];
 
 /** Names of the keyword retrieval signals. */
 export type SignalName = (typeof CANDIDATE_SIGNALS)[number]['name'] | (typeof PASSAGE_SIGNALS)[number]['name'];
@@ -37,15 +34,13 @@ export type SignalWeights = Readonly<Record<SignalName, number>>;
  */
 export const DEFAULT_SIGNAL_WEIGHTS: SignalWeights = {
   bm25: 1,
-  documentMatch: 0.35,
+  documentMatch: 0.5,
   coverage: 0.5,
   pageCoverage: 0.3,
   pageBm25: 0.5,
-  proximity: 0.3,
-  codeDensity: 1,
+  codeDensity: 3,
   phrase: 2,
   definition: 0.5,
-  frontMatter: -1,
 };
 
 /** Every signal's name, in table order (candidate signals first). */
