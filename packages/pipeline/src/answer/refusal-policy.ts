@@ -32,9 +32,9 @@ export interface RefusalPolicy {
  * refusal counted as twice as costly as answering an out-of-scope question.
  */
 export const DEFAULT_REFUSAL_POLICY: Readonly<RefusalPolicy> = {
-  minCoverage: 0.25,
+  minCoverage: 0.22,
   refuseUnknownNames: true,
-  minCoverageWithWeakNames: 0.45,
+  minCoverageWithWeakNames: 0.5,
 };
 
 /** A refusal decision and, when refusing, why (for people: names the missing term or the weak coverage). */
