@@ -95,6 +95,24 @@ describe('ragbridge CLI', () => {
     expect(parsed.citations[0]).toMatchObject({ docName: 'isa.md', section: { title: 'Branches', anchor: 'branches' }, where: 'isa.md § Branches (#branches)' });
   });
 
+  it('ask --explain shows each source with the signals that ranked it, and a refusal says why', async () => {
+    const dir = corpus();
+    const store = join(dir, 'store.db');
+    await ingestCommand([dir], { store, workers: 1, out: sink().stream });
+    const explained = sink();
+    await askCommand('What should user site testing follow?', { store, explain: true, out: explained.stream });
+    expect(explained.text()).toContain('Sources, and the signals that put each where it is:');
+    expect(explained.text()).toMatch(/1\. guide\.pdf, page 2 — score \d+\.\d{3} \(keyword #1\)\n {5}bm25 1\.00/);
+    expect(explained.text()).toMatch(/Evidence: coverage \d\.\d\d/);
+    const json = sink();
+    await askCommand('How is the Zacas extension encoded?', { store, json: true, explain: true, out: json.stream });
+    const parsed = JSON.parse(json.text()) as { refused: boolean; refusalReason: string; evidence: { missingSpecificTerms: string[] } };
+    expect(parsed).toMatchObject({ refused: true, refusalReason: 'the documents never mention "Zacas"', evidence: { missingSpecificTerms: ['Zacas'] } });
+    const refused = sink();
+    await askCommand('How is the Zacas extension encoded?', { store, out: refused.stream });
+    expect(refused.text()).toContain('(refused: the documents never mention "Zacas")');
+  });
+
   it('formats citations: page for paged documents, section where there is one, the name otherwise', () => {
     const base: Citation = { index: 1, docId: 'd', docName: 'notes.txt', page: 1, pageLabel: '1', chunkId: 'd:p1:0' };
     expect(formatCitation({ ...base, docName: 'spec.pdf', page: 6, pageLabel: 'iv' }, () => true)).toBe('spec.pdf, page iv (physical page 6)');

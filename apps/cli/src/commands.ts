@@ -95,27 +95,59 @@ export function formatAnswer(result: PipelineAnswer, paged?: (docId: string) => 
     lines.push('Citations:');
     for (const c of answer.citations) lines.push(`  [${c.index}] ${formatCitation(c, paged)}`);
   }
+  if (answer.refused && answer.refusalReason) lines.push(`(refused: ${answer.refusalReason})`);
   if (answer.invalidCitations.length > 0) lines.push(`(removed citations to missing sources: ${answer.invalidCitations.map((n) => `[${n}]`).join(' ')})`);
   lines.push(`(${answer.mode} answer · retrieval ${result.ms.retrieve.toFixed(1)} ms · answer ${result.ms.answer.toFixed(1)} ms)`);
   return lines.join('\n');
 }
 
+/**
+ * Why each of the best hits ranks where it does: its place, where it is, its score, and each
+ * retrieval signal's contribution (weight × value), largest first.
+ */
+export function formatExplanation(result: PipelineAnswer, names: ReadonlyMap<string, string>, limit = 5): string {
+  const lines = ['Sources, and the signals that put each where it is:'];
+  result.retrieval.hits.slice(0, limit).forEach((hit, i) => {
+    const e = hit.explanation;
+    const where = `${names.get(hit.chunk.docId) ?? hit.chunk.docId}${hit.chunk.section ? ` § ${hit.chunk.section.title}` : `, page ${hit.chunk.pageLabel}`}`;
+    const ranks = [e?.keywordRank !== undefined ? `keyword #${e.keywordRank}` : '', e?.denseRank !== undefined ? `dense #${e.denseRank} (${e.denseScore?.toFixed(3)})` : '', hit.rerankScore !== undefined ? `rerank ${hit.rerankScore.toFixed(3)}` : '']
+      .filter(Boolean)
+      .join(', ');
+    lines.push(`  ${i + 1}. ${where} — score ${hit.score.toFixed(3)}${ranks ? ` (${ranks})` : ''}`);
+    const signals = Object.entries(e?.signals ?? {}).sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]));
+    if (signals.length > 0) lines.push(`     ${signals.map(([name, value]) => `${name} ${value.toFixed(2)}`).join(' · ')}`);
+  });
+  const ev = result.retrieval.evidence;
+  const names_ = ev.specificTerms.length ? ` · names ${ev.specificTerms.map((t) => (ev.missingSpecificTerms.includes(t) ? `${t} (nowhere)` : ev.weakSpecificTerms.includes(t) ? `${t} (in passing)` : t)).join(', ')}` : '';
+  lines.push(`Evidence: coverage ${ev.coverage.toFixed(2)}${names_}`);
+  return lines.join('\n');
+}
+
 /** `ragbridge ask "<question>"` */
-export async function askCommand(question: string, options: { store: string; json?: boolean; profile?: string; out?: NodeJS.WritableStream }): Promise<number> {
+export async function askCommand(question: string, options: { store: string; json?: boolean; explain?: boolean; profile?: string; out?: NodeJS.WritableStream }): Promise<number> {
   if (!question.trim()) throw new UsageError('ask: give a question, e.g. ragbridge ask "What does funct3 select?"');
   const out = options.out ?? process.stdout;
   const pipeline = await openPipeline(options.store, options.profile);
   try {
     const docs = await pipeline.store.listDocuments();
     if (docs.length === 0) throw new UsageError(`the store ${options.store} has no documents yet: run \`ragbridge ingest <folder>\` first`);
-    const result = await pipeline.ask(question, { k: 10 });
+    const result = await pipeline.ask(question, { k: 10, ...(options.explain && { explain: true }) });
     const pagedDocs = new Set(docs.filter((d) => d.mediaType === 'application/pdf').map((d) => d.id));
     const paged = (id: string): boolean => pagedDocs.has(id);
     if (options.json) {
       // Citations keep their fields (`section` for HTML and Markdown) and add `where`, the line the text output prints.
       const citations = result.answer.citations.map((c) => ({ ...c, where: formatCitation(c, paged) }));
-      out.write(`${JSON.stringify({ answer: result.answer.text, refused: result.answer.refused, mode: result.answer.mode, citations, ms: result.ms }, null, 2)}\n`);
-    } else out.write(`${formatAnswer(result, paged)}\n`);
+      const explained = options.explain && {
+        sources: result.retrieval.hits.map((h) => ({ docName: docs.find((d) => d.id === h.chunk.docId)?.name ?? h.chunk.docId, page: h.chunk.page, ...(h.chunk.section && { section: h.chunk.section }), score: h.score, explanation: h.explanation })),
+        evidence: result.retrieval.evidence,
+      };
+      out.write(
+        `${JSON.stringify({ answer: result.answer.text, refused: result.answer.refused, ...(result.answer.refusalReason && { refusalReason: result.answer.refusalReason }), mode: result.answer.mode, citations, ms: result.ms, ...explained }, null, 2)}\n`,
+      );
+    } else {
+      out.write(`${formatAnswer(result, paged)}\n`);
+      if (options.explain) out.write(`\n${formatExplanation(result, new Map(docs.map((d) => [d.id, d.name])))}\n`);
+    }
     return 0;
   } finally {
     await pipeline.close();

@@ -9,7 +9,7 @@ const USAGE = `ragbridge: question answering over technical documents, with page
 Usage:
   ragbridge demo [--question "<q>"]          ingest the project's own docs (and a generated PDF), answer a question
   ragbridge ingest <files or folders…> [--store FILE] [--prune] [--workers N]
-  ragbridge ask "<question>" [--store FILE] [--json]
+  ragbridge ask "<question>" [--store FILE] [--json] [--explain] [--profile NAME]
   ragbridge eval --corpus DIR --qa FILE[,FILE…] --out FILE.json [--folds K] [--store FILE] [--profile NAME]
   ragbridge compare --profiles A,B --qa FILE [--corpus DIR] [--out DIR] [--k 10] [--fake-services]
   ragbridge compare --reindex-plan --profiles A,B [--corpus DIR] [--apply] [--fake-services]
@@ -19,6 +19,7 @@ Options:
   --prune          remove stored documents whose files are gone from the given folders
   --workers N      extraction worker threads (default: one per core)
   --profile NAME   model profile: offline (default), local, hf-spaces, hybrid
+  --explain        ask: show each source's retrieval signals (weight × value) and the evidence the refusal check read
   --folds K        eval: also cross-validate (weights and refusal fitted on K−1 folds, scored on the held-out one)
   --profiles A,B   compare: two built-in profiles or configuration files (.yaml/.json)
   --fake-services  compare: run the profiles against the fake Hugging Face, TEI and Ollama services
@@ -34,6 +35,7 @@ export async function main(argv: string[]): Promise<number> {
       prune: { type: 'boolean' },
       workers: { type: 'string' },
       json: { type: 'boolean' },
+      explain: { type: 'boolean' },
       corpus: { type: 'string' },
       qa: { type: 'string' },
       out: { type: 'string' },
@@ -63,7 +65,7 @@ export async function main(argv: string[]): Promise<number> {
       return ingestCommand(rest, { store, ...(values.prune && { prune: true }), ...(workers !== undefined && { workers }) });
     }
     case 'ask':
-      return askCommand(rest.join(' '), { store, ...(values.json && { json: true }), ...(values.profile !== undefined && { profile: values.profile }) });
+      return askCommand(rest.join(' '), { store, ...(values.json && { json: true }), ...(values.explain && { explain: true }), ...(values.profile !== undefined && { profile: values.profile }) });
     case 'eval': {
       if (!values.corpus || !values.qa || !values.out) throw new UsageError('eval: --corpus DIR, --qa FILE and --out FILE.json are required');
       const folds = values.folds === undefined ? undefined : Number(values.folds);

@@ -125,9 +125,10 @@ export interface Pipeline {
   ingest(paths: readonly string[], options?: Omit<IngestOptions, 'store'> & { onEmbedProgress?: (p: EmbedProgress) => void }): Promise<PipelineIngestReport>;
   /** Embeds every chunk that has no vector for the configured embedder yet. */
   indexVectors(options?: { batchSize?: number; onProgress?: (p: EmbedProgress) => void; abortSignal?: AbortSignal }): Promise<number>;
-  retrieve(question: string, options?: { k?: number; abortSignal?: AbortSignal }): Promise<RetrievalResult>;
-  ask(question: string, options?: { k?: number; abortSignal?: AbortSignal }): Promise<PipelineAnswer>;
-  askStream(question: string, options?: { k?: number; abortSignal?: AbortSignal }): AsyncIterable<AnswerStreamPart | { type: 'retrieval'; retrieval: RetrievalResult }>;
+  /** Retrieves without answering; `explain` attaches each hit's signal breakdown. */
+  retrieve(question: string, options?: RetrieveOptions): Promise<RetrievalResult>;
+  ask(question: string, options?: RetrieveOptions): Promise<PipelineAnswer>;
+  askStream(question: string, options?: RetrieveOptions): AsyncIterable<AnswerStreamPart | { type: 'retrieval'; retrieval: RetrievalResult }>;
   close(): Promise<void>;
 }
 

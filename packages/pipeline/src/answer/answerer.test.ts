@@ -86,6 +86,14 @@ describe('answerer', () => {
     }
   });
 
+  it('labels sources of documents without pages by their section, not "page 1"', () => {
+    const html = hit('h1', 'The default is 4MB.', 1);
+    html.chunk.section = { title: 'work_mem (integer)', anchor: 'GUC-WORK-MEM' };
+    const [, user] = buildPrompt('q', [html], () => 'config.html');
+    expect(user?.content).toContain('[1] (config.html, § work_mem (integer)) The default is 4MB.');
+    expect(user?.content).not.toContain('page');
+  });
+
   it('builds a prompt that asks for citations and the refusal sentence', () => {
     const [system] = buildPrompt('q', hits, documentName);
     expect(system?.content).toContain('[1]');

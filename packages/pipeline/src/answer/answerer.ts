@@ -43,7 +43,10 @@ const SYSTEM_PROMPT = [
 export function buildPrompt(question: string, hits: readonly RetrievalHit[], documentName: (docId: string) => string): ChatMessage[] {
   const sources = hits
     .map((hit, i) => {
-      const where = `${documentName(hit.chunk.docId)}, page ${hit.chunk.pageLabel}${hit.chunk.sectionPath.length ? `, ${hit.chunk.sectionPath.join(' > ')}` : ''}`;
+      // Documents without pages (HTML, Markdown) are cited by section, not by "page 1".
+      const place = hit.chunk.section ? `§ ${hit.chunk.section.title}` : `page ${hit.chunk.pageLabel}`;
+      const path = hit.chunk.sectionPath.length && !hit.chunk.section ? `, ${hit.chunk.sectionPath.join(' > ')}` : '';
+      const where = `${documentName(hit.chunk.docId)}, ${place}${path}`;
       return `[${i + 1}] (${where}) ${hit.chunk.text.replace(/\s*\n\s*/g, ' ')}`;
     })
     .join('\n\n');

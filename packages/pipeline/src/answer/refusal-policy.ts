@@ -47,10 +47,11 @@ const percent = (x: number): string => `${Math.round(x * 100)}%`;
 
 /** Decides from the evidence of the top hits whether the documents support an answer. */
 export function decideRefusal(evidence: RetrievalEvidence, hitCount: number, policy: RefusalPolicy = DEFAULT_REFUSAL_POLICY): RefusalDecision {
-  if (hitCount === 0) return { refuse: true, reason: 'no passage matches the question' };
+  // The most specific reason first: a name the documents lack says more than "nothing matched".
   if (policy.refuseUnknownNames && evidence.missingSpecificTerms.length > 0) {
     return { refuse: true, reason: `the documents never mention ${evidence.missingSpecificTerms.map((t) => `"${t}"`).join(', ')}` };
   }
+  if (hitCount === 0) return { refuse: true, reason: 'no passage matches the question' };
   if (policy.minRerankScore !== undefined && evidence.rerankScore !== undefined && evidence.rerankScore < policy.minRerankScore) {
     return { refuse: true, reason: `the reranker found no passage relevant enough (best ${evidence.rerankScore.toFixed(2)})` };
   }
