@@ -286,10 +286,20 @@ function renderSources(sources, question) {
         // A PDF passage's nearest heading; a section-cited one already shows its section above.
         source.section && !bySection ? h('p', { className: 'source-section' }, source.section) : null,
         h('div', { className: 'source-score' }, fractionBar(fraction), h('span', { className: 'score-text' }, scoreText)),
+        whyLine(source.why),
         h('p', { className: 'snippet' }, source.snippet ?? ''),
       ),
     );
   }
+}
+
+/** The retrieval signals that ranked a source, largest contribution first ("why is this here?"). */
+function whyLine(why) {
+  if (!why || !Array.isArray(why.signals) || why.signals.length === 0) return null;
+  const parts = why.signals.slice(0, 4).map((s) => `${s.signal} ${Number(s.contribution).toFixed(2)}`);
+  const ranks = [why.keywordRank ? `keyword #${why.keywordRank}` : '', why.denseRank ? `semantic #${why.denseRank}` : ''].filter(Boolean).join(', ');
+  const all = why.signals.map((s) => `${s.signal}: ${Number(s.contribution).toFixed(3)}`).join('\n');
+  return h('p', { className: 'source-why', title: `Signal contributions (weight × value):\n${all}` }, `Why here: ${parts.join(' · ')}${ranks ? ` (${ranks})` : ''}`);
 }
 
 /** `[1]`, `[2, 3]` and `[2,3]` markers in answer text. */
@@ -309,6 +319,7 @@ function renderAnswer(data, question) {
   const invalid = new Set(Array.isArray(data.invalidCitations) ? data.invalidCitations : []);
 
   if (refused) answer.append(h('p', { className: 'refusal-title' }, 'The documents don’t say'));
+  if (refused && typeof data.refusalReason === 'string') answer.append(h('p', { className: 'refusal-reason' }, `Why: ${data.refusalReason}.`));
 
   const body = h('div', { className: 'answer-text' });
   const text = typeof data.text === 'string' ? data.text : '';

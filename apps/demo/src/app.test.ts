@@ -197,8 +197,11 @@ describe('asking', () => {
     expect(response.headers.get('content-type')).toMatch(/text\/event-stream/);
     const events = parseSse(await response.text());
     expect(events.map((e) => e.event)).toEqual(expect.arrayContaining(['retrieval', 'answer', 'meta', 'done']));
-    const retrieval = eventData<{ sources: Array<{ doc: string; page: number; reason: string }> }>(events, 'retrieval');
+    const retrieval = eventData<{ sources: Array<{ doc: string; page: number; reason: string; why: { signals: Array<{ signal: string; contribution: number }>; keywordRank: number } }> }>(events, 'retrieval');
     expect(retrieval.sources[0]).toMatchObject({ doc: 'timer-manual.pdf', page: 1, reason: 'keyword' });
+    // The sources panel says which retrieval signals put each passage where it is.
+    expect(retrieval.sources[0]?.why.keywordRank).toBe(1);
+    expect(retrieval.sources[0]?.why.signals.map((s) => s.signal)).toContain('bm25');
     const answer = eventData<{ text: string; refused: boolean; citations: Array<{ n: number; doc: string; page: number }> }>(events, 'answer');
     expect(answer.refused).toBe(false);
     expect(answer.text).toContain('mtimecmp');

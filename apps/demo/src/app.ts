@@ -405,6 +405,8 @@ export function createApp(deps: AppDependencies): Hono {
         for await (const part of pipeline.askStream(input.question, {
           k: input.k,
           abortSignal: abort.signal,
+          // The sources panel shows which signals put each passage where it is.
+          explain: true,
         })) {
           if (part.type === 'retrieval') {
             retrieveMs = performance.now() - t0;

@@ -1,4 +1,4 @@
-import type { Answer, RetrievalHit, UsageEvent } from '@ragbridge/core-interfaces';
+import type { Answer, RetrievalExplanation, RetrievalHit, UsageEvent } from '@ragbridge/core-interfaces';
 
 /** What the UI shows per model part: the backend that served it and whether a fallback did. */
 export interface PartServed {
@@ -59,7 +59,20 @@ export function sourceView(hit: RetrievalHit, n: number, documentName: (id: stri
     score: Number(hit.score.toFixed(4)),
     ...(hit.rerankScore !== undefined && { rerankScore: Number(hit.rerankScore.toFixed(4)) }),
     reason: hit.reason,
+    ...(hit.explanation && { why: explainView(hit.explanation) }),
     snippet: hit.chunk.text.length > 320 ? `${hit.chunk.text.slice(0, 317)}…` : hit.chunk.text,
+  };
+}
+
+/** Why a hit ranks where it does: each signal's contribution (largest first) and its keyword and dense ranks. */
+function explainView(explanation: RetrievalExplanation): Record<string, unknown> {
+  return {
+    signals: Object.entries(explanation.signals)
+      .sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))
+      .map(([signal, contribution]) => ({ signal, contribution: Number(contribution.toFixed(3)) })),
+    ...(explanation.keywordRank !== undefined && { keywordRank: explanation.keywordRank }),
+    ...(explanation.denseRank !== undefined && { denseRank: explanation.denseRank }),
+    ...(explanation.denseScore !== undefined && { denseScore: Number(explanation.denseScore.toFixed(4)) }),
   };
 }
 
@@ -73,6 +86,7 @@ export function answerView(answer: Answer, documentName: (id: string) => string,
   return {
     text: answer.text,
     refused: answer.refused,
+    ...(answer.refusalReason && { refusalReason: answer.refusalReason }),
     mode: answer.mode,
     citations: answer.citations.map((c) => ({
       n: c.index,

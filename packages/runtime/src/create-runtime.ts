@@ -66,7 +66,7 @@ function monitorOptions(config: RagbridgeConfig, ledger: string, options: Runtim
  * @example
  * const runtime = await createRuntime({ config: await resolveConfig() });
  * await runtime.pipeline.ingest(['./docs']);
- * const { answer } = await runtime.pipeline.ask('How many registers does RV32I have?');
+ * const { answer } = await runtime.pipeline.ask('How long are log files kept?');
  * await runtime.close();
  */
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {

@@ -10,7 +10,7 @@ export interface RefusalPolicy {
    * (rare terms weigh more; a term the corpus lacks weighs as the rarest).
    */
   minCoverage: number;
-  /** Refuse when a name or identifier of the question (`Zacas`, `IEC 81001-5-1`) occurs nowhere in the documents. */
+  /** Refuse when a name or identifier of the question (`Kubernetes`, `ISO 60601-1-2`) occurs nowhere in the documents. */
   refuseUnknownNames: boolean;
   /**
    * Refuse when a name the documents mention only in passing (a few chunks, none of them among

@@ -5,8 +5,8 @@ export interface SpecificTerm {
   /** The word as the question writes it. */
   token: string;
   /**
-   * Its identifying index forms: the whole analyzed word, and for a compound (`amocas.d`,
-   * `81001-5-1`) also its longest part. The word occurs in a text when either does.
+   * Its identifying index forms: the whole analyzed word, and for a compound (`os.path`,
+   * `60601-1-2`) also its longest part. The word occurs in a text when either does.
    */
   forms: string[];
 }
@@ -18,11 +18,11 @@ function namesSomething(token: string, startsSentence: boolean): boolean {
   // "32-bit", "5-year": a number with a unit word describes.
   if (/^\d+(?:[.,]\d+)?-\p{Ll}+$/u.test(token)) return false;
   return (
-    (/\p{L}/u.test(token) && /\p{N}/u.test(token)) || // aes64ds, RV32, P670, v1.7
-    /\p{Ll}\p{Lu}/u.test(token) || // SiFive, MetaSchedule
-    /\p{L}[._]\p{L}/u.test(token) || // czero.eqz, mstatus.MIE
-    /^\p{Lu}{2,}/u.test(token) || // IEC, MRET
-    /\d[-.]\d+[-.]\d/.test(token) || // 81001-5-1
+    (/\p{L}/u.test(token) && /\p{N}/u.test(token)) || // sha256sum, IPv6, X11, v1.7
+    /\p{Ll}\p{Lu}/u.test(token) || // JavaScript, PostgreSQL
+    /\p{L}[._]\p{L}/u.test(token) || // os.path, config.MAX_SIZE
+    /^\p{Lu}{2,}/u.test(token) || // ISO, HTTP
+    /\d[-.]\d+[-.]\d/.test(token) || // 60601-1-2
     (!startsSentence && /^\p{Lu}/u.test(token)) // Kubernetes, Linux mid-sentence
   );
 }

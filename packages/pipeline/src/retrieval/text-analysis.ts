@@ -43,9 +43,9 @@ function termOf(token: string): string {
 }
 
 /**
- * Splits text into index terms so technical tokens stay findable: `mstatus.MIE`, `x0-x31`,
- * `0x7b0`, `funct3` and `RV32I` are kept whole *and* split into their parts (so `mstatus` or
- * `MIE` finds `mstatus.MIE`); "Version 1.7" is also indexed as `v1.7`; a hyphenated word is also indexed joined (`vali-dation` →
+ * Splits text into index terms so technical tokens stay findable: `config.MAX_SIZE`, `eth0-eth3`,
+ * `0x7b0`, `utf8` and `IPv6` are kept whole *and* split into their parts (so `config` or
+ * `MAX_SIZE` finds `config.MAX_SIZE`); "Version 1.7" is also indexed as `v1.7`; a hyphenated word is also indexed joined (`vali-dation` →
  * `validation`); plain words are stemmed (`registers` → `regist`); stopwords are dropped.
  */
 export function analyze(text: string): string[] {
@@ -95,7 +95,7 @@ export function analyzeQuery(text: string): string[] {
 }
 
 /**
- * Query terms grouped by the word they came from: a compound like `page-table` or `RISC-V` gives
+ * Query terms grouped by the word they came from: a compound like `page-table` or `Wi-Fi` gives
  * one group of alternatives (`page-table`, `pagetable`, `page`, `table`) that counts once when
  * scoring, instead of four separate matches.
  */
