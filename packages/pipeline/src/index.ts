@@ -34,5 +34,5 @@ export { createAnnIndex, createVectorIndex, ExactVectorIndex, HnswVectorIndex, l
 export type { RefusalCalibrationSample, RefusalFit, RefusalFitOptions } from './calibration/refusal-fit.js';
 export { fitRefusalPolicy } from './calibration/refusal-fit.js';
 export type { WeightCalibrationSample, WeightFit, WeightFitOptions } from './calibration/signal-weights-fit.js';
-export { fitSignalWeights, meanReciprocalRank } from './calibration/signal-weights-fit.js';
+export { fitSignalWeights, meanReciprocalRank, NEUTRAL_SIGNAL_WEIGHTS } from './calibration/signal-weights-fit.js';
 export { assignFolds } from './calibration/folds.js';

@@ -8,33 +8,43 @@ const sample = (coverage: number, answerable: boolean, fields: Partial<Retrieval
   answerable,
 });
 
+/** 100 answerable questions with coverages 0.30, 0.31, … 1.29 (capped at 1). */
+const answerable = Array.from({ length: 100 }, (_, i) => sample(Math.min(1, 0.3 + i / 100), true));
+
 describe('fitRefusalPolicy', () => {
-  it('puts the coverage threshold between the classes, in the middle of the gap', () => {
-    const samples = [0.1, 0.15, 0.2].map((c) => sample(c, false)).concat([0.4, 0.5, 0.7, 0.9].map((c) => sample(c, true)));
-    const fit = fitRefusalPolicy(samples);
+  it('sets the coverage threshold from the answerable questions: between the coverages around the allowed share', () => {
+    const fit = fitRefusalPolicy([...answerable, sample(0.1, false), sample(0.2, false)]);
+    // 2% of 100: between the 2nd (0.31) and 3rd (0.32) lowest.
+    expect(fit.policy.minCoverage).toBeCloseTo(0.315, 4);
+    expect(fit.inScopeRefused).toBeCloseTo(0.02);
     expect(fit.outOfScopeRefused).toBe(1);
-    expect(fit.inScopeRefused).toBe(0);
-    expect(fit.policy.minCoverage).toBeGreaterThan(0.2);
-    expect(fit.policy.minCoverage).toBeLessThan(0.4);
-    expect(Math.abs(fit.policy.minCoverage - 0.3)).toBeLessThanOrEqual(0.04);
+    expect(fitRefusalPolicy(answerable, { coverageFalseRefusal: 0.05 }).policy.minCoverage).toBeCloseTo(0.345, 4);
+    expect(fitRefusalPolicy(answerable, { coverageFalseRefusal: 0 }).policy.minCoverage).toBe(0);
   });
 
-  it('refuses unknown names when that separates the classes, and weighs false refusals by their cost', () => {
-    const samples = [sample(0.8, false, { missingSpecificTerms: ['Zacas'] }), sample(0.8, true), sample(0.3, false), sample(0.35, true)];
-    expect(fitRefusalPolicy(samples).policy.refuseUnknownNames).toBe(true);
-    // Refusing the out-of-scope question at 0.3 would refuse the answerable one at 0.35 only with a
-    // threshold above it; at cost 2 that is not worth it, at cost 0.5 it is.
-    const overlapping = [sample(0.36, false), sample(0.35, true), sample(0.9, true)];
-    expect(fitRefusalPolicy(overlapping).inScopeRefused).toBe(0);
-    expect(fitRefusalPolicy(overlapping, { falseRefusalCost: 0.5 }).outOfScopeRefused).toBe(1);
+  it('asks twice the coverage of a question naming something mentioned only in passing', () => {
+    const { policy } = fitRefusalPolicy(answerable);
+    expect(policy.minCoverageWithWeakNames).toBeCloseTo(2 * policy.minCoverage, 4);
+  });
+
+  it('refuses unknown names when that refuses more unanswerable than answerable questions (weighted by cost)', () => {
+    const unknown = { missingSpecificTerms: ['Zacas'] };
+    expect(fitRefusalPolicy([...answerable, sample(0.8, false, unknown), sample(0.9, false, unknown)]).policy.refuseUnknownNames).toBe(true);
+    // A tenth of the unanswerable questions caught for a third of the answerable ones refused: not worth it.
+    const costly = [
+      ...answerable.slice(30),
+      ...Array.from({ length: 30 }, () => sample(0.8, true, unknown)),
+      ...Array.from({ length: 9 }, () => sample(0.05, false)),
+      sample(0.8, false, unknown),
+    ];
+    expect(fitRefusalPolicy(costly).policy.refuseUnknownNames).toBe(false);
   });
 
   it('fits a reranker threshold when the samples carry reranker scores', () => {
-    const samples = [sample(0.9, false, { rerankScore: 0.02 }), sample(0.9, false, { rerankScore: 0.05 }), sample(0.9, true, { rerankScore: 0.6 }), sample(0.9, true, { rerankScore: 0.8 })];
-    const fit = fitRefusalPolicy(samples);
+    const scored = answerable.map((s, i) => ({ ...s, evidence: { ...s.evidence, rerankScore: 0.5 + (i % 50) / 100 } }));
+    const fit = fitRefusalPolicy([...scored, sample(0.9, false, { rerankScore: 0.02 }), sample(0.9, false, { rerankScore: 0.05 })]);
     expect(fit.outOfScopeRefused).toBe(1);
-    expect(fit.inScopeRefused).toBe(0);
     expect(fit.policy.minRerankScore).toBeGreaterThan(0.05);
-    expect(fit.policy.minRerankScore).toBeLessThan(0.6);
+    expect(fit.policy.minRerankScore).toBeLessThan(0.5);
   });
 });

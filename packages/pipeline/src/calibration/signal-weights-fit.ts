@@ -1,6 +1,6 @@
 import type { KeywordFeatures } from '../retrieval/retriever.js';
 import { rankRows, weightVector } from '../retrieval/keyword-ranking.js';
-import { DEFAULT_SIGNAL_WEIGHTS, SIGNAL_NAMES, type SignalName, type SignalWeights } from '../retrieval/signals/signal-table.js';
+import { SIGNAL_NAMES, type SignalName, type SignalWeights } from '../retrieval/signals/signal-table.js';
 
 /** One question for weight calibration: its keyword features and where its answer is. */
 export interface WeightCalibrationSample {
@@ -12,7 +12,11 @@ export interface WeightCalibrationSample {
 
 /** Options of {@link fitSignalWeights}. */
 export interface WeightFitOptions {
-  /** Where the search starts. @default DEFAULT_SIGNAL_WEIGHTS */
+  /**
+   * Where the search starts. The default does not come from any question set, so a
+   * cross-validated fit learns nothing from the held-out questions through its start.
+   * @default every signal at 1 ({@link NEUTRAL_SIGNAL_WEIGHTS})
+   */
   start?: SignalWeights;
   /** Weights tried for each signal (negated for penalty signals, whose start weight is negative). @default 0 to 4 in 11 steps */
   grid?: readonly number[];
@@ -22,6 +26,11 @@ export interface WeightFitOptions {
   rounds?: number;
   /** Pages ranked per question. @default 10 */
   depth?: number;
+  /**
+   * The least rise in mean reciprocal rank a change must bring to be taken: a guard against fitting
+   * noise (one question moving up one place moves it by about 0.5 ÷ questions). @default 0
+   */
+  minGain?: number;
 }
 
 /** The result of {@link fitSignalWeights}. */
@@ -34,6 +43,9 @@ export interface WeightFit {
 }
 
 const DEFAULT_GRID = [0, 0.1, 0.2, 0.35, 0.5, 0.75, 1, 1.5, 2, 3, 4];
+
+/** Every signal at weight 1: the fit's starting point, chosen without looking at any question. */
+export const NEUTRAL_SIGNAL_WEIGHTS: SignalWeights = Object.fromEntries(SIGNAL_NAMES.map((name) => [name, 1])) as SignalWeights;
 
 interface PreparedSample {
   rows: Float64Array[];
@@ -91,7 +103,8 @@ export function fitSignalWeights(samples: readonly WeightCalibrationSample[], op
   const depth = options.depth ?? 10;
   const grid = options.grid ?? DEFAULT_GRID;
   const prepared = samples.map(prepare);
-  const weights: Record<SignalName, number> = { ...(options.start ?? DEFAULT_SIGNAL_WEIGHTS) };
+  const start = options.start ?? NEUTRAL_SIGNAL_WEIGHTS;
+  const weights: Record<SignalName, number> = { ...start };
   const score = (): number => {
     const vector = weightVector(weights);
     return prepared.reduce((sum, s) => sum + reciprocalRank(s, vector, depth), 0) / Math.max(1, prepared.length);
@@ -102,7 +115,7 @@ export function fitSignalWeights(samples: readonly WeightCalibrationSample[], op
   for (let round = 0; round < (options.rounds ?? 4); round++) {
     let changed = false;
     for (const name of free) {
-      const sign = (options.start ?? DEFAULT_SIGNAL_WEIGHTS)[name] < 0 ? -1 : 1;
+      const sign = start[name] < 0 ? -1 : 1;
       const current = weights[name];
       let bestValue = current;
       for (const value of grid) {
@@ -110,7 +123,7 @@ export function fitSignalWeights(samples: readonly WeightCalibrationSample[], op
         if (candidate === current) continue;
         weights[name] = candidate;
         const s = score();
-        if (s > best + 1e-12) {
+        if (s > best + Math.max(1e-12, options.minGain ?? 0)) {
           best = s;
           bestValue = candidate;
         }

@@ -93,7 +93,7 @@ describe('retriever', () => {
 
   it('prefers the chunk that holds the question phrase verbatim, single letters included', async () => {
     const store = openSqliteStore({ path: ':memory:' });
-    const scattered = 'Each page-table entry of a leaf page table has bits for read, write and execute; the D field and the G bit mean different things, as do other bits of the page-table entry.';
+    const scattered = 'Each page-table entry of a leaf page table has bits for read, write and execute; the D field and the G bit differ, as do other bits of the page-table entry.';
     const phrase = 'Two schemes to manage the A and D bits of a leaf page-table entry are permitted.';
     const rec = record();
     rec.chunks = [scattered, phrase].map((text, i) => ({ ...(rec.chunks[0] as (typeof rec.chunks)[number]), id: `d:${i}`, text, page: i + 1, terms: analyze(text).join(' ') }));

@@ -28,19 +28,20 @@ export type SignalName = (typeof CANDIDATE_SIGNALS)[number]['name'] | (typeof PA
 export type SignalWeights = Readonly<Record<SignalName, number>>;
 
 /**
- * The weight table: the one place signal weights are set. Chosen by 5-fold cross-validation on
- * the 120-question development set (docs/evaluation.md); configuration overrides any of them
- * (`retrieval.signals` in a profile).
+ * The weight table: the one place signal weights are set. They are what `fitSignalWeights` finds
+ * from its neutral start on all 120 development questions — the procedure whose held-out
+ * performance `ragbridge eval --folds 5` measures (docs/evaluation.md). Configuration overrides
+ * any of them (`retrieval.signals` in a profile).
  */
 export const DEFAULT_SIGNAL_WEIGHTS: SignalWeights = {
   bm25: 1,
-  documentMatch: 0.5,
-  coverage: 0.5,
-  pageCoverage: 0.3,
-  pageBm25: 0.5,
-  codeDensity: 3,
-  phrase: 2,
-  definition: 0.5,
+  documentMatch: 1.5,
+  coverage: 1.5,
+  pageCoverage: 0.75,
+  pageBm25: 1,
+  codeDensity: 4,
+  phrase: 3,
+  definition: 1,
 };
 
 /** Every signal's name, in table order (candidate signals first). */
