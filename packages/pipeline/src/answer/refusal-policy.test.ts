@@ -32,9 +32,12 @@ describe('decideRefusal', () => {
   });
 
   it('refuses a name mentioned only in passing unless coverage is high', () => {
-    const passing = evidence({ coverage: 0.45, weakSpecificTerms: ['EU'] });
+    const passing = evidence({ coverage: 0.45, specificTerms: ['EU', 'Medical'], weakSpecificTerms: ['EU'], specificCoverage: 0.5 });
     expect(decideRefusal(passing, 5, policy).reason).toMatch(/mention "EU" only in passing/);
     expect(decideRefusal({ ...passing, coverage: 0.6 }, 5, policy).refuse).toBe(false);
+    // When none of the question's names is among the best passages, coverage does not save it.
+    const about = evidence({ coverage: 0.9, specificTerms: ['MySQL'], weakSpecificTerms: ['MySQL'], specificCoverage: 0 });
+    expect(decideRefusal(about, 5, policy)).toEqual({ refuse: true, reason: 'the documents mention "MySQL" only in passing, and none of the best passages does' });
   });
 
   it('uses dense similarity and reranker scores when the profile has them', () => {

@@ -14,7 +14,8 @@ export interface RefusalPolicy {
   refuseUnknownNames: boolean;
   /**
    * Refuse when a name the documents mention only in passing (a few chunks, none of them among
-   * the top hits) comes with coverage below this.
+   * the top hits) comes with coverage below this — or whatever the coverage, when none of the
+   * question's names is in the top hits.
    */
   minCoverageWithWeakNames: number;
   /**
@@ -58,10 +59,15 @@ export function decideRefusal(evidence: RetrievalEvidence, hitCount: number, pol
   }
   const rescued = policy.denseRescueSimilarity !== undefined && evidence.denseSimilarity !== undefined && evidence.denseSimilarity >= policy.denseRescueSimilarity;
   if (rescued) return { refuse: false };
-  if (evidence.weakSpecificTerms.length > 0 && evidence.coverage < policy.minCoverageWithWeakNames) {
+  // A name mentioned only in passing: refuse when coverage is weak, or when none of the question's
+  // names is in the best passages (the question is about what the documents barely mention).
+  if (evidence.weakSpecificTerms.length > 0 && (evidence.coverage < policy.minCoverageWithWeakNames || evidence.specificCoverage === 0)) {
     return {
       refuse: true,
-      reason: `the documents mention ${evidence.weakSpecificTerms.map((t) => `"${t}"`).join(', ')} only in passing, and no passage covers the question well (best ${percent(evidence.coverage)})`,
+      reason:
+        evidence.specificCoverage === 0
+          ? `the documents mention ${evidence.weakSpecificTerms.map((t) => `"${t}"`).join(', ')} only in passing, and none of the best passages does`
+          : `the documents mention ${evidence.weakSpecificTerms.map((t) => `"${t}"`).join(', ')} only in passing, and no passage covers the question well (best ${percent(evidence.coverage)})`,
     };
   }
   if (evidence.coverage < policy.minCoverage) return { refuse: true, reason: `no passage covers enough of the question (best ${percent(evidence.coverage)})` };

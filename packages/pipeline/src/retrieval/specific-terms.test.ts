@@ -22,6 +22,8 @@ describe('specificTerms', () => {
       { token: 'Zcmp', forms: ['zcmp'] },
     ]);
     expect(specificTerms('the mstatus.MIE bit')[0]?.forms).toEqual(['mstatus.mie', 'mstatu']);
+    // A snake_case identifier only whole: its parts are ordinary words.
+    expect(specificTerms('What does transaction_timeout control?')[0]?.forms).toEqual(['transaction_timeout']);
     // Not the joined form the analyzer adds for hyphenated words.
     expect(specificTerms('the GFDM-on-RVV paper')[0]?.forms).toEqual(['gfdm-on-rvv', 'gfdm']);
   });

@@ -6,7 +6,8 @@ export interface SpecificTerm {
   token: string;
   /**
    * Its identifying index forms: the whole analyzed word, and for a compound (`os.path`,
-   * `60601-1-2`) also its longest part. The word occurs in a text when either does.
+   * `60601-1-2`, but not a snake_case identifier) also its longest part. The word occurs in a text
+   * when either does.
    */
   forms: string[];
 }
@@ -47,8 +48,10 @@ export function specificTerms(question: string): SpecificTerm[] {
     const analyzed = analyze(token);
     const whole = analyzed[0];
     if (whole === undefined) continue;
-    // The parts as written (not the joined form the analyzer adds for hyphenated words).
-    const parts = token.split(/[._'-]+/).length > 1 ? token.split(/[._'-]+/).flatMap((part) => analyze(part)) : [];
+    // The parts as written (not the joined form the analyzer adds for hyphenated words). A
+    // snake_case identifier (`checkpoint_timeout`) is written whole wherever it occurs: its parts
+    // are ordinary words that do not stand for it.
+    const parts = token.includes('_') || token.split(/[.'-]+/).length < 2 ? [] : token.split(/[.'-]+/).flatMap((part) => analyze(part));
     const longest = parts.reduce<string | undefined>((best, t) => (best === undefined || t.length > best.length ? t : best), undefined);
     const forms = longest && longest !== whole ? [whole, longest] : [whole];
     if (seen.has(whole)) continue;
