@@ -2,24 +2,14 @@ import { startFakeOllama, writeSimplePdf } from '@ragbridge/testkit';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { sink } from './__fixtures__/output-sink.js';
 import type { Citation } from '@ragbridge/core-interfaces';
 import { askCommand, formatCitation, ingestCommand } from './commands.js';
 import { evalCommand } from './eval-command.js';
 import { compareCommand } from './compare.js';
 import { demoCommand } from './demo.js';
 
-function sink(): { stream: NodeJS.WritableStream; text: () => string } {
-  let text = '';
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      text += chunk.toString();
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
 
 function corpus(): string {
   const dir = mkdtempSync(join(tmpdir(), 'rb-cli-'));
@@ -102,7 +92,9 @@ describe('ragbridge CLI', () => {
     const explained = sink();
     await askCommand('What should user site testing follow?', { store, explain: true, out: explained.stream });
     expect(explained.text()).toContain('Sources, and the signals that put each where it is:');
-    expect(explained.text()).toMatch(/1\. guide\.pdf, page 2 — score \d+\.\d{3} \(keyword #1\)\n {5}bm25 1\.00/);
+    // Each source: place, score, ranks, then its signal contributions largest first.
+    expect(explained.text()).toMatch(/1\. guide\.pdf, page 2 — score \d+\.\d{3} \(keyword #1\)\n {5}\w+ \d\.\d\d( · \w+ \d\.\d\d)*\n/);
+    expect(explained.text()).toContain('bm25 1.00');
     expect(explained.text()).toMatch(/Evidence: coverage \d\.\d\d/);
     const json = sink();
     await askCommand('How is the Zacas extension encoded?', { store, json: true, explain: true, out: json.stream });

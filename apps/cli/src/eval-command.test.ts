@@ -1,23 +1,13 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { sink } from './__fixtures__/output-sink.js';
 import { UsageError } from './commands.js';
 import { evalCommand } from './eval-command.js';
 import type { CrossValidation } from './eval-cross-validation.js';
 import type { EvalSummary } from './metrics.js';
 
-function sink(): { stream: NodeJS.WritableStream; text: () => string } {
-  let text = '';
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      text += chunk.toString();
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
 
 const TOPICS = [
   ['caching.md', 'Cache eviction', 'The cache evicts the least recently used entry when it holds more than 512 entries.', 'When does the cache evict an entry?'],
