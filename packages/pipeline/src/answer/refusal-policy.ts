@@ -34,9 +34,9 @@ export interface RefusalPolicy {
  * whose held-out rates `ragbridge eval --folds 5` reports (docs/evaluation.md).
  */
 export const DEFAULT_REFUSAL_POLICY: Readonly<RefusalPolicy> = {
-  minCoverage: 0.26,
+  minCoverage: 0.23,
   refuseUnknownNames: true,
-  minCoverageWithWeakNames: 0.52,
+  minCoverageWithWeakNames: 0.45,
 };
 
 /** A refusal decision and, when refusing, why (for people: names the missing term or the weak coverage). */

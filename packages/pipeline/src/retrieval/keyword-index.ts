@@ -15,8 +15,6 @@ export class KeywordIndex {
   readonly ids: string[] = [];
   readonly docIds: string[] = [];
   readonly pages: number[] = [];
-  /** One number per distinct (document, page), for grouping chunks by page. */
-  readonly pageKeys: Int32Array;
   private readonly lengths: Float64Array;
   private readonly dictionary = new Map<string, number>();
   private readonly postingChunks: Int32Array[] = [];
@@ -79,16 +77,6 @@ export class KeywordIndex {
     this.lengths = Float64Array.from(lengths);
     this.codeDensity = Float32Array.from(density);
     this.averageLength = lengths.length ? lengths.reduce((a, b) => a + b, 0) / lengths.length : 1;
-    const pageKeys = new Map<string, number>();
-    this.pageKeys = Int32Array.from(this.ids, (_, c) => {
-      const key = `${this.docIds[c]}#${this.pages[c]}`;
-      let n = pageKeys.get(key);
-      if (n === undefined) {
-        n = pageKeys.size;
-        pageKeys.set(key, n);
-      }
-      return n;
-    });
     this.documentTerms = documents.map((doc) => {
       const tf = new Map<string, number>();
       const terms = doc.terms ? doc.terms.split(' ') : [];

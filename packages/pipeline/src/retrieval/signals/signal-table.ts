@@ -3,8 +3,6 @@ import { codeDensitySignal } from './code-density.js';
 import { coverageSignal } from './coverage.js';
 import { definitionSignal } from './definition.js';
 import { documentMatchSignal } from './document-match.js';
-import { pageBm25Signal } from './page-bm25.js';
-import { pageCoverageSignal } from './page-coverage.js';
 import { phraseSignal } from './phrase.js';
 import type { CandidateSignal, PassageSignal } from './retrieval-signal.js';
 
@@ -13,8 +11,6 @@ export const CANDIDATE_SIGNALS = [
   bm25Signal,
   documentMatchSignal,
   coverageSignal,
-  pageCoverageSignal,
-  pageBm25Signal,
   codeDensitySignal,
 ] as const satisfies readonly CandidateSignal[];
 
@@ -35,12 +31,10 @@ export type SignalWeights = Readonly<Record<SignalName, number>>;
  */
 export const DEFAULT_SIGNAL_WEIGHTS: SignalWeights = {
   bm25: 1,
-  documentMatch: 1.5,
-  coverage: 1.5,
-  pageCoverage: 0.75,
-  pageBm25: 1,
+  documentMatch: 1,
+  coverage: 1,
   codeDensity: 4,
-  phrase: 3,
+  phrase: 1.5,
   definition: 1,
 };
 

@@ -10,8 +10,6 @@ import { codeDensitySignal } from './code-density.js';
 import { coverageSignal } from './coverage.js';
 import { definitionSignal } from './definition.js';
 import { documentMatchSignal } from './document-match.js';
-import { pageBm25Signal } from './page-bm25.js';
-import { pageCoverageSignal } from './page-coverage.js';
 import type { PassageContext, SignalContext } from './retrieval-signal.js';
 import { DEFAULT_SIGNAL_WEIGHTS, PASSAGE_SIGNALS, CANDIDATE_SIGNALS, resolveSignalWeights, SIGNAL_NAMES } from './signal-table.js';
 
@@ -65,23 +63,6 @@ describe('coverage', () => {
     const common = coverageSignal.score(context, byId.get('common') as Candidate);
     expect(rare + common).toBeCloseTo(1);
     expect(rare).toBeGreaterThan(0.75);
-  });
-});
-
-describe('pageCoverage and pageBm25', () => {
-  it('credit a chunk whose page holds the rest of the question in another chunk', () => {
-    const rows = [
-      { id: 'p1a', page: 1, text: `retention period ${filler}` },
-      { id: 'p1b', page: 1, text: `audit logs ${filler}` },
-      { id: 'p2', page: 2, text: `retention period ${filler}` },
-    ];
-    const { context, byId } = setUp(rows, 'retention period of audit logs');
-    const [p1a, p2] = [byId.get('p1a'), byId.get('p2')] as Candidate[];
-    expect(coverageSignal.score(context, p1a as Candidate)).toBeCloseTo(coverageSignal.score(context, p2 as Candidate));
-    expect(pageCoverageSignal.score(context, p1a as Candidate)).toBeCloseTo(1);
-    expect(pageCoverageSignal.score(context, p2 as Candidate)).toBeLessThan(0.6);
-    expect(pageBm25Signal.score(context, p1a as Candidate)).toBe(1);
-    expect(pageBm25Signal.score(context, p2 as Candidate)).toBeLessThan(0.6);
   });
 });
 
