@@ -5,7 +5,7 @@
 //
 //   npm run bench:pipeline -- --corpus ../shared/corpus --qa ../shared/eval/dev-qa.json
 //   npm run bench:pipeline -- --corpus ../shared/corpus --skip-vectors --runs 5   (ingest spread over 5 fresh stores)
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -76,6 +76,42 @@ if (values.corpus) {
   if (runs > 1) {
     const sorted = [...rates].sort((a, b) => a - b);
     console.log(`  ${runs} runs: min ${Math.round(sorted[0])}K · median ${Math.round(percentile(rates, 50))}K · max ${Math.round(sorted[sorted.length - 1])}K chars/s`);
+  }
+
+  // The floor under extraction: PDFium's own page and text parsing of every PDF, nothing else, on
+  // this thread. Divided among the cores it bounds what any ingest on this machine can reach.
+  {
+    const { loadPdfium } = await import('../dist/ingest/pdfium-module.js');
+    const runtime = await loadPdfium();
+    const e = runtime.exports;
+    const pdfs = readdirSync(values.corpus).filter((f) => f.toLowerCase().endsWith('.pdf'));
+    let parsedChars = 0;
+    const cpu = process.cpuUsage();
+    const t0 = performance.now();
+    for (const file of pdfs) {
+      const data = readFileSync(join(values.corpus, file));
+      const buffer = runtime.malloc(data.length);
+      runtime.heapU8().set(data, buffer);
+      const doc = e.FPDF_LoadMemDocument(buffer, data.length, 0);
+      if (doc) {
+        for (let i = 0; i < e.FPDF_GetPageCount(doc); i++) {
+          const page = e.FPDF_LoadPage(doc, i);
+          if (!page) continue;
+          const text = e.FPDFText_LoadPage(page);
+          if (text) {
+            parsedChars += Math.max(0, e.FPDFText_CountChars(text));
+            e.FPDFText_ClosePage(text);
+          }
+          e.FPDF_ClosePage(page);
+        }
+        e.FPDF_CloseDocument(doc);
+      }
+      runtime.free(buffer);
+    }
+    const wall = (performance.now() - t0) / 1000;
+    const used = process.cpuUsage(cpu);
+    const perCore = parsedChars / wall / 1000;
+    console.log(`  PDFium parsing alone (load page + text page, ${pdfs.length} PDFs, one thread): ${wall.toFixed(2)} s · CPU ${((used.user + used.system) / 1e6).toFixed(2)} s · ${Math.round(perCore)}K chars/s per core → at most ~${Math.round(perCore * workers)}K chars/s on ${workers} workers before any layout, chunking, analysis or commit`);
   }
 
   const again = await pipeline.ingest([values.corpus], { workers });
