@@ -114,6 +114,11 @@ export interface Answer {
   mode: 'generative' | 'extractive';
   /** Citation numbers the model used that match no source; removed from `citations`. */
   invalidCitations: number[];
+  /**
+   * Citations of a generated answer that pointed at a source not holding their sentence: moved to
+   * the source that holds it, or removed when none does. Present only when something was corrected.
+   */
+  correctedCitations?: { moved: Array<{ from: number; to: number }>; removed: number[] };
   /** The sources given to the model, numbered from 1. */
   sources: RetrievalHit[];
   /** Every model call made to produce the answer. */

@@ -6,6 +6,8 @@ export type { ExtractiveAnswer, ExtractiveAnswerOptions, ExtractiveAnswerSentenc
 export { EXTRACTIVE_ANSWER_DEFAULTS } from './answer/extractive-answer.js';
 export type { RefusalDecision, RefusalPolicy } from './answer/refusal-policy.js';
 export { decideRefusal, DEFAULT_REFUSAL_POLICY, isModelRefusal } from './answer/refusal-policy.js';
+export type { CitationSupportCheck, CitationSupportOptions } from './answer/citation-support.js';
+export { checkCitationSupport } from './answer/citation-support.js';
 export type { ParsedCitations } from './answer/citations.js';
 export { parseCitations } from './answer/citations.js';
 export type { ChunkedDocument, ChunkerOptions } from './ingest/chunker.js';

@@ -64,6 +64,14 @@ describe('answerer', () => {
     expect(prompt).toContain('[2] (spec.pdf, page 19, Registers)');
   });
 
+  it('moves a generated citation to the source that holds the sentence', async () => {
+    const model = createMockChatModel({ reply: () => 'The FENCE.I instruction synchronizes the instruction and data streams [1].' });
+    const answer = await createAnswerer({ documentName, chatModel: model }).answer('What does FENCE.I do?', hits, strong);
+    expect(answer.text).toBe('The FENCE.I instruction synchronizes the instruction and data streams [2].');
+    expect(answer.citations.map((c) => c.chunkId)).toEqual(['c2']);
+    expect(answer.correctedCitations).toEqual({ moved: [{ from: 1, to: 2 }], removed: [] });
+  });
+
   it('streams deltas and ends with the validated answer', async () => {
     const answerer = createAnswerer({ documentName, chatModel: createMockChatModel() });
     const parts = [];

@@ -1,5 +1,6 @@
 import type { Answer, ChatMessage, ChatModelV1, Citation, RetrievalHit, SourceDocument, UsageEvent } from '@ragbridge/core-interfaces';
 import type { RetrievalEvidence } from '../retrieval/retriever.js';
+import { checkCitationSupport } from './citation-support.js';
 import { parseCitations } from './citations.js';
 import { extractiveAnswer } from './extractive-answer.js';
 import { decideRefusal, DEFAULT_REFUSAL_POLICY, isModelRefusal, type RefusalPolicy } from './refusal-policy.js';
@@ -89,12 +90,17 @@ export function createAnswerer(options: AnswererOptions): Answerer {
   const finish = (raw: string, sources: RetrievalHit[], usage: UsageEvent[]): Answer => {
     const parsed = parseCitations(raw, sources.length);
     if (isModelRefusal(parsed.text, parsed.used.length)) return refusal(sources, usage, 'generative', 'the model found no answer in the sources');
+    // Each citation must point at a source that holds its sentence.
+    const checked = checkCitationSupport(parsed.text, sources);
+    const corrected = checked.moved.length + checked.removed.length > 0;
+    const final = corrected ? parseCitations(checked.text, sources.length) : parsed;
     return {
-      text: parsed.text,
-      citations: citationsFor(parsed.used, sources, name),
+      text: final.text,
+      citations: citationsFor(final.used, sources, name),
       refused: false,
       mode: 'generative',
       invalidCitations: parsed.invalid,
+      ...(corrected && { correctedCitations: { moved: checked.moved, removed: checked.removed } }),
       sources,
       usage,
     };
