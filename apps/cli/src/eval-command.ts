@@ -2,7 +2,8 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { resolveConfig, type ProfileName } from '@ragbridge/config-profiles';
 import type { Chunk } from '@ragbridge/core-interfaces';
-import { createRetriever, type Pipeline, type PipelineAnswer, type RetrieverOptions } from '@ragbridge/pipeline';
+import { createRetriever, type Pipeline, type PipelineAnswer } from '@ragbridge/pipeline';
+import { retrieverOptionsFromConfig, type ConfiguredRetrieverOptions } from '@ragbridge/runtime';
 import { defaultStorePath, openPipeline, UsageError } from './commands.js';
 import { crossValidate, type CrossValidation } from './eval-cross-validation.js';
 import { formatSummary } from './eval-report.js';
@@ -152,18 +153,11 @@ export async function evaluateQuestions(pipeline: Pipeline, items: readonly Eval
   return { rows, outcomes };
 }
 
-/** The keyword retrieval settings of a profile (what calibration ranks with). */
-async function keywordOptions(profile: string | undefined): Promise<Omit<RetrieverOptions, 'store'>> {
+/** The keyword retrieval settings of a profile (what calibration ranks with), mapped as the runtime maps them. */
+async function keywordOptions(profile: string | undefined): Promise<ConfiguredRetrieverOptions> {
   if (profile === undefined || profile === 'offline') return {};
   const { config } = await resolveConfig({ profile: profile as ProfileName });
-  const r = config.retrieval;
-  return {
-    candidates: r.candidates,
-    rerankCandidates: r.rerankCandidates,
-    ...(r.signals && { signals: r.signals }),
-    ...(r.editionTermWeight !== undefined && { editionTermWeight: r.editionTermWeight }),
-    ...(r.vocabulary && { vocabulary: r.vocabulary }),
-  };
+  return retrieverOptionsFromConfig(config.retrieval);
 }
 
 /** `ragbridge eval --corpus DIR --qa FILE[,FILE…] --out FILE.json [--folds K]` */

@@ -5,6 +5,7 @@ import { buildAnswerPart, buildEmbedderPart, buildRerankerPart, type ChainContex
 import { ensureParentDir, normalizeConfig, resolveDataPath } from './internal/runtime-config.js';
 import { consoleLogger, redactingLogger } from './internal/runtime-log.js';
 import { createRuntimePipeline, observeRerankerChain } from './internal/runtime-pipeline.js';
+import { retrieverOptionsFromConfig } from './retriever-options.js';
 import type { Runtime, RuntimeModels, RuntimeOptions, RuntimePart, RuntimePartStatus } from './runtime-types.js';
 
 /** Configuration backend names → the adapters' names, for per-backend limits and budgets. */
@@ -146,13 +147,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       chatModel: models.chatModel,
       extractiveStep: answer.terminalStep,
       extractiveSentences: answer.extractiveSentences,
-      retrieval: {
-        candidates: retrieval.candidates,
-        rerankCandidates: retrieval.rerankCandidates,
-        ...(retrieval.signals && { signals: retrieval.signals }),
-        ...(retrieval.editionTermWeight !== undefined && { editionTermWeight: retrieval.editionTermWeight }),
-        ...(retrieval.vocabulary && { vocabulary: retrieval.vocabulary }),
-      },
+      retrieval: retrieverOptionsFromConfig(retrieval),
       k: retrieval.k,
       sources: retrieval.sources,
       refusal: retrieval.refusal,

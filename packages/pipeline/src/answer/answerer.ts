@@ -3,7 +3,7 @@ import type { RetrievalEvidence } from '../retrieval/retriever.js';
 import { checkCitationSupport } from './citation-support.js';
 import { parseCitations } from './citations.js';
 import { extractiveAnswer } from './extractive-answer.js';
-import { decideRefusal, DEFAULT_REFUSAL_POLICY, isModelRefusal, type RefusalPolicy } from './refusal-policy.js';
+import { decideRefusal, DEFAULT_REFUSAL_POLICY, isModelRefusal, type RefusalDecision, type RefusalPolicy } from './refusal-policy.js';
 
 /** The text given when the documents do not support an answer. */
 export const REFUSAL_TEXT = "The documents don't say. I found no passage that answers this question.";
@@ -106,29 +106,33 @@ export function createAnswerer(options: AnswererOptions): Answerer {
     };
   };
 
+  /** The answer once the refusal policy has decided (decided once per question, whether answered whole or streamed). */
+  const answerWith = async (question: string, hits: RetrievalHit[], decision: RefusalDecision, call: { abortSignal?: AbortSignal }): Promise<Answer> => {
+    const sources = hits.slice(0, sourceCount);
+    if (decision.refuse) return refusal(sources, [], options.chatModel ? 'generative' : 'extractive', decision.reason ?? 'the documents do not support an answer');
+    if (!options.chatModel) {
+      const { text, used } = extractiveAnswer(question, sources, { ...(options.extractiveSentences !== undefined && { maxSentences: options.extractiveSentences }) });
+      if (!text) return refusal(sources, [], 'extractive', 'no sentence of the best passages matches the question');
+      return { text, citations: citationsFor(used, sources, name), refused: false, mode: 'extractive', invalidCitations: [], sources, usage: [] };
+    }
+    const result = await options.chatModel.generate({
+      messages: buildPrompt(question, sources, name),
+      maxTokens: options.maxTokens ?? 512,
+      temperature: 0,
+      ...(call.abortSignal && { abortSignal: call.abortSignal }),
+    });
+    return finish(result.text, sources, [result.usage]);
+  };
 
   return {
     async answer(question, hits, evidence, call = {}) {
-      const sources = hits.slice(0, sourceCount);
-      const decision = decideRefusal(evidence, hits.length, policy);
-      if (decision.refuse) return refusal(sources, [], options.chatModel ? 'generative' : 'extractive', decision.reason ?? 'the documents do not support an answer');
-      if (!options.chatModel) {
-        const { text, used } = extractiveAnswer(question, sources, { ...(options.extractiveSentences !== undefined && { maxSentences: options.extractiveSentences }) });
-        if (!text) return refusal(sources, [], 'extractive', 'no sentence of the best passages matches the question');
-        return { text, citations: citationsFor(used, sources, name), refused: false, mode: 'extractive', invalidCitations: [], sources, usage: [] };
-      }
-      const result = await options.chatModel.generate({
-        messages: buildPrompt(question, sources, name),
-        maxTokens: options.maxTokens ?? 512,
-        temperature: 0,
-        ...(call.abortSignal && { abortSignal: call.abortSignal }),
-      });
-      return finish(result.text, sources, [result.usage]);
+      return answerWith(question, hits, decideRefusal(evidence, hits.length, policy), call);
     },
     async *stream(question, hits, evidence, call = {}) {
       const sources = hits.slice(0, sourceCount);
-      if (!options.chatModel || decideRefusal(evidence, hits.length, policy).refuse) {
-        const answer = await this.answer(question, hits, evidence, call);
+      const decision = decideRefusal(evidence, hits.length, policy);
+      if (!options.chatModel || decision.refuse) {
+        const answer = await answerWith(question, hits, decision, call);
         yield { type: 'text-delta', delta: answer.text };
         yield { type: 'answer', answer };
         return;

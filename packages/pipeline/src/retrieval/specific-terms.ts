@@ -1,4 +1,4 @@
-import { analyze } from './text-analysis.js';
+import { analyze, TOKEN } from './text-analysis.js';
 
 /** A word of a question that names something: an identifier, a product, a version, a proper name. */
 export interface SpecificTerm {
@@ -11,8 +11,6 @@ export interface SpecificTerm {
    */
   forms: string[];
 }
-
-const WORD = /[\p{L}\p{N}]+(?:[._'-][\p{L}\p{N}]+)*/gu;
 
 /** Whether a word, by its shape alone, names something rather than describes. */
 function namesSomething(token: string, startsSentence: boolean): boolean {
@@ -38,9 +36,10 @@ export function specificTerms(question: string): SpecificTerm[] {
   const seen = new Set<string>();
   let previousEnd = 0;
   let first = true;
-  for (const match of question.normalize('NFKC').matchAll(WORD)) {
+  const normalized = question.normalize('NFKC');
+  for (const match of normalized.matchAll(TOKEN)) {
     const token = match[0];
-    const between = question.normalize('NFKC').slice(previousEnd, match.index);
+    const between = normalized.slice(previousEnd, match.index);
     const startsSentence = first || /[.?!:;]\s*["'“‘(]?\s*$/u.test(between);
     first = false;
     previousEnd = (match.index ?? 0) + token.length;

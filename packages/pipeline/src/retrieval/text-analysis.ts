@@ -8,7 +8,8 @@ const STOPWORDS = new Set(
   ).split(/\s+/),
 );
 
-const TOKEN = /[\p{L}\p{N}]+(?:[._'-][\p{L}\p{N}]+)*/gu;
+/** A word as the index sees it: letters and digits, joined by `.`, `_`, `'` or `-` inside (`mstatus.MIE`, `v1.7`). Global: use with `matchAll`. */
+export const TOKEN = /[\p{L}\p{N}]+(?:[._'-][\p{L}\p{N}]+)*/gu;
 
 /** Unicode and typography normalisation applied before tokenizing: NFKC, one kind of dash, no soft hyphens. */
 export function normalizeText(text: string): string {
