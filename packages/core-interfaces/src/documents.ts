@@ -119,6 +119,12 @@ export interface Answer {
    * the source that holds it, or removed when none does. Present only when something was corrected.
    */
   correctedCitations?: { moved: Array<{ from: number; to: number }>; removed: number[] };
+  /**
+   * Present when a generated answer's stream broke after part of it had been shown: the part shown
+   * (citations cleaned) and why it stopped. `text` and `citations` are then the extractive answer
+   * given in its place (`mode: 'extractive'`), to be shown below the interrupted text.
+   */
+  interrupted?: { partialText: string; reason: string };
   /** The sources given to the model, numbered from 1. */
   sources: RetrievalHit[];
   /** Every model call made to produce the answer. */

@@ -130,7 +130,7 @@ describe('createPipeline fallbacks', () => {
     expect(seen.events).toHaveLength(1);
   });
 
-  it('extractiveFallback in a stream: only before the first text; after it the stream ends with the error', async () => {
+  it('extractiveFallback in a stream: before the first text it answers instead; after it the shown text is kept as interrupted and the extractive answer follows', async () => {
     const chatModel = createMockChatModel();
     await createPipeline({ store }).ingest([guide], { workers: 0 });
     chatModel.faults.inject('loading');
@@ -147,10 +147,22 @@ describe('createPipeline fallbacks', () => {
 
     chatModel.faults.inject('drop-mid-stream');
     const after = await collect(pipeline.askStream(QUESTION));
-    expect(after.parts.filter((p) => p.type === 'text-delta')).toHaveLength(2);
-    expect(after.parts.some((p) => p.type === 'answer')).toBe(false);
-    expect(after.failure).toMatchObject({ name: 'BackendUnreachableError' });
-    expect(seen.events.map((e) => e.part)).toEqual(['chat']);
+    const deltas = after.parts.filter((p) => p.type === 'text-delta');
+    expect(deltas.length).toBeGreaterThan(0);
+    expect(after.failure).toBeUndefined();
+    // The text shown stays, marked as interrupted; the extractive answer is the answer, not spliced onto it.
+    const last = after.parts.at(-1)?.answer;
+    expect(last?.mode).toBe('extractive');
+    expect(last?.interrupted).toEqual({
+      partialText: deltas.map((p) => p.delta).join('').trim(),
+      reason: "the model's answer broke off (BackendUnreachableError)",
+    });
+    expect(seen.events.map((e) => e.part)).toEqual(['chat', 'chat']);
+
+    // Without the extractive fallback, a cut stream still ends with its error.
+    const bare = await collect(createPipeline({ store, chatModel }).askStream(QUESTION));
+    expect(bare.failure).toMatchObject({ name: 'BackendUnreachableError' });
+    expect(bare.parts.some((p) => p.type === 'answer')).toBe(false);
 
     chatModel.faults.clear();
     const healthy = await collect(pipeline.askStream(QUESTION));

@@ -206,19 +206,20 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   };
 
   async function* streamAnswer(question: string, retrieval: RetrievalResult, call: RetrieveOptions): AsyncGenerator<AnswerStreamPart> {
+    let partial = '';
+    let interruption: string | undefined;
     if (options.chatModel) {
-      let delivered = false;
       let failed = false;
       try {
         for await (const part of answerer.stream(question, retrieval.hits, retrieval.evidence, call)) {
-          if (part.type === 'text-delta' && part.delta) delivered = true;
+          if (part.type === 'text-delta') partial += part.delta;
           if (part.type === 'answer') part.answer.usage.unshift(...retrieval.usage);
           yield part;
         }
       } catch (error) {
-        // After text reached the caller, another answer would be spliced onto it: end with the error.
-        if (delivered || !startFallback(call, error)) throw error;
+        if (!startFallback(call, error)) throw error;
         failed = true;
+        if (partial.trim()) interruption = interruptionReason(error);
       }
       if (!failed) {
         options.onPartWorked?.('chat');
@@ -227,7 +228,11 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     }
     const answer = await answerExtractively(question, retrieval, call);
     answer.usage.unshift(...retrieval.usage);
-    yield { type: 'text-delta', delta: answer.text };
+    if (interruption !== undefined) {
+      // Text already reached the reader: it stays, marked as interrupted, and the extractive answer
+      // comes as the answer (its text is not streamed onto the partial one).
+      answer.interrupted = { partialText: partial.trim(), reason: interruption };
+    } else yield { type: 'text-delta', delta: answer.text };
     yield { type: 'answer', answer };
   }
 
@@ -302,4 +307,12 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     },
   };
   return pipeline;
+}
+
+/** Why a generated answer broke off, for people: the kind of failure, never a message that may hold a URL or a key. */
+function interruptionReason(error: unknown): string {
+  const name = error instanceof Error ? error.name : 'Error';
+  if (name === 'RequestTimeoutError') return 'the model stopped sending text (timed out)';
+  if (name === 'BudgetExceededError') return 'the usage budget ran out';
+  return `the model's answer broke off (${name})`;
 }

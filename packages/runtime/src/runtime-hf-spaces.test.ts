@@ -220,7 +220,7 @@ describe('createRuntime with the hf-spaces profile against the fake Hugging Face
     expect(rt.monitor.budgets()).toEqual([expect.objectContaining({ id: 'day:hf-inference-providers', exhausted: true })]);
   });
 
-  it('streams: falls back to extractive before the first text, and never splices after it', async () => {
+  it('streams: falls back to extractive before the first text; after it, keeps the text as interrupted and answers extractively below', async () => {
     const rt = await start({ caches: { answers: { enabled: false } } });
     await rt.pipeline.ingest([corpus.pdf], { workers: 0 });
 
@@ -250,10 +250,16 @@ describe('createRuntime with the hf-spaces profile against the fake Hugging Face
     hf.clearFaults();
     hf.fault({ route: 'router.chat', dropAfterEvents: 2 });
     const after = await collect('What does the program counter hold?');
-    expect(after.parts.filter((p) => p.type === 'text-delta').length).toBeGreaterThan(0);
-    expect(after.parts.some((p) => p.type === 'answer')).toBe(false);
-    expect(after.failure).toMatchObject({ name: 'BackendUnreachableError' });
+    const shown = after.parts.filter((p) => p.type === 'text-delta').map((p) => p.delta).join('');
+    expect(shown.length).toBeGreaterThan(0);
+    // The text already shown stays, marked as interrupted; the extractive answer comes as the answer, not spliced onto it.
+    expect(after.failure).toBeUndefined();
+    const last = after.parts.at(-1)?.answer as { mode: string; text: string; interrupted?: { partialText: string; reason: string } };
+    expect(last.mode).toBe('extractive');
+    expect(last.text.length).toBeGreaterThan(0);
+    expect(last.interrupted).toEqual({ partialText: shown.trim(), reason: "the model's answer broke off (BackendUnreachableError)" });
+    expect(after.parts.map((p) => p.type).slice(-2)).toEqual(['text-delta', 'answer']);
     const extractiveRows = await rt.monitor.ledger.query({ backend: 'extractive' });
-    expect(extractiveRows).toHaveLength(1); // only the stream that failed before any text
+    expect(extractiveRows).toHaveLength(2); // the stream that failed before any text, and the one cut after it
   });
 });

@@ -2,6 +2,7 @@ import type { Answer, ChatMessage, ChatModelV1, Citation, RetrievalHit, SourceDo
 import type { RetrievalEvidence } from '../retrieval/retriever.js';
 import { checkCitationSupport } from './citation-support.js';
 import { parseCitations } from './citations.js';
+import { StreamingCitationCleaner } from './stream-citations.js';
 import { extractiveAnswer } from './extractive-answer.js';
 import { decideRefusal, DEFAULT_REFUSAL_POLICY, isModelRefusal, type RefusalDecision, type RefusalPolicy } from './refusal-policy.js';
 
@@ -139,6 +140,8 @@ export function createAnswerer(options: AnswererOptions): Answerer {
       }
       let raw = '';
       let usage: UsageEvent | undefined;
+      // Citations are cleaned as they stream: no reader sees a `[9]` the final answer drops.
+      const cleaner = new StreamingCitationCleaner(sources.length);
       for await (const part of options.chatModel.stream({
         messages: buildPrompt(question, sources, name),
         maxTokens: options.maxTokens ?? 512,
@@ -147,9 +150,12 @@ export function createAnswerer(options: AnswererOptions): Answerer {
       })) {
         if (part.type === 'text-delta') {
           raw += part.delta;
-          yield { type: 'text-delta', delta: part.delta };
+          const shown = cleaner.push(part.delta);
+          if (shown) yield { type: 'text-delta', delta: shown };
         } else usage = part.usage;
       }
+      const rest = cleaner.end();
+      if (rest) yield { type: 'text-delta', delta: rest };
       yield { type: 'answer', answer: finish(raw, sources, usage ? [usage] : []) };
     },
   };
