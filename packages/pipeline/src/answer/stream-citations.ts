@@ -33,7 +33,6 @@ export class StreamingCitationCleaner {
         continue;
       }
       if (ch === '[') this.pending = '[';
-      else if (ch === ' ') this.pending = ' ';
       // A space is held until the next character: it goes with a citation that is removed.
       else if (ch === ' ') this.pending = ' ';
       else out += ch;
