@@ -75,6 +75,8 @@ export interface FallbackStep<M> {
   timeoutMs?: number;
   /** Overrides the chain's stream idle timeout. */
   streamIdleTimeoutMs?: number;
+  /** Overrides the chain's total timeout of one attempt. */
+  totalTimeoutMs?: number;
 }
 
 /** Options every fallback chain takes. */
@@ -91,6 +93,11 @@ export interface FallbackChainOptions {
   timeoutMs?: number;
   /** Longest wait between stream parts, in ms. @default timeoutMs */
   streamIdleTimeoutMs?: number;
+  /**
+   * Longest one attempt may take in all, in ms: a stream from its request to its last part (a
+   * stream cut by it after its first text fails like a dropped stream). @default none
+   */
+  totalTimeoutMs?: number;
   /**
    * Decides, at each call, which steps may serve it; a step it rejects is skipped. The cost
    * monitor uses it to downgrade to local steps when a budget says so.
@@ -123,6 +130,7 @@ const stepSchema = z.strictObject({
   breaker: z.union([z.literal(false), z.record(z.string(), z.unknown())]).optional(),
   timeoutMs: z.number().int().positive().optional(),
   streamIdleTimeoutMs: z.number().int().positive().optional(),
+  totalTimeoutMs: z.number().int().positive().optional(),
 });
 
 const chainOptionsSchema = z.strictObject({
@@ -132,6 +140,7 @@ const chainOptionsSchema = z.strictObject({
   breaker: z.boolean().optional(),
   timeoutMs: z.number().int().positive().optional(),
   streamIdleTimeoutMs: z.number().int().positive().optional(),
+  totalTimeoutMs: z.number().int().positive().optional(),
   stepFilter: functionSchema<(step: FallbackStepInfo) => boolean>().optional(),
   shouldFallback: functionSchema<(error: unknown, step: FallbackStepInfo) => boolean>().optional(),
   onEvent: listenerSchema.optional(),
@@ -182,10 +191,11 @@ function buildSteps<M extends AnyModel>(
     if (o.breaker !== false && step.breaker !== false) layers.push(breakerLayer(registry.breaker(key, step.breaker || undefined), target));
     const limiter = registry.limiter(model.backend);
     if (limiter) layers.push(limiterLayer(limiter, target));
-    const timeoutMs = step.timeoutMs ?? o.timeoutMs;
+    const total = step.totalTimeoutMs ?? o.totalTimeoutMs;
+    const timeoutMs = step.timeoutMs ?? o.timeoutMs ?? total;
     if (timeoutMs !== undefined) {
       const idle = step.streamIdleTimeoutMs ?? o.streamIdleTimeoutMs ?? timeoutMs;
-      layers.push(timeoutLayer({ timeoutMs, streamIdleTimeoutMs: idle, clock, target }));
+      layers.push(timeoutLayer({ timeoutMs, streamIdleTimeoutMs: idle, totalTimeoutMs: total, clock, target }));
     }
     return { info, model, runner: stackLayers(layers) };
   });

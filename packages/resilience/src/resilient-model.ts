@@ -53,6 +53,8 @@ const resilientModelOptionsSchema = z.strictObject({
   timeoutMs: z.number().int().positive().optional(),
   /** Longest wait between stream parts, in ms. @default timeoutMs */
   streamIdleTimeoutMs: z.number().int().positive().optional(),
+  /** Longest one attempt may take in all (a stream to its last part), in ms. @default none */
+  totalTimeoutMs: z.number().int().positive().optional(),
   /** Calls in flight at once, a limiter to share, or `false`. @default no limit */
   concurrency: z.union([z.literal(false), z.number().int().positive(), z.custom<ConcurrencyLimiter>(isLimiter)]).optional(),
   /** Time source for every layer. @default systemClock */
@@ -73,6 +75,8 @@ export interface ResilientModelOptions {
   timeoutMs?: number;
   /** Longest wait between stream parts, in ms. @default timeoutMs */
   streamIdleTimeoutMs?: number;
+  /** Longest one attempt may take in all (a stream to its last part), in ms. @default none */
+  totalTimeoutMs?: number;
   /** Calls in flight at once, a limiter to share, or `false`. @default no limit */
   concurrency?: number | ConcurrencyLimiter | false;
   /** Time source for every layer. @default systemClock */
@@ -103,8 +107,9 @@ export function resilienceLayers(model: AnyModel, options: ResilientModelOptions
     const limiter = typeof o.concurrency === 'number' ? createConcurrencyLimiter({ maxConcurrent: o.concurrency, key: model.backend }) : o.concurrency;
     layers.push(limiterLayer(limiter, target));
   }
-  if (o.timeoutMs !== undefined) {
-    layers.push(timeoutLayer({ timeoutMs: o.timeoutMs, streamIdleTimeoutMs: o.streamIdleTimeoutMs ?? o.timeoutMs, clock, target }));
+  const timeoutMs = o.timeoutMs ?? o.totalTimeoutMs;
+  if (timeoutMs !== undefined) {
+    layers.push(timeoutLayer({ timeoutMs, streamIdleTimeoutMs: o.streamIdleTimeoutMs ?? timeoutMs, totalTimeoutMs: o.totalTimeoutMs, clock, target }));
   }
   return layers;
 }

@@ -56,6 +56,31 @@ describe('withTimeout', () => {
     expect(clock3.now()).toBe(800); // longer than a gap, but no single gap exceeded 500 ms
   });
 
+  it('bounds a whole stream by totalTimeoutMs, however steady its parts, and a one-shot call by the lesser limit', async () => {
+    const clock = createManualClock({ start: 0 });
+    const steady = createScriptedChatModel({ clock, script: [{ kind: 'ok' }], deltaMs: 600 });
+    const cut = await clock.run(
+      collectStream(withTimeout(steady, { timeoutMs: 5_000, streamIdleTimeoutMs: 700, totalTimeoutMs: 1_000, clock }).stream(PROMPT)),
+    );
+    expect(RequestTimeoutError.isInstance(cut.error)).toBe(true);
+    expect((cut.error as Error).message).toMatch(/Not complete within 1000 ms/);
+    expect(streamedText(cut.parts)).toBe('Hello from');
+    expect(clock.now()).toBe(1_000);
+    expect(clock.pendingTimers()).toEqual([]);
+
+    const clock2 = createManualClock({ start: 0 });
+    const hang = createScriptedChatModel({ clock: clock2, script: [{ kind: 'hang' }] });
+    const error = await clock2.run(withTimeout(hang, { timeoutMs: 5_000, totalTimeoutMs: 1_500, clock: clock2 }).generate(PROMPT).catch((e: unknown) => e));
+    expect((error as Error).message).toMatch(/Not complete within 1500 ms/);
+    expect(clock2.now()).toBe(1_500);
+
+    const clock3 = createManualClock({ start: 0 });
+    const quick = createScriptedChatModel({ clock: clock3, script: [{ kind: 'ok' }], deltaMs: 300 });
+    const whole = await clock3.run(collectStream(withTimeout(quick, { timeoutMs: 5_000, totalTimeoutMs: 1_000, clock: clock3 }).stream(PROMPT)));
+    expect(whole.error).toBeUndefined();
+    expect(streamedText(whole.parts)).toBe('Hello from scripted-chat');
+  });
+
   it('closes a stream that opens only after its timeout (a backend that ignored the abort)', async () => {
     const clock = createManualClock({ start: 0 });
     let closed = false;

@@ -9,6 +9,8 @@ const timeoutOptionsSchema = z.strictObject({
   timeoutMs: z.number().int().positive(),
   /** Longest wait between two parts of a stream, in ms. @default timeoutMs */
   streamIdleTimeoutMs: z.number().int().positive().optional(),
+  /** Longest a whole call may take, a stream from its request to its last part, in ms. @default none */
+  totalTimeoutMs: z.number().int().positive().optional(),
   /** Time source. @default systemClock */
   clock: clockSchema.optional(),
 });
@@ -28,6 +30,7 @@ export function withTimeout<M extends AnyModel>(model: M, options: TimeoutOption
       timeoutLayer({
         timeoutMs: o.timeoutMs,
         streamIdleTimeoutMs: o.streamIdleTimeoutMs ?? o.timeoutMs,
+        totalTimeoutMs: o.totalTimeoutMs,
         clock: o.clock ?? systemClock,
         target: targetOf(model),
       }),

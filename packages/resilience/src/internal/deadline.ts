@@ -42,8 +42,8 @@ export class DeadlineScope {
     return this.timeoutError;
   }
 
-  /** Starts (or restarts) the countdown. */
-  start(ms: number): void {
+  /** Starts (or restarts) the countdown; `describe` overrides the scope's message for this one. */
+  start(ms: number, describe: (ms: number) => string = this.describe): void {
     this.stop();
     if (this.signal.aborted) return;
     const timer = new AbortController();
@@ -52,7 +52,7 @@ export class DeadlineScope {
       () => {
         if (this.timer !== timer) return;
         this.timer = undefined;
-        const message = this.describe(ms);
+        const message = describe(ms);
         this.timeoutError = new RequestTimeoutError({ ...this.target, message });
         this.controller.abort(new DOMException(message, 'TimeoutError'));
         this.fail(this.timeoutError);

@@ -20,12 +20,26 @@ function closeLate(opening: Promise<PartStream>): void {
 }
 
 /** Bounds each call: the whole of a one-shot call, and for streams the wait for each part. */
-export function timeoutLayer(options: { timeoutMs: number; streamIdleTimeoutMs: number; clock: Clock; target: CallTarget }): Layer {
-  const { timeoutMs, streamIdleTimeoutMs, clock, target } = options;
+export function timeoutLayer(options: {
+  timeoutMs: number;
+  streamIdleTimeoutMs: number;
+  /** Longest a whole call may take, a stream from its request to its last part. @default none */
+  totalTimeoutMs?: number | undefined;
+  clock: Clock;
+  target: CallTarget;
+}): Layer {
+  const { timeoutMs, streamIdleTimeoutMs, totalTimeoutMs: total, clock, target } = options;
+  const overall = (): string => `Not complete within ${total} ms`;
+  /** The countdown for the next wait: its own limit, or what is left of the total when that is less. */
+  const countdown = (scope: DeadlineScope, ms: number, started: number): void => {
+    const left = total === undefined ? Infinity : total - (clock.now() - started);
+    if (left < ms) scope.start(Math.max(0, left), overall);
+    else scope.start(ms);
+  };
   return (inner) => ({
     async unary(attempt, signal) {
       const scope = new DeadlineScope(signal, clock, target, (ms) => `No response within ${ms} ms`);
-      scope.start(timeoutMs);
+      countdown(scope, timeoutMs, clock.now());
       try {
         return await scope.race(inner.unary(attempt, scope.signal));
       } finally {
@@ -33,8 +47,9 @@ export function timeoutLayer(options: { timeoutMs: number; streamIdleTimeoutMs: 
       }
     },
     async open(attempt, signal) {
+      const started = clock.now();
       const scope = new DeadlineScope(signal, clock, target, (ms) => `No stream part within ${ms} ms`);
-      scope.start(timeoutMs);
+      countdown(scope, timeoutMs, started);
       let stream: PartStream;
       const opening = inner.open(attempt, scope.signal);
       try {
@@ -48,7 +63,7 @@ export function timeoutLayer(options: { timeoutMs: number; streamIdleTimeoutMs: 
       const guarded: PartStream = {
         first: stream.first,
         async next() {
-          scope.start(streamIdleTimeoutMs);
+          countdown(scope, streamIdleTimeoutMs, started);
           try {
             return await scope.race(stream.next());
           } finally {
