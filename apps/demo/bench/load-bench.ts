@@ -6,13 +6,16 @@
 // 1. ingests the corpus through the API into a fresh data folder (embeddings from the fake);
 // 2. restarts the server: cold start to ready with the persisted store and index;
 // 3. N clients ask questions in a loop for S seconds (each reads the whole SSE answer);
-// prints throughput, latency p50/p95, errors and the server's peak RSS.
+// prints throughput, latency p50/p95, errors and the server's peak RSS;
+// 4. a fresh server ingests --uploads PDFs of --upload-mb MB each, all posted at once, while the
+//    clients keep asking: peak RSS, /api/health latency (p50/p99/max, polled every 100 ms) and
+//    errors while the uploads are extracted and committed (--uploads 0 skips it).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startFakeHf } from '@ragbridge/testkit';
+import { startFakeHf, writeSimplePdf } from '@ragbridge/testkit';
 
 const { values } = parseArgs({
   options: {
@@ -25,6 +28,14 @@ const { values } = parseArgs({
     'node-options': { type: 'string', default: '--max-old-space-size=192' },
     /** Reuse a data folder prepared by an earlier run (skips the ingest). */
     'data-dir': { type: 'string' },
+    /** Phase 4: PDFs uploaded at once while the clients ask (0: skip). */
+    uploads: { type: 'string', default: '4' },
+    /** Size of each upload, MB. */
+    'upload-mb': { type: 'string', default: '20' },
+    /** Text pages of each generated upload (the rest of its size is an embedded binary stream). */
+    'upload-pages': { type: 'string', default: '600' },
+    /** Upload this PDF instead of generated ones. */
+    'upload-file': { type: 'string' },
   },
 });
 const APP = resolve(import.meta.dirname, '..');
@@ -50,7 +61,7 @@ const dataDir = values['data-dir'] ?? mkdtempSync(join(tmpdir(), 'rb-load-'));
 const port = 17_000 + Math.floor(Math.random() * 2000);
 const url = `http://127.0.0.1:${port}`;
 
-function startServer(): { child: ChildProcess; ready: Promise<number> } {
+function startServer(dir = dataDir): { child: ChildProcess; ready: Promise<number> } {
   const t0 = performance.now();
   const nodeOptions = values['node-options'] ? values['node-options'].split(/\s+/) : [];
   const child = spawn(process.execPath, [...nodeOptions, '--import', join(APP, 'bench', 'redirect-hf.mjs'), MAIN], {
@@ -61,7 +72,7 @@ function startServer(): { child: ChildProcess; ready: Promise<number> } {
       SPACE_ID: 'ragbridge/load-bench',
       HF_TOKEN: TOKEN,
       FAKE_HF_URL: hf.url,
-      DATA_DIR: dataDir,
+      DATA_DIR: dir,
       HOST: '127.0.0.1',
       PORT: String(port),
       RATE_LIMIT_PER_MINUTE: '1000000',
@@ -152,5 +163,133 @@ console.log(`Load: ${clients} clients × ${seconds} s, fake model latency ${valu
 console.log(`  answers ${latencies.length} · throughput ${(latencies.length / seconds).toFixed(1)}/s · p50 ${Math.round(percentile(latencies, 50))} ms · p95 ${Math.round(percentile(latencies, 95))} ms · errors ${errors} (goal 0)`);
 console.log(`  server RSS: at ready ${mb(baseline)} · peak under load ${mb(peakRss)} (sampled) · process high-water mark ${mb(hwm)} (goal ≤ 250 MB) · during the corpus ingest ${mb(ingestPeak)}`);
 await stop(server.child);
+
+// 4. Uploads while the clients ask.
+const uploads = Number(values.uploads);
+if (uploads > 0) {
+  const files = Array.from({ length: uploads }, (_, i) =>
+    values['upload-file']
+      ? { name: `upload-${i + 1}.pdf`, bytes: new Uint8Array(readFileSync(values['upload-file'])) }
+      : { name: `generated-${i + 1}.pdf`, bytes: generatedPdf(i, Number(values['upload-pages']), Number(values['upload-mb'])) },
+  );
+  const uploadDir = mkdtempSync(join(tmpdir(), 'rb-upload-'));
+  server = startServer(uploadDir);
+  await server.ready;
+  const uploadPid = server.child.pid as number;
+  const atReady = procStatus(uploadPid, 'VmRSS');
+  let peak = atReady;
+  const rss = setInterval(() => (peak = Math.max(peak, procStatus(uploadPid, 'VmRSS'))), 50);
+  const health: number[] = [];
+  let healthErrors = 0;
+  let ingesting = true;
+  const poll = (async () => {
+    while (ingesting) {
+      const t0 = performance.now();
+      try {
+        if (!(await fetch(`${url}/api/health`)).ok) healthErrors++;
+        else health.push(performance.now() - t0);
+      } catch {
+        healthErrors++;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  let askErrors = 0;
+  let asked = 0;
+  const askers = Array.from({ length: clients }, async (_, c) => {
+    let i = c;
+    while (ingesting) {
+      try {
+        const response = await fetch(`${url}/api/ask`, { method: 'POST', body: JSON.stringify({ question: questions[i++ % questions.length] }), headers: { 'content-type': 'application/json' } });
+        const body = await response.text();
+        if (response.status !== 200 || body.includes('event: error') || !body.includes('event: done')) askErrors++;
+        else asked++;
+      } catch {
+        askErrors++;
+      }
+    }
+  });
+  const t0 = performance.now();
+  let uploadErrors = 0;
+  const pages = { done: 0 };
+  await Promise.all(
+    files.map(async (file) => {
+      const form = new FormData();
+      form.append('file', new File([file.bytes], file.name));
+      const response = await fetch(`${url}/api/documents`, { method: 'POST', body: form });
+      if (response.status !== 202) {
+        uploadErrors++;
+        console.log(`  upload of ${file.name}: ${response.status} ${(await response.text()).slice(0, 200)}`);
+        return;
+      }
+      const { job } = (await response.json()) as { job: string };
+      const events = await (await fetch(`${url}/api/jobs/${job}`)).text();
+      const done = /event: done\ndata: (.*)/.exec(events);
+      if (!done) {
+        uploadErrors++;
+        console.log(`  ingest of ${file.name} failed: ${events.slice(-300)}`);
+      } else pages.done += (JSON.parse(done[1] as string) as { report: { pages: number } }).report.pages;
+    }),
+  );
+  const ingestSeconds = (performance.now() - t0) / 1000;
+  ingesting = false;
+  await Promise.all([poll, ...askers]);
+  clearInterval(rss);
+  const total = files.reduce((sum, f) => sum + f.bytes.length, 0);
+  console.log(
+    `Uploads under load: ${uploads} × ${(total / uploads / 1024 / 1024).toFixed(1)} MB PDFs posted at once (${pages.done} pages ingested) while ${clients} clients ask, server node options "${values['node-options']}"`,
+  );
+  console.log(`  all ingested in ${ingestSeconds.toFixed(1)} s · upload/ingest errors ${uploadErrors} · answers meanwhile ${asked}, errors ${askErrors} (goal 0)`);
+  console.log(
+    `  /api/health every 100 ms: ${health.length} polls · p50 ${Math.round(percentile(health, 50))} ms · p99 ${Math.round(percentile(health, 99))} ms · max ${Math.round(Math.max(...health))} ms · errors ${healthErrors} (goal p99 ≤ 100 ms)`,
+  );
+  console.log(`  server RSS: at ready ${mb(atReady)} · peak ${mb(peak)} (sampled) · high-water mark ${mb(procStatus(uploadPid, 'VmHWM'))} (goal ≤ 300 MB)`);
+  await stop(server.child);
+}
 await hf.close();
 console.log(`data folder (reuse with --data-dir): ${dataDir}`);
+
+/**
+ * A text PDF of `pages` pages (distinct sentences, so chunks differ) grown to `mb` MB by an
+ * embedded stream of random bytes, appended as an incremental update (as a scanned image would
+ * weigh, without adding text to extract).
+ */
+function generatedPdf(seed: number, pages: number, mb: number): Uint8Array {
+  const words = ['register', 'timer', 'vector', 'cache', 'interrupt', 'privilege', 'memory', 'encoding', 'exception', 'counter', 'hart', 'trap'];
+  const text = writeSimplePdf({
+    title: `Generated manual ${seed + 1}`,
+    pages: Array.from({ length: pages }, (_, p) => ({
+      lines: [
+        { text: `Chapter ${p + 1}`, size: 16 },
+        ...Array.from({ length: 30 }, (_, l) =>
+          Array.from({ length: 14 }, (_, w) => words[(seed * 7 + p * 31 + l * 13 + w * 5) % words.length]).join(' ') + ` ${seed}-${p}-${l}.`,
+        ),
+      ],
+    })),
+  });
+  const target = Math.round(mb * 1024 * 1024);
+  if (text.length >= target) return text;
+  const source = new TextDecoder('latin1').decode(text.subarray(Math.max(0, text.length - 2048)));
+  const size = Number(/\/Size (\d+)/.exec(source)?.[1]);
+  const root = /\/Root (\d+ \d+ R)/.exec(source)?.[1];
+  const previous = Number(/startxref\s+(\d+)/.exec(source)?.[1]);
+  const padding = new Uint8Array(Math.max(0, target - text.length - 400));
+  let state = seed + 1;
+  for (let i = 0; i < padding.length; i++) {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    padding[i] = state >>> 24;
+  }
+  const head = new TextEncoder().encode(`\n${size} 0 obj\n<< /Length ${padding.length} >>\nstream\n`);
+  const objectOffset = text.length + 1;
+  const tailStart = text.length + head.length + padding.length;
+  const xrefOffset = tailStart + '\nendstream\nendobj\n'.length;
+  const tail = new TextEncoder().encode(
+    `\nendstream\nendobj\nxref\n${size} 1\n${String(objectOffset).padStart(10, '0')} 00000 n \ntrailer\n<< /Size ${size + 1} /Root ${root} /Prev ${previous} >>\nstartxref\n${xrefOffset}\n%%EOF\n`,
+  );
+  const out = new Uint8Array(tailStart + tail.length);
+  out.set(text, 0);
+  out.set(head, text.length);
+  out.set(padding, text.length + head.length);
+  out.set(tail, tailStart);
+  return out;
+}
