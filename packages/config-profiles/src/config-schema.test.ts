@@ -160,6 +160,16 @@ describe('configSchema errors point at the exact field and say what is allowed',
     expect(config.models.answer.chain.map((s) => s.local)).toEqual([false, false, true]);
     expect(config.retrieval).toMatchObject({ mode: 'hybrid', k: 10, chunking: { targetTokens: 180, maxTokens: 320, overlapTokens: 40 } });
     expect(config.resilience.breaker).toMatchObject({ minimumCalls: 20, failureRateThreshold: 0.5 });
-    expect(config.server).toMatchObject({ host: '127.0.0.1', port: 3000 });
+    expect(config.server).toMatchObject({ host: '127.0.0.1', port: 3000, trustProxy: false });
+  });
+
+  it('server.trustProxy: false, a number of proxy hops, or a list of proxy addresses and CIDRs', () => {
+    expect(validateConfig({ server: { trustProxy: 1 } }).server.trustProxy).toBe(1);
+    expect(validateConfig({ server: { trustProxy: ['10.0.0.0/8', '2001:db8::/32', '192.0.2.7', '::1'] } }).server.trustProxy).toHaveLength(4);
+    for (const wrong of [true, 0, 1.5, 'yes', [], ['10.0.0.0/33'], ['proxy.internal']]) {
+      expect(issuesOf({ server: { trustProxy: wrong } }).join('\n'), JSON.stringify(wrong)).toMatch(/^server\.trustProxy: /);
+    }
+    expect(issuesOf({ server: { trustProxy: ['proxy.internal'] } })).toEqual(['server.trustProxy: does not match any allowed form, got a list of 1']);
+    expect(issuesOf({ server: { trustProxy: 0 } })).toEqual(['server.trustProxy: must be >=1, got 0']);
   });
 });

@@ -413,12 +413,15 @@ const cachesSchema = z.strictObject({
     .prefault({}),
 });
 
+/** A proxy's address or network: an IPv4 or IPv6 address, or a CIDR such as `10.0.0.0/8`. */
+const proxyAddress = z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()]);
+
 const serverSchema = z.strictObject({
   /** Interface to listen on. @default '127.0.0.1' */
   host: z.string().min(1).default('127.0.0.1'),
   /** @default 3000 */
   port: z.number().int().min(0).max(65_535).default(3000),
-  /** Origins allowed by CORS. @default [] */
+  /** Origins (`https://app.example`, or `*`) that browsers may call the API from; empty: no CORS headers. @default [] */
   corsOrigins: z.array(z.string().min(1)).default([]),
   /** Questions answered at once; more wait. @default 8 */
   maxConcurrentRequests: positiveInt.default(8),
@@ -428,6 +431,13 @@ const serverSchema = z.strictObject({
   maxUploadMb: positiveInt.default(50),
   /** Key clients must send as a bearer token. @default none (open) */
   apiKey: z.string().min(1).optional(),
+  /**
+   * Which `X-Forwarded-For` entries name the client (per-client rate limits): `false`, none (the
+   * connection's own address); a number n, the entry n from the right (n proxies in front, each
+   * appending the address it saw); a list of proxy addresses or CIDRs, the rightmost entry that is
+   * not one of them, when the connection comes from one of them. @default false
+   */
+  trustProxy: z.union([z.literal(false), z.number().int().min(1).max(32), z.array(proxyAddress).min(1)]).default(false),
 });
 
 type StepWithBackend = { backend: string; local?: boolean | undefined };
