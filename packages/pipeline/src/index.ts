@@ -1,4 +1,7 @@
-export type { Answerer, AnswererOptions, AnswerStreamPart } from './answer/answerer.js';
+export type { AnswerCallOptions, Answerer, AnswererOptions, AnswerStreamPart } from './answer/answerer.js';
+export type { ConversationTurn } from './answer/follow-up.js';
+export { followUpQuestion, historyMessages } from './answer/follow-up.js';
+export { StreamingCitationCleaner } from './answer/stream-citations.js';
 export { buildPrompt, createAnswerer, extractiveAnswer, REFUSAL_TEXT } from './answer/answerer.js';
 export type { AnswerSentence, AnswerSentenceOptions } from './answer/answer-sentences.js';
 export { splitAnswerSentences } from './answer/answer-sentences.js';
@@ -20,7 +23,7 @@ export type { IngestFailure, IngestOptions, IngestProgress, IngestReport } from 
 export { documentIdFor, INGEST_VERSION, ingestPaths } from './ingest/ingest.js';
 export type { IngestErrorCode } from './ingest/ingest-errors.js';
 export { IngestError } from './ingest/ingest-errors.js';
-export type { EmbedProgress, Pipeline, PipelineAnswer, PipelineFallbackEvent, PipelineFallbackPart, PipelineIngestReport, PipelineLocalStep, PipelineOptions } from './pipeline.js';
+export type { AskOptions, EmbedProgress, Pipeline, PipelineAnswer, PipelineFallbackEvent, PipelineFallbackPart, PipelineIngestReport, PipelineLocalStep, PipelineOptions } from './pipeline.js';
 export { createPipeline } from './pipeline.js';
 export type { KeywordFeatures, RetrievalEvidence, RetrievalResult, RetrieveOptions, Retriever, RetrieverOptions } from './retrieval/retriever.js';
 export type { QuestionVocabulary } from './retrieval/question-signals.js';

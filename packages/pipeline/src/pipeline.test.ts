@@ -170,6 +170,28 @@ describe('createPipeline fallbacks', () => {
     expect(seen.worked).toEqual(['chat']);
   });
 
+  it('retrieves a follow-up with the previous question, and gives a chat model the earlier turns', async () => {
+    await createPipeline({ store }).ingest([guide], { workers: 0 });
+    const pipeline = createPipeline({ store });
+    const first = 'What does the funct7 field distinguish?';
+    const alone = await pipeline.ask('Why is it needed?');
+    expect(alone.answer.refused).toBe(true);
+    const history = [{ question: first, answer: (await pipeline.ask(first)).answer.text }];
+    const followUp = await pipeline.ask('Why is it needed?', { history });
+    expect(followUp.answer.refused).toBe(false);
+    expect(followUp.retrieval.hits[0]?.chunk.text).toContain('funct7');
+
+    const chatModel = createMockChatModel();
+    const chatting = createPipeline({ store, chatModel });
+    const parts = [];
+    for await (const part of chatting.askStream('Why is it needed?', { history })) parts.push(part);
+    const messages = chatModel.calls.at(-1) ?? [];
+    expect(messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
+    expect(messages[1]?.content).toBe(first);
+    expect(messages[2]?.content).not.toMatch(/\[\d+\]/);
+    expect(messages[3]?.content).toMatch(/funct7[\s\S]*Question: Why is it needed\?$/);
+  });
+
   it('keywordFallback retrieves a question that cannot be embedded with keywords alone', async () => {
     const embedder = createMockEmbedder();
     await createPipeline({ store, embedder }).ingest([guide], { workers: 0 });

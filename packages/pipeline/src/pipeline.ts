@@ -1,5 +1,6 @@
 import type { Answer, ChatModelV1, DocumentStore, EmbedderV1, RerankerV1, UsageEvent } from '@ragbridge/core-interfaces';
-import { createAnswerer, type AnswererOptions, type AnswerStreamPart } from './answer/answerer.js';
+import { createAnswerer, type AnswerCallOptions, type AnswererOptions, type AnswerStreamPart } from './answer/answerer.js';
+import { followUpQuestion, type ConversationTurn } from './answer/follow-up.js';
 import type { RefusalPolicy } from './answer/refusal-policy.js';
 import type { ChunkerOptions } from './ingest/chunker.js';
 import { ingestPaths, type IngestOptions, type IngestReport } from './ingest/ingest.js';
@@ -118,6 +119,12 @@ export interface PipelineIngestReport extends IngestReport {
   embedError?: unknown;
 }
 
+/** Options of one question: retrieval options plus the conversation it belongs to. */
+export interface AskOptions extends RetrieveOptions {
+  /** Earlier turns, oldest first: a follow-up is retrieved with the previous question, and a chat model sees the turns. */
+  history?: readonly ConversationTurn[];
+}
+
 /** Ingest, retrieve and answer over one store. */
 export interface Pipeline {
   readonly store: DocumentStore;
@@ -127,8 +134,9 @@ export interface Pipeline {
   indexVectors(options?: { batchSize?: number; onProgress?: (p: EmbedProgress) => void; abortSignal?: AbortSignal }): Promise<number>;
   /** Retrieves without answering; `explain` attaches each hit's signal breakdown. */
   retrieve(question: string, options?: RetrieveOptions): Promise<RetrievalResult>;
-  ask(question: string, options?: RetrieveOptions): Promise<PipelineAnswer>;
-  askStream(question: string, options?: RetrieveOptions): AsyncIterable<AnswerStreamPart | { type: 'retrieval'; retrieval: RetrievalResult }>;
+  /** Answers a question; with `history`, a follow-up is retrieved together with the previous question (see {@link followUpQuestion}). */
+  ask(question: string, options?: AskOptions): Promise<PipelineAnswer>;
+  askStream(question: string, options?: AskOptions): AsyncIterable<AnswerStreamPart | { type: 'retrieval'; retrieval: RetrievalResult }>;
   close(): Promise<void>;
 }
 
@@ -176,7 +184,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   };
 
   /** The extractive answer: without a chat model, or in place of a failed one. */
-  const answerExtractively = async (question: string, retrieval: RetrievalResult, call: RetrieveOptions): Promise<Answer> => {
+  const answerExtractively = async (question: string, retrieval: RetrievalResult, call: AskCall): Promise<Answer> => {
     const startedAt = Date.now();
     const began = performance.now();
     const answer = await extractive.answer(question, retrieval.hits, retrieval.evidence, call);
@@ -192,7 +200,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     return true;
   };
 
-  const answerQuestion = async (question: string, retrieval: RetrievalResult, call: RetrieveOptions): Promise<Answer> => {
+  const answerQuestion = async (question: string, retrieval: RetrievalResult, call: AskCall): Promise<Answer> => {
     if (!options.chatModel) return answerExtractively(question, retrieval, call);
     let answer: Answer;
     try {
@@ -205,7 +213,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     return answer;
   };
 
-  async function* streamAnswer(question: string, retrieval: RetrievalResult, call: RetrieveOptions): AsyncGenerator<AnswerStreamPart> {
+  async function* streamAnswer(question: string, retrieval: RetrievalResult, call: AskCall): AsyncGenerator<AnswerStreamPart> {
     let partial = '';
     let interruption: string | undefined;
     if (options.chatModel) {
@@ -281,11 +289,12 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     async retrieve(question, call = {}) {
       return retrieve(question, call);
     },
-    async ask(question, call = {}) {
+    async ask(question, askOptions = {}) {
+      const call = askCall(question, askOptions);
       const query = async (): Promise<PipelineAnswer> => {
         await ensureNames();
         const t0 = performance.now();
-        const retrieval = await retrieve(question, call);
+        const retrieval = await retrieve(call.retrievalQuestion, call);
         const t1 = performance.now();
         const answer = await answerQuestion(question, retrieval, call);
         answer.usage.unshift(...retrieval.usage);
@@ -293,10 +302,11 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       };
       return options.runQuery ? options.runQuery(query) : query();
     },
-    askStream(question, call = {}) {
-      async function* parts(streamCall: RetrieveOptions): AsyncGenerator<AnswerStreamPart | { type: 'retrieval'; retrieval: RetrievalResult }> {
+    askStream(question, askOptions = {}) {
+      const call = askCall(question, askOptions);
+      async function* parts(streamCall: AskCall): AsyncGenerator<AnswerStreamPart | { type: 'retrieval'; retrieval: RetrievalResult }> {
         await ensureNames();
-        const retrieval = await retrieve(question, streamCall);
+        const retrieval = await retrieve(streamCall.retrievalQuestion, streamCall);
         yield { type: 'retrieval', retrieval };
         yield* streamAnswer(question, retrieval, streamCall);
       }
@@ -307,6 +317,13 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     },
   };
   return pipeline;
+}
+
+/** One question's options with the text it is retrieved with. */
+type AskCall = AskOptions & AnswerCallOptions & { retrievalQuestion: string };
+
+function askCall(question: string, options: AskOptions): AskCall {
+  return { ...options, retrievalQuestion: followUpQuestion(question, options.history) };
 }
 
 /** Why a generated answer broke off, for people: the kind of failure, never a message that may hold a URL or a key. */

@@ -4,6 +4,7 @@ import { checkCitationSupport } from './citation-support.js';
 import { parseCitations } from './citations.js';
 import { StreamingCitationCleaner } from './stream-citations.js';
 import { extractiveAnswer } from './extractive-answer.js';
+import { historyMessages, type ConversationTurn } from './follow-up.js';
 import { decideRefusal, DEFAULT_REFUSAL_POLICY, isModelRefusal, type RefusalDecision, type RefusalPolicy } from './refusal-policy.js';
 
 /** The text given when the documents do not support an answer. */
@@ -30,8 +31,17 @@ export type AnswerStreamPart = { type: 'text-delta'; delta: string } | { type: '
 
 /** Turns retrieved evidence into an answer with validated citations. */
 export interface Answerer {
-  answer(question: string, hits: RetrievalHit[], evidence: RetrievalEvidence, options?: { abortSignal?: AbortSignal }): Promise<Answer>;
-  stream(question: string, hits: RetrievalHit[], evidence: RetrievalEvidence, options?: { abortSignal?: AbortSignal }): AsyncIterable<AnswerStreamPart>;
+  answer(question: string, hits: RetrievalHit[], evidence: RetrievalEvidence, options?: AnswerCallOptions): Promise<Answer>;
+  stream(question: string, hits: RetrievalHit[], evidence: RetrievalEvidence, options?: AnswerCallOptions): AsyncIterable<AnswerStreamPart>;
+}
+
+/** Per-question options of an {@link Answerer}. */
+export interface AnswerCallOptions {
+  abortSignal?: AbortSignal;
+  /** Earlier turns of the conversation: given to the chat model before the question. */
+  history?: readonly ConversationTurn[];
+  /** The question as retrieved (with the previous question for a follow-up): what extractive answers match sentences against. @default the question */
+  retrievalQuestion?: string;
 }
 
 const SYSTEM_PROMPT = [
@@ -42,7 +52,7 @@ const SYSTEM_PROMPT = [
 ].join(' ');
 
 /** The numbered-source prompt sent to a chat model. */
-export function buildPrompt(question: string, hits: readonly RetrievalHit[], documentName: (docId: string) => string): ChatMessage[] {
+export function buildPrompt(question: string, hits: readonly RetrievalHit[], documentName: (docId: string) => string, history?: readonly ConversationTurn[]): ChatMessage[] {
   const sources = hits
     .map((hit, i) => {
       // Documents without pages (HTML, Markdown) are cited by section, not by "page 1".
@@ -54,6 +64,8 @@ export function buildPrompt(question: string, hits: readonly RetrievalHit[], doc
     .join('\n\n');
   return [
     { role: 'system', content: SYSTEM_PROMPT },
+    // Earlier turns first, so a follow-up ("and its encoding?") is read in their light.
+    ...historyMessages(history),
     { role: 'user', content: `Sources:\n${sources}\n\nQuestion: ${question}` },
   ];
 }
@@ -108,16 +120,16 @@ export function createAnswerer(options: AnswererOptions): Answerer {
   };
 
   /** The answer once the refusal policy has decided (decided once per question, whether answered whole or streamed). */
-  const answerWith = async (question: string, hits: RetrievalHit[], decision: RefusalDecision, call: { abortSignal?: AbortSignal }): Promise<Answer> => {
+  const answerWith = async (question: string, hits: RetrievalHit[], decision: RefusalDecision, call: AnswerCallOptions): Promise<Answer> => {
     const sources = hits.slice(0, sourceCount);
     if (decision.refuse) return refusal(sources, [], options.chatModel ? 'generative' : 'extractive', decision.reason ?? 'the documents do not support an answer');
     if (!options.chatModel) {
-      const { text, used } = extractiveAnswer(question, sources, { ...(options.extractiveSentences !== undefined && { maxSentences: options.extractiveSentences }) });
+      const { text, used } = extractiveAnswer(call.retrievalQuestion ?? question, sources, { ...(options.extractiveSentences !== undefined && { maxSentences: options.extractiveSentences }) });
       if (!text) return refusal(sources, [], 'extractive', 'no sentence of the best passages matches the question');
       return { text, citations: citationsFor(used, sources, name), refused: false, mode: 'extractive', invalidCitations: [], sources, usage: [] };
     }
     const result = await options.chatModel.generate({
-      messages: buildPrompt(question, sources, name),
+      messages: buildPrompt(question, sources, name, call.history),
       maxTokens: options.maxTokens ?? 512,
       temperature: 0,
       ...(call.abortSignal && { abortSignal: call.abortSignal }),
@@ -143,7 +155,7 @@ export function createAnswerer(options: AnswererOptions): Answerer {
       // Citations are cleaned as they stream: no reader sees a `[9]` the final answer drops.
       const cleaner = new StreamingCitationCleaner(sources.length);
       for await (const part of options.chatModel.stream({
-        messages: buildPrompt(question, sources, name),
+        messages: buildPrompt(question, sources, name, call.history),
         maxTokens: options.maxTokens ?? 512,
         temperature: 0,
         ...(call.abortSignal && { abortSignal: call.abortSignal }),
