@@ -8,6 +8,7 @@ import { createRuntime, type Runtime, type RuntimeOptions } from '@ragbridge/run
 import { prepareSampleCorpus } from '@ragbridge/testkit';
 import { createApp } from './app.js';
 import { appSettings, type AppSettings } from './settings.js';
+import { cleanUploadFolder } from './uploads.js';
 
 /** The demo app's folder (apps/demo), from the source or the built file. */
 export const APP_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -55,6 +56,17 @@ export function dataDirectory(env: Readonly<Record<string, string | undefined>>)
   return resolve('data');
 }
 
+/** Start-up cleanup of what interrupted or failed uploads left in the upload folder; a failure is logged, never fatal. */
+async function cleanUploads(uploadDir: string, runtime: Runtime, log: (line: string) => void): Promise<void> {
+  try {
+    const { removed, restored, kept } = await cleanUploadFolder(uploadDir, runtime.pipeline.store);
+    if (removed.length + restored.length > 0) log(`ragbridge demo: upload folder cleaned (${removed.length} left-over files or folders removed, ${restored.length} replaced files restored)`);
+    if (kept.length > 0) log(`ragbridge demo: ${kept.length} uploaded files kept that no document references: stored documents of the same names have lost their files (was the data folder moved?)`);
+  } catch (error) {
+    log(`ragbridge demo: the upload folder could not be cleaned (${error instanceof Error ? error.message : String(error)})`);
+  }
+}
+
 /**
  * Resolves the profile, composes the runtime, ingests the sample corpus on first start (so a
  * fresh clone has something to ask about), and serves the API and UI.
@@ -67,6 +79,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const dataDir = options.dataDir ?? dataDirectory(env);
   const runtime = await createRuntime({ config: resolved, env, baseDir: dataDir, ...options.runtime });
   const settings = appSettings(runtime.config, env, join(dataDir, 'uploads'));
+  await cleanUploads(settings.uploadDir, runtime, log);
   const sampleDir = join(dataDir, 'sample');
   const require = createRequire(import.meta.url);
   const pdfjsDir = join(dirname(require.resolve('pdfjs-dist/package.json')), 'build');
