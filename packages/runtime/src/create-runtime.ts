@@ -1,7 +1,7 @@
 import { ADAPTER_BACKENDS, explain, type RagbridgeConfig } from '@ragbridge/config-profiles';
 import { createCostMonitor, type CostMonitor, type CostMonitorOptions } from '@ragbridge/cost-monitor';
 import { createResilienceRegistry } from '@ragbridge/resilience';
-import { buildAnswerPart, buildEmbedderPart, buildRerankerPart, type ChainContext, type StepRecord } from './internal/model-chains.js';
+import { buildAnswerPart, buildEmbedderPart, buildRerankerPart, partUnavailable, type ChainContext, type StepRecord } from './internal/model-chains.js';
 import { ensureParentDir, normalizeConfig, resolveDataPath } from './internal/runtime-config.js';
 import { consoleLogger, redactingLogger } from './internal/runtime-log.js';
 import { createRuntimePipeline, observeRerankerChain } from './internal/runtime-pipeline.js';
@@ -133,7 +133,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     const models: RuntimeModels = Object.freeze({
       ...(answer.model && { chatModel: answer.model }),
       ...(embedder.model && { embedder: embedder.model }),
-      ...(reranker.model && { reranker: observeRerankerChain(reranker.model, logger) }),
+      ...(reranker.model && { reranker: observeRerankerChain(reranker.model, logger, () => partUnavailable(reranker.steps)) }),
     });
 
     const storePath = resolveDataPath(options.storePath ?? config.storage.path, baseDir);
@@ -175,6 +175,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
             ...(step.model !== undefined && { model: step.model }),
             local: step.local,
             breaker: step.key ? registry.breaker(step.key).state : 'closed',
+            ...(step.availability?.unavailable !== undefined && { unavailable: step.availability.unavailable }),
           })),
         })),
       resilience: () => registry.snapshot(),

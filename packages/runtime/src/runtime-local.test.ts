@@ -54,7 +54,7 @@ describe('createRuntime with the local profile against the fake Ollama', () => {
     expect(answer.usage[2]).toMatchObject({ modelId: 'llama3.2:3b', costUsd: 0 });
     const [chat] = ollama.requestsTo('ollama.chat');
     expect(chat?.json).toMatchObject({ model: 'llama3.2:3b', stream: false });
-    expect(logger.lines.some((l) => l.startsWith('warn: The embedder chain failed (ModelNotFoundError'))).toBe(true);
+    expect(logger.lines.some((l) => l.startsWith('warn: The embedder chain has no model it can run here (ModelNotFoundError'))).toBe(true);
 
     // The model is not pulled: Ollama's real 404, no retry, and the extractive step answers.
     ollama.fault({ route: 'ollama.chat', ...ollamaFaultPresets['not-found'] });

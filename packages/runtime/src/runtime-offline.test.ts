@@ -70,25 +70,27 @@ describe('createRuntime with the offline profile', () => {
     const served = answer.usage.map((u) => `${u.operation}:${u.backend}@${u.fallbackStep}`);
     expect(served).toEqual(['embed:keyword@1', 'rerank:fused-order@1', 'chat:extractive@0']);
 
-    // The ledger holds every attempt: the failed local model loads (free) and the extractive answer.
+    // Models that are not installed are passed over, not called: the ledger holds the extractive
+    // answer only, no error per question for a part this machine does not have.
     const rows = await runtime.monitor.ledger.query();
-    const failed = rows.filter((r) => r.status === 'error');
-    expect(failed.length).toBeGreaterThanOrEqual(3); // embed at ingest, embed of the query, rerank
-    for (const row of failed) {
-      expect(row).toMatchObject({ backend: 'transformersjs', errorName: 'ModelNotFoundError', priceState: 'local', costUsd: 0 });
-    }
-    expect(new Set(failed.map((r) => r.operation))).toEqual(new Set(['embed', 'rerank']));
-    const ok = rows.filter((r) => r.status === 'ok');
-    expect(ok).toEqual([expect.objectContaining({ backend: 'extractive', operation: 'chat', fallbackStep: 0, costUsd: 0, priceState: 'local' })]);
+    expect(rows).toEqual([expect.objectContaining({ status: 'ok', backend: 'extractive', operation: 'chat', fallbackStep: 0, costUsd: 0, priceState: 'local' })]);
     const [query] = await runtime.monitor.ledger.queries();
     expect(query?.status).toBe('ok');
-    expect(ok[0]?.queryId).toBe(query?.id);
+    expect(rows[0]?.queryId).toBe(query?.id);
     expect((await runtime.monitor.ledger.totals()).costUsd).toBe(0);
+    // parts() says which steps cannot run here, and why; their breakers stay closed.
+    const modelSteps = runtime.parts().flatMap((p) => p.steps.filter((s) => s.model !== undefined));
+    expect(modelSteps).toHaveLength(2);
+    for (const step of modelSteps) expect(step).toMatchObject({ backend: 'transformersjs', breaker: 'closed', unavailable: 'model files not on disk, and downloads are off' });
 
-    // Degradations are reported once each, not per question.
-    await runtime.pipeline.ask('Which register is hardwired to zero?');
-    expect(logger.lines.filter((l) => l.includes('embedder chain'))).toHaveLength(1);
-    expect(logger.lines.filter((l) => l.includes('reranker chain'))).toHaveLength(1);
+    // Degradations are reported once each, not per question, as models missing rather than failures.
+    for (let i = 0; i < 6; i++) await runtime.pipeline.ask('Which register is hardwired to zero?');
+    expect(logger.lines.filter((l) => l.includes('embedder chain'))).toEqual([expect.stringMatching(/^warn: The embedder chain has no model it can run here \(ModelNotFoundError: /)]);
+    expect(logger.lines.filter((l) => l.includes('reranker chain'))).toEqual([
+      'warn: The reranker chain has no model it can run here (transformersjs Xenova/ms-marco-MiniLM-L-6-v2: model files not on disk, and downloads are off); hits keep their fused keyword/dense order until it works again',
+    ]);
+    expect(runtime.parts().every((p) => p.steps.every((s) => s.breaker === 'closed'))).toBe(true);
+    expect((await runtime.monitor.ledger.query({ status: 'error' })).length).toBe(0);
 
     expect(fetch.calls).toEqual([]);
     expect(globalFetch.calls).toEqual([]);
@@ -184,9 +186,11 @@ describe('runtime.models on the offline profile', () => {
       'ok rerank ragbridge-test/tiny-bert-cross-encoder cacheHit=false',
     ]);
     expect(rows.every((r) => r.queryId === undefined && r.costUsd === 0)).toBe(true);
+    // Models on disk: no step is reported unavailable.
+    expect(runtime.parts().flatMap((p) => p.steps).filter((s) => s.unavailable !== undefined)).toEqual([]);
   });
 
-  it('without the models on disk: the embedder rejects (keyword is the pipeline’s step), the reranker serves fused-order', async () => {
+  it('without the models on disk: the embedder rejects (keyword is the pipeline’s step), the reranker serves fused-order, and neither is a ledger error', async () => {
     const logger = memoryLogger();
     runtime = await createRuntime({ config: getBuiltInProfile('offline'), env: {}, fetch: forbiddenFetch(), storePath: ':memory:', ledgerPath: ':memory:', logger });
     const { embedder, reranker } = runtime.models;
@@ -195,12 +199,9 @@ describe('runtime.models on the offline profile', () => {
     expect(result?.scores).toEqual([1, 0.75, 0.5, 0.25]);
     expect(result?.usage).toMatchObject({ backend: 'fused-order', fallbackStep: 1 });
     await runtime.monitor.flush();
-    const rows = await runtime.monitor.ledger.query();
-    expect(rows.map((r) => `${r.status} ${r.operation} ${r.backend} ${r.errorName ?? ''}`.trim())).toEqual([
-      'error embed transformersjs ModelNotFoundError',
-      'error rerank transformersjs ModelNotFoundError',
-    ]);
+    // Not installed is not an error: nothing was called, so nothing is in the ledger.
+    expect(await runtime.monitor.ledger.query()).toEqual([]);
     // The reranker is the pipeline's object: its degradation is logged as the pipeline's would be.
-    expect(logger.lines.filter((l) => l.includes('The reranker chain reached its last step'))).toHaveLength(1);
+    expect(logger.lines.filter((l) => l.includes('The reranker chain has no model it can run here'))).toHaveLength(1);
   });
 });

@@ -52,6 +52,14 @@ export interface RuntimeStepStatus {
   local: boolean;
   /** Circuit breaker state of the step; `closed` for steps without a breaker. */
   breaker: 'closed' | 'open' | 'half-open';
+  /**
+   * Set when the step cannot run on this machine as configured, as its last check found: a
+   * Transformers.js model that is not on disk while downloads are off (`model files not on disk,
+   * and downloads are off`; the runtime's log names the files and folders). The
+   * chain passes over such a step without calling it: no ledger row, no error, no breaker failure.
+   * Checked at each call of the part, so it is absent before the part's first call.
+   */
+  unavailable?: string;
 }
 
 /** A model part with its chain, in order. */

@@ -24,6 +24,7 @@ import {
 import { createAnswerAdapter, createEmbedderAdapter, createRerankerAdapter, type AdapterContext, type BuiltAdapter } from './model-factories.js';
 import { ensureParentDir, resolveDataPath } from './runtime-config.js';
 import { createFusedOrderReranker, TERMINAL_BACKENDS } from '../terminal-steps.js';
+import { gateChatModel, gateEmbedder, gateReranker, StepAvailability, UNAVAILABLE_STEP_BREAKER } from './step-availability.js';
 
 /** A step as `parts()` reports it, with the breaker key to read its state from. */
 export interface StepRecord {
@@ -32,6 +33,18 @@ export interface StepRecord {
   local: boolean;
   /** Breaker key in the registry; absent for terminal steps, which have none. */
   key?: string;
+  /** Whether the step can run here; absent for steps that are always called. */
+  availability?: StepAvailability;
+}
+
+/**
+ * Why a part has no model step it can run (each step and its reason), or undefined when one of
+ * them can run or has not been checked yet.
+ */
+export function partUnavailable(steps: readonly StepRecord[]): string | undefined {
+  const modelSteps = steps.filter((step) => step.model !== undefined);
+  if (modelSteps.length === 0 || modelSteps.some((step) => step.availability?.unavailable === undefined)) return undefined;
+  return modelSteps.map((step) => `${step.backend} ${step.model}: ${step.availability?.unavailable}`).join('; ');
 }
 
 /** Everything the parts need that the runtime owns. */
@@ -73,16 +86,24 @@ function chainOptions(ctx: ChainContext): FallbackChainOptions {
   };
 }
 
+/** How one kind of model becomes a chain step: its adapter, the cost monitor's wrapper, the availability gate. */
+interface StepWrappers<C, M> {
+  create: (step: C) => BuiltAdapter<M>;
+  monitor: (model: M, options: { fallbackStep: number; local: boolean }) => M;
+  gate: (model: M, availability: StepAvailability) => M;
+}
+
 /**
  * Builds the adapters of a chain's model steps, each wrapped by the cost monitor (so every
  * attempt is recorded, priced and checked against budgets) and described for the chain (breaker
- * key, retry, timeout, local flag).
+ * key, retry, timeout, local flag). A step whose model may be missing (see `prepare`) is checked
+ * before the monitor sees a call: a model that is not installed is passed over, not counted as
+ * an error.
  */
 function buildSteps<C extends ModelStepConfig, M extends { backend: string; modelId: string }>(
   steps: readonly C[],
   ctx: ChainContext,
-  create: (step: C) => BuiltAdapter<M>,
-  monitor: (model: M, options: { fallbackStep: number; local: boolean }) => M,
+  { create, monitor, gate }: StepWrappers<C, M>,
 ): { fallback: Array<FallbackStep<M>>; records: StepRecord[] } {
   const used = new Map<string, number>();
   const fallback: Array<FallbackStep<M>> = [];
@@ -96,14 +117,17 @@ function buildSteps<C extends ModelStepConfig, M extends { backend: string; mode
     const seen = used.get(key) ?? 0;
     used.set(key, seen + 1);
     if (seen > 0 && step.key === undefined) key = `${key}#${seen + 1}`;
+    const monitored = monitor(built.model, { fallbackStep: index, local: step.local });
+    const availability = built.prepare && new StepAvailability(built.prepare);
     fallback.push({
-      model: monitor(built.model, { fallbackStep: index, local: step.local }),
+      model: availability ? gate(monitored, availability) : monitored,
       local: step.local,
       key,
+      ...(availability && { breaker: UNAVAILABLE_STEP_BREAKER }),
       ...(step.retry !== undefined && { retry: step.retry as RetrySettings | false }),
       ...(step.timeoutMs !== undefined && { timeoutMs: step.timeoutMs }),
     });
-    records.push({ backend, model: built.model.modelId, local: step.local, key });
+    records.push({ backend, model: built.model.modelId, local: step.local, key, ...(availability && { availability }) });
   });
   return { fallback, records };
 }
@@ -118,7 +142,11 @@ export function buildAnswerPart(ctx: ChainContext): BuiltPart<ChatModelV1> & { e
   const last = chain.at(-1);
   const extractive = last?.backend === 'extractive' ? last : undefined;
   const modelSteps = chain.filter((s): s is Exclude<typeof s, { backend: 'extractive' }> => s.backend !== 'extractive');
-  const { fallback, records } = buildSteps(modelSteps, ctx, (s) => createAnswerAdapter(s, ctx), (m, o) => ctx.monitor.wrapChat(m, o));
+  const { fallback, records } = buildSteps(modelSteps, ctx, {
+    create: (s) => createAnswerAdapter(s, ctx),
+    monitor: (m, o) => ctx.monitor.wrapChat(m, o),
+    gate: gateChatModel,
+  });
   const steps = [...records, { backend: TERMINAL_BACKENDS.answer, local: true }];
   const extractiveSentences = extractive?.options?.sentences;
   if (fallback.length === 0) return { model: undefined, steps, terminalStep: 0, extractiveSentences };
@@ -146,7 +174,11 @@ export function buildAnswerPart(ctx: ChainContext): BuiltPart<ChatModelV1> & { e
  */
 export function buildEmbedderPart(ctx: ChainContext): BuiltPart<EmbedderV1> {
   const chain = ctx.config.retrieval.mode === 'keyword' ? [] : ctx.config.models.embedder.chain;
-  const { fallback, records } = buildSteps(chain, ctx, (s) => createEmbedderAdapter(s, ctx), (m, o) => ctx.monitor.wrapEmbedder(m, o));
+  const { fallback, records } = buildSteps(chain, ctx, {
+    create: (s) => createEmbedderAdapter(s, ctx),
+    monitor: (m, o) => ctx.monitor.wrapEmbedder(m, o),
+    gate: gateEmbedder,
+  });
   const steps = [...records, { backend: TERMINAL_BACKENDS.embedder, local: true }];
   if (fallback.length === 0) return { model: undefined, steps, terminalStep: 0 };
   let model = createFallbackEmbedder(fallback, chainOptions(ctx));
@@ -171,7 +203,11 @@ export function buildEmbedderPart(ctx: ChainContext): BuiltPart<EmbedderV1> {
  * candidates keep their fused order, and `usage.fallbackStep` says the terminal step served.
  */
 export function buildRerankerPart(ctx: ChainContext): BuiltPart<RerankerV1> {
-  const { fallback, records } = buildSteps(ctx.config.models.reranker.chain, ctx, (s) => createRerankerAdapter(s, ctx), (m, o) => ctx.monitor.wrapReranker(m, o));
+  const { fallback, records } = buildSteps(ctx.config.models.reranker.chain, ctx, {
+    create: (s) => createRerankerAdapter(s, ctx),
+    monitor: (m, o) => ctx.monitor.wrapReranker(m, o),
+    gate: gateReranker,
+  });
   const steps = [...records, { backend: TERMINAL_BACKENDS.reranker, local: true }];
   if (fallback.length === 0) return { model: undefined, steps, terminalStep: 0 };
   const terminal: FallbackStep<RerankerV1> = { model: createFusedOrderReranker(), local: true, retry: false, breaker: false, key: TERMINAL_BACKENDS.reranker };

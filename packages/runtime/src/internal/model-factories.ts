@@ -1,6 +1,6 @@
 import { createHfChatModel, createHfEmbedder, createHfReranker, createTeiEmbedder, createTeiReranker } from '@ragbridge/adapter-hf';
 import { createOllamaChatModel, createOllamaEmbedder } from '@ragbridge/adapter-ollama';
-import { createTransformersChatModel, createTransformersEmbedder, createTransformersReranker } from '@ragbridge/adapter-transformersjs';
+import { createTransformersChatModel, createTransformersEmbedder, createTransformersReranker, type TransformersModelControls } from '@ragbridge/adapter-transformersjs';
 import type { AnswerStepConfig, EmbedderStepConfig, RerankerStepConfig } from '@ragbridge/config-profiles';
 import type { ChatModelV1, EmbedderV1, RerankerV1 } from '@ragbridge/core-interfaces';
 import { isAbsolute, resolve } from 'node:path';
@@ -22,6 +22,21 @@ export interface BuiltAdapter<M> {
   model: M;
   /** Stops a Transformers.js worker; absent for HTTP adapters. */
   dispose?: () => Promise<void>;
+  /**
+   * Loads a local model that may not be downloaded (Transformers.js with downloads off); rejects
+   * with ModelNotFoundError at once when its files are not on disk. Absent for steps that are
+   * always worth calling.
+   */
+  prepare?: (abortSignal?: AbortSignal) => Promise<unknown>;
+}
+
+/** The adapter of a Transformers.js step: its worker to dispose, and with downloads off, its model to look for first. */
+function transformersAdapter<M>(model: M & TransformersModelControls, source: { allowRemoteModels?: boolean }): BuiltAdapter<M> {
+  return {
+    model,
+    dispose: () => model.dispose(),
+    ...(source.allowRemoteModels === false && { prepare: (abortSignal?: AbortSignal) => model.load(abortSignal ? { abortSignal } : {}) }),
+  };
 }
 
 /** Keeps only the fields that are set, so strict adapter schemas see no `undefined` noise. */
@@ -133,8 +148,8 @@ export function createAnswerAdapter(step: Exclude<AnswerStepConfig, { backend: '
       };
     }
     case 'transformersjs': {
-      const model = createTransformersChatModel({ model: step.model, ...transformersSource(step.options, ctx), ...defined({ maxTokens: step.options?.maxTokens }) });
-      return { model, dispose: () => model.dispose() };
+      const source = transformersSource(step.options, ctx);
+      return transformersAdapter(createTransformersChatModel({ model: step.model, ...source, ...defined({ maxTokens: step.options?.maxTokens }) }), source);
     }
   }
 }
@@ -192,9 +207,10 @@ export function createEmbedderAdapter(step: EmbedderStepConfig, ctx: AdapterCont
     }
     case 'transformersjs': {
       const o = step.options;
+      const source = transformersSource(o, ctx);
       const model = createTransformersEmbedder({
         model: step.model,
-        ...transformersSource(o, ctx),
+        ...source,
         ...defined({
           pooling: o?.pooling,
           normalize: o?.normalize,
@@ -203,7 +219,7 @@ export function createEmbedderAdapter(step: EmbedderStepConfig, ctx: AdapterCont
           maxBatchSize: o?.maxBatchSize,
         }),
       });
-      return { model, dispose: () => model.dispose() };
+      return transformersAdapter(model, source);
     }
   }
 }
@@ -251,8 +267,8 @@ export function createRerankerAdapter(step: RerankerStepConfig, ctx: AdapterCont
       };
     }
     case 'transformersjs': {
-      const model = createTransformersReranker({ model: step.model, ...transformersSource(step.options, ctx), ...defined({ maxBatchSize: step.options?.maxBatchSize }) });
-      return { model, dispose: () => model.dispose() };
+      const source = transformersSource(step.options, ctx);
+      return transformersAdapter(createTransformersReranker({ model: step.model, ...source, ...defined({ maxBatchSize: step.options?.maxBatchSize }) }), source);
     }
   }
 }

@@ -1,5 +1,6 @@
 import { redactSecrets } from '@ragbridge/core-interfaces';
 import type { RuntimeLogger } from '../runtime-types.js';
+import { isStepUnavailable } from './step-availability.js';
 
 /** Warnings to `console.warn`; recoveries are not printed. */
 export const consoleLogger: RuntimeLogger = {
@@ -40,7 +41,8 @@ export class DegradationLog {
   failed(error: unknown): void {
     if (this.degraded) return;
     this.degraded = true;
-    this.logger.warn(`${this.what} failed (${describeError(error)}); ${this.consequence}`);
+    const what = isStepUnavailable(error) ? 'has no model it can run here' : 'failed';
+    this.logger.warn(`${this.what} ${what} (${describeError(error)}); ${this.consequence}`);
   }
 
   fellBack(detail: string): void {

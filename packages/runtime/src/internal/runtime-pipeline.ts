@@ -82,12 +82,14 @@ export function createRuntimePipeline(options: RuntimePipelineOptions): Pipeline
 
 /**
  * The reranker chain as the pipeline and `runtime.models` share it: each result whose serving step
- * was `fused-order` logs the degradation (once, until a model step serves again).
+ * was `fused-order` logs the degradation (once, until a model step serves again), saying so when
+ * `unavailable` reports that no model step can run here.
  */
-export function observeRerankerChain(reranker: RerankerV1, logger: RuntimeLogger): RerankerV1 {
+export function observeRerankerChain(reranker: RerankerV1, logger: RuntimeLogger, unavailable: () => string | undefined = () => undefined): RerankerV1 {
   const log = new DegradationLog(logger, 'The reranker chain', 'hits keep their fused keyword/dense order until it works again');
   return observeReranker(reranker, (usage) => {
-    if (usage.backend === TERMINAL_BACKENDS.reranker) log.fellBack('reached its last step, fused-order');
-    else log.recovered();
+    if (usage.backend !== TERMINAL_BACKENDS.reranker) return log.recovered();
+    const missing = unavailable();
+    log.fellBack(missing === undefined ? 'reached its last step, fused-order' : `has no model it can run here (${missing})`);
   });
 }
