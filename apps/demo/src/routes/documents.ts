@@ -1,46 +1,73 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, stat } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
-import type { Hono } from 'hono';
+import type { DocumentStore, SourceDocument } from '@ragbridge/core-interfaces';
+import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import { documentView, inside, type AppContext } from '../app-context.js';
 import { documentTextView } from '../document-text.js';
 import { errorBody } from '../guards.js';
-import { safeFileName, UPLOAD_TYPES } from '../uploads.js';
+import { contentDisposition, safeFileName, UPLOAD_TYPES } from '../uploads.js';
+
+/** Page numbers as the API takes them: decimal, no sign, no leading zero, at most seven digits. */
+const PAGE_NUMBER = /^[1-9][0-9]{0,6}$/;
+/** Longer ids name no document; they are answered without asking the store. */
+const MAX_ID_LENGTH = 256;
+/**
+ * Originals are never run as pages of this origin: no scripts, no requests, no navigation. The app's
+ * security headers must leave a route's own policy in place for this to reach the browser.
+ */
+const ORIGINAL_FILE_CSP = "sandbox; default-src 'none'";
+const byName = new Intl.Collator(undefined, { sensitivity: 'base' });
 
 /** Documents: listing, originals, page and section text, uploads and their progress. */
 export function registerDocumentRoutes(app: Hono, ctx: AppContext): void {
   const { runtime, settings, jobs, limited, roots } = ctx;
   const { pipeline } = runtime;
   const store = pipeline.store;
-  app.get('/api/documents', async (c) => c.json({ documents: (await store.listDocuments()).map(documentView) }));
+  const notFound = (c: Context) => c.json(errorBody('not_found', 'no such document'), 404);
+  const servable = (doc: SourceDocument): boolean => roots.some((root) => inside(root, doc.source));
+
+  app.get('/api/documents', async (c) => {
+    const documents = (await store.listDocuments()).map((d) => listedDocument(d, roots));
+    documents.sort(
+      (a, b) =>
+        byName.compare(a.name, b.name) ||
+        byName.compare(a.folder ?? '', b.folder ?? '') ||
+        a.ingestedAt - b.ingestedAt ||
+        (a.id < b.id ? -1 : 1)
+    );
+    return c.json({ documents });
+  });
   app.get('/api/documents/:id', async (c) => {
-    const doc = await store.getDocument(c.req.param('id'));
-    return doc ? c.json(documentView(doc)) : c.json(errorBody('not_found', 'no such document'), 404);
+    const doc = await findDocument(store, c.req.param('id'));
+    return doc ? c.json(listedDocument(doc, roots)) : notFound(c);
   });
   app.get('/api/documents/:id/file', async (c) => {
-    const doc = await store.getDocument(c.req.param('id'));
-    if (!doc) return c.json(errorBody('not_found', 'no such document'), 404);
-    if (!roots.some((root) => inside(root, doc.source)) || !existsSync(doc.source))
+    const doc = await findDocument(store, c.req.param('id'));
+    if (!doc) return notFound(c);
+    const info = servable(doc) ? await stat(doc.source).catch(() => undefined) : undefined;
+    if (!info?.isFile())
       return c.json(errorBody('not_found', 'the original file of this document is not available'), 404);
-    const size = (await stat(doc.source)).size;
-    return c.body(Readable.toWeb(createReadStream(doc.source)) as ReadableStream, 200, {
-      'Content-Type': doc.mediaType,
-      'Content-Length': String(size),
-      'Content-Disposition': `inline; filename="${safeFileName(doc.name).replace(/"/g, '')}"`,
-      'Cache-Control': 'private, max-age=300',
-    });
+    return c.body(
+      Readable.toWeb(createReadStream(doc.source)) as ReadableStream,
+      200,
+      originalFileHeaders(doc, info.size)
+    );
   });
   app.get('/api/documents/:id/pages/:page', async (c) => {
-    const page = Number(c.req.param('page'));
-    if (!Number.isInteger(page) || page < 1) return c.json(errorBody('bad_request', 'the page must be a positive whole number'), 400);
-    const doc = await store.getDocument(c.req.param('id'));
-    if (!doc) return c.json(errorBody('not_found', 'no such document'), 404);
+    const raw = c.req.param('page');
+    if (!PAGE_NUMBER.test(raw))
+      return c.json(errorBody('bad_request', 'the page must be a whole number from 1, written in decimal digits'), 400);
+    const page = Number(raw);
+    const doc = await findDocument(store, c.req.param('id'));
+    if (!doc) return notFound(c);
     const chunks = (await store.getDocumentChunks(doc.id)).filter((ch) => ch.page === page);
-    if (chunks.length === 0 && page > doc.pageCount) return c.json(errorBody('not_found', `the document has ${doc.pageCount} pages`), 404);
+    if (chunks.length === 0 && page > doc.pageCount)
+      return c.json(errorBody('not_found', `the document has ${doc.pageCount} pages`), 404);
     return c.json({
       page,
       label: chunks[0]?.pageLabel ?? String(page),
@@ -48,12 +75,12 @@ export function registerDocumentRoutes(app: Hono, ctx: AppContext): void {
       text: chunks.map((ch) => ch.text).join('\n\n'),
     });
   });
-
   app.get('/api/documents/:id/text', async (c) => {
-    const doc = await store.getDocument(c.req.param('id'));
-    if (!doc) return c.json(errorBody('not_found', 'no such document'), 404);
-    if (doc.mediaType === 'application/pdf') return c.json(errorBody('bad_request', 'a PDF is shown page by page: use /api/documents/:id/pages/:n'), 400);
-    const file = roots.some((root) => inside(root, doc.source)) && existsSync(doc.source) ? doc.source : undefined;
+    const doc = await findDocument(store, c.req.param('id'));
+    if (!doc) return notFound(c);
+    if (doc.mediaType === 'application/pdf')
+      return c.json(errorBody('bad_request', 'a PDF is shown page by page: use /api/documents/:id/pages/:n'), 400);
+    const file = servable(doc) && (await stat(doc.source).catch(() => undefined))?.isFile() ? doc.source : undefined;
     return c.json(await documentTextView(doc, file, () => store.getDocumentChunks(doc.id)));
   });
 
@@ -62,11 +89,16 @@ export function registerDocumentRoutes(app: Hono, ctx: AppContext): void {
     limited,
     bodyLimit({
       maxSize: settings.maxUploadBytes + 64 * 1024,
-      onError: (c) => c.json(errorBody('too_large', `uploads are limited to ${Math.round(settings.maxUploadBytes / 1024 / 1024)} MB`), 413),
+      onError: (c) =>
+        c.json(
+          errorBody('too_large', `uploads are limited to ${Math.round(settings.maxUploadBytes / 1024 / 1024)} MB`),
+          413
+        ),
     }),
     async (c) => {
       const type = c.req.header('content-type') ?? '';
-      if (!type.toLowerCase().startsWith('multipart/form-data')) return c.json(errorBody('bad_request', 'send the files as multipart/form-data in the field "file"'), 400);
+      if (!type.toLowerCase().startsWith('multipart/form-data'))
+        return c.json(errorBody('bad_request', 'send the files as multipart/form-data in the field "file"'), 400);
       let body: Record<string, unknown>;
       try {
         body = await c.req.parseBody({ all: true });
@@ -79,13 +111,23 @@ export function registerDocumentRoutes(app: Hono, ctx: AppContext): void {
         const ext = extname(file.name).toLowerCase();
         const kind = UPLOAD_TYPES[ext];
         if (!kind) {
-          return c.json(errorBody('unsupported_type', `"${safeFileName(file.name)}" is not a supported type: upload ${Object.keys(UPLOAD_TYPES).join(', ')} files`), 415);
+          return c.json(
+            errorBody(
+              'unsupported_type',
+              `"${safeFileName(file.name)}" is not a supported type: upload ${Object.keys(UPLOAD_TYPES).join(
+                ', '
+              )} files`
+            ),
+            415
+          );
         }
         if (file.size > settings.maxUploadBytes) {
           return c.json(
             errorBody(
               'too_large',
-              `"${safeFileName(file.name)}" is ${(file.size / 1024 / 1024).toFixed(1)} MB; uploads are limited to ${Math.round(settings.maxUploadBytes / 1024 / 1024)} MB`
+              `"${safeFileName(file.name)}" is ${(file.size / 1024 / 1024).toFixed(
+                1
+              )} MB; uploads are limited to ${Math.round(settings.maxUploadBytes / 1024 / 1024)} MB`
             ),
             413
           );
@@ -93,10 +135,21 @@ export function registerDocumentRoutes(app: Hono, ctx: AppContext): void {
         if (file.size === 0) return c.json(errorBody('empty', `"${safeFileName(file.name)}" is empty`), 400);
         if (kind.magic) {
           const head = new TextDecoder('latin1').decode(new Uint8Array(await file.slice(0, 1024).arrayBuffer()));
-          if (!head.includes(kind.magic)) return c.json(errorBody('unsupported_type', `"${safeFileName(file.name)}" is named ${ext} but is not a PDF (no %PDF- header)`), 415);
+          if (!head.includes(kind.magic))
+            return c.json(
+              errorBody(
+                'unsupported_type',
+                `"${safeFileName(file.name)}" is named ${ext} but is not a PDF (no %PDF- header)`
+              ),
+              415
+            );
         } else {
           const head = new Uint8Array(await file.slice(0, 4096).arrayBuffer());
-          if (head.includes(0)) return c.json(errorBody('unsupported_type', `"${safeFileName(file.name)}" is named ${ext} but holds binary data`), 415);
+          if (head.includes(0))
+            return c.json(
+              errorBody('unsupported_type', `"${safeFileName(file.name)}" is named ${ext} but holds binary data`),
+              415
+            );
         }
       }
       await mkdir(settings.uploadDir, { recursive: true });
@@ -211,3 +264,52 @@ export function registerDocumentRoutes(app: Hono, ctx: AppContext): void {
     });
   });
 }
+
+async function findDocument(store: DocumentStore, id: string): Promise<SourceDocument | undefined> {
+  return id.length > MAX_ID_LENGTH ? undefined : store.getDocument(id);
+}
+
+/** A document as the list shows it: the API view plus a short folder hint that tells apart documents of the same name. */
+function listedDocument(doc: SourceDocument, roots: readonly string[]) {
+  const folder = folderHint(doc.source, roots);
+  return { ...documentView(doc), ...(folder !== undefined && { folder }) };
+}
+
+/**
+ * The folder of a document relative to the upload or corpus folder holding it (the innermost
+ * one), at most its last three parts; outside those, only the name of its folder. `''` at the top
+ * of a folder; undefined for a source that is not a file path. Never an absolute path.
+ */
+export function folderHint(source: string, roots: readonly string[]): string | undefined {
+  if (!isAbsolute(source)) return undefined;
+  const root = roots
+    .filter((r) => inside(r, source))
+    .map((r) => resolve(r))
+    .sort((a, b) => b.length - a.length)[0];
+  const folder = dirname(resolve(source));
+  const parts = (root ? relative(root, folder) : basename(folder)).split(sep).filter(Boolean);
+  return `${parts.length > 3 ? '…/' : ''}${parts.slice(-3).join('/')}`;
+}
+
+/**
+ * Headers of an original file. PDFs stay inline (the viewer loads them with pdf.js); HTML,
+ * Markdown and text are sent as plain-text downloads, so an uploaded page never runs as a page of
+ * this origin. All of them carry a sandbox policy and no sniffing.
+ */
+function originalFileHeaders(doc: SourceDocument, size: number): Record<string, string> {
+  const pdf = doc.mediaType === 'application/pdf';
+  return {
+    'Content-Type': pdf ? 'application/pdf' : 'text/plain; charset=utf-8',
+    'Content-Length': String(size),
+    'Content-Disposition': contentDisposition(pdf ? 'inline' : 'attachment', doc.name),
+    'Content-Security-Policy': ORIGINAL_FILE_CSP,
+    'X-Content-Type-Options': 'nosniff',
+    'Cache-Control': 'private, max-age=300',
+  };
+}
+
+/**
+ * Whether an upload comes from an admin. A request without a bearer token is anyone's; one with a
+ * token passes the admin routes' own check (requireAdmin) or gets its refusal, so a wrong token
+ * is never quietly taken for an anonymous upload.
+ */
