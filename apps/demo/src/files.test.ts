@@ -12,7 +12,14 @@ import { createApp } from './app.js';
 import { registerDocumentRoutes } from './routes/documents.js';
 import { startServer } from './server.js';
 import type { AppSettings } from './settings.js';
-import { commitUpload, contentDisposition, MAX_STORED_NAME_BYTES, safeFileName, stageUpload } from './uploads.js';
+import {
+  commitUpload,
+  contentDisposition,
+  MAX_FILES_PER_UPLOAD,
+  MAX_STORED_NAME_BYTES,
+  safeFileName,
+  stageUpload,
+} from './uploads.js';
 
 const ADMIN = 'files-admin-token-4711';
 const encoder = new TextEncoder();
@@ -101,6 +108,14 @@ function filesUnder(folder: string): string[] {
   )
     .filter((e) => e.isFile())
     .map((e) => relative(folder, join(e.parentPath, e.name)))
+    .sort();
+}
+
+/** The stored sources under the upload folder, relative to it. */
+async function storedUploads(): Promise<string[]> {
+  return (await runtime.pipeline.store.listDocuments())
+    .map((d) => relative(uploadDir, d.source))
+    .filter((p) => !p.startsWith('..'))
     .sort();
 }
 
@@ -231,7 +246,7 @@ describe('original files', () => {
 });
 
 describe('uploaded file names', () => {
-  it('stores a very long CJK name under a capped name and serves it', async () => {
+  it('stores a very long CJK name under a capped name in a folder of its own, and serves it', async () => {
     const long = `${'設計書'.repeat(100)}.md`;
     expect(encoder.encode(long).length).toBeGreaterThan(255);
     const result = await uploadAndIngest(long, '# 設計\n\nThe design of the export command.');
@@ -256,6 +271,70 @@ describe('uploaded file names', () => {
     expect(emoji.slice(0, -4)).toMatch(/^(👍🏽)+$/u);
     expect(safeFileName('नमस्ते दुनिया.md')).toBe('नमस्ते दुनिया.md');
     expect(safeFileName(`${'a'.repeat(300)}.markdown`)).toBe(`${'a'.repeat(MAX_STORED_NAME_BYTES - 9)}.markdown`);
+  });
+});
+
+describe('uploads of a name already stored', () => {
+  const adminHeaders = { authorization: `Bearer ${ADMIN}` };
+
+  it('anyone else gets a separate document: the stored one keeps its content', async () => {
+    await uploadAndIngest('policy.md', '# Policy\n\nRefunds take fourteen days.');
+    const first = (await listed()).find((d) => d.name === 'policy.md');
+    const second = await uploadAndIngest('policy.md', '# Policy\n\nRefunds are never given.');
+    expect(second.report?.added).toEqual(['policy.md']);
+    const both = (await listed()).filter((d) => d.name === 'policy.md');
+    expect(both).toHaveLength(2);
+    expect(both.map((d) => d.id)).toContain(first?.id);
+    expect(new Set(both.map((d) => d.folder)).size).toBe(2);
+    const text = JSON.stringify(await (await app.request(`/api/documents/${first?.id as string}/text`)).json());
+    expect(text).toContain('fourteen days');
+    expect(text).not.toContain('never given');
+  });
+
+  it('an admin replaces it: a new version of the same document', async () => {
+    await uploadAndIngest('handbook.md', '# Handbook\n\nThe office opens at nine.');
+    const before = (await listed()).find((d) => d.name === 'handbook.md');
+    const result = await uploadAndIngest('handbook.md', '# Handbook\n\nThe office opens at eight.', adminHeaders);
+    expect(result.report?.updated).toEqual(['handbook.md']);
+    const after = (await listed()).filter((d) => d.name === 'handbook.md');
+    expect(after.map((d) => d.id)).toEqual([before?.id]);
+    const text = JSON.stringify(await (await app.request(`/api/documents/${before?.id as string}/text`)).json());
+    expect(text).toContain('opens at eight');
+    expect(filesUnder(uploadDir)).toEqual(await storedUploads());
+  });
+
+  it('a wrong token is refused, not taken for an anonymous upload; an ambiguous name asks the admin to choose', async () => {
+    const count = (await listed()).length;
+    const wrong = await upload([['handbook.md', '# Handbook\n\nClosed forever.']], {
+      authorization: 'Bearer not-the-token',
+    });
+    expect(wrong.status).toBe(403);
+    const ambiguous = await upload([['policy.md', '# Policy\n\nRefunds take a year.']], adminHeaders);
+    expect(ambiguous.status).toBe(409);
+    expect(((await ambiguous.json()) as { error: { code: string } }).error.code).toBe('ambiguous');
+    expect((await listed()).length).toBe(count);
+    expect(filesUnder(uploadDir)).toEqual(await storedUploads());
+  });
+});
+
+describe('failed uploads', () => {
+  it('an upload whose ingest fails leaves no file behind and the stored documents unchanged', async () => {
+    const before = await runtime.pipeline.store.listDocuments();
+    const result = await uploadAndIngest('broken.pdf', corruptPdf);
+    expect(result.report?.failed).toEqual([expect.objectContaining({ file: 'broken.pdf', code: 'corrupt' })]);
+    expect(await runtime.pipeline.store.listDocuments()).toEqual(before);
+    expect(filesUnder(uploadDir)).toEqual(await storedUploads());
+  });
+
+  it('a failed replacement puts the earlier file back: the document and its file still agree', async () => {
+    const original = pdf('Spec', 'The spec fixes the wire format.');
+    await uploadAndIngest('spec.pdf', original);
+    const doc = (await runtime.pipeline.store.listDocuments()).find((d) => d.name === 'spec.pdf');
+    const result = await uploadAndIngest('spec.pdf', corruptPdf, { authorization: `Bearer ${ADMIN}` });
+    expect(result.report?.failed).toEqual([expect.objectContaining({ file: 'spec.pdf', code: 'corrupt' })]);
+    expect(await runtime.pipeline.store.getDocument(doc?.id as string)).toEqual(doc);
+    expect(new Uint8Array(readFileSync(doc?.source as string))).toEqual(original);
+    expect(filesUnder(uploadDir)).toEqual(await storedUploads());
   });
 });
 
@@ -318,12 +397,28 @@ describe('client input on the document routes', () => {
       ],
       ['a name that is only an extension', { body: form((f) => f.append('file', new File(['x'], '.md'))) }, 415],
       [
+        'too many files',
+        {
+          body: form((f) =>
+            Array.from({ length: MAX_FILES_PER_UPLOAD + 1 }, (_, i) =>
+              f.append('file', new File([`# ${i}`], `many-${i}.md`))
+            )
+          ),
+        },
+        400,
+      ],
+      [
         'a good file with a bad one',
         {
           body: form(
             (f) => (f.append('file', new File(['# ok'], 'good.md')), f.append('file', new File([], 'bad.md')))
           ),
         },
+        400,
+      ],
+      [
+        'a non-bearer authorization',
+        { body: form((f) => f.append('file', new File([], 'x.md'))), headers: { authorization: 'Basic dXNlcjpwYXNz' } },
         400,
       ],
     ];

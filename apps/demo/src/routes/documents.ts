@@ -1,16 +1,26 @@
-import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, stat } from 'node:fs/promises';
-import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { basename, dirname, extname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import type { DocumentStore, SourceDocument } from '@ragbridge/core-interfaces';
-import type { Context, Hono } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import { documentView, inside, type AppContext } from '../app-context.js';
 import { documentTextView } from '../document-text.js';
 import { errorBody } from '../guards.js';
-import { contentDisposition, safeFileName, UPLOAD_TYPES } from '../uploads.js';
+import type { JobEvent } from '../jobs.js';
+import {
+  commitUpload,
+  contentDisposition,
+  discardUpload,
+  MAX_FILES_PER_UPLOAD,
+  safeFileName,
+  settleUpload,
+  stageUpload,
+  UPLOAD_TYPES,
+  type StagedUpload,
+} from '../uploads.js';
 
 /** Page numbers as the API takes them: decimal, no sign, no leading zero, at most seven digits. */
 const PAGE_NUMBER = /^[1-9][0-9]{0,6}$/;
@@ -26,8 +36,7 @@ const byName = new Intl.Collator(undefined, { sensitivity: 'base' });
 /** Documents: listing, originals, page and section text, uploads and their progress. */
 export function registerDocumentRoutes(app: Hono, ctx: AppContext): void {
   const { runtime, settings, jobs, limited, roots } = ctx;
-  const { pipeline } = runtime;
-  const store = pipeline.store;
+  const store = runtime.pipeline.store;
   const notFound = (c: Context) => c.json(errorBody('not_found', 'no such document'), 404);
   const servable = (doc: SourceDocument): boolean => roots.some((root) => inside(root, doc.source));
 
@@ -96,143 +105,35 @@ export function registerDocumentRoutes(app: Hono, ctx: AppContext): void {
         ),
     }),
     async (c) => {
-      const type = c.req.header('content-type') ?? '';
-      if (!type.toLowerCase().startsWith('multipart/form-data'))
-        return c.json(errorBody('bad_request', 'send the files as multipart/form-data in the field "file"'), 400);
-      let body: Record<string, unknown>;
+      const asAdmin = await carriesAdminToken(c, ctx.admin);
+      if (asAdmin instanceof Response) return asAdmin;
+      const files = await uploadedFiles(c);
+      if (files instanceof Response) return files;
+      for (const file of files) {
+        const refusal = await checkUploadedFile(c, file, settings.maxUploadBytes);
+        if (refusal) return refusal;
+      }
+      const replaced = await replacedDocuments(c, store, settings.uploadDir, files, asAdmin);
+      if (replaced instanceof Response) return replaced;
+      const staged: StagedUpload[] = [];
       try {
-        body = await c.req.parseBody({ all: true });
-      } catch {
-        return c.json(errorBody('bad_request', 'the upload could not be read as multipart/form-data'), 400);
-      }
-      const files = ([] as unknown[]).concat(body.file ?? []).filter((f): f is File => f instanceof File);
-      if (files.length === 0) return c.json(errorBody('bad_request', 'no file in the field "file"'), 400);
-      for (const file of files) {
-        const ext = extname(file.name).toLowerCase();
-        const kind = UPLOAD_TYPES[ext];
-        if (!kind) {
-          return c.json(
-            errorBody(
-              'unsupported_type',
-              `"${safeFileName(file.name)}" is not a supported type: upload ${Object.keys(UPLOAD_TYPES).join(
-                ', '
-              )} files`
-            ),
-            415
+        for (const [i, file] of files.entries())
+          staged.push(
+            await stageUpload(settings.uploadDir, file.name, new Uint8Array(await file.arrayBuffer()), replaced[i])
           );
-        }
-        if (file.size > settings.maxUploadBytes) {
-          return c.json(
-            errorBody(
-              'too_large',
-              `"${safeFileName(file.name)}" is ${(file.size / 1024 / 1024).toFixed(
-                1
-              )} MB; uploads are limited to ${Math.round(settings.maxUploadBytes / 1024 / 1024)} MB`
-            ),
-            413
-          );
-        }
-        if (file.size === 0) return c.json(errorBody('empty', `"${safeFileName(file.name)}" is empty`), 400);
-        if (kind.magic) {
-          const head = new TextDecoder('latin1').decode(new Uint8Array(await file.slice(0, 1024).arrayBuffer()));
-          if (!head.includes(kind.magic))
-            return c.json(
-              errorBody(
-                'unsupported_type',
-                `"${safeFileName(file.name)}" is named ${ext} but is not a PDF (no %PDF- header)`
-              ),
-              415
-            );
-        } else {
-          const head = new Uint8Array(await file.slice(0, 4096).arrayBuffer());
-          if (head.includes(0))
-            return c.json(
-              errorBody('unsupported_type', `"${safeFileName(file.name)}" is named ${ext} but holds binary data`),
-              415
-            );
-        }
-      }
-      await mkdir(settings.uploadDir, { recursive: true });
-      const saved: string[] = [];
-      for (const file of files) {
-        const target = join(settings.uploadDir, safeFileName(file.name));
-        // Write next to the target, then rename: a reader never sees half a file.
-        const temp = `${target}.${randomUUID()}.part`;
-        const handle = await open(temp, 'w');
-        try {
-          await handle.writeFile(new Uint8Array(await file.arrayBuffer()));
-        } finally {
-          await handle.close();
-        }
-        await rename(temp, target);
-        saved.push(target);
+        for (const upload of staged) await commitUpload(upload);
+      } catch (error) {
+        // Nothing is ingested yet: every file of the request goes (replaced files come back).
+        for (const upload of staged) await discardUpload(upload).catch(() => undefined);
+        throw error;
       }
       const job = jobs.create();
       job.emit({
         event: 'progress',
-        data: {
-          file: basename(saved[0] as string),
-          stage: 'upload',
-          done: saved.length,
-          total: saved.length,
-        },
+        data: { file: basename(staged[0]?.target ?? ''), stage: 'upload', done: staged.length, total: staged.length },
       });
-      void pipeline
-        .ingest(saved, {
-          onProgress: (p) => {
-            if (p.type === 'file')
-              job.emit({
-                event: 'progress',
-                data: {
-                  file: basename(p.source),
-                  stage: 'extract',
-                  done: p.index,
-                  total: p.files,
-                  status: p.status,
-                },
-              });
-          },
-          onEmbedProgress: (p) =>
-            job.emit({
-              event: 'progress',
-              data: { file: '', stage: 'embed', done: p.done, total: p.total },
-            }),
-        })
-        .then((report) =>
-          job.emit({
-            event: 'done',
-            data: {
-              report: {
-                added: report.added.map((s) => basename(s)),
-                updated: report.updated.map((s) => basename(s)),
-                unchanged: report.unchanged.map((s) => basename(s)),
-                failed: report.failed.map((f) => ({
-                  file: basename(f.source),
-                  code: f.code,
-                  message: f.message.replaceAll(settings.uploadDir, ''),
-                })),
-                pageErrors: report.pageErrors.map((e) => ({
-                  file: basename(e.source),
-                  page: e.page,
-                  message: e.message,
-                })),
-                pages: report.pages,
-                chunks: report.chunks,
-                embedded: report.embedded,
-              },
-            },
-          })
-        )
-        .catch(async (error: unknown) => {
-          console.error(`[demo] ingest failed: ${error instanceof Error ? error.name : 'Error'}`);
-          job.emit({
-            event: 'error',
-            data: {
-              message: 'ingestion failed; the documents already stored are unchanged',
-            },
-          });
-        });
-      return c.json({ job: job.id, files: saved.map((s) => basename(s)) }, 202);
+      void ingestUploads(ctx, staged, job.emit);
+      return c.json({ job: job.id, files: staged.map((s) => basename(s.target)) }, 202);
     }
   );
 
@@ -313,3 +214,170 @@ function originalFileHeaders(doc: SourceDocument, size: number): Record<string, 
  * token passes the admin routes' own check (requireAdmin) or gets its refusal, so a wrong token
  * is never quietly taken for an anonymous upload.
  */
+async function carriesAdminToken(c: Context, admin: MiddlewareHandler): Promise<boolean | Response> {
+  if (!/^Bearer\s/i.test(c.req.header('authorization') ?? '')) return false;
+  let passed = false;
+  const refusal = await admin(c, async () => {
+    passed = true;
+  });
+  return passed || (refusal ?? c.json(errorBody('forbidden', 'the admin token is wrong'), 403));
+}
+
+/** The files of a multipart upload, or the response refusing the request. */
+async function uploadedFiles(c: Context): Promise<File[] | Response> {
+  const type = c.req.header('content-type') ?? '';
+  if (!type.toLowerCase().startsWith('multipart/form-data'))
+    return c.json(errorBody('bad_request', 'send the files as multipart/form-data in the field "file"'), 400);
+  let body: Record<string, unknown>;
+  try {
+    body = await c.req.parseBody({ all: true });
+  } catch {
+    return c.json(errorBody('bad_request', 'the upload could not be read as multipart/form-data'), 400);
+  }
+  const files = ([] as unknown[]).concat(body.file ?? []).filter((f): f is File => f instanceof File);
+  if (files.length === 0) return c.json(errorBody('bad_request', 'no file in the field "file"'), 400);
+  if (files.length > MAX_FILES_PER_UPLOAD)
+    return c.json(
+      errorBody('too_many_files', `at most ${MAX_FILES_PER_UPLOAD} files per upload; this one has ${files.length}`),
+      400
+    );
+  return files;
+}
+
+/** Refuses a file of the wrong type, size or content; undefined when it may be stored. */
+async function checkUploadedFile(c: Context, file: File, maxBytes: number): Promise<Response | undefined> {
+  const ext = extname(file.name).toLowerCase();
+  const kind = UPLOAD_TYPES[ext];
+  const shown = safeFileName(file.name);
+  if (!kind)
+    return c.json(
+      errorBody(
+        'unsupported_type',
+        `"${shown}" is not a supported type: upload ${Object.keys(UPLOAD_TYPES).join(', ')} files`
+      ),
+      415
+    );
+  if (file.size > maxBytes) {
+    const limit = Math.round(maxBytes / 1024 / 1024);
+    return c.json(
+      errorBody(
+        'too_large',
+        `"${shown}" is ${(file.size / 1024 / 1024).toFixed(1)} MB; uploads are limited to ${limit} MB`
+      ),
+      413
+    );
+  }
+  if (file.size === 0) return c.json(errorBody('empty', `"${shown}" is empty`), 400);
+  if (kind.magic) {
+    const head = new TextDecoder('latin1').decode(new Uint8Array(await file.slice(0, 1024).arrayBuffer()));
+    if (!head.includes(kind.magic))
+      return c.json(
+        errorBody('unsupported_type', `"${shown}" is named ${ext} but is not a PDF (no %PDF- header)`),
+        415
+      );
+  } else {
+    const head = new Uint8Array(await file.slice(0, 4096).arrayBuffer());
+    if (head.includes(0))
+      return c.json(errorBody('unsupported_type', `"${shown}" is named ${ext} but holds binary data`), 415);
+  }
+  return undefined;
+}
+
+/**
+ * Which uploaded document each file replaces (by position; undefined: a new document). Only an
+ * admin replaces, and only an uploaded document of the same name (corpus files are not written
+ * over); anyone else's file of that name becomes a document of its own. When several uploaded
+ * documents share the name, the admin is asked to delete the extra ones first.
+ */
+async function replacedDocuments(
+  c: Context,
+  store: DocumentStore,
+  uploadDir: string,
+  files: readonly File[],
+  asAdmin: boolean
+): Promise<Array<SourceDocument | undefined> | Response> {
+  if (!asAdmin) return files.map(() => undefined);
+  const uploaded = (await store.listDocuments()).filter((d) => inside(uploadDir, d.source));
+  const replaced: Array<SourceDocument | undefined> = [];
+  for (const file of files) {
+    const name = safeFileName(file.name);
+    const same = uploaded.filter((d) => d.name === name);
+    if (same.length > 1)
+      return c.json(
+        errorBody(
+          'ambiguous',
+          `${same.length} uploaded documents are named "${name}" (ids ${same
+            .map((d) => d.id)
+            .join(', ')}): delete all but the one to replace, then upload again`
+        ),
+        409
+      );
+    if (same[0] && replaced.includes(same[0]))
+      return c.json(errorBody('bad_request', `two files of this upload would replace "${name}": send one`), 400);
+    replaced.push(same[0]);
+  }
+  return replaced;
+}
+
+/**
+ * Ingests staged uploads in the background and reports on the job. Once the store has settled, a
+ * file it holds no document for is removed (a replaced one comes back), whether the ingest failed
+ * for that file or as a whole.
+ */
+async function ingestUploads(
+  ctx: AppContext,
+  staged: readonly StagedUpload[],
+  emit: (event: JobEvent) => void
+): Promise<void> {
+  const { pipeline } = ctx.runtime;
+  const uploadDir = resolve(ctx.settings.uploadDir);
+  let outcome: JobEvent;
+  try {
+    const report = await pipeline.ingest(
+      staged.map((s) => s.target),
+      {
+        onProgress: (p) => {
+          if (p.type === 'file')
+            emit({
+              event: 'progress',
+              data: { file: basename(p.source), stage: 'extract', done: p.index, total: p.files, status: p.status },
+            });
+        },
+        onEmbedProgress: (p) =>
+          emit({ event: 'progress', data: { file: '', stage: 'embed', done: p.done, total: p.total } }),
+      }
+    );
+    const shown = (message: string, source: string): string =>
+      message.replaceAll(source, basename(source)).replaceAll(uploadDir, '');
+    outcome = {
+      event: 'done',
+      data: {
+        report: {
+          added: report.added.map((s) => basename(s)),
+          updated: report.updated.map((s) => basename(s)),
+          unchanged: report.unchanged.map((s) => basename(s)),
+          failed: report.failed.map((f) => ({
+            file: basename(f.source),
+            code: f.code,
+            message: shown(f.message, f.source),
+          })),
+          pageErrors: report.pageErrors.map((e) => ({ file: basename(e.source), page: e.page, message: e.message })),
+          pages: report.pages,
+          chunks: report.chunks,
+          embedded: report.embedded,
+        },
+      },
+    };
+  } catch (error) {
+    console.error(`[demo] ingest failed: ${error instanceof Error ? error.name : 'Error'}`);
+    outcome = { event: 'error', data: { message: 'ingestion failed; the documents already stored are unchanged' } };
+  }
+  for (const upload of staged) {
+    try {
+      await settleUpload(upload, await pipeline.store.getDocumentBySource(resolve(upload.target)));
+    } catch (error) {
+      console.error(`[demo] cleanup after an upload failed: ${error instanceof Error ? error.name : 'Error'}`);
+    }
+  }
+  emit(outcome);
+}
