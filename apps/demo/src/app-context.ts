@@ -2,7 +2,7 @@ import { resolve, sep } from 'node:path';
 import type { SourceDocument } from '@ragbridge/core-interfaces';
 import type { Runtime } from '@ragbridge/runtime';
 import type { MiddlewareHandler } from 'hono';
-import { createGate, rateLimit, requireAdmin } from './guards.js';
+import { clientIdentifier, createGate, rateLimit, requireAdmin } from './guards.js';
 import { JobRegistry } from './jobs.js';
 import type { AppSettings } from './settings.js';
 
@@ -29,7 +29,7 @@ export interface AppContext {
   deps: AppDependencies;
   runtime: Runtime;
   settings: AppSettings;
-  /** Answer slots shared by the UI's questions and the OpenAI-compatible endpoint. */
+  /** Answer slots shared by the UI's questions and the OpenAI-compatible endpoint: take one only after the request is validated, release it in `finally`. */
   answers: ReturnType<typeof createGate>;
   /** Per-client rate limit of the API. */
   limited: MiddlewareHandler;
@@ -51,7 +51,7 @@ export function createAppContext(deps: AppDependencies): AppContext {
     runtime,
     settings,
     answers: createGate(settings.maxConcurrentRequests, 200, settings.requestTimeoutMs),
-    limited: rateLimit(settings.rateLimitPerMinute),
+    limited: rateLimit(settings.rateLimitPerMinute, clientIdentifier(settings.trustProxy ?? false)),
     admin: requireAdmin(settings.adminToken),
     jobs: new JobRegistry(),
     roots: [settings.uploadDir, ...(deps.servableRoots ?? [])],

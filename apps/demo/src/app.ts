@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import { createAppContext, type AppDependencies } from './app-context.js';
-import { errorBody, securityHeaders } from './guards.js';
+import { apiCors, errorBody, securityHeaders, wellFormedUrl } from './guards.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerAskRoutes } from './routes/ask.js';
 import { registerDocumentRoutes } from './routes/documents.js';
@@ -17,7 +18,15 @@ export function createApp(deps: AppDependencies): Hono {
   const ctx = createAppContext(deps);
   const app = new Hono();
   app.use('*', securityHeaders);
+  app.use('*', wellFormedUrl);
+  const cors = apiCors(ctx.settings.corsOrigins);
+  if (cors) {
+    app.use('/api/*', cors);
+    app.use('/v1/*', cors);
+  }
   app.onError((error, c) => {
+    // A refusal raised by middleware (a 4xx) keeps its status; anything else is the server's fault.
+    if (error instanceof HTTPException && error.status < 500) return c.json(errorBody('bad_request', error.message || 'the request was refused'), error.status);
     // Never echo internals: the message names the problem, the stack stays in the log.
     console.error(`[demo] ${c.req.method} ${c.req.path}: ${error instanceof Error ? error.name : 'Error'}`);
     return c.json(errorBody('internal', 'the server could not complete the request'), 500);

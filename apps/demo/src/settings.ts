@@ -1,5 +1,12 @@
 import type { RagbridgeConfig } from '@ragbridge/config-profiles';
 
+/**
+ * Which `X-Forwarded-For` entries name the client (the configuration's `server.trustProxy`): `false`,
+ * none; n, the entry n from the right; a list of proxy addresses / CIDRs, the rightmost entry
+ * outside it.
+ */
+export type TrustProxy = RagbridgeConfig['server']['trustProxy'];
+
 /** Settings of the HTTP app: the configuration's `server` section plus what only the app needs. */
 export interface AppSettings {
   host: string;
@@ -15,7 +22,10 @@ export interface AppSettings {
   rateLimitPerMinute: number;
   /** Where uploaded files are kept (the viewer serves them back). */
   uploadDir: string;
+  /** Origins browsers may call the API from (`*` for any); empty: no CORS headers. */
   corsOrigins: string[];
+  /** Which `X-Forwarded-For` entry names the client (the configuration's `server.trustProxy`). @default false */
+  trustProxy?: TrustProxy;
 }
 
 /** Reads the app settings from the configuration and the environment (`PORT`, `HOST`, `ADMIN_TOKEN`, `RATE_LIMIT_PER_MINUTE`). */
@@ -33,5 +43,6 @@ export function appSettings(config: RagbridgeConfig, env: Readonly<Record<string
     rateLimitPerMinute: rate,
     uploadDir,
     corsOrigins: server.corsOrigins,
+    trustProxy: server.trustProxy,
   };
 }

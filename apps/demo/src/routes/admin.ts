@@ -1,7 +1,10 @@
 import { rm } from 'node:fs/promises';
+import type { BudgetRule } from '@ragbridge/cost-monitor';
 import type { Hono } from 'hono';
+import type { z } from 'zod';
 import { inside, type AppContext } from '../app-context.js';
-import { errorBody } from '../guards.js';
+import { errorBody, replyError } from '../guards.js';
+import { budgetsRequestSchema, describeIssues, JSON_BODY_LIMITS, jsonBody } from '../request-schemas.js';
 
 /** Admin actions (deletion, re-index, budget changes) and the budgets they change. */
 export function registerAdminRoutes(app: Hono, ctx: AppContext): void {
@@ -17,21 +20,16 @@ export function registerAdminRoutes(app: Hono, ctx: AppContext): void {
   });
   app.post('/api/reindex', admin, async (c) => c.json({ embedded: await pipeline.indexVectors() }));
   app.get('/api/budgets', (c) => c.json({ budgets: runtime.monitor.budgets() }));
-  app.put('/api/budgets', admin, async (c) => {
-    let body: unknown;
+  const budgetsBody = jsonBody(budgetsRequestSchema, { maxBytes: JSON_BODY_LIMITS.budgets, reply: replyError });
+  app.put('/api/budgets', admin, budgetsBody, async (c) => {
     try {
-      body = await c.req.json();
-    } catch {
-      return c.json(errorBody('bad_request', 'send JSON: {"budgets": [{"window": "day", "limitUsd": 1, "mode": "block"}]}'), 400);
-    }
-    const rules = (body as { budgets?: unknown }).budgets;
-    if (!Array.isArray(rules)) return c.json(errorBody('bad_request', 'the field "budgets" must be an array of budget rules'), 400);
-    try {
-      return c.json({ budgets: await runtime.monitor.setBudgets(rules) });
+      return c.json({ budgets: await runtime.monitor.setBudgets(c.var.body.budgets as BudgetRule[]) });
     } catch (error) {
-      const issues = (error as { issues?: Array<{ path: PropertyKey[]; message: string }> }).issues;
-      const detail = issues?.map((i) => `budgets.${i.path.map(String).join('.')}: ${i.message}`).join('; ') ?? 'invalid budget rules';
-      return c.json(errorBody('invalid_budgets', detail), 400);
+      // The cost monitor validates the rules (its schema, its messages); other failures are the server's.
+      const issues = (error as { issues?: z.core.$ZodIssue[] }).issues;
+      if (!Array.isArray(issues)) throw error;
+      const { message, field } = describeIssues(issues, 'budgets');
+      return c.json(errorBody('invalid_budgets', message, field), 400);
     }
   });
 }

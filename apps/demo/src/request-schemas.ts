@@ -1,0 +1,124 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { z } from 'zod';
+
+/** Largest JSON body of each route, in bytes: checked before anything is parsed. */
+export const JSON_BODY_LIMITS = {
+  /** A question is at most 2,000 characters. */
+  ask: 64 * 1024,
+  /** Chat clients send the whole conversation (only the last user message is read). */
+  chatCompletions: 1024 * 1024,
+  budgets: 64 * 1024,
+} as const;
+
+/** Longest question, in characters (after trimming). */
+export const MAX_QUESTION_CHARS = 2000;
+
+/** `POST /api/ask`. */
+export const askRequestSchema = z.strictObject({
+  question: z
+    .string()
+    .trim()
+    .min(1, 'must be a non-empty string')
+    .max(MAX_QUESTION_CHARS, 'questions are limited to 2,000 characters'),
+  /** Sources retrieved. @default 5 */
+  k: z.number().int().min(1).max(20).default(5),
+});
+
+/** A validated question: trimmed, with `k` filled in. */
+export type AskRequest = z.output<typeof askRequestSchema>;
+
+const contentPart = z.looseObject({ type: z.string(), text: z.string().optional() });
+
+const chatMessage = z.looseObject({
+  role: z.string(),
+  content: z.union([z.string(), z.array(contentPart), z.null()]).optional(),
+});
+
+/** The text of a message's content: a string, or the text parts of an array of parts. */
+function textOf(content: z.output<typeof chatMessage>['content']): string {
+  if (typeof content === 'string') return content;
+  return (content ?? []).map((part) => (part.type === 'text' ? (part.text ?? '') : '')).join('');
+}
+
+/**
+ * `POST /v1/chat/completions`: OpenAI's request, of which the last user message (the question),
+ * `model`, `stream` and `stream_options.include_usage` are read; other fields are accepted and ignored.
+ */
+export const chatCompletionRequestSchema = z
+  .looseObject({
+    model: z.string().nullish(),
+    messages: z.array(chatMessage).min(1),
+    stream: z.boolean().nullish(),
+    stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
+  })
+  .transform((body, ctx) => {
+    const question = textOf(body.messages.findLast((m) => m.role === 'user')?.content).trim();
+    if (!question) ctx.addIssue({ code: 'custom', path: ['messages'], message: 'must include a user message with text' });
+    else if (question.length > MAX_QUESTION_CHARS) ctx.addIssue({ code: 'custom', path: ['messages'], message: 'the question is limited to 2,000 characters' });
+    return {
+      question,
+      model: body.model || undefined,
+      stream: body.stream === true,
+      includeUsage: body.stream_options?.include_usage === true,
+    };
+  });
+
+/** A validated chat completion request: the question, and how to answer it. */
+export type ChatCompletionRequest = z.output<typeof chatCompletionRequestSchema>;
+
+/** `PUT /api/budgets`: the rules themselves are the cost monitor's to validate. */
+export const budgetsRequestSchema = z.strictObject({ budgets: z.array(z.unknown()) });
+
+/** Answers a refused request in the route's own error format, naming the field when there is one. */
+export type ErrorReply = (c: Context, status: 400 | 413 | 415, code: string, message: string, field?: string) => Response;
+
+/** The first issues of a failed parse as `field: message`, and the first issue's field. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[], prefix = ''): { message: string; field: string } {
+  const fieldOf = (issue: z.core.$ZodIssue): string => [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || 'body';
+  const message = issues
+    .slice(0, 5)
+    .map((issue) => `${fieldOf(issue)}: ${issue.message}`)
+    .join('; ');
+  return { message, field: issues[0] ? fieldOf(issues[0]) : 'body' };
+}
+
+function isJson(contentType: string | undefined): boolean {
+  return /^application\/json\s*(?:;|$)/i.test(contentType?.trim() ?? '');
+}
+
+/**
+ * A JSON body checked in order, before the handler runs: `application/json` (415 otherwise, so
+ * no cross-site form can send it), at most `maxBytes` (413, counted while reading when there is
+ * no Content-Length), JSON (400), then the schema (400 naming the field). The handler reads the
+ * parsed value as `c.var.body`.
+ */
+export function jsonBody<S extends z.ZodType>(schema: S, options: { maxBytes: number; reply: ErrorReply }): MiddlewareHandler<{ Variables: { body: z.output<S> } }> {
+  const { maxBytes, reply } = options;
+  const limit = bodyLimit({
+    maxSize: maxBytes,
+    onError: (c) => reply(c, 413, 'too_large', `the body is limited to ${Math.round(maxBytes / 1024)} KB`),
+  });
+  return async (c, next) => {
+    if (!isJson(c.req.header('content-type'))) return reply(c, 415, 'unsupported_media_type', 'send the body as application/json');
+    let withinLimit = false;
+    const refused = await limit(c, async () => {
+      withinLimit = true;
+    });
+    if (!withinLimit) return refused ?? reply(c, 413, 'too_large', `the body is limited to ${Math.round(maxBytes / 1024)} KB`);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(await c.req.text());
+    } catch {
+      return reply(c, 400, 'invalid_json', 'the body is not valid JSON');
+    }
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) {
+      const { message, field } = describeIssues(parsed.error.issues);
+      return reply(c, 400, 'invalid_request', message, field);
+    }
+    c.set('body', parsed.data);
+    await next();
+    return undefined;
+  };
+}
