@@ -10,6 +10,14 @@ export function createProgressReporter(stream: NodeJS.WriteStream = process.stde
       stream.write(`Found ${event.files} file(s) to check.\n`);
       return;
     }
+    if (event.type === 'pages') {
+      // Within one long PDF: a terminal shows how far it got; a log gets the file's line when it is done.
+      if (tty) {
+        const name = event.source.split(/[\\/]/).pop() ?? event.source;
+        stream.write(`\r\x1b[2Kreading ${name.slice(0, 40)} · page ${event.page}/${event.pages}`);
+      }
+      return;
+    }
     chars += event.chars;
     const name = event.source.split(/[\\/]/).pop() ?? event.source;
     const seconds = (performance.now() - started) / 1000;

@@ -16,13 +16,21 @@ describe('extraction pool', () => {
     }
   });
 
-  it('retries on the calling thread when a worker runs out of memory', async () => {
+  it('retries a document that outgrows a worker in a one-off worker with a larger heap, never on the calling thread', async () => {
     const pool = createExtractPool(1, { maxOldGenerationSizeMb: 2, maxYoungGenerationSizeMb: 1 });
     try {
       const doc = await pool.extract(pdf, 'application/pdf');
       expect(doc.pages[0]?.blocks.map((b) => b.text).join(' ')).toContain('Worker threads extract this page.');
     } finally {
       await pool.close();
+    }
+    // Too large for the larger worker too: a clear per-file error, not an extraction on this thread.
+    const tiny = { maxOldGenerationSizeMb: 2, maxYoungGenerationSizeMb: 1 };
+    const strict = createExtractPool(1, tiny, tiny);
+    try {
+      await expect(strict.extract(pdf, 'application/pdf')).rejects.toMatchObject({ name: 'IngestError', code: 'too-large', message: expect.stringMatching(/more than 2 MB of memory/) });
+    } finally {
+      await strict.close();
     }
   });
 });

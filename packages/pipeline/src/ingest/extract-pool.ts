@@ -5,29 +5,60 @@ import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { DocumentMediaType } from '@ragbridge/core-interfaces';
 import { extractDocument } from './extract.js';
 import type { ExtractedDocument } from './extracted.js';
-import type { ExtractWorkerData } from './extract-worker.js';
+import type { ExtractRequest, ExtractWorkerData } from './extract-worker.js';
 import { IngestError, type IngestErrorCode } from './ingest-errors.js';
 import { compilePdfiumModule, type PdfiumWasmModule } from './pdfium-module.js';
+import { prepareDocument, type PreparedDocument, type PrepareRequest } from './prepare-document.js';
 
 type Reply =
-  | { id: number; ok: true; doc: ExtractedDocument }
-  | { id: number; ok: false; code: IngestErrorCode; message: string };
+  | { id: number; ok: true; doc?: ExtractedDocument; prepared?: PreparedDocument }
+  | { id: number; ok: false; code: IngestErrorCode; message: string }
+  | { id: number; ok?: undefined; progress: { page: number; pages: number } };
+
+/** What a worker is asked for: the extracted document, or (with `prepare`) the document chunked and analyzed too. */
+type Work = Omit<ExtractRequest, 'id' | 'progress'> & { onPage?: ((page: number, pages: number) => void) | undefined };
+type Result = { doc?: ExtractedDocument; prepared?: PreparedDocument };
 
 /** Runs extraction on worker threads, one document per worker at a time. */
 export interface ExtractPool {
   extract(bytes: Uint8Array, mediaType: DocumentMediaType): Promise<ExtractedDocument>;
+  /**
+   * Extracts, chunks and analyzes a document on a worker, so the calling thread only stores it:
+   * a long document then never stops the caller's event loop for more than the store write.
+   */
+  prepare(
+    bytes: Uint8Array,
+    mediaType: DocumentMediaType,
+    request: PrepareRequest,
+    options?: { onPage?: (page: number, pageCount: number) => void },
+  ): Promise<PreparedDocument>;
   close(): Promise<void>;
 }
 
+/** Sends work to a worker; the bytes are copied into a transferable buffer so the caller's stay usable. */
+function post(worker: Worker, id: number, work: Work): void {
+  const copy = work.bytes.slice();
+  const request: ExtractRequest = {
+    id,
+    bytes: copy,
+    mediaType: work.mediaType,
+    ...(work.prepare && { prepare: work.prepare }),
+    ...(work.onPage && { progress: true }),
+  };
+  worker.postMessage(request, [copy.buffer]);
+}
+
 /**
- * Bounded heaps make each worker collect garbage sooner; a document that needs more is retried on
- * the calling thread. PDFium's own memory (WebAssembly) is outside these limits and its compiled
+ * Bounded heaps make each worker collect garbage sooner; a document that needs more is retried in
+ * a one-off worker with a larger heap (never on the calling thread, whose event loop it would stop). PDFium's own memory (WebAssembly) is outside these limits and its compiled
  * code is shared. Measured on the evaluation corpus with bench/pipeline-bench.mjs, two workers:
  * old 64 MB / young 8 MB against old 128 MB / young 16 MB took peak RSS from 224–228 MB to
  * 207–216 MB at the same speed within the machine's noise; the old generation keeps 96 MB of room
  * for long documents.
  */
 const WORKER_LIMITS = { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 8 };
+/** Heap of the one-off worker a document gets when it did not fit in a pool worker's. */
+const LARGE_DOCUMENT_LIMITS = { maxOldGenerationSizeMb: 512, maxYoungGenerationSizeMb: 16 };
 
 function startWorker(limits: ResourceLimits, workerData: ExtractWorkerData): Worker {
   const js = new URL('./extract-worker.js', import.meta.url);
@@ -54,9 +85,15 @@ function startWorker(limits: ResourceLimits, workerData: ExtractWorkerData): Wor
 export function createExtractPool(
   size: number = availableParallelism(),
   limits: ResourceLimits = WORKER_LIMITS,
+  largeLimits: ResourceLimits = LARGE_DOCUMENT_LIMITS,
 ): ExtractPool {
   if (size <= 0) {
-    return { extract: (bytes, mediaType) => extractDocument(bytes, mediaType), close: async () => undefined };
+    return {
+      extract: (bytes, mediaType) => extractDocument(bytes, mediaType),
+      prepare: async (bytes, mediaType, request, options = {}) =>
+        prepareDocument(await extractDocument(bytes, mediaType, options.onPage ? { onPage: options.onPage } : {}), request),
+      close: async () => undefined,
+    };
   }
   const idle: Worker[] = [];
   const all: Worker[] = [];
@@ -64,7 +101,7 @@ export function createExtractPool(
   let nextId = 0;
   const pending = new Map<
     number,
-    { resolve: (doc: ExtractedDocument) => void; reject: (error: Error) => void; retryHere: () => void; worker: Worker }
+    { resolve: (result: Result) => void; reject: (error: Error) => void; retryLarger: () => void; worker: Worker; onPage?: ((page: number, pages: number) => void) | undefined }
   >();
 
   let crashes = 0;
@@ -81,8 +118,12 @@ export function createExtractPool(
     worker.on('message', (reply: Reply) => {
       const job = pending.get(reply.id);
       if (!job) return;
+      if (reply.ok === undefined) {
+        job.onPage?.(reply.progress.page, reply.progress.pages);
+        return;
+      }
       pending.delete(reply.id);
-      if (reply.ok) job.resolve(reply.doc);
+      if (reply.ok) job.resolve(reply);
       else job.reject(new IngestError(reply.code, reply.message));
       release(worker);
     });
@@ -91,7 +132,7 @@ export function createExtractPool(
       for (const [id, job] of pending) {
         if (job.worker !== worker) continue;
         pending.delete(id);
-        if (outOfMemory) job.retryHere();
+        if (outOfMemory) job.retryLarger();
         else job.reject(new IngestError('unreadable', `the extraction worker crashed: ${error.message}`));
       }
       const i = all.indexOf(worker);
@@ -116,30 +157,65 @@ export function createExtractPool(
       started = true;
     });
 
+  /** One worker with `largeLimits` for one document, ended after it; out of memory there, the document is too large. */
+  const runInLargeWorker = (work: Work): Promise<Result> =>
+    new Promise<Result>((resolve, reject) => {
+      const worker = startWorker(largeLimits, pdfium ? { pdfium } : {});
+      const end = (): void => void worker.terminate();
+      worker.on('message', (reply: Reply) => {
+        if (reply.ok === undefined) {
+          work.onPage?.(reply.progress.page, reply.progress.pages);
+          return;
+        }
+        end();
+        if (reply.ok) resolve(reply);
+        else reject(new IngestError(reply.code, reply.message));
+      });
+      worker.once('error', (error) => {
+        end();
+        reject(
+          (error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY'
+            ? new IngestError(
+                'too-large',
+                `the document needs more than ${largeLimits.maxOldGenerationSizeMb ?? '?'} MB of memory to extract; split it into smaller files`,
+              )
+            : new IngestError('unreadable', `the extraction worker crashed: ${error.message}`),
+        );
+      });
+      post(worker, 0, work);
+    });
+
   /** Posts a document to a worker at once (synchronously), so it starts before the caller's next long task. */
-  const run = (worker: Worker, bytes: Uint8Array, mediaType: DocumentMediaType): Promise<ExtractedDocument> => {
+  const run = (worker: Worker, work: Work): Promise<Result> => {
     worker.ref();
     const id = nextId++;
-    return new Promise<ExtractedDocument>((resolve, reject) => {
-      // A document too large for a worker's heap is extracted on this thread instead.
-      const retryHere = (): void => void extractDocument(bytes, mediaType).then(resolve, reject);
-      pending.set(id, { resolve, reject, retryHere, worker });
-      // Copy into a transferable buffer so the caller's bytes stay usable.
-      const copy = bytes.slice();
-      worker.postMessage({ id, bytes: copy, mediaType }, [copy.buffer]);
+    return new Promise<Result>((resolve, reject) => {
+      // A document too large for a worker's heap gets one worker of its own with a larger heap,
+      // never this thread: extracting here would stop the caller's event loop for minutes.
+      const retryLarger = (): void => void runInLargeWorker(work).then(resolve, reject);
+      pending.set(id, { resolve, reject, retryLarger, worker, onPage: work.onPage });
+      post(worker, id, work);
     });
   };
 
-  const extract = (bytes: Uint8Array, mediaType: DocumentMediaType): Promise<ExtractedDocument> => {
-    if (!started) return ready.then(() => extract(bytes, mediaType));
-    if (all.length === 0) return extractDocument(bytes, mediaType);
+  /** Without workers: everything on this thread. */
+  const runHere = async (work: Work): Promise<Result> => {
+    const doc = await extractDocument(work.bytes, work.mediaType, work.onPage ? { onPage: work.onPage } : {});
+    return work.prepare ? { prepared: prepareDocument(doc, work.prepare) } : { doc };
+  };
+
+  const submit = (work: Work): Promise<Result> => {
+    if (!started) return ready.then(() => submit(work));
+    if (all.length === 0) return runHere(work);
     const worker = idle.pop();
-    if (worker) return run(worker, bytes, mediaType);
-    return new Promise<Worker>((resolve) => waiting.push(resolve)).then((w) => run(w, bytes, mediaType));
+    if (worker) return run(worker, work);
+    return new Promise<Worker>((resolve) => waiting.push(resolve)).then((w) => run(w, work));
   };
 
   return {
-    extract,
+    extract: async (bytes, mediaType) => (await submit({ bytes, mediaType })).doc as ExtractedDocument,
+    prepare: async (bytes, mediaType, request, options = {}) =>
+      (await submit({ bytes, mediaType, prepare: request, onPage: options.onPage })).prepared as PreparedDocument,
     async close() {
       await ready;
       await Promise.all(all.map((w) => w.terminate()));

@@ -3,13 +3,21 @@ import type { DocumentMediaType } from '@ragbridge/core-interfaces';
 import { extractDocument } from './extract.js';
 import { IngestError } from './ingest-errors.js';
 import { usePdfiumModule, type PdfiumWasmModule } from './pdfium-module.js';
+import { prepareDocument, type PrepareRequest } from './prepare-document.js';
 
 /** A request to the extraction worker. */
 export interface ExtractRequest {
   id: number;
   bytes: Uint8Array;
   mediaType: DocumentMediaType;
+  /** Also chunk and analyze it here, and reply with the prepared document instead of the extracted one. */
+  prepare?: PrepareRequest;
+  /** Post `{ id, progress: { page, pages } }` messages while extracting a PDF (at most about every 200 ms). */
+  progress?: boolean;
 }
+
+/** Least time between two progress messages of one document. */
+const PROGRESS_INTERVAL_MS = 200;
 
 /** What the pool hands a worker when it starts. */
 export interface ExtractWorkerData {
@@ -21,14 +29,23 @@ const data = workerData as ExtractWorkerData | undefined;
 if (data?.pdfium) usePdfiumModule(data.pdfium);
 
 parentPort?.on('message', (request: ExtractRequest) => {
-  extractDocument(request.bytes, request.mediaType).then(
-    (doc) => parentPort?.postMessage({ id: request.id, ok: true, doc }),
-    (error: unknown) =>
-      parentPort?.postMessage({
-        id: request.id,
-        ok: false,
-        code: error instanceof IngestError ? error.code : 'unreadable',
-        message: error instanceof Error ? error.message : String(error),
-      }),
-  );
+  let last = 0;
+  const onPage = (page: number, pages: number): void => {
+    const now = performance.now();
+    if (now - last < PROGRESS_INTERVAL_MS && page < pages) return;
+    last = now;
+    parentPort?.postMessage({ id: request.id, progress: { page, pages } });
+  };
+  extractDocument(request.bytes, request.mediaType, request.progress ? { onPage } : {})
+    .then((doc) => (request.prepare ? { prepared: prepareDocument(doc, request.prepare) } : { doc }))
+    .then(
+      (result) => parentPort?.postMessage({ id: request.id, ok: true, ...result }),
+      (error: unknown) =>
+        parentPort?.postMessage({
+          id: request.id,
+          ok: false,
+          code: error instanceof IngestError ? error.code : 'unreadable',
+          message: error instanceof Error ? error.message : String(error),
+        }),
+    );
 });

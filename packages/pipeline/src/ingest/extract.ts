@@ -35,7 +35,11 @@ function decodeText(bytes: Uint8Array): string {
  * Extracts text and structure from one file's bytes. Checks the content against the claimed
  * type first (a `.pdf` must start with `%PDF-`), and reports empty and image-only files as errors.
  */
-export async function extractDocument(bytes: Uint8Array, mediaType: DocumentMediaType): Promise<ExtractedDocument> {
+export async function extractDocument(
+  bytes: Uint8Array,
+  mediaType: DocumentMediaType,
+  options: { onPage?: (page: number, pageCount: number) => void } = {},
+): Promise<ExtractedDocument> {
   if (bytes.length === 0) throw new IngestError('empty', 'the file is empty (0 bytes)');
   let doc: ExtractedDocument;
   if (mediaType === 'application/pdf') {
@@ -43,7 +47,7 @@ export async function extractDocument(bytes: Uint8Array, mediaType: DocumentMedi
     if (!head.includes('%PDF-')) {
       throw new IngestError('corrupt', 'the file has a .pdf name but is not a PDF (no %PDF- header)');
     }
-    doc = await extractPdf(bytes);
+    doc = await extractPdf(bytes, options.onPage ? { onPage: options.onPage } : {});
   } else if (mediaType === 'text/markdown') doc = extractMarkdown(decodeText(bytes));
   else if (mediaType === 'text/html') doc = extractHtml(decodeText(bytes));
   else doc = extractPlainText(decodeText(bytes));

@@ -104,9 +104,22 @@ describe('ingestPaths', () => {
     expect(report.failed[0]?.message).toMatch(/more than the limit of 10/);
   });
 
-  it('extracts on worker threads', async () => {
-    const report = await ingestPaths([dir], { store, workers: 2 });
-    expect(report.added).toHaveLength(3);
-    expect(await find('x0-x31')).toBe(1);
+  it('extracts, chunks and analyzes on worker threads, reporting the pages of a PDF as they are read', async () => {
+    const long = join(dir, 'long.pdf');
+    writeFileSync(long, writeSimplePdf({ pages: Array.from({ length: 40 }, (_, i) => ({ lines: [`Page ${i + 1} describes counter ${i + 1}.`] })) }));
+    for (const workers of [2, 0]) {
+      const events: IngestProgress[] = [];
+      const target = openSqliteStore({ path: ':memory:' });
+      const report = await ingestPaths([dir], { store: target, workers, onProgress: (e) => events.push(e) });
+      expect(report.added).toHaveLength(4);
+      expect(report.stageMs.chunk).toBeGreaterThan(0);
+      expect(report.stageMs.analyze).toBeGreaterThan(0);
+      const pages = events.filter((e): e is Extract<IngestProgress, { type: 'pages' }> => e.type === 'pages' && e.source === long);
+      // Throttled, but the last page is always reported, and before the file's own event.
+      expect(pages.at(-1)).toMatchObject({ page: 40, pages: 40 });
+      expect(events.findIndex((e) => e.type === 'pages' && e.source === long)).toBeLessThan(events.findIndex((e) => e.type === 'file' && e.source === long));
+      expect((await target.searchChunks({ terms: analyzeQuery('counter 37'), limit: 3 })).length).toBeGreaterThan(0);
+      await target.close();
+    }
   });
 });

@@ -2,17 +2,19 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, join, resolve, sep } from 'node:path';
-import type { DocumentMediaType, DocumentStore, IndexedChunk, SourceDocument } from '@ragbridge/core-interfaces';
-import { analyze } from '../retrieval/text-analysis.js';
-import { chunkDocument, type ChunkerOptions } from './chunker.js';
+import type { DocumentMediaType, DocumentStore, SourceDocument } from '@ragbridge/core-interfaces';
+import type { ChunkerOptions } from './chunker.js';
 import { createExtractPool, type ExtractPool } from './extract-pool.js';
 import { mediaTypeForName } from './extract.js';
-import type { ExtractedDocument, PageError } from './extracted.js';
+import type { PageError } from './extracted.js';
 import { IngestError, type IngestErrorCode } from './ingest-errors.js';
+import type { PreparedDocument } from './prepare-document.js';
 
 /** Progress of a long ingest, for progress bars and logs. */
 export type IngestProgress =
   | { type: 'scan'; files: number }
+  /** Pages of a PDF extracted so far (sent while a PDF is read, at most about every 200 ms per file). */
+  | { type: 'pages'; source: string; page: number; pages: number }
   | {
       type: 'file';
       source: string;
@@ -59,9 +61,9 @@ export interface IngestReport {
   chunks: number;
   ms: number;
   /**
-   * Where the time went, in milliseconds summed over files: extraction (waiting for a worker to
-   * finish a file, or extracting on this thread), chunking, term analysis and the store write.
-   * With several workers their sum exceeds `ms`.
+   * Where the time went, in milliseconds summed over files: extraction, chunking and term analysis
+   * (on the worker that extracted the file, or on this thread without workers) and the store
+   * write (always on this thread). With several workers their sum exceeds `ms`.
    */
   stageMs: { extract: number; chunk: number; analyze: number; store: number };
 }
@@ -105,19 +107,6 @@ async function collectFiles(
     }
   }
   return { files: [...new Set(files)], roots, missing };
-}
-
-function documentTerms(name: string, doc: ExtractedDocument): string {
-  const headings = doc.pages.flatMap((p) => p.blocks.filter((b) => b.kind === 'heading').map((b) => b.text));
-  const firstPage =
-    doc.pages[0]?.blocks
-      .map((b) => b.text)
-      .join(' ')
-      .split(/\s+/)
-      .slice(0, 300)
-      .join(' ') ?? '';
-  const readableName = name.replace(/\.[^.]+$/, '').replace(/[-_]+/g, ' ');
-  return analyze([doc.title ?? '', readableName, headings.join(' '), firstPage].join('\n')).join(' ');
 }
 
 /**
@@ -212,54 +201,55 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
     }
   };
 
-  /** Chunks, analyzes and stores an extracted file on this thread. */
-  const finish = async (job: Job, extracted: ExtractedDocument): Promise<void> => {
+  /** Stores a prepared file (extracted, chunked and analyzed on a worker when there are workers). */
+  const finish = async (job: Job, prepared: PreparedDocument): Promise<void> => {
     const { source, mediaType, bytes, contentHash, existing } = job;
     try {
-      const id = documentIdFor(source);
-      const name = basename(source);
-      let started = performance.now();
-      const { chunks } = chunkDocument(id, extracted, options.chunker);
-      stages.chunk += performance.now() - started;
-      started = performance.now();
-      const indexed: IndexedChunk[] = chunks.map((chunk) => ({
-        ...chunk,
-        terms: analyze(chunk.text).join(' '),
-        headingTerms: analyze(chunk.sectionPath.join(' ')).join(' '),
-      }));
-      const terms = documentTerms(name, extracted);
-      stages.analyze += performance.now() - started;
+      // Chunking and analysis ran inside the extraction wait: counted as their own stages, not twice.
+      stages.chunk += prepared.ms.chunk;
+      stages.analyze += prepared.ms.analyze;
+      stages.extract -= prepared.ms.chunk + prepared.ms.analyze;
       const document: SourceDocument = {
-        id,
+        id: documentIdFor(source),
         source,
-        name,
-        ...(extracted.title !== undefined && { title: extracted.title }),
+        name: basename(source),
+        ...(prepared.title !== undefined && { title: prepared.title }),
         mediaType,
         contentHash,
-        pageCount: extracted.pageCount,
+        pageCount: prepared.pageCount,
         byteSize: bytes.length,
         ingestedAt: now(),
       };
-      started = performance.now();
-      await store.putDocument({ document, chunks: indexed, documentTerms: terms });
+      const started = performance.now();
+      await store.putDocument({ document, chunks: prepared.chunks, documentTerms: prepared.documentTerms });
       stages.store += performance.now() - started;
-      const chars = extracted.pages.reduce((n, p) => n + p.blocks.reduce((m, b) => m + b.text.length, 0), 0);
-      report.pages += extracted.pageCount;
-      report.chars += chars;
-      report.chunks += indexed.length;
-      report.pageErrors.push(...extracted.pageErrors.map((e) => ({ ...e, source })));
+      report.pages += prepared.pageCount;
+      report.chars += prepared.chars;
+      report.chunks += prepared.chunks.length;
+      report.pageErrors.push(...prepared.pageErrors.map((e) => ({ ...e, source })));
       (existing ? report.updated : report.added).push(source);
-      progress(source, existing ? 'updated' : 'added', extracted.pageCount, chars);
+      progress(source, existing ? 'updated' : 'added', prepared.pageCount, prepared.chars);
     } catch (error) {
       fail(source, error);
     }
   };
 
-  /** Starts extracting a job; the promise never rejects (a failure is returned, with the time it took). */
-  const extract = (job: Job): Promise<{ doc?: ExtractedDocument; error?: unknown }> => {
+  /** Starts preparing a job (extract, chunk, analyze); the promise never rejects (a failure is returned). */
+  const extract = (job: Job): Promise<{ doc?: PreparedDocument; error?: unknown }> => {
     const started = performance.now();
     return getPool()
-      .extract(job.bytes, job.mediaType)
+      .prepare(
+        job.bytes,
+        job.mediaType,
+        {
+          docId: documentIdFor(job.source),
+          name: basename(job.source),
+          ...(options.chunker && { chunker: options.chunker }),
+        },
+        options.onProgress
+          ? { onPage: (page, pages) => options.onProgress?.({ type: 'pages', source: job.source, page, pages }) }
+          : {},
+      )
       .then(
         (doc) => ({ doc }),
         (error: unknown) => ({ error }),
