@@ -98,6 +98,17 @@ describe('ingestPaths', () => {
     expect(await find('funct3')).toBe(1);
   });
 
+  it('names a document by its display name when one is given (a file stored under a generated name)', async () => {
+    const stored = join(dir, '3f2a9c.md');
+    writeFileSync(stored, '# Timers\n\nThe mtimecmp register holds the compare value.\n');
+    const report = await ingestPaths([stored], { store, workers: 0, names: new Map([[stored, '機械タイマー manual (v2).md']]) });
+    expect(report.added).toEqual([stored]);
+    expect((await store.getDocumentBySource(stored))?.name).toBe('機械タイマー manual (v2).md');
+    // Files without a given name keep their base name.
+    expect((await ingestPaths([join(dir, 'guide.md')], { store, workers: 0, names: new Map() })).added).toHaveLength(1);
+    expect((await store.listDocuments()).map((d) => d.name).sort()).toEqual(['guide.md', '機械タイマー manual (v2).md']);
+  });
+
   it('refuses files over the size limit with the sizes in the message', async () => {
     const report = await ingestPaths([join(dir, 'guide.md')], { store, workers: 0, maxFileBytes: 10 });
     expect(report.failed[0]).toMatchObject({ code: 'too-large' });

@@ -35,6 +35,11 @@ export interface IngestOptions {
   /** Delete stored documents under the given folders whose files are gone. @default false */
   prune?: boolean;
   chunker?: ChunkerOptions;
+  /**
+   * Display names by source path (as given, or resolved): a file stored under a generated name
+   * (an upload) keeps the name its user gave it. @default the file's base name
+   */
+  names?: ReadonlyMap<string, string>;
   onProgress?: (event: IngestProgress) => void;
   /** Clock for `ingestedAt`. @default Date.now */
   now?: () => number;
@@ -120,6 +125,8 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
   const { store } = options;
   const maxBytes = options.maxFileBytes ?? 200 * 1024 * 1024;
   const now = options.now ?? Date.now;
+  const names = new Map([...(options.names ?? [])].map(([path, name]) => [resolve(path), name]));
+  const nameOf = (source: string): string => names.get(source)?.trim() || basename(source);
   const report: IngestReport = {
     added: [],
     updated: [],
@@ -212,7 +219,7 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
       const document: SourceDocument = {
         id: documentIdFor(source),
         source,
-        name: basename(source),
+        name: nameOf(source),
         ...(prepared.title !== undefined && { title: prepared.title }),
         mediaType,
         contentHash,
@@ -243,7 +250,7 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
         job.mediaType,
         {
           docId: documentIdFor(job.source),
-          name: basename(job.source),
+          name: nameOf(job.source),
           ...(options.chunker && { chunker: options.chunker }),
         },
         options.onProgress
