@@ -7,13 +7,15 @@
  */
 import { ApiError, createSseParser, describeError, formatBytes, formatCount, formatMs, formatUsd, getJson, h, plural, readError, shorten, showMessage, toDate, viewerUrl, whereLabel } from './common.js';
 import { columnChart, fractionBar, mountChart } from './charts.js';
+import { needsChains, partStatuses, reranked, scoreView } from './answer-status.js';
+import { acceptedTypes, jobProgress, STAGE_LABELS, uploadProblem } from './upload-progress.js';
+import { documentLabel, repeatedNames } from './document-list.js';
+import { adminHeaders, adminRefusal, adminToken, onAdminChange, signIn, signOut } from './admin-session.js';
 
 /** Passages retrieved per question. */
 const TOP_K = 5;
 /** Days shown on the dashboard. */
 const USAGE_DAYS = 14;
-/** Where the admin token is kept: this tab only, gone when it closes. */
-const TOKEN_KEY = 'ragbridge.adminToken';
 /** Upload jobs kept on screen. */
 const MAX_JOBS_SHOWN = 5;
 
@@ -109,6 +111,10 @@ const ask = {
   /** The server sent `done`: stop reading. */
   finished: false,
   answered: false,
+  /** Counts questions, so a status line still loading for an older one is dropped. */
+  serial: 0,
+  /** The fused scores of the listed sources are scaled to this, the best of them. */
+  bestScore: 0,
 };
 
 function setAsking(busy) {
@@ -135,6 +141,7 @@ function resetAnswer() {
   ask.streamText = null;
   ask.finished = false;
   ask.answered = false;
+  ask.serial++;
 }
 
 async function submitQuestion() {
@@ -220,7 +227,7 @@ function handleAskEvent(type, raw, question) {
         renderAnswer(data, question);
         break;
       case 'meta':
-        renderMeta(data);
+        renderMeta(data, ask.serial).catch((err) => console.error(err));
         break;
       case 'error':
         failAnswer(typeof data.message === 'string' ? capitalise(data.message) : 'The question could not be answered.');
@@ -259,18 +266,15 @@ function renderSources(sources, question) {
   list.replaceChildren();
   byId('sources-empty').hidden = sources.length > 0;
   byId('sources-empty').textContent = 'No passages matched the question.';
-  // Fused scores are only comparable within one list: scale bars to the best one. A reranker
-  // score, when present, is already in [0, 1].
-  const best = Math.max(0, ...sources.map((s) => (typeof s.score === 'number' ? s.score : 0)));
+  // Fused scores are only comparable within one list: bars are scaled to the best one. Whether a
+  // reranker model scored the hits is known from the answer's `meta` event, which upgrades them.
+  ask.bestScore = Math.max(0, ...sources.map((s) => (typeof s.score === 'number' ? s.score : 0)));
   for (const source of sources) {
     ask.sources.set(source.n, source);
     const where = whereLabel(source);
     const bySection = source.citedBy === 'section';
     const reason = ['keyword', 'dense', 'both'].includes(source.reason) ? source.reason : 'other';
     const reasonText = { keyword: 'keyword', dense: 'semantic', both: 'keyword + semantic', other: String(source.reason ?? 'match') }[reason];
-    const rerank = typeof source.rerankScore === 'number' ? source.rerankScore : undefined;
-    const fraction = rerank ?? (best > 0 && typeof source.score === 'number' ? source.score / best : 0);
-    const scoreText = rerank !== undefined ? `rerank ${rerank.toFixed(2)}` : typeof source.score === 'number' ? `score ${source.score.toFixed(3)}` : '';
     list.append(
       h(
         'li',
@@ -285,12 +289,18 @@ function renderSources(sources, question) {
         ),
         // A PDF passage's nearest heading; a section-cited one already shows its section above.
         source.section && !bySection ? h('p', { className: 'source-section' }, source.section) : null,
-        h('div', { className: 'source-score' }, fractionBar(fraction), h('span', { className: 'score-text' }, scoreText)),
+        sourceScore(source, false),
         whyLine(source.why),
         h('p', { className: 'snippet' }, source.snippet ?? ''),
       ),
     );
   }
+}
+
+/** A source's score bar and number: the reranker's when a reranker model scored the hits, else the fused score. */
+function sourceScore(source, byReranker) {
+  const view = scoreView(source, ask.bestScore, byReranker);
+  return h('div', { className: 'source-score', dataset: { kind: view.kind } }, view.kind === 'none' ? null : fractionBar(view.fraction), h('span', { className: 'score-text' }, view.text));
 }
 
 /** The retrieval signals that ranked a source, largest contribution first ("why is this here?"). */
@@ -362,41 +372,49 @@ function citationChip(n, c, question) {
   );
 }
 
-/** The status line under the answer: who served each part, fallbacks, timings and cost. */
-function renderMeta(meta) {
-  const line = byId('status-line');
-  const items = [];
-  const parts = meta.parts && typeof meta.parts === 'object' ? meta.parts : {};
-  const names = [...new Set(['answer', 'embedder', 'reranker', ...Object.keys(parts)])];
-  for (const name of names) {
-    const part = parts[name];
-    if (!part) {
-      items.push(h('span', { className: 'meta-part meta-off', dataset: { part: name } }, h('strong', {}, `${name}:`), ' not used'));
-      continue;
+/** The parts' chains from `/api/profile` (which steps are not installed), or [] when it cannot be read. */
+async function loadChains() {
+  try {
+    const profile = await getJson('/api/profile');
+    return Array.isArray(profile?.parts) ? profile.parts : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The status line under the answer: who served each part, timings and cost. A part served by a
+ * later step is marked as a fallback, unless the steps before it are not installed here (then a
+ * neutral note says so); telling the two apart takes the chains of `/api/profile`.
+ */
+async function renderMeta(meta, serial) {
+  if (reranked(meta)) {
+    // A reranker model scored the hits: show its scores instead of the fused ones.
+    for (const item of byId('sources-list').querySelectorAll('.source')) {
+      const source = ask.sources.get(Number(item.dataset.n));
+      if (source) item.querySelector('.source-score')?.replaceWith(sourceScore(source, true));
     }
-    const fellBack = typeof part.fallbackStep === 'number' && part.fallbackStep > 0;
-    const model = part.model && part.model !== part.backend ? ` (${part.model})` : '';
-    items.push(
-      h(
-        'span',
-        { className: `meta-part${fellBack ? ' meta-fallback' : ''}`, dataset: { part: name } },
-        h('strong', {}, `${name}:`),
-        ` ${part.backend ?? 'unknown'}${model}`,
-        fellBack ? h('mark', { className: 'fallback' }, ` fallback step ${part.fallbackStep + 1}`) : null,
-        part.cacheHit ? h('span', { className: 'badge badge-cache' }, 'cached') : null,
-      ),
-    );
   }
-  if (Array.isArray(meta.fallbacks) && meta.fallbacks.length) {
-    items.push(h('span', { className: 'meta-fallbacks' }, h('strong', {}, 'Fallbacks:'), ' ', ...meta.fallbacks.flatMap((f, i) => [i ? ', ' : '', h('mark', { className: 'fallback' }, String(f))])));
-  }
+  const chains = needsChains(meta) ? await loadChains() : [];
+  if (serial !== ask.serial) return;
+  const items = partStatuses(meta, chains).map((status) =>
+    h(
+      'span',
+      { className: `meta-part${status.off ? ' meta-off' : ''}${status.fallbackStep ? ' meta-fallback' : ''}`, dataset: { part: status.part } },
+      h('strong', {}, `${status.part}:`),
+      ` ${status.label}`,
+      status.note ? h('span', { className: 'meta-note' }, ` — ${status.note}`) : null,
+      status.fallbackStep ? h('mark', { className: 'fallback' }, ` fallback step ${status.fallbackStep}`) : null,
+      status.cacheHit ? h('span', { className: 'badge badge-cache' }, 'cached') : null,
+    ),
+  );
   if (meta.timings && typeof meta.timings === 'object') {
     const timings = Object.entries(meta.timings).filter(([, v]) => typeof v === 'number');
     if (timings.length) items.push(h('span', { className: 'meta-timings' }, timings.map(([k, v]) => `${k} ${formatMs(v)}`).join(' · ')));
   }
   if (typeof meta.costUsd === 'number') items.push(h('span', { className: 'meta-cost' }, `cost ${formatUsd(meta.costUsd)}`));
   if (typeof meta.cacheHits === 'number' && meta.cacheHits > 0) items.push(h('span', { className: 'meta-cache' }, plural(meta.cacheHits, 'cache hit')));
-  line.replaceChildren(...items.flatMap((item, i) => (i ? [h('span', { className: 'sep', 'aria-hidden': 'true' }, ' · '), item] : [item])));
+  byId('status-line').replaceChildren(...items.flatMap((item, i) => (i ? [h('span', { className: 'sep', 'aria-hidden': 'true' }, ' · '), item] : [item])));
 }
 
 function setUpAsk() {
@@ -440,23 +458,37 @@ async function loadDocuments() {
 }
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+/**
+ * The list as last loaded, to redraw it when the admin signs in or out.
+ * @type {any[] | undefined}
+ */
+let listedDocuments;
 
+/** Draws the document list in the server's order (by name, ignoring case); delete buttons only for a signed-in admin. */
 function renderDocuments(documents) {
-  const body = byId('documents-body');
-  body.replaceChildren(
+  if (!documents) return;
+  listedDocuments = documents;
+  const admin = Boolean(adminToken());
+  const repeated = repeatedNames(documents);
+  byId('documents-actions-head').hidden = !admin;
+  byId('documents-body').replaceChildren(
     ...documents.map((doc) => {
       const added = toDate(doc.ingestedAt);
-      const remove = h('button', { type: 'button', className: 'danger small delete-document', 'aria-label': `Delete ${doc.name}`, dataset: { id: doc.id } }, 'Delete');
-      remove.addEventListener('click', () => void deleteDocument(doc, remove));
+      const label = documentLabel(doc, repeated);
+      let remove = null;
+      if (admin) {
+        remove = h('button', { type: 'button', className: 'danger small delete-document', 'aria-label': `Delete ${label.name}`, dataset: { id: doc.id } }, 'Delete');
+        remove.addEventListener('click', () => void deleteDocument(doc, remove));
+      }
       return h(
         'tr',
         { dataset: { id: doc.id } },
-        h('td', { className: 'doc-name' }, h('a', { href: viewerUrl(doc.id, 1) }, doc.name ?? doc.id), doc.title && doc.title !== doc.name ? h('span', { className: 'doc-subtitle muted' }, doc.title) : null),
+        h('td', { className: 'doc-name' }, h('a', { href: viewerUrl(doc.id, 1) }, label.name), label.detail ? h('span', { className: 'doc-subtitle muted' }, ` — ${label.detail}`) : null),
         // data-label names the cell when narrow screens show each row as a card (styles.css).
         h('td', { className: 'num', 'data-label': 'Pages' }, formatCount(doc.pages)),
         h('td', { className: 'num', 'data-label': 'Size' }, formatBytes(doc.bytes)),
         h('td', { className: 'date', 'data-label': 'Added' }, added ? h('time', { datetime: added.toISOString() }, dateFormat.format(added)) : '—'),
-        h('td', { className: 'actions' }, remove),
+        admin ? h('td', { className: 'actions' }, remove) : null,
       );
     }),
   );
@@ -464,44 +496,18 @@ function renderDocuments(documents) {
   byId('documents-table').hidden = documents.length === 0;
 }
 
-/** Token storage that survives private modes where sessionStorage throws. */
-const tokenStore = {
-  memory: '',
-  get() {
-    try {
-      return sessionStorage.getItem(TOKEN_KEY) ?? '';
-    } catch {
-      return this.memory;
-    }
-  },
-  set(value) {
-    this.memory = value;
-    try {
-      if (value) sessionStorage.setItem(TOKEN_KEY, value);
-      else sessionStorage.removeItem(TOKEN_KEY);
-    } catch {
-      // Kept in memory only.
-    }
-  },
-};
-
 async function deleteDocument(doc, button) {
   const error = byId('documents-error');
   const notice = byId('documents-notice');
   showMessage(error, '');
   showMessage(notice, '');
-  let token = tokenStore.get();
-  if (!token) {
-    token = (window.prompt(`Deleting “${doc.name}” needs the admin token. It is kept for this tab only.`) ?? '').trim();
-    if (!token) return;
-    tokenStore.set(token);
-  }
+  if (!window.confirm(`Delete “${doc.name}” from the documents? Its passages will no longer be found.`)) return;
   button.disabled = true;
   try {
-    const res = await fetch(`/api/documents/${encodeURIComponent(doc.id)}`, { method: 'DELETE', headers: { Authorization: `Bearer ${token}` } });
+    const res = await fetch(`/api/documents/${encodeURIComponent(doc.id)}`, { method: 'DELETE', headers: adminHeaders() });
     if (!res.ok) throw await readError(res);
-    showMessage(notice, `Deleted “${doc.name}”.`);
     await loadDocuments();
+    showMessage(notice, `Deleted “${doc.name}”.`);
     void loadHealth();
   } catch (err) {
     showMessage(error, deleteErrorMessage(doc, err));
@@ -512,33 +518,88 @@ async function deleteDocument(doc, button) {
 
 function deleteErrorMessage(doc, err) {
   const what = `Could not delete “${doc.name}”.`;
-  if (!(err instanceof ApiError)) return `${what} ${describeError(err)}`;
-  if (err.status === 401 || (err.status === 403 && err.code !== 'admin_disabled')) {
-    // The token was missing or wrong: forget it so the next attempt asks again.
-    tokenStore.set('');
-    const why = err.status === 401 ? 'The admin token is required' : 'The admin token was not accepted';
-    return `${what} ${why} (${err.status}); you will be asked for it again next time.`;
-  }
-  if (err.status === 403) return `${what} Deleting is switched off on this server (403): it has no admin token configured.`;
-  if (err.status === 404) {
+  const refusal = adminRefusal(err);
+  if (refusal) return `${what} ${refusal}`;
+  if (err instanceof ApiError && err.status === 404) {
     void loadDocuments();
     return `${what} It no longer exists (404); the list has been refreshed.`;
   }
   return `${what} ${describeError(err)}`;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Admin sign-in
+// ---------------------------------------------------------------------------------------------
+
+function setUpAdmin() {
+  const open = /** @type {HTMLButtonElement} */ (byId('admin-open'));
+  const form = /** @type {HTMLFormElement} */ (byId('admin-form'));
+  const input = /** @type {HTMLInputElement} */ (byId('admin-token'));
+  const submit = /** @type {HTMLButtonElement} */ (byId('admin-sign-in'));
+  const error = byId('admin-error');
+  const showForm = (shown) => {
+    form.hidden = !shown;
+    open.hidden = shown;
+    open.setAttribute('aria-expanded', String(shown));
+    if (shown) input.focus();
+    else {
+      input.value = '';
+      showMessage(error, '');
+    }
+  };
+  const showState = (signedIn) => {
+    document.body.dataset.admin = String(signedIn);
+    byId('admin-signed-in').hidden = !signedIn;
+    if (signedIn) {
+      form.hidden = true;
+      open.hidden = true;
+    } else if (form.hidden) open.hidden = false;
+    renderDocuments(listedDocuments);
+  };
+  open.addEventListener('click', () => showForm(true));
+  byId('admin-cancel').addEventListener('click', () => showForm(false));
+  form.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') showForm(false);
+  });
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    submit.disabled = true;
+    const result = await signIn(input.value);
+    submit.disabled = false;
+    if (result.ok) {
+      input.value = '';
+      showMessage(error, '');
+      if (!result.checked) showMessage(byId('documents-notice'), 'Signed in; the server checks the admin token at the first admin action.');
+    } else {
+      showMessage(error, result.message);
+      input.select();
+    }
+  });
+  byId('admin-sign-out').addEventListener('click', () => {
+    signOut();
+    open.focus();
+  });
+  onAdminChange((signedIn) => {
+    if (!signedIn) showForm(false);
+    showState(signedIn);
+  });
+  showState(Boolean(adminToken()));
+}
+
 // --- upload --------------------------------------------------------------------------------
 
-const STAGES = { upload: 'Uploaded', extract: 'Reading', index: 'Indexing', embed: 'Embedding' };
-
-/** The on-screen record of one upload job; the newest one owns the ids tests look for. */
+/**
+ * The on-screen record of one upload job; the newest one owns the ids tests look for. Its bar
+ * moves through the stages the server reports (upload, extract, embed) and is full only when the
+ * job is done; `data-stage` on the item names the current one.
+ */
 function createJobView(files) {
   for (const id of ['upload-progress', 'upload-status', 'upload-summary']) document.getElementById(id)?.removeAttribute('id');
   const names = files.map((f) => f.name).join(', ');
   const progress = /** @type {HTMLProgressElement} */ (h('progress', { id: 'upload-progress', max: '1', 'aria-label': `Progress of ${names}` }));
-  const status = h('p', { id: 'upload-status', className: 'job-status' }, `Uploading ${plural(files.length, 'file')}…`);
+  const status = h('p', { id: 'upload-status', className: 'job-status', 'aria-live': 'polite' }, `Uploading ${plural(files.length, 'file')}…`);
   const summary = h('div', { id: 'upload-summary', className: 'job-summary', role: 'status' });
-  const item = h('li', { className: 'upload-job', dataset: { state: 'uploading' } }, h('p', { className: 'job-title' }, names), progress, status, summary);
+  const item = h('li', { className: 'upload-job', dataset: { state: 'uploading', stage: 'upload' } }, h('p', { className: 'job-title' }, names), progress, status, summary);
   const list = byId('upload-jobs');
   list.prepend(item);
   while (list.childElementCount > MAX_JOBS_SHOWN) list.lastElementChild?.remove();
@@ -547,25 +608,18 @@ function createJobView(files) {
     /** @param {{ file?: string, stage?: string, done?: number, total?: number }} p */
     progress(p) {
       item.dataset.state = 'running';
-      const total = typeof p.total === 'number' ? p.total : 0;
-      const done = typeof p.done === 'number' ? p.done : 0;
-      if (total > 0) {
-        progress.max = total;
-        progress.value = Math.min(done, total);
-      } else {
-        progress.removeAttribute('value'); // indeterminate
-      }
-      const stage = STAGES[p.stage] ?? capitalise(String(p.stage ?? 'Working'));
-      const unit = p.stage === 'embed' ? 'chunks' : 'files';
-      status.textContent = `${stage}${p.file ? ` ${p.file}` : ''}${total > 0 ? ` · ${done} of ${total} ${unit}` : ''}…`;
+      const next = jobProgress(progress.value, p);
+      progress.value = next.fraction;
+      item.dataset.stage = next.stage;
+      status.textContent = next.label;
     },
     /** @param {any} report */
     done(report) {
-      progress.max = 1;
       progress.value = 1;
       const failed = Array.isArray(report?.failed) ? report.failed : [];
       item.dataset.state = failed.length ? 'partial' : 'done';
-      status.textContent = 'Finished.';
+      item.dataset.stage = 'done';
+      status.textContent = `${STAGE_LABELS.done}.`;
       const lines = [];
       for (const [key, label] of [['added', 'Added'], ['updated', 'Updated'], ['unchanged', 'Unchanged']]) {
         const files = Array.isArray(report?.[key]) ? report[key] : [];
@@ -591,7 +645,6 @@ function createJobView(files) {
     /** @param {string} message */
     fail(message) {
       item.dataset.state = 'failed';
-      progress.max = 1;
       progress.value = 0;
       status.textContent = 'Failed.';
       summary.replaceChildren(h('p', { className: 'error' }, message));
@@ -640,39 +693,105 @@ function followJob(jobId, view) {
   });
 }
 
-function setUpDocuments() {
-  const form = /** @type {HTMLFormElement} */ (byId('upload-form'));
+/**
+ * Uploads files chosen with the picker or dropped on the page: the same checks and messages for
+ * both, then the job's progress. A signed-in admin's upload carries the admin token (the server
+ * then replaces an uploaded document of the same name).
+ * @param {File[]} files
+ * @returns {Promise<boolean>} whether the files passed the checks and were sent
+ */
+async function uploadFiles(files) {
   const input = /** @type {HTMLInputElement} */ (byId('upload-input'));
   const button = /** @type {HTMLButtonElement} */ (byId('upload-button'));
   const error = byId('upload-error');
-  form.addEventListener('submit', async (event) => {
+  showMessage(error, '');
+  const problem = uploadProblem(files, acceptedTypes(input.getAttribute('accept')));
+  if (problem) {
+    showMessage(error, problem);
+    return false;
+  }
+  const body = new FormData();
+  for (const file of files) body.append('file', file, file.name);
+  button.disabled = true;
+  const view = createJobView(files);
+  try {
+    const res = await fetch('/api/documents', { method: 'POST', body, headers: adminHeaders() });
+    if (!res.ok) throw await readError(res);
+    const { job } = await res.json();
+    if (typeof job !== 'string' || !job) throw new Error('The server did not start an upload job.');
+    /** @type {HTMLFormElement} */ (byId('upload-form')).reset();
+    followJob(job, view);
+  } catch (err) {
+    const message = `Upload failed. ${adminRefusal(err) ?? describeError(err)}`;
+    showMessage(error, message);
+    view.fail(message);
+  } finally {
+    button.disabled = false;
+  }
+  return true;
+}
+
+/** Whether a drag carries files (not text or a link dragged within the page). */
+function draggingFiles(event) {
+  return Array.from(event.dataTransfer?.types ?? []).includes('Files');
+}
+
+/**
+ * Dropping files anywhere on the page uploads them. While files are dragged over the page, an
+ * overlay says so and the upload card is highlighted; the Documents tab opens on the drop, where
+ * the job's progress shows.
+ */
+function setUpDrop() {
+  const overlay = byId('drop-overlay');
+  const zone = byId('upload-form');
+  // dragenter and dragleave fire for every element crossed; count them to know when the drag left the page.
+  let depth = 0;
+  const show = (shown) => {
+    overlay.hidden = !shown;
+    zone.classList.toggle('drop-active', shown);
+    document.body.classList.toggle('dragging-files', shown);
+  };
+  window.addEventListener('dragenter', (event) => {
+    if (!draggingFiles(event)) return;
     event.preventDefault();
-    showMessage(error, '');
-    const files = [...(input.files ?? [])];
-    if (!files.length) {
-      showMessage(error, 'Choose one or more files first.');
-      input.focus();
-      return;
-    }
-    const body = new FormData();
-    for (const file of files) body.append('file', file, file.name);
-    button.disabled = true;
-    const view = createJobView(files);
-    try {
-      const res = await fetch('/api/documents', { method: 'POST', body });
-      if (!res.ok) throw await readError(res);
-      const { job } = await res.json();
-      if (typeof job !== 'string' || !job) throw new Error('The server did not start an upload job.');
-      form.reset();
-      followJob(job, view);
-    } catch (err) {
-      const message = `Upload failed. ${describeError(err)}`;
-      showMessage(error, message);
-      view.fail(message);
-    } finally {
-      button.disabled = false;
-    }
+    depth++;
+    show(true);
   });
+  window.addEventListener('dragover', (event) => {
+    if (!draggingFiles(event)) return;
+    // Without this the browser opens the file instead of letting the page have it.
+    event.preventDefault();
+    if (event.dataTransfer) event.dataTransfer.dropEffect = 'copy';
+  });
+  window.addEventListener('dragleave', (event) => {
+    if (!draggingFiles(event)) return;
+    depth = Math.max(0, depth - 1);
+    if (depth === 0) show(false);
+  });
+  window.addEventListener('dragend', () => {
+    depth = 0;
+    show(false);
+  });
+  window.addEventListener('drop', (event) => {
+    if (!draggingFiles(event)) return;
+    event.preventDefault();
+    depth = 0;
+    show(false);
+    showTab('documents');
+    void uploadFiles(Array.from(event.dataTransfer?.files ?? []));
+  });
+}
+
+function setUpDocuments() {
+  const form = /** @type {HTMLFormElement} */ (byId('upload-form'));
+  const input = /** @type {HTMLInputElement} */ (byId('upload-input'));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void uploadFiles(Array.from(input.files ?? [])).then((sent) => {
+      if (!sent) input.focus();
+    });
+  });
+  setUpDrop();
   byId('documents-refresh').addEventListener('click', () => void loadDocuments());
 }
 
@@ -866,7 +985,13 @@ function renderProfile(profile) {
           i === 0 ? h('th', { scope: 'rowgroup', rowspan: String(steps.length) }, part.part) : null,
           h('td', { className: 'num' }, String(i + 1)),
           h('td', {}, step.backend ?? '—'),
-          h('td', { className: 'model' }, step.model ?? '—'),
+          h(
+            'td',
+            { className: 'model' },
+            step.model ?? '—',
+            // A step whose model is not installed here: the chain passes over it (no call, no error).
+            typeof step.unavailable === 'string' ? h('span', { className: 'badge badge-unavailable', title: capitalise(step.unavailable) }, 'not on disk') : null,
+          ),
           h('td', {}, h('span', { className: `badge ${step.local ? 'badge-local' : 'badge-remote'}` }, step.local ? 'local' : 'remote')),
           h('td', {}, h('span', { className: `badge breaker breaker-${breakerClass}`, title: BREAKER_HELP[breakerClass] }, breaker)),
         ),
@@ -895,6 +1020,7 @@ function start() {
   setUpTabs();
   setUpAsk();
   setUpDocuments();
+  setUpAdmin();
   byId('dashboard-refresh').addEventListener('click', () => void loadUsage());
   byId('profile-refresh').addEventListener('click', () => void loadProfile());
   void loadHealth();

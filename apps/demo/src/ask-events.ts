@@ -1,19 +1,34 @@
 import type { Answer, RetrievalExplanation, RetrievalHit, UsageEvent } from '@ragbridge/core-interfaces';
+import { TERMINAL_BACKENDS } from '@ragbridge/runtime';
 
-/** What the UI shows per model part: the backend that served it and whether a fallback did. */
+/**
+ * What the UI shows per model part: the backend that served it and at which step of its chain.
+ * A terminal step (`extractive`, `keyword`, `fused-order`) is no model: it has no `model`, and
+ * `terminal` says so (its scores, for `fused-order`, only keep the fused order).
+ */
 export interface PartServed {
   backend: string;
-  model: string;
+  /** The model id; absent for a terminal step. */
+  model?: string;
+  /** True for the step every chain ends in, which runs no model. */
+  terminal: boolean;
   fallbackStep: number;
   cacheHit: boolean;
 }
 
 const PART_OF_OPERATION: Record<string, 'answer' | 'embedder' | 'reranker'> = { chat: 'answer', embed: 'embedder', rerank: 'reranker' };
+const TERMINAL: ReadonlySet<string> = new Set(Object.values(TERMINAL_BACKENDS));
+
+function partServed(event: UsageEvent): PartServed {
+  const terminal = TERMINAL.has(event.backend);
+  return { backend: event.backend, ...(!terminal && { model: event.modelId }), terminal, fallbackStep: event.fallbackStep, cacheHit: event.cacheHit };
+}
 
 /**
  * Summarises a question's usage events: the backend that served each part (the last call of
- * that part), the fallbacks taken, cost and cache hits. An answer without a chat call was
- * extractive.
+ * that part), the steps past the first that served (`fallbacks`: whether one was a failure or
+ * stood in for a model that is not installed, only the part's chain in `/api/profile` says), cost
+ * and cache hits. An answer without a chat call was extractive.
  */
 export function servedBy(usage: readonly UsageEvent[]): {
   parts: Record<'answer' | 'embedder' | 'reranker', PartServed | null>;
@@ -26,10 +41,11 @@ export function servedBy(usage: readonly UsageEvent[]): {
   for (const event of usage) {
     const part = PART_OF_OPERATION[event.operation];
     if (!part) continue;
-    parts[part] = { backend: event.backend, model: event.modelId, fallbackStep: event.fallbackStep, cacheHit: event.cacheHit };
-    if (event.fallbackStep > 0) fallbacks.push(`${part}: served by step ${event.fallbackStep + 1} (${event.backend} ${event.modelId})`);
+    const served = partServed(event);
+    parts[part] = served;
+    if (event.fallbackStep > 0) fallbacks.push(`${part}: served by step ${event.fallbackStep + 1} (${served.model ? `${served.backend} ${served.model}` : served.backend})`);
   }
-  parts.answer ??= { backend: 'extractive', model: 'extractive', fallbackStep: 0, cacheHit: false };
+  parts.answer ??= { backend: TERMINAL_BACKENDS.answer, terminal: true, fallbackStep: 0, cacheHit: false };
   let costUsd = 0;
   let cacheHits = 0;
   for (const event of usage) {
