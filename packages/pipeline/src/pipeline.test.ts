@@ -192,6 +192,28 @@ describe('createPipeline fallbacks', () => {
     expect(messages[3]?.content).toMatch(/funct7[\s\S]*Question: Why is it needed\?$/);
   });
 
+  it('a store opened from a file is written by the extraction workers; questions see each change at once', async () => {
+    const path = join(dir, 'store.db');
+    const pipeline = createPipeline({ store: path });
+    // This thread's connection never writes a document: the worker's does.
+    pipeline.store.putDocument = () => Promise.reject(new Error('written on the calling thread'));
+    try {
+      const first = await pipeline.ingest([guide], { workers: 1 });
+      expect(first.failed).toEqual([]);
+      expect(first.added).toEqual([guide]);
+      expect(first.chunks).toBeGreaterThan(0);
+      expect((await pipeline.ask(QUESTION)).answer.text).toContain('x0');
+      writeFileSync(guide, GUIDE.replace('hardwired to the constant zero', 'wired to a constant zero value'));
+      const second = await pipeline.ingest([guide], { workers: 1 });
+      expect(second.updated).toEqual([guide]);
+      const after = await pipeline.ask('Which register is wired to a constant zero value?');
+      expect(after.retrieval.hits[0]?.chunk.text).toContain('wired to a constant zero value');
+      expect(await pipeline.store.getDocumentChunks(after.retrieval.hits[0]?.chunk.docId ?? '')).toHaveLength(first.chunks);
+    } finally {
+      await pipeline.close();
+    }
+  });
+
   it('keywordFallback retrieves a question that cannot be embedded with keywords alone', async () => {
     const embedder = createMockEmbedder();
     await createPipeline({ store, embedder }).ingest([guide], { workers: 0 });

@@ -129,7 +129,7 @@ export interface AskOptions extends RetrieveOptions {
 export interface Pipeline {
   readonly store: DocumentStore;
   /** Ingests files and folders, then embeds new chunks when an embedder is configured. */
-  ingest(paths: readonly string[], options?: Omit<IngestOptions, 'store'> & { onEmbedProgress?: (p: EmbedProgress) => void }): Promise<PipelineIngestReport>;
+  ingest(paths: readonly string[], options?: Omit<IngestOptions, 'store' | 'workerWritePath'> & { onEmbedProgress?: (p: EmbedProgress) => void }): Promise<PipelineIngestReport>;
   /** Embeds every chunk that has no vector for the configured embedder yet. */
   indexVectors(options?: { batchSize?: number; onProgress?: (p: EmbedProgress) => void; abortSignal?: AbortSignal }): Promise<number>;
   /** Retrieves without answering; `explain` attaches each hit's signal breakdown. */
@@ -268,7 +268,13 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     },
     async ingest(paths, ingestOptions = {}) {
       const { onEmbedProgress, ...rest } = ingestOptions;
-      const report = await ingestPaths(paths, { ...(options.chunker && { chunker: options.chunker }), ...rest, store });
+      const report = await ingestPaths(paths, {
+        ...(options.chunker && { chunker: options.chunker }),
+        // A store this pipeline opened from a file is written by the extraction workers themselves.
+        ...(typeof options.store === 'string' && options.store !== ':memory:' && { workerWritePath: options.store }),
+        ...rest,
+        store,
+      });
       await refreshNames();
       namesLoaded = true;
       let embedded = 0;

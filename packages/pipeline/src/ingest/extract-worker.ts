@@ -3,7 +3,8 @@ import type { DocumentMediaType } from '@ragbridge/core-interfaces';
 import { extractDocument } from './extract.js';
 import { IngestError } from './ingest-errors.js';
 import { usePdfiumModule, type PdfiumWasmModule } from './pdfium-module.js';
-import { prepareDocument, type PrepareRequest } from './prepare-document.js';
+import { prepareDocument, type PreparedDocument, type PrepareRequest } from './prepare-document.js';
+import type { SqliteStore } from '../store/sqlite-store.js';
 
 /** A request to the extraction worker. */
 export interface ExtractRequest {
@@ -28,6 +29,27 @@ export interface ExtractWorkerData {
 const data = workerData as ExtractWorkerData | undefined;
 if (data?.pdfium) usePdfiumModule(data.pdfium);
 
+/** This worker's connections to the stores it writes, opened on first use and kept for its life. */
+const stores = new Map<string, SqliteStore>();
+
+/** Writes a prepared document from this worker, and returns it without its chunks. */
+async function write(prepared: PreparedDocument, target: NonNullable<PrepareRequest['write']>): Promise<PreparedDocument> {
+  let store = stores.get(target.storePath);
+  if (!store) {
+    // Loaded on first use: workers that only extract never load the SQLite driver.
+    const { openSqliteStore } = await import('../store/sqlite-store.js');
+    store = openSqliteStore({ path: target.storePath });
+    stores.set(target.storePath, store);
+  }
+  const started = performance.now();
+  await store.putDocument({
+    document: { ...target.document, pageCount: prepared.pageCount, ...(prepared.title !== undefined && { title: prepared.title }) },
+    chunks: prepared.chunks,
+    documentTerms: prepared.documentTerms,
+  });
+  return { ...prepared, chunks: [], written: { chunks: prepared.chunks.length, ms: performance.now() - started } };
+}
+
 parentPort?.on('message', (request: ExtractRequest) => {
   let last = 0;
   const onPage = (page: number, pages: number): void => {
@@ -37,7 +59,11 @@ parentPort?.on('message', (request: ExtractRequest) => {
     parentPort?.postMessage({ id: request.id, progress: { page, pages } });
   };
   extractDocument(request.bytes, request.mediaType, request.progress ? { onPage } : {})
-    .then((doc) => (request.prepare ? { prepared: prepareDocument(doc, request.prepare) } : { doc }))
+    .then(async (doc) => {
+      if (!request.prepare) return { doc };
+      const prepared = prepareDocument(doc, request.prepare);
+      return { prepared: request.prepare.write ? await write(prepared, request.prepare.write) : prepared };
+    })
     .then(
       (result) => parentPort?.postMessage({ id: request.id, ok: true, ...result }),
       (error: unknown) =>

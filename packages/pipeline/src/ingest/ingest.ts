@@ -40,6 +40,12 @@ export interface IngestOptions {
    * (an upload) keeps the name its user gave it. @default the file's base name
    */
   names?: ReadonlyMap<string, string>;
+  /**
+   * The SQLite file behind `store`, when the caller opened it from a path: extraction workers then
+   * write each document themselves on their own connection, so this thread never holds a long
+   * write. Leave unset for any other store. @default unset (this thread writes)
+   */
+  workerWritePath?: string;
   onProgress?: (event: IngestProgress) => void;
   /** Clock for `ingestedAt`. @default Date.now */
   now?: () => number;
@@ -227,12 +233,15 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
         byteSize: bytes.length,
         ingestedAt: now(),
       };
-      const started = performance.now();
-      await store.putDocument({ document, chunks: prepared.chunks, documentTerms: prepared.documentTerms });
-      stages.store += performance.now() - started;
+      if (prepared.written) stages.store += prepared.written.ms;
+      else {
+        const started = performance.now();
+        await store.putDocument({ document, chunks: prepared.chunks, documentTerms: prepared.documentTerms });
+        stages.store += performance.now() - started;
+      }
       report.pages += prepared.pageCount;
       report.chars += prepared.chars;
-      report.chunks += prepared.chunks.length;
+      report.chunks += prepared.written?.chunks ?? prepared.chunks.length;
       report.pageErrors.push(...prepared.pageErrors.map((e) => ({ ...e, source })));
       (existing ? report.updated : report.added).push(source);
       progress(source, existing ? 'updated' : 'added', prepared.pageCount, prepared.chars);
@@ -252,6 +261,21 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
           docId: documentIdFor(job.source),
           name: nameOf(job.source),
           ...(options.chunker && { chunker: options.chunker }),
+          ...(options.workerWritePath !== undefined &&
+            (options.workers ?? 1) > 0 && {
+              write: {
+                storePath: options.workerWritePath,
+                document: {
+                  id: documentIdFor(job.source),
+                  source: job.source,
+                  name: nameOf(job.source),
+                  mediaType: job.mediaType,
+                  contentHash: job.contentHash,
+                  byteSize: job.bytes.length,
+                  ingestedAt: now(),
+                },
+              },
+            }),
         },
         options.onProgress
           ? { onPage: (page, pages) => options.onProgress?.({ type: 'pages', source: job.source, page, pages }) }

@@ -1,4 +1,4 @@
-import type { IndexedChunk } from '@ragbridge/core-interfaces';
+import type { IndexedChunk, SourceDocument } from '@ragbridge/core-interfaces';
 import { analyze } from '../retrieval/text-analysis.js';
 import { chunkDocument, type ChunkerOptions } from './chunker.js';
 import type { ExtractedDocument, PageError } from './extracted.js';
@@ -9,6 +9,12 @@ export interface PrepareRequest {
   /** The file name (its words are part of the document's terms). */
   name: string;
   chunker?: ChunkerOptions;
+  /**
+   * Write the prepared document into this SQLite store from the worker, on the worker's own
+   * connection (one transaction, as `putDocument`): the calling thread then neither receives the
+   * chunks nor writes them. Only for a store file (not `:memory:`) the caller opened itself.
+   */
+  write?: { storePath: string; document: Omit<SourceDocument, 'title' | 'pageCount'> };
 }
 
 /**
@@ -26,6 +32,8 @@ export interface PreparedDocument {
   documentTerms: string;
   /** Milliseconds spent chunking and analyzing terms. */
   ms: { chunk: number; analyze: number };
+  /** Set when the worker wrote the document itself (`chunks` is then empty). */
+  written?: { chunks: number; ms: number };
 }
 
 /** Index terms of the whole document: its title, its file name, its headings and the start of its first page. */
