@@ -21,16 +21,25 @@ export class CorpusCache {
 
   /** The in-memory keyword index, rebuilt when the store changed since it was built. */
   async keywordIndex(): Promise<KeywordIndex> {
+    // A rebuild under way serves every question that comes meanwhile (no second scan).
+    if (this.loading) return this.loading;
     const scan = await this.store.scanChunkTerms(this.cached?.revision);
     if (!scan.changed && this.cached) return this.cached.index;
-    this.loading ??= Promise.resolve().then(() => {
-      const index = new KeywordIndex(scan.rows, scan.documents);
-      this.cached = { index, revision: scan.revision };
-      this.chunks.clear();
-      this.words.clear();
-      this.loading = undefined;
-      return index;
-    });
+    if (this.loading) return this.loading;
+    // Built in slices: the event loop keeps serving while a large corpus is indexed.
+    this.loading = KeywordIndex.build(scan.rows, scan.documents).then(
+      (index) => {
+        this.cached = { index, revision: scan.revision };
+        this.chunks.clear();
+        this.words.clear();
+        this.loading = undefined;
+        return index;
+      },
+      (error: unknown) => {
+        this.loading = undefined;
+        throw error;
+      },
+    );
     return this.loading;
   }
 

@@ -60,3 +60,29 @@ describe('KeywordIndex', () => {
     expect(index.positionOf('nope')).toBe(-1);
   });
 });
+
+describe('KeywordIndex.build', () => {
+  it('builds the same index in slices, giving the event loop turns meanwhile', async () => {
+    const words = ['timer', 'vector', 'cache', 'trap', 'hart', 'counter', '0x7b0', '1100011'];
+    const rows = Array.from({ length: 30_000 }, (_, i) => ({
+      id: `c${i}`,
+      docId: `d${i % 7}`,
+      page: 1 + (i % 50),
+      terms: Array.from({ length: 40 }, (_, w) => words[(i * 3 + w * 5) % words.length]).join(' ') + ` unique${i}`,
+      headingTerms: i % 3 === 0 ? 'timer chapter' : '',
+    }));
+    let turns = 0;
+    const ticker = setInterval(() => turns++, 1);
+    const built = await KeywordIndex.build(rows, [{ id: 'd1', terms: 'timer manual' }], 2);
+    clearInterval(ticker);
+    expect(turns).toBeGreaterThan(0);
+    const direct = new KeywordIndex(rows, [{ id: 'd1', terms: 'timer manual' }]);
+    expect(built.size).toBe(direct.size);
+    expect(built.averageLength).toBe(direct.averageLength);
+    const idf = (term: string): number => Math.log(1 + direct.size / (1 + direct.documentFrequency(term)));
+    const a = built.scoreGroups([['timer'], ['unique123']], idf, { k1: 1.2, b: 0.75 });
+    const b = direct.scoreGroups([['timer'], ['unique123']], idf, { k1: 1.2, b: 0.75 });
+    expect([...a.total]).toEqual([...b.total]);
+    expect(built.scoreDocuments(['timer'])).toEqual(direct.scoreDocuments(['timer']));
+  });
+});

@@ -12,11 +12,11 @@ export interface Bm25Parameters {
  * a millisecond for thousands of chunks, where an FTS5 OR-query takes several.
  */
 export class KeywordIndex {
-  readonly ids: string[] = [];
-  readonly docIds: string[] = [];
-  readonly pages: number[] = [];
+  readonly ids: string[];
+  readonly docIds: string[];
+  readonly pages: number[];
   private readonly lengths: Float64Array;
-  private readonly dictionary = new Map<string, number>();
+  private readonly dictionary: Map<string, number>;
   private readonly postingChunks: Int32Array[] = [];
   private readonly postingFrequencies: Float32Array[] = [];
   readonly averageLength: number;
@@ -33,45 +33,17 @@ export class KeywordIndex {
   /** Document description terms by document id, built on first use. */
   private documentsById: Map<string, Map<string, number>> | undefined;
 
-  constructor(rows: readonly ChunkTerms[], documents: readonly DocumentTerms[] = []) {
-    const chunkLists: number[][] = [];
-    const frequencyLists: number[][] = [];
-    const lengths: number[] = [];
-    const density: number[] = [];
-    const termId = (term: string): number => {
-      let id = this.dictionary.get(term);
-      if (id === undefined) {
-        id = this.dictionary.size;
-        this.dictionary.set(term, id);
-        chunkLists.push([]);
-        frequencyLists.push([]);
-      }
-      return id;
-    };
-    rows.forEach((row, chunk) => {
-      this.ids.push(row.id);
-      this.docIds.push(row.docId);
-      this.pages.push(row.page);
-      const body = row.terms ? row.terms.split(' ') : [];
-      let codes = 0;
-      for (const term of body) if (/^(?:[01]{3,}|0x[\da-f]+)$/.test(term)) codes++;
-      density.push(body.length ? codes / body.length : 0);
-      const tf = new Map<number, number>();
-      for (const term of body) {
-        const id = termId(term);
-        tf.set(id, (tf.get(id) ?? 0) + 1);
-      }
-      // Heading words count half: they describe the chunk but are not its text.
-      for (const term of row.headingTerms ? row.headingTerms.split(' ') : []) {
-        const id = termId(term);
-        tf.set(id, (tf.get(id) ?? 0) + 0.5);
-      }
-      for (const [id, f] of tf) {
-        (chunkLists[id] as number[]).push(chunk);
-        (frequencyLists[id] as number[]).push(f);
-      }
-      lengths.push(body.length);
-    });
+  /**
+   * Builds the index at once (synchronously). Over a large corpus prefer {@link KeywordIndex.build},
+   * which gives the event loop a turn every few milliseconds.
+   */
+  constructor(rows: readonly ChunkTerms[], documents: readonly DocumentTerms[] = [], collected?: CollectedPostings) {
+    const parts = collected ?? collectPostings(rows);
+    const { chunkLists, frequencyLists, lengths, density } = parts;
+    this.ids = parts.ids;
+    this.docIds = parts.docIds;
+    this.pages = parts.pages;
+    this.dictionary = parts.dictionary;
     for (let id = 0; id < chunkLists.length; id++) {
       this.postingChunks.push(Int32Array.from(chunkLists[id] as number[]));
       this.postingFrequencies.push(Float32Array.from(frequencyLists[id] as number[]));
@@ -87,6 +59,23 @@ export class KeywordIndex {
       return { id: doc.id, tf, length: terms.length };
     });
     this.averageDocumentLength = this.documentTerms.length ? this.documentTerms.reduce((a, d) => a + d.length, 0) / this.documentTerms.length : 1;
+  }
+
+  /**
+   * Builds the index in slices of about `sliceMs`, yielding to the event loop between them, so a
+   * server keeps answering other requests while a large corpus is indexed.
+   */
+  static async build(rows: readonly ChunkTerms[], documents: readonly DocumentTerms[] = [], sliceMs = 8): Promise<KeywordIndex> {
+    const parts = emptyPostings();
+    let sliceStart = performance.now();
+    for (let i = 0; i < rows.length; i++) {
+      addPostings(parts, rows[i] as ChunkTerms);
+      if ((i & 63) === 63 && performance.now() - sliceStart > sliceMs) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
+    }
+    return new KeywordIndex(rows, documents, parts);
   }
 
   /**
@@ -238,4 +227,62 @@ export function kthLargest(values: Float32Array, k: number): number {
     else break;
   }
   return values[target] as number;
+}
+
+/** Postings gathered from chunk rows, before they become typed arrays. */
+export interface CollectedPostings {
+  ids: string[];
+  docIds: string[];
+  pages: number[];
+  dictionary: Map<string, number>;
+  chunkLists: number[][];
+  frequencyLists: number[][];
+  lengths: number[];
+  density: number[];
+}
+
+function emptyPostings(): CollectedPostings {
+  return { ids: [], docIds: [], pages: [], dictionary: new Map(), chunkLists: [], frequencyLists: [], lengths: [], density: [] };
+}
+
+/** Adds one chunk's terms: body terms count once each, heading terms half (they describe the chunk but are not its text). */
+function addPostings(parts: CollectedPostings, row: ChunkTerms): void {
+  const chunk = parts.ids.length;
+  parts.ids.push(row.id);
+  parts.docIds.push(row.docId);
+  parts.pages.push(row.page);
+  const termId = (term: string): number => {
+    let id = parts.dictionary.get(term);
+    if (id === undefined) {
+      id = parts.dictionary.size;
+      parts.dictionary.set(term, id);
+      parts.chunkLists.push([]);
+      parts.frequencyLists.push([]);
+    }
+    return id;
+  };
+  const body = row.terms ? row.terms.split(' ') : [];
+  let codes = 0;
+  for (const term of body) if (/^(?:[01]{3,}|0x[\da-f]+)$/.test(term)) codes++;
+  parts.density.push(body.length ? codes / body.length : 0);
+  const tf = new Map<number, number>();
+  for (const term of body) {
+    const id = termId(term);
+    tf.set(id, (tf.get(id) ?? 0) + 1);
+  }
+  for (const term of row.headingTerms ? row.headingTerms.split(' ') : []) {
+    const id = termId(term);
+    tf.set(id, (tf.get(id) ?? 0) + 0.5);
+  }
+  for (const [id, f] of tf) {
+    (parts.chunkLists[id] as number[]).push(chunk);
+    (parts.frequencyLists[id] as number[]).push(f);
+  }
+  parts.lengths.push(body.length);
+}
+
+function collectPostings(rows: readonly ChunkTerms[]): CollectedPostings {
+  const parts = emptyPostings();
+  for (const row of rows) addPostings(parts, row);
+  return parts;
 }
