@@ -17,8 +17,8 @@ export class KeywordIndex {
   readonly pages: number[];
   private readonly lengths: Float64Array;
   private readonly dictionary: Map<string, number>;
-  private readonly postingChunks: Int32Array[] = [];
-  private readonly postingFrequencies: Float32Array[] = [];
+  private readonly postingChunks: Int32Array[];
+  private readonly postingFrequencies: Float32Array[];
   readonly averageLength: number;
   /** Share of each chunk's terms that are binary or hex codes (opcode tables, register maps). */
   readonly codeDensity: Float32Array;
@@ -44,9 +44,12 @@ export class KeywordIndex {
     this.docIds = parts.docIds;
     this.pages = parts.pages;
     this.dictionary = parts.dictionary;
-    for (let id = 0; id < chunkLists.length; id++) {
-      this.postingChunks.push(Int32Array.from(chunkLists[id] as number[]));
-      this.postingFrequencies.push(Float32Array.from(frequencyLists[id] as number[]));
+    if (parts.packed) {
+      this.postingChunks = parts.packed.chunks;
+      this.postingFrequencies = parts.packed.frequencies;
+    } else {
+      this.postingChunks = chunkLists.map((list) => Int32Array.from(list));
+      this.postingFrequencies = frequencyLists.map((list) => Float32Array.from(list));
     }
     this.lengths = Float64Array.from(lengths);
     this.codeDensity = Float32Array.from(density);
@@ -68,13 +71,23 @@ export class KeywordIndex {
   static async build(rows: readonly ChunkTerms[], documents: readonly DocumentTerms[] = [], sliceMs = 8): Promise<KeywordIndex> {
     const parts = emptyPostings();
     let sliceStart = performance.now();
+    const pause = async (i: number): Promise<void> => {
+      if ((i & 63) !== 63 || performance.now() - sliceStart <= sliceMs) return;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    };
     for (let i = 0; i < rows.length; i++) {
       addPostings(parts, rows[i] as ChunkTerms);
-      if ((i & 63) === 63 && performance.now() - sliceStart > sliceMs) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        sliceStart = performance.now();
-      }
+      await pause(i);
     }
+    // The postings become typed arrays in slices too (tens of thousands of terms).
+    const packed = { chunks: [] as Int32Array[], frequencies: [] as Float32Array[] };
+    for (let id = 0; id < parts.chunkLists.length; id++) {
+      packed.chunks.push(Int32Array.from(parts.chunkLists[id] as number[]));
+      packed.frequencies.push(Float32Array.from(parts.frequencyLists[id] as number[]));
+      await pause(id);
+    }
+    parts.packed = packed;
     return new KeywordIndex(rows, documents, parts);
   }
 
@@ -239,6 +252,8 @@ export interface CollectedPostings {
   frequencyLists: number[][];
   lengths: number[];
   density: number[];
+  /** The postings as typed arrays, when already made. */
+  packed?: { chunks: Int32Array[]; frequencies: Float32Array[] };
 }
 
 function emptyPostings(): CollectedPostings {
