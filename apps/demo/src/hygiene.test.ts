@@ -171,6 +171,16 @@ describe('request bodies: JSON only, validated, the field named', () => {
   });
 });
 
+describe('admin routes', () => {
+  it('a re-index with no embedder model on disk is a 409 saying so, without the folders it looked in', async () => {
+    const response = await app.request('/api/reindex', { method: 'POST', headers: { authorization: `Bearer ${OFFLINE_ADMIN_TOKEN}` } });
+    expect(response.status).toBe(409);
+    const text = await response.text();
+    expect((JSON.parse(text) as ErrorJson).error.code).toBe('embedder_unavailable');
+    expect(text).not.toMatch(/node_modules|\/work\/|\/tmp\//);
+  });
+});
+
 describe('malformed URLs', () => {
   it('answer 400, never 500, wherever the bad encoding is', async () => {
     for (const path of ['/%E0%A4%A', '/api/documents/%E0%A4%A', '/api/documents/%zz/pages/1', '/vendor/pdfjs/%', '/api/usage?days=%E0', '/v1/models/%C0']) {

@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { RagbridgeError } from '@ragbridge/core-interfaces';
 import type { BudgetRule } from '@ragbridge/cost-monitor';
 import type { Hono } from 'hono';
 import type { z } from 'zod';
@@ -18,7 +19,20 @@ export function registerAdminRoutes(app: Hono, ctx: AppContext): void {
     if (inside(settings.uploadDir, doc.source)) await rm(doc.source, { force: true });
     return c.body(null, 204);
   });
-  app.post('/api/reindex', admin, async (c) => c.json({ embedded: await pipeline.indexVectors() }));
+  app.post('/api/reindex', admin, async (c) => {
+    try {
+      return c.json({ embedded: await pipeline.indexVectors() });
+    } catch (error) {
+      if (!RagbridgeError.isInstance(error)) throw error;
+      // The embedder failed: only its error's name, since messages may name model folders.
+      const advice = 'the documents stay findable by keywords';
+      if (error.isRetryable) {
+        c.header('Retry-After', String(Math.max(1, Math.ceil((error.retryAfterMs ?? 30_000) / 1000))));
+        return c.json(errorBody('embedder_failed', `the embedder failed (${error.name}); retry later — ${advice}`), 503);
+      }
+      return c.json(errorBody('embedder_unavailable', `no embedder can run here (${error.name}): see GET /api/profile — ${advice}`), 409);
+    }
+  });
   app.get('/api/budgets', (c) => c.json({ budgets: runtime.monitor.budgets() }));
   const budgetsBody = jsonBody(budgetsRequestSchema, { maxBytes: JSON_BODY_LIMITS.budgets, reply: replyError });
   app.put('/api/budgets', admin, budgetsBody, async (c) => {
