@@ -15,6 +15,13 @@ export function isProfileName(name: unknown): name is ProfileName {
 const OLLAMA_CHAT = 'llama3.2:3b';
 /** Hosted chat model (Inference Providers router). */
 const HOSTED_CHAT = 'openai/gpt-oss-20b';
+/**
+ * Time limits of a hosted answer step, so a question is answered within about 10 s: the first
+ * text within 4 s (retries only while they fit in 5 s), no gap over 3 s, the whole answer within
+ * 8 s; past any of them the extractive answer is given (below the text already shown, when the
+ * stream broke off after its first text).
+ */
+const HOSTED_ANSWER_LIMITS = { timeoutMs: 4_000, streamIdleTimeoutMs: 3_000, totalTimeoutMs: 8_000, retry: { deadlineMs: 5_000 } };
 /** Transformers.js embedder (mean pooling, no prefixes, 384 dims). */
 const LOCAL_EMBEDDER = 'Xenova/all-MiniLM-L6-v2';
 /** Transformers.js cross-encoder. */
@@ -52,7 +59,7 @@ export const BUILT_IN_PROFILES: Readonly<Record<ProfileName, RagbridgeConfigInpu
     models: {
       answer: {
         chain: [
-          { backend: 'hf-inference', model: HOSTED_CHAT, options: { reasoningEffort: 'low' } },
+          { backend: 'hf-inference', model: HOSTED_CHAT, options: { reasoningEffort: 'low' }, ...HOSTED_ANSWER_LIMITS },
           { backend: 'extractive' },
         ],
       },
@@ -77,7 +84,7 @@ export const BUILT_IN_PROFILES: Readonly<Record<ProfileName, RagbridgeConfigInpu
     models: {
       answer: {
         chain: [
-          { backend: 'hf-inference', model: HOSTED_CHAT, options: { reasoningEffort: 'low' } },
+          { backend: 'hf-inference', model: HOSTED_CHAT, options: { reasoningEffort: 'low' }, ...HOSTED_ANSWER_LIMITS },
           { backend: 'ollama', model: OLLAMA_CHAT, timeoutMs: 120_000 },
           { backend: 'extractive' },
         ],

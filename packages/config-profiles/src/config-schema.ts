@@ -63,8 +63,15 @@ const stepCommon = {
   local: z.boolean().optional(),
   /** Circuit breaker key; give two servers of one model different keys. @default `<backend>:<model>` */
   key: z.string().min(1).optional(),
-  /** Per-attempt timeout of this step, in ms. @default resilience.timeoutMs */
+  /** Per-attempt timeout of this step, in ms (a stream: time to its first text). @default resilience.timeoutMs */
   timeoutMs: positiveInt.optional(),
+  /** Longest wait between two parts of this step's streams, in ms. @default resilience.streamIdleTimeoutMs */
+  streamIdleTimeoutMs: positiveInt.optional(),
+  /**
+   * Longest one attempt of this step may take in all, in ms (a stream from its request to its last
+   * part; one cut after its first text ends as an interrupted answer). @default resilience.totalTimeoutMs
+   */
+  totalTimeoutMs: positiveInt.optional(),
   /** Retry settings of this step (field by field over resilience.retry), or false for none. */
   retry: z.union([z.literal(false), retrySettings]).optional(),
 };
@@ -317,6 +324,8 @@ const resilienceSchema = z.strictObject({
   timeoutMs: positiveInt.default(60_000),
   /** Longest wait between stream parts, in ms. @default 30_000 */
   streamIdleTimeoutMs: positiveInt.default(30_000),
+  /** Longest one attempt may take in all (a stream to its last part), in ms. @default none */
+  totalTimeoutMs: positiveInt.optional(),
   retry: z
     .strictObject({
       maxAttempts: positiveInt.default(2),

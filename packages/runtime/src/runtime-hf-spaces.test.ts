@@ -223,6 +223,21 @@ describe('createRuntime with the hf-spaces profile against the fake Hugging Face
     expect(rt.monitor.budgets()).toEqual([expect.objectContaining({ id: 'day:hf-inference-providers', exhausted: true })]);
   });
 
+  it('a hung hosted model gives way to the extractive answer within the profile answer limits (first text 4 s, retries within 5 s)', async () => {
+    const rt = await start({ caches: { answers: { enabled: false } } });
+    const answerStep = rt.config.models.answer.chain[0] as { timeoutMs?: number; totalTimeoutMs?: number; retry?: { deadlineMs?: number } };
+    expect(answerStep).toMatchObject({ timeoutMs: 4_000, streamIdleTimeoutMs: 3_000, totalTimeoutMs: 8_000, retry: { deadlineMs: 5_000 } });
+    await rt.pipeline.ingest([corpus.pdf], { workers: 0 });
+    hf.fault({ route: 'router.chat', hang: true });
+    const parts: Array<{ type: string; answer?: { mode: string; text: string } }> = [];
+    for await (const part of rt.pipeline.askStream('What does the funct3 field select?')) parts.push(part as (typeof parts)[number]);
+    const answer = parts.at(-1)?.answer;
+    expect(answer?.mode).toBe('extractive');
+    expect(answer?.text.length).toBeGreaterThan(0);
+    const failed = await rt.monitor.ledger.query({ backend: 'hf-inference-providers', status: 'error' });
+    expect(failed.map((r) => r.errorName)).toContain('RequestTimeoutError');
+  }, 20_000);
+
   it('streams: falls back to extractive before the first text; after it, keeps the text as interrupted and answers extractively below', async () => {
     const rt = await start({ caches: { answers: { enabled: false } } });
     await rt.pipeline.ingest([corpus.pdf], { workers: 0 });

@@ -70,6 +70,8 @@ interface ModelStepConfig {
   local: boolean;
   key?: string | undefined;
   timeoutMs?: number | undefined;
+  streamIdleTimeoutMs?: number | undefined;
+  totalTimeoutMs?: number | undefined;
   retry?: false | Record<string, number | undefined> | undefined;
 }
 
@@ -80,6 +82,7 @@ function chainOptions(ctx: ChainContext): FallbackChainOptions {
     retry: r.retry,
     timeoutMs: r.timeoutMs,
     streamIdleTimeoutMs: r.streamIdleTimeoutMs,
+    ...(r.totalTimeoutMs !== undefined && { totalTimeoutMs: r.totalTimeoutMs }),
     // A spent `downgrade` budget leaves only the local steps (and the terminal one, which is local).
     stepFilter: ctx.monitor.stepFilter,
     ...(ctx.onEvent && { onEvent: ctx.onEvent }),
@@ -126,6 +129,8 @@ function buildSteps<C extends ModelStepConfig, M extends { backend: string; mode
       ...(availability && { breaker: UNAVAILABLE_STEP_BREAKER }),
       ...(step.retry !== undefined && { retry: step.retry as RetrySettings | false }),
       ...(step.timeoutMs !== undefined && { timeoutMs: step.timeoutMs }),
+      ...(step.streamIdleTimeoutMs !== undefined && { streamIdleTimeoutMs: step.streamIdleTimeoutMs }),
+      ...(step.totalTimeoutMs !== undefined && { totalTimeoutMs: step.totalTimeoutMs }),
     });
     records.push({ backend, model: built.model.modelId, local: step.local, key, ...(availability && { availability }) });
   });
