@@ -331,8 +331,29 @@ function renderAnswer(data, question) {
   if (refused) answer.append(h('p', { className: 'refusal-title' }, 'The documents don’t say'));
   if (refused && typeof data.refusalReason === 'string') answer.append(h('p', { className: 'refusal-reason' }, `Why: ${data.refusalReason}.`));
 
-  const body = h('div', { className: 'answer-text' });
+  const interrupted = data.interrupted && typeof data.interrupted.text === 'string' ? data.interrupted : undefined;
+  if (interrupted) {
+    // The generated text already shown stays, marked; the extractive answer follows, labelled.
+    const partial = citedText(interrupted.text, citations, invalid, question, 'answer-text interrupted-text');
+    partial.append(h('span', { className: 'interrupted-mark' }, ' … (interrupted)'));
+    answer.append(
+      partial,
+      h('p', { className: 'answer-note interrupted-note' }, `The model’s answer broke off${typeof interrupted.reason === 'string' ? ` (${interrupted.reason})` : ''}. Quoted from the same sources instead:`),
+    );
+  }
   const text = typeof data.text === 'string' ? data.text : '';
+  answer.append(citedText(text, citations, invalid, question, interrupted ? 'answer-text extractive-after-interruption' : 'answer-text'));
+
+  if (invalid.size) {
+    const list = [...invalid].map((n) => `[${n}]`).join(', ');
+    answer.append(h('p', { className: 'answer-note' }, `The model cited ${list}, which matches no retrieved passage; ${invalid.size === 1 ? 'it is' : 'they are'} struck through.`));
+  }
+  if (byId('status-line').textContent?.endsWith('…')) byId('status-line').replaceChildren();
+}
+
+/** Answer text with its [n] markers as citation chips (or struck-through markers that match no source). */
+function citedText(text, citations, invalid, question, className) {
+  const body = h('div', { className });
   let last = 0;
   for (const match of text.matchAll(CITATION_MARKER)) {
     body.append(text.slice(last, match.index));
@@ -346,13 +367,7 @@ function renderAnswer(data, question) {
     last = match.index + match[0].length;
   }
   body.append(text.slice(last));
-  answer.append(body);
-
-  if (invalid.size) {
-    const list = [...invalid].map((n) => `[${n}]`).join(', ');
-    answer.append(h('p', { className: 'answer-note' }, `The model cited ${list}, which matches no retrieved passage; ${invalid.size === 1 ? 'it is' : 'they are'} struck through.`));
-  }
-  if (byId('status-line').textContent?.endsWith('…')) byId('status-line').replaceChildren();
+  return body;
 }
 
 function citationChip(n, c, question) {

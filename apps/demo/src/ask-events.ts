@@ -115,5 +115,8 @@ export function answerView(answer: Answer, documentName: (id: string) => string,
       citedBy: citedBy(c.section !== undefined, paged(c.docId)),
     })),
     invalidCitations: answer.invalidCitations,
+    // A generated answer that broke off after it began: the text shown, and why; `text` is then
+    // the extractive answer given in its place.
+    ...(answer.interrupted && { interrupted: { text: answer.interrupted.partialText, reason: answer.interrupted.reason } }),
   };
 }

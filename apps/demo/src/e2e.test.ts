@@ -65,6 +65,25 @@ describe('end to end on the fake services', () => {
     for (const path of ['/api/profile', '/api/usage', '/metrics', '/api/documents']) expect(await (await fetch(running.url + path)).text()).not.toContain(FAKE_HF_TOKEN);
   }, 120_000);
 
+  it('hf-spaces: a hosted stream cut after its first text keeps that text, marked interrupted, with the extractive answer below', async () => {
+    running = await startDemoOnFakes({ profile: 'hf-spaces' });
+    running.hf.fault({ route: 'router.chat', dropAfterEvents: 3 });
+    const { events, answer } = await ingestAndAsk(running, 'What does the vl register hold?');
+    const shown = events
+      .filter((e) => e.event === 'delta')
+      .map((e) => (JSON.parse(e.data) as { text: string }).text)
+      .join('');
+    expect(shown.length).toBeGreaterThan(0);
+    expect(events.some((e) => e.event === 'error')).toBe(false);
+    expect(events.at(-1)?.event).toBe('done');
+    const interrupted = answer as typeof answer & { interrupted?: { text: string; reason: string } };
+    expect(interrupted.mode).toBe('extractive');
+    expect(interrupted.interrupted?.text).toBe(shown.trim());
+    expect(interrupted.interrupted?.reason).toMatch(/broke off/);
+    expect(interrupted.text).toMatch(/vl register/);
+    expect(interrupted.citations.length).toBeGreaterThan(0);
+  }, 120_000);
+
   it('local: the answer comes from Ollama at no cost', async () => {
     running = await startDemoOnFakes({ profile: 'local' });
     const { answer, meta } = await ingestAndAsk(running, 'What does the vl register hold?');
