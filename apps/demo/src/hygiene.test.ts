@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { resolveConfig } from '@ragbridge/config-profiles';
 import type { Runtime } from '@ragbridge/runtime';
 import type { Hono } from 'hono';
+import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gauge, OFFLINE_ADMIN_TOKEN, startOfflineApp, type OfflineApp } from './__fixtures__/offline-app.js';
 import { parseSse } from './__fixtures__/sse.js';
@@ -317,6 +318,24 @@ describe('OpenAI compatibility', () => {
     const missing = await app.request('/v1/models/gpt-9');
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as ErrorJson).error).toMatchObject({ code: 'model_not_found', param: 'model' });
+  });
+
+  it('works with the official openai client: models, a completion, and a stream with usage', async () => {
+    const client = new OpenAI({ apiKey: 'not-needed', baseURL: 'http://localhost/v1', maxRetries: 0, fetch: (url, init) => app.request(String(url), init) });
+    expect((await client.models.list()).data.map((m) => m.id)).toEqual(['ragbridge']);
+    const messages = [{ role: 'user' as const, content: 'What does the mtimecmp register hold?' }];
+    const completion = await client.chat.completions.create({ model: 'ragbridge', messages });
+    expect(completion.choices[0]?.message.content).toContain('mtimecmp');
+    const stream = await client.chat.completions.create({ model: 'ragbridge', messages, stream: true, stream_options: { include_usage: true } });
+    let text = '';
+    let usage: OpenAI.CompletionUsage | null | undefined;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      usage = chunk.usage ?? usage;
+    }
+    expect(text).toContain('mtimecmp');
+    expect(usage).toMatchObject({ total_tokens: expect.any(Number) });
+    await expect(client.chat.completions.create({ model: 'ragbridge', messages: [] })).rejects.toMatchObject({ status: 400 });
   });
 
   it('streams a last chunk with usage and no choices when stream_options.include_usage is true', async () => {
