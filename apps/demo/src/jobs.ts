@@ -1,10 +1,35 @@
 import { randomUUID } from 'node:crypto';
 
-/** One server-sent event of a job. */
-export interface JobEvent {
-  event: 'progress' | 'done' | 'error';
-  data: unknown;
+/**
+ * What a `progress` event of an upload job carries. Fields are only ever added, never renamed or
+ * given a new meaning: the UI reads `stage`, `file`, `done` and `total`.
+ */
+export interface UploadProgress {
+  /**
+   * `upload`: the files are stored on disk; `queued`: the job waits for its turn; `extract`: files
+   * (and the pages of a PDF) being read; `embed`: chunks being embedded.
+   */
+  stage: 'upload' | 'queued' | 'extract' | 'embed';
+  /** The file the event is about ('' when it is about none in particular). */
+  file: string;
+  done?: number;
+  total?: number;
+  /** What `done` and `total` count. */
+  unit?: 'file' | 'page' | 'chunk';
+  /** `queued`: the job's place in line, 1 for the next to run. */
+  position?: number;
+  /** `extract` by file: what became of the file. */
+  status?: 'added' | 'updated' | 'unchanged' | 'failed';
+  /** `extract` by page: files of the job finished so far, and all of them. */
+  filesDone?: number;
+  files?: number;
 }
+
+/** One server-sent event of a job. */
+export type JobEvent =
+  | { event: 'progress'; data: UploadProgress }
+  | { event: 'done'; data: unknown }
+  | { event: 'error'; data: { message: string } };
 
 interface Job {
   events: JobEvent[];
@@ -46,7 +71,10 @@ export class JobRegistry {
   }
 
   /** Replays the job's events, then follows it until it ends; undefined for an unknown job. */
-  follow(id: string, onEvent: (event: JobEvent) => void): { replayed: JobEvent[]; finished: boolean; stop: () => void } | undefined {
+  follow(
+    id: string,
+    onEvent: (event: JobEvent) => void
+  ): { replayed: JobEvent[]; finished: boolean; stop: () => void } | undefined {
     const job = this.jobs.get(id);
     if (!job) return undefined;
     job.listeners.add(onEvent);
@@ -55,6 +83,7 @@ export class JobRegistry {
 
   private sweep(): void {
     const now = Date.now();
-    for (const [id, job] of this.jobs) if (job.finishedAt !== undefined && now - job.finishedAt > this.keepMs) this.jobs.delete(id);
+    for (const [id, job] of this.jobs)
+      if (job.finishedAt !== undefined && now - job.finishedAt > this.keepMs) this.jobs.delete(id);
   }
 }
