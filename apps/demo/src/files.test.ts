@@ -1,20 +1,24 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { getBuiltInProfile } from '@ragbridge/config-profiles';
 import { createRuntime, type Runtime } from '@ragbridge/runtime';
 import { writeSimplePdf } from '@ragbridge/testkit';
 import { Hono } from 'hono';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseSse } from './__fixtures__/sse.js';
 import { createAppContext } from './app-context.js';
 import { createApp } from './app.js';
+import { IngestQueue } from './ingest-queue.js';
+import type { JobEvent } from './jobs.js';
 import { registerDocumentRoutes } from './routes/documents.js';
 import { startServer } from './server.js';
 import type { AppSettings } from './settings.js';
 import {
   commitUpload,
   contentDisposition,
+  displayName,
+  MAX_DISPLAY_NAME_LENGTH,
   MAX_FILES_PER_UPLOAD,
   MAX_STORED_NAME_BYTES,
   safeFileName,
@@ -246,21 +250,79 @@ describe('original files', () => {
 });
 
 describe('uploaded file names', () => {
-  it('stores a very long CJK name under a capped name in a folder of its own, and serves it', async () => {
-    const long = `${'設計書'.repeat(100)}.md`;
-    expect(encoder.encode(long).length).toBeGreaterThan(255);
-    const result = await uploadAndIngest(long, '# 設計\n\nThe design of the export command.');
-    expect(result.event).toBe('done');
-    const [added] = result.report?.added ?? [];
-    expect(added).toMatch(/^(設計書)+設?計?\.md$/);
-    expect(encoder.encode(added).length).toBeLessThanOrEqual(MAX_STORED_NAME_BYTES);
-    const doc = (await listed()).find((d) => d.name === added);
+  const adminHeaders = { authorization: `Bearer ${ADMIN}` };
+
+  it('lists a CJK name over 255 bytes whole, stored under a capped file name in a folder of its own', async () => {
+    const name = `${'設計書'.repeat(30)}.md`;
+    expect(encoder.encode(name).length).toBeGreaterThan(255);
+    const result = await uploadAndIngest(name, '# 設計\n\nThe design of the export command.');
+    expect(result.report?.added).toEqual([name]);
+    const doc = (await listed()).find((d) => d.name === name);
     const file = await app.request(`/api/documents/${doc?.id as string}/file`);
     expect(file.status).toBe(200);
-    expect(extendedName(file.headers.get('content-disposition'))).toBe(added);
+    expect(extendedName(file.headers.get('content-disposition'))).toBe(name);
+    const source = (await runtime.pipeline.store.getDocument(doc?.id as string))?.source as string;
+    expect(basename(source)).toBe(safeFileName(name));
     for (const path of filesUnder(uploadDir))
       for (const part of path.split('/'))
         expect(encoder.encode(part).length).toBeLessThanOrEqual(MAX_STORED_NAME_BYTES);
+  });
+
+  it('shows the name the user gave, in NFC and without control characters, even where the file name differs', async () => {
+    const cases: [[given: string, shown: string], ...Array<[given: string, shown: string]>] = [
+      ['Q3 report: "final" <draft> #2?.md', 'Q3 report: "final" <draft> #2?.md'],
+      ['cafe\u0301 notes.md', 'caf\u00e9 notes.md'],
+      ['two\r\nlines\u0007 \u202Eevil.md', 'two  lines evil.md'],
+    ];
+    // Characters a file name cannot safely hold: the stored file has another name than the document.
+    expect(safeFileName(cases[0][0])).not.toBe(cases[0][1]);
+    for (const [given, shown] of cases) {
+      const result = await uploadAndIngest(given, `# Notes\n\nNotes uploaded as ${given.length} characters.`);
+      expect(result.report?.added, given).toEqual([shown]);
+      const doc = (await runtime.pipeline.store.listDocuments()).find((d) => d.name === shown);
+      expect(doc, given).toBeDefined();
+      expect(basename(doc?.source as string), given).toBe(safeFileName(given));
+    }
+  });
+
+  it('caps a display name at 200 characters, keeping the extension', async () => {
+    const long = `${'設計書'.repeat(100)}.md`;
+    const shown = displayName(long);
+    expect([...shown]).toHaveLength(MAX_DISPLAY_NAME_LENGTH);
+    expect(shown).toMatch(/^(設計書)+設?計?…\.md$/);
+    expect(displayName(`${'👍🏽'.repeat(300)}.PDF`)).toMatch(/^(👍🏽)+…\.PDF$/u);
+    expect(displayName('C:\\Users\\me\\Desktop\\plan.md')).toBe('plan.md');
+    expect(displayName('\u0000.md')).toBe('document.md');
+    expect((await uploadAndIngest(long, '# Long\n\nA long name.')).report?.added).toEqual([shown]);
+  });
+
+  it('decides who replaces what by the name shown: anyone else adds a document, an admin replaces it', async () => {
+    const name = 'Budget: 2027 <v1>.md';
+    await uploadAndIngest(name, '# Budget\n\nThe budget is ten.');
+    const first = (await listed()).find((d) => d.name === name);
+    // Another user's upload of the name is a document of its own.
+    expect((await uploadAndIngest(name, '# Budget\n\nThe budget is eleven.')).report?.added).toEqual([name]);
+    expect((await listed()).filter((d) => d.name === name)).toHaveLength(2);
+    // Two documents share the name: the admin is asked which one.
+    const ambiguous = await upload([[name, '# Budget\n\nThe budget is twelve.']], adminHeaders);
+    expect(ambiguous.status).toBe(409);
+    const second = (await listed()).find((d) => d.name === name && d.id !== first?.id);
+    expect(
+      (await app.request(`/api/documents/${second?.id as string}`, { method: 'DELETE', headers: adminHeaders })).status
+    ).toBe(204);
+    // The safe file name is not the name shown: no replacement.
+    const safe = safeFileName(name);
+    expect(safe).not.toBe(name);
+    expect(
+      (await uploadAndIngest(safe, '# Budget\n\nA file named like the stored one.', adminHeaders)).report?.added
+    ).toEqual([safe]);
+    const replaced = await uploadAndIngest(name, '# Budget\n\nThe budget is thirteen.', adminHeaders);
+    expect(replaced.report?.updated).toEqual([name]);
+    const after = (await listed()).filter((d) => d.name === name);
+    expect(after.map((d) => d.id)).toEqual([first?.id]);
+    const text = JSON.stringify(await (await app.request(`/api/documents/${first?.id as string}/text`)).json());
+    expect(text).toContain('thirteen');
+    expect(filesUnder(uploadDir)).toEqual(await storedUploads());
   });
 
   it('caps names by UTF-8 bytes on whole characters, keeping the extension', () => {
@@ -335,6 +397,153 @@ describe('failed uploads', () => {
     expect(await runtime.pipeline.store.getDocument(doc?.id as string)).toEqual(doc);
     expect(new Uint8Array(readFileSync(doc?.source as string))).toEqual(original);
     expect(filesUnder(uploadDir)).toEqual(await storedUploads());
+  });
+});
+
+describe('the ingest queue', () => {
+  /** Events of one job in the order they were emitted, and the job's end. */
+  interface FollowedJob {
+    label: string;
+    events: JobEvent[];
+    ended: Promise<JobEvent>;
+  }
+
+  it('ingests uploads one at a time in order with one worker; a full line is refused and stores nothing', async () => {
+    const ingests = new IngestQueue({ maxWaiting: 3 });
+    const ctx = createAppContext(deps());
+    const routes = new Hono();
+    registerDocumentRoutes(routes, ctx, { ingests });
+    const post = (name: string, bytes: Uint8Array | string) => {
+      const form = new FormData();
+      form.append('file', new File([typeof bytes === 'string' ? encoder.encode(bytes) : bytes], name));
+      return routes.request('/api/documents', { method: 'POST', body: form });
+    };
+
+    // Every ingest call and every job event, in the order they happen.
+    const log: string[] = [];
+    const pipeline = runtime.pipeline;
+    const realIngest = pipeline.ingest.bind(pipeline);
+    const calls: Array<{ names: string[]; workers?: number; before: unknown; after?: unknown }> = [];
+    let openGate: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const spy = vi.spyOn(pipeline, 'ingest').mockImplementation(async (paths, options) => {
+      const names = paths.map((p) => options?.names?.get(p) ?? basename(p));
+      const call: (typeof calls)[number] = {
+        names,
+        ...(options?.workers !== undefined && { workers: options.workers }),
+        before: await pipeline.store.listDocuments(),
+      };
+      calls.push(call);
+      log.push(`ingest ${names.join()}`);
+      // The first job holds the line until every upload is posted.
+      if (calls.length === 1) await gate;
+      try {
+        if (names.includes('explodes.md')) throw new Error('the disk is full');
+        return await realIngest(paths, options);
+      } finally {
+        call.after = await pipeline.store.listDocuments();
+        log.push(`ingested ${names.join()}`);
+      }
+    });
+    const follow = async (label: string, response: Response): Promise<FollowedJob> => {
+      expect(response.status, label).toBe(202);
+      const { job } = (await response.json()) as { job: string };
+      const events: JobEvent[] = [];
+      let end: (event: JobEvent) => void = () => undefined;
+      const ended = new Promise<JobEvent>((resolve) => (end = resolve));
+      const onEvent = (event: JobEvent) => {
+        events.push(event);
+        log.push(`${label} ${event.event === 'progress' ? event.data.stage : event.event}`);
+        if (event.event !== 'progress') end(event);
+      };
+      const followed = ctx.jobs.follow(job, onEvent);
+      for (const event of followed?.replayed ?? []) onEvent(event);
+      return { label, events, ended };
+    };
+
+    try {
+      const pages = writeSimplePdf({
+        title: 'Handbook',
+        pages: Array.from({ length: 30 }, (_, i) => ({
+          lines: [`Page ${i + 1} of the handbook covers topic ${i + 1}.`],
+        })),
+      });
+      const handbook = await follow('handbook', await post('Handbook: part 1.pdf', pages));
+      const broken = await follow('broken', await post('broken.pdf', corruptPdf));
+      const explodes = await follow('explodes', await post('explodes.md', '# Boom\n\nNever stored.'));
+      const last = await follow('last', await post('after the failures.md', '# After\n\nStored after two failures.'));
+
+      // One running, three waiting: the next upload is refused before anything is written.
+      const filesBefore = filesUnder(uploadDir);
+      const refused = await post('one too many.md', '# Too many');
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('queue_full');
+      expect(filesUnder(uploadDir)).toEqual(filesBefore);
+      // The waiting uploads are on disk under temporary names, moved into place on their turn.
+      expect(filesBefore.filter((f) => f.endsWith('.part'))).toHaveLength(3);
+
+      openGate();
+      const ends = await Promise.all([handbook, broken, explodes, last].map((job) => job.ended));
+
+      // One ingest call at a time, in the order posted, each with one extraction worker.
+      expect(calls.map((c) => c.names)).toEqual([
+        ['Handbook: part 1.pdf'],
+        ['broken.pdf'],
+        ['explodes.md'],
+        ['after the failures.md'],
+      ]);
+      expect(calls.map((c) => c.workers)).toEqual([1, 1, 1, 1]);
+      for (const [i, call] of calls.slice(1).entries())
+        expect(log.indexOf(`ingest ${call.names.join()}`)).toBeGreaterThan(
+          log.indexOf(`ingested ${calls[i]?.names.join() ?? ''}`)
+        );
+      // A job's extraction starts only after the job before it ended.
+      for (const [before, after] of [
+        ['handbook done', 'broken extract'],
+        ['broken done', 'explodes error'],
+        ['explodes error', 'last extract'],
+      ] as const)
+        expect(log.indexOf(after), after).toBeGreaterThan(log.indexOf(before));
+
+      // Places in line as the line moves.
+      const positions = (job: FollowedJob) =>
+        job.events.flatMap((e) => (e.event === 'progress' && e.data.stage === 'queued' ? [e.data.position] : []));
+      expect(positions(handbook)).toEqual([]);
+      expect(positions(broken)).toEqual([1]);
+      expect(positions(explodes)).toEqual([2, 1]);
+      expect(positions(last)).toEqual([3, 2, 1]);
+
+      // The PDF's pages while it is read, then the file, under the name the user gave.
+      const progress = handbook.events.flatMap((e) => (e.event === 'progress' ? [e.data] : []));
+      expect(progress.map((p) => p.stage).filter((stage, i, all) => stage !== all[i - 1])).toEqual(
+        expect.arrayContaining(['upload', 'extract'])
+      );
+      const byPage = progress.filter((p) => p.unit === 'page');
+      expect(byPage.at(-1)).toMatchObject({ stage: 'extract', file: 'Handbook: part 1.pdf', done: 30, total: 30 });
+      const byFile = progress.filter((p) => p.stage === 'extract' && p.unit === 'file');
+      expect(byFile.at(-1)).toMatchObject({ file: 'Handbook: part 1.pdf', done: 1, total: 1, status: 'added' });
+      expect(progress.indexOf(byPage.at(-1) as (typeof progress)[number])).toBeLessThan(
+        progress.indexOf(byFile.at(-1) as (typeof progress)[number])
+      );
+
+      // A file that fails and a job that fails as a whole stop nothing, and change no stored document.
+      expect(ends.map((e) => e.event)).toEqual(['done', 'done', 'error', 'done']);
+      const report = (e: JobEvent) => (e.data as { report: NonNullable<JobResult['report']> }).report;
+      expect(report(ends[0] as JobEvent).added).toEqual(['Handbook: part 1.pdf']);
+      expect(report(ends[1] as JobEvent).failed).toEqual([
+        expect.objectContaining({ file: 'broken.pdf', code: 'corrupt' }),
+      ]);
+      expect(ends[2]?.data).toEqual({ message: 'ingestion failed; the documents already stored are unchanged' });
+      expect(report(ends[3] as JobEvent).added).toEqual(['after the failures.md']);
+      expect(calls[1]?.after).toEqual(calls[1]?.before);
+      expect(calls[2]?.after).toEqual(calls[2]?.before);
+      expect(filesUnder(uploadDir)).toEqual(await storedUploads());
+      expect(ingests.state).toEqual({ waiting: 0, running: false });
+    } finally {
+      openGate();
+      spy.mockRestore();
+    }
   });
 });
 
@@ -477,13 +686,14 @@ describe('start-up', () => {
     const kept = '# Kept\n\nThe stored version.';
     try {
       const staged = await stageUpload(uploads, 'kept.md', encoder.encode(kept));
-      await commitUpload(staged);
+      await commitUpload(staged, undefined);
       await first.runtime.pipeline.ingest([staged.target]);
       keptSource = staged.target;
       const stored = await first.runtime.pipeline.store.getDocumentBySource(keptSource);
       // Crashes: a replacement moved into place but never ingested, an upload never moved into place.
       await commitUpload(
-        await stageUpload(uploads, 'kept.md', encoder.encode('# Kept\n\nA version never stored.'), stored)
+        await stageUpload(uploads, 'kept.md', encoder.encode('# Kept\n\nA version never stored.'), stored),
+        stored
       );
       await stageUpload(uploads, 'half.md', encoder.encode('# Half'));
       // Left-overs of earlier versions: a temporary file beside its target, a file whose ingest failed.

@@ -2,6 +2,10 @@
  * Upload jobs wait for their turn in one bounded line and run one at a time, so however many
  * uploads arrive at once, one `pipeline.ingest` call (with one small worker pool) is running.
  */
+import { basename, resolve } from 'node:path';
+import type { IngestProgress, Pipeline } from '@ragbridge/pipeline';
+import type { JobEvent, UploadProgress } from './jobs.js';
+import { commitUpload, settleUpload, type StagedUpload } from './uploads.js';
 
 /**
  * Upload jobs that may wait behind the running one; one more is refused with 429. Each job is at
@@ -136,3 +140,110 @@ export class IngestQueue {
   }
 }
 
+/** One uploaded file waiting in line. */
+export interface QueuedUpload {
+  staged: StagedUpload;
+  /** The document's name: the user's own ({@link displayName}), not the file's safe name. */
+  name: string;
+}
+
+/**
+ * The job of one upload request. While it waits it reports its place in line; on its turn it moves
+ * its files into place, ingests them in one `pipeline.ingest` call ({@link INGEST_WORKERS} workers),
+ * keeps on disk only what the store then holds, and ends the job with the report or an error.
+ */
+export function uploadIngestTask(
+  pipeline: Pick<Pipeline, 'ingest' | 'store'>,
+  uploadDir: string,
+  uploads: readonly QueuedUpload[],
+  emit: (event: JobEvent) => void
+): IngestTask {
+  const file = uploads[0]?.name ?? '';
+  return {
+    onPosition: (position) => emit({ event: 'progress', data: { stage: 'queued', file, position } }),
+    run: async () => emit(await ingestUploads(pipeline, uploadDir, uploads, emit)),
+  };
+}
+
+/**
+ * Ingests queued uploads and returns the job's last event. Once the store has settled, a file it
+ * holds no document for is removed (a replaced one comes back), whether the ingest failed for that
+ * file or as a whole.
+ */
+async function ingestUploads(
+  pipeline: Pick<Pipeline, 'ingest' | 'store'>,
+  uploadDir: string,
+  uploads: readonly QueuedUpload[],
+  emit: (event: JobEvent) => void
+): Promise<JobEvent> {
+  const names = new Map(uploads.map((u) => [resolve(u.staged.target), u.name]));
+  const nameOf = (source: string): string => names.get(resolve(source)) ?? basename(source);
+  let outcome: JobEvent;
+  try {
+    for (const { staged } of uploads)
+      await commitUpload(staged, staged.replaces && (await pipeline.store.getDocumentBySource(staged.target)));
+    const progress = pageProgress(nameOf);
+    const report = await pipeline.ingest(
+      uploads.map((u) => u.staged.target),
+      {
+        workers: INGEST_WORKERS,
+        names,
+        onProgress: (p) => emit({ event: 'progress', data: progress(p) }),
+        onEmbedProgress: (p) =>
+          emit({ event: 'progress', data: { stage: 'embed', file: '', done: p.done, total: p.total, unit: 'chunk' } }),
+      }
+    );
+    const root = resolve(uploadDir);
+    const shown = (message: string, source: string): string =>
+      message.replaceAll(source, nameOf(source)).replaceAll(root, '');
+    outcome = {
+      event: 'done',
+      data: {
+        report: {
+          added: report.added.map(nameOf),
+          updated: report.updated.map(nameOf),
+          unchanged: report.unchanged.map(nameOf),
+          failed: report.failed.map((f) => ({
+            file: nameOf(f.source),
+            code: f.code,
+            message: shown(f.message, f.source),
+          })),
+          pageErrors: report.pageErrors.map((e) => ({ file: nameOf(e.source), page: e.page, message: e.message })),
+          pages: report.pages,
+          chunks: report.chunks,
+          embedded: report.embedded,
+        },
+      },
+    };
+  } catch (error) {
+    console.error(`[demo] ingest failed: ${error instanceof Error ? error.name : 'Error'}`);
+    outcome = { event: 'error', data: { message: 'ingestion failed; the documents already stored are unchanged' } };
+  }
+  for (const { staged } of uploads) {
+    try {
+      await settleUpload(staged, await pipeline.store.getDocumentBySource(resolve(staged.target)));
+    } catch (error) {
+      console.error(`[demo] cleanup after an upload failed: ${error instanceof Error ? error.name : 'Error'}`);
+    }
+  }
+  return outcome;
+}
+
+/**
+ * The job's progress from the pipeline's: extraction by file (done/total: files of the job) and,
+ * while a PDF is read, by page (done/total: pages of that file).
+ */
+function pageProgress(nameOf: (source: string) => string): (p: IngestProgress) => UploadProgress {
+  let files = 0;
+  let filesDone = 0;
+  return (p) => {
+    if (p.type === 'scan') {
+      files = p.files;
+      return { stage: 'extract', file: '', done: 0, total: files, unit: 'file' };
+    }
+    if (p.type === 'pages')
+      return { stage: 'extract', file: nameOf(p.source), done: p.page, total: p.pages, unit: 'page', filesDone, files };
+    filesDone = p.index;
+    return { stage: 'extract', file: nameOf(p.source), done: p.index, total: p.files, unit: 'file', status: p.status };
+  };
+}

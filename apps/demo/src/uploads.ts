@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, rmdir } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { DocumentStore, SourceDocument } from '@ragbridge/core-interfaces';
 
@@ -56,6 +56,37 @@ export function safeFileName(name: string): string {
 // Direction controls could make a shown name lie about its extension ("evil\u202Etxt.exe").
 const UNSAFE_IN_NAMES = /[\p{Cc}\p{Cs}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069/\\]/gu;
 
+/** Longest display name of an upload, in characters (grapheme clusters). @default 200 */
+export const MAX_DISPLAY_NAME_LENGTH = 200;
+
+// Characters a display name drops: controls, lone surrogates, direction controls (see UNSAFE_IN_NAMES).
+const HIDDEN_IN_NAMES = /[\p{Cc}\p{Cs}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/gu;
+
+/**
+ * The name an uploaded document is listed and cited under: the user's file name as given (its last
+ * path part), in NFC, line breaks and tabs as spaces, other control and direction characters
+ * removed. A name longer than {@link MAX_DISPLAY_NAME_LENGTH} characters is cut on whole characters
+ * with `…` before its extension. Unlike {@link safeFileName}, nothing else is replaced: the file on
+ * disk has the safe name, the document this one.
+ */
+export function displayName(name: string): string {
+  const shown = basename(name.replace(/\\/g, '/'))
+    .normalize('NFC')
+    .replace(/[\t\n\v\f\r]/g, ' ')
+    .replace(HIDDEN_IN_NAMES, '')
+    .trim();
+  const ext = /\.[^.\s]{1,15}$/u.exec(shown)?.[0] ?? '';
+  const stem = shown.slice(0, shown.length - ext.length).trimEnd() || 'document';
+  const parts = [...graphemes.segment(stem)].map((s) => s.segment);
+  const room = MAX_DISPLAY_NAME_LENGTH - [...graphemes.segment(ext)].length;
+  return parts.length <= room
+    ? `${stem}${ext}`
+    : `${parts
+        .slice(0, room - 1)
+        .join('')
+        .trimEnd()}…${ext}`;
+}
+
 /**
  * A `Content-Disposition` value for any file name (RFC 6266): an ASCII `filename` for old clients
  * and the exact name as `filename*` in UTF-8 (RFC 5987). Control characters, direction controls
@@ -79,10 +110,11 @@ export function contentDisposition(disposition: 'inline' | 'attachment', name: s
 
 /**
  * An uploaded file on its way into the store: written under a temporary name beside its target,
- * then moved into place. A new upload gets a folder of its own (a short random id), so its stored
- * path is short and unique whatever the user named it, and its base name (the name the store shows)
- * is the user's safe name. A replacement writes over the file of the uploaded document it
- * replaces, keeping the earlier file aside until the store says which version it holds.
+ * then moved into place when its turn to be ingested comes. A new upload gets a folder of its own (a
+ * short random id), so its stored path is short and unique whatever the user named it; the file has
+ * the user's safe name, the document the user's own name ({@link displayName}). A replacement writes
+ * over the file of the uploaded document it replaces, keeping the earlier file aside until the
+ * store says which version it holds.
  */
 export interface StagedUpload {
   /** Where the file ends up: the source path the store keys the document by. */
@@ -96,11 +128,14 @@ export interface StagedUpload {
   previous?: string;
 }
 
-/** Writes an uploaded file next to where it will go (a reader never sees half a file). */
+/**
+ * Writes an uploaded file next to where it will go (a reader never sees half a file). A `Blob` (an
+ * uploaded `File`) is streamed to disk, not copied into memory once more.
+ */
 export async function stageUpload(
   uploadDir: string,
   name: string,
-  bytes: Uint8Array,
+  bytes: Uint8Array | Blob,
   replaces?: SourceDocument
 ): Promise<StagedUpload> {
   let staged: StagedUpload;
@@ -115,7 +150,7 @@ export async function stageUpload(
   try {
     const handle = await open(staged.temp, 'wx');
     try {
-      await handle.writeFile(bytes);
+      await writeFile(handle, bytes instanceof Blob ? bytes.stream() : bytes);
     } finally {
       await handle.close();
     }
@@ -126,8 +161,18 @@ export async function stageUpload(
   return staged;
 }
 
-/** Moves a staged file into place; a replaced file is kept aside (named by its content hash) until {@link settleUpload}. */
-export async function commitUpload(staged: StagedUpload): Promise<void> {
+/**
+ * Moves a staged file into place; a replaced file is kept aside (named by its content hash) until
+ * {@link settleUpload}. `current` is the document the store holds at the target now (undefined for a
+ * new upload): an upload waits
+ * in line, and meanwhile the document it replaces may have got a newer version (that one is kept
+ * aside) or been deleted (the upload becomes a new document at the same place).
+ */
+export async function commitUpload(staged: StagedUpload, current: SourceDocument | undefined): Promise<void> {
+  if (staged.replaces) {
+    if (current) staged.replaces = current;
+    else delete staged.replaces;
+  }
   if (staged.replaces && existsSync(staged.target)) {
     staged.previous = join(dirname(staged.target), previousName(staged.replaces.contentHash));
     await rename(staged.target, staged.previous);
@@ -155,6 +200,7 @@ export async function settleUpload(
   if (!staged.replaces) {
     if (stored) return 'kept';
     if (staged.folder) await rm(staged.folder, { recursive: true, force: true });
+    else await rm(staged.target, { force: true });
     return 'removed';
   }
   if (!stored) {

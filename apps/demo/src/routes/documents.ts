@@ -9,17 +9,14 @@ import { streamSSE } from 'hono/streaming';
 import { documentView, inside, type AppContext } from '../app-context.js';
 import { documentTextView } from '../document-text.js';
 import { errorBody } from '../guards.js';
-import type { JobEvent } from '../jobs.js';
+import { IngestQueue, uploadIngestTask, type IngestSlot, type QueuedUpload } from '../ingest-queue.js';
 import {
-  commitUpload,
   contentDisposition,
   discardUpload,
+  displayName,
   MAX_FILES_PER_UPLOAD,
-  safeFileName,
-  settleUpload,
   stageUpload,
   UPLOAD_TYPES,
-  type StagedUpload,
 } from '../uploads.js';
 
 /** Page numbers as the API takes them: decimal, no sign, no leading zero, at most seven digits. */
@@ -33,10 +30,59 @@ const MAX_ID_LENGTH = 256;
 const ORIGINAL_FILE_CSP = "sandbox; default-src 'none'";
 const byName = new Intl.Collator(undefined, { sensitivity: 'base' });
 
+/** Options of {@link registerDocumentRoutes}. */
+export interface DocumentRouteOptions {
+  /** The line uploads wait in to be ingested. @default a line of these routes' own */
+  ingests?: IngestQueue;
+}
+
 /** Documents: listing, originals, page and section text, uploads and their progress. */
-export function registerDocumentRoutes(app: Hono, ctx: AppContext): void {
+export function registerDocumentRoutes(app: Hono, ctx: AppContext, options: DocumentRouteOptions = {}): void {
   const { runtime, settings, jobs, limited, roots } = ctx;
   const store = runtime.pipeline.store;
+  const ingests = options.ingests ?? new IngestQueue();
+  const lineFull = (c: Context) => {
+    const seconds = ingests.retryAfterSeconds();
+    c.header('Retry-After', String(seconds));
+    return c.json(
+      errorBody(
+        'queue_full',
+        `${ingests.state.waiting} uploads are already waiting to be read, the most the server takes: nothing was stored; try again in about ${seconds} s`
+      ),
+      429
+    );
+  };
+  /** Checks and stores an upload's files, then puts its job in line: 202 with the job, or the refusal. */
+  const acceptUpload = async (c: Context, asAdmin: boolean, slot: IngestSlot): Promise<Response> => {
+    const files = await uploadedFiles(c);
+    if (files instanceof Response) return files;
+    for (const file of files) {
+      const refusal = await checkUploadedFile(c, file, settings.maxUploadBytes);
+      if (refusal) return refusal;
+    }
+    const replaced = await replacedDocuments(c, store, settings.uploadDir, files, asAdmin);
+    if (replaced instanceof Response) return replaced;
+    const uploads: QueuedUpload[] = [];
+    try {
+      for (const [i, file] of files.entries())
+        uploads.push({
+          name: displayName(file.name),
+          staged: await stageUpload(settings.uploadDir, file.name, file, replaced[i]),
+        });
+    } catch (error) {
+      // Nothing is in line yet: every file of the request goes.
+      for (const { staged } of uploads) await discardUpload(staged).catch(() => undefined);
+      throw error;
+    }
+    const job = jobs.create();
+    const names = uploads.map((u) => u.name);
+    job.emit({
+      event: 'progress',
+      data: { stage: 'upload', file: names[0] ?? '', done: names.length, total: names.length, unit: 'file' },
+    });
+    slot.submit(uploadIngestTask(runtime.pipeline, settings.uploadDir, uploads, job.emit));
+    return c.json({ job: job.id, files: names }, 202);
+  };
   const notFound = (c: Context) => c.json(errorBody('not_found', 'no such document'), 404);
   const servable = (doc: SourceDocument): boolean => roots.some((root) => inside(root, doc.source));
 
@@ -107,33 +153,16 @@ export function registerDocumentRoutes(app: Hono, ctx: AppContext): void {
     async (c) => {
       const asAdmin = await carriesAdminToken(c, ctx.admin);
       if (asAdmin instanceof Response) return asAdmin;
-      const files = await uploadedFiles(c);
-      if (files instanceof Response) return files;
-      for (const file of files) {
-        const refusal = await checkUploadedFile(c, file, settings.maxUploadBytes);
-        if (refusal) return refusal;
-      }
-      const replaced = await replacedDocuments(c, store, settings.uploadDir, files, asAdmin);
-      if (replaced instanceof Response) return replaced;
-      const staged: StagedUpload[] = [];
+      // A place in line is taken before the body is read: a full line costs no reading and no disk,
+      // and at most as many upload bodies as places are in memory at once.
+      const slot = ingests.reserve();
+      if (!slot) return lineFull(c);
       try {
-        for (const [i, file] of files.entries())
-          staged.push(
-            await stageUpload(settings.uploadDir, file.name, new Uint8Array(await file.arrayBuffer()), replaced[i])
-          );
-        for (const upload of staged) await commitUpload(upload);
-      } catch (error) {
-        // Nothing is ingested yet: every file of the request goes (replaced files come back).
-        for (const upload of staged) await discardUpload(upload).catch(() => undefined);
-        throw error;
+        return await acceptUpload(c, asAdmin, slot);
+      } finally {
+        // Refused or failed before it got in line: the place goes back (a no-op once submitted).
+        slot.release();
       }
-      const job = jobs.create();
-      job.emit({
-        event: 'progress',
-        data: { file: basename(staged[0]?.target ?? ''), stage: 'upload', done: staged.length, total: staged.length },
-      });
-      void ingestUploads(ctx, staged, job.emit);
-      return c.json({ job: job.id, files: staged.map((s) => basename(s.target)) }, 202);
     }
   );
 
@@ -248,7 +277,7 @@ async function uploadedFiles(c: Context): Promise<File[] | Response> {
 async function checkUploadedFile(c: Context, file: File, maxBytes: number): Promise<Response | undefined> {
   const ext = extname(file.name).toLowerCase();
   const kind = UPLOAD_TYPES[ext];
-  const shown = safeFileName(file.name);
+  const shown = displayName(file.name);
   if (!kind)
     return c.json(
       errorBody(
@@ -285,9 +314,10 @@ async function checkUploadedFile(c: Context, file: File, maxBytes: number): Prom
 
 /**
  * Which uploaded document each file replaces (by position; undefined: a new document). Only an
- * admin replaces, and only an uploaded document of the same name (corpus files are not written
- * over); anyone else's file of that name becomes a document of its own. When several uploaded
- * documents share the name, the admin is asked to delete the extra ones first.
+ * admin replaces, and only an uploaded document of the same name, the name it is listed under
+ * ({@link displayName}; corpus files are not written over); anyone else's file of that name becomes
+ * a document of its own. When several uploaded documents share the name, the admin is asked to
+ * delete the extra ones first.
  */
 async function replacedDocuments(
   c: Context,
@@ -300,7 +330,7 @@ async function replacedDocuments(
   const uploaded = (await store.listDocuments()).filter((d) => inside(uploadDir, d.source));
   const replaced: Array<SourceDocument | undefined> = [];
   for (const file of files) {
-    const name = safeFileName(file.name);
+    const name = displayName(file.name);
     const same = uploaded.filter((d) => d.name === name);
     if (same.length > 1)
       return c.json(
@@ -317,67 +347,4 @@ async function replacedDocuments(
     replaced.push(same[0]);
   }
   return replaced;
-}
-
-/**
- * Ingests staged uploads in the background and reports on the job. Once the store has settled, a
- * file it holds no document for is removed (a replaced one comes back), whether the ingest failed
- * for that file or as a whole.
- */
-async function ingestUploads(
-  ctx: AppContext,
-  staged: readonly StagedUpload[],
-  emit: (event: JobEvent) => void
-): Promise<void> {
-  const { pipeline } = ctx.runtime;
-  const uploadDir = resolve(ctx.settings.uploadDir);
-  let outcome: JobEvent;
-  try {
-    const report = await pipeline.ingest(
-      staged.map((s) => s.target),
-      {
-        onProgress: (p) => {
-          if (p.type === 'file')
-            emit({
-              event: 'progress',
-              data: { file: basename(p.source), stage: 'extract', done: p.index, total: p.files, status: p.status },
-            });
-        },
-        onEmbedProgress: (p) =>
-          emit({ event: 'progress', data: { file: '', stage: 'embed', done: p.done, total: p.total } }),
-      }
-    );
-    const shown = (message: string, source: string): string =>
-      message.replaceAll(source, basename(source)).replaceAll(uploadDir, '');
-    outcome = {
-      event: 'done',
-      data: {
-        report: {
-          added: report.added.map((s) => basename(s)),
-          updated: report.updated.map((s) => basename(s)),
-          unchanged: report.unchanged.map((s) => basename(s)),
-          failed: report.failed.map((f) => ({
-            file: basename(f.source),
-            code: f.code,
-            message: shown(f.message, f.source),
-          })),
-          pageErrors: report.pageErrors.map((e) => ({ file: basename(e.source), page: e.page, message: e.message })),
-          pages: report.pages,
-          chunks: report.chunks,
-          embedded: report.embedded,
-        },
-      },
-    };
-  } catch (error) {
-    console.error(`[demo] ingest failed: ${error instanceof Error ? error.name : 'Error'}`);
-    outcome = { event: 'error', data: { message: 'ingestion failed; the documents already stored are unchanged' } };
-  }
-  for (const upload of staged) {
-    try {
-      await settleUpload(upload, await pipeline.store.getDocumentBySource(resolve(upload.target)));
-    } catch (error) {
-      console.error(`[demo] cleanup after an upload failed: ${error instanceof Error ? error.name : 'Error'}`);
-    }
-  }
-  emit(outcome);
 }
