@@ -53,7 +53,7 @@ export const securityHeaders: MiddlewareHandler = async (c, next) => {
 const MAX_ID_LENGTH = 64;
 
 /** An address as one client id: port and brackets dropped, IPv4-mapped IPv6 as IPv4; undefined when not an address. */
-export function normalizeAddress(raw: string): string | undefined {
+function normalizeAddress(raw: string): string | undefined {
   let address = raw.trim();
   const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(address);
   if (bracketed) address = bracketed[1] as string;

@@ -149,6 +149,14 @@ describe('request bodies: JSON only, validated, the field named', () => {
     expect(await askError('{"question": "What?", "k": 500}')).toMatchObject({ field: 'k' });
     expect(await askError('{"question": "What?", "extra": 1}')).toMatchObject({ message: expect.stringContaining('extra') });
     expect(await askError('{"question": ')).toMatchObject({ code: 'invalid_json' });
+    expect(await askError('{"question": "And its width?", "history": [{"question": 7}]}')).toMatchObject({ field: 'history.0.question' });
+    const followUp = await app.request('/api/ask', {
+      method: 'POST',
+      body: JSON.stringify({ question: 'And what does it compare against?', k: 3, history: [{ question: 'What does the mtimecmp register hold?', answer: 'The compare value.' }] }),
+      headers: json,
+    });
+    expect(followUp.status).toBe(200);
+    expect(parseSse(await followUp.text()).map((e) => e.event)).toContain('answer');
 
     const chatError = async (body: unknown) => {
       const response = await app.request('/v1/chat/completions', { method: 'POST', body: JSON.stringify(body), headers: json });

@@ -23,6 +23,11 @@ export const askRequestSchema = z.strictObject({
     .max(MAX_QUESTION_CHARS, 'questions are limited to 2,000 characters'),
   /** Sources retrieved. @default 5 */
   k: z.number().int().min(1).max(20).default(5),
+  /** Earlier turns of the conversation, oldest first: a follow-up is retrieved with the previous question. */
+  history: z
+    .array(z.strictObject({ question: z.string().max(MAX_QUESTION_CHARS), answer: z.string().max(8000).optional() }))
+    .max(10)
+    .optional(),
 });
 
 /** A validated question: trimmed, with `k` filled in. */
@@ -95,17 +100,16 @@ function isJson(contentType: string | undefined): boolean {
  */
 export function jsonBody<S extends z.ZodType>(schema: S, options: { maxBytes: number; reply: ErrorReply }): MiddlewareHandler<{ Variables: { body: z.output<S> } }> {
   const { maxBytes, reply } = options;
-  const limit = bodyLimit({
-    maxSize: maxBytes,
-    onError: (c) => reply(c, 413, 'too_large', `the body is limited to ${Math.round(maxBytes / 1024)} KB`),
-  });
+  const tooLarge = (c: Context) => reply(c, 413, 'too_large', `the body is limited to ${Math.round(maxBytes / 1024)} KB`);
+  const limit = bodyLimit({ maxSize: maxBytes, onError: tooLarge });
   return async (c, next) => {
     if (!isJson(c.req.header('content-type'))) return reply(c, 415, 'unsupported_media_type', 'send the body as application/json');
+    // The limit passes the request on (buffered when it had no Content-Length) or answers 413.
     let withinLimit = false;
-    const refused = await limit(c, async () => {
+    await limit(c, async () => {
       withinLimit = true;
     });
-    if (!withinLimit) return refused ?? reply(c, 413, 'too_large', `the body is limited to ${Math.round(maxBytes / 1024)} KB`);
+    if (!withinLimit) return tooLarge(c);
     let raw: unknown;
     try {
       raw = JSON.parse(await c.req.text());

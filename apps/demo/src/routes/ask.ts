@@ -47,6 +47,7 @@ function streamAnswer(ctx: AppContext, c: Context, input: AskRequest, release: (
       // The runtime's pipeline tracks each question as one query in the cost monitor.
       for await (const part of runtime.pipeline.askStream(input.question, {
         k: input.k,
+        ...(input.history && { history: input.history }),
         abortSignal: abort.signal,
         // The sources panel shows which signals put each passage where it is.
         explain: true,
