@@ -1,17 +1,23 @@
 /**
- * The document viewer: /viewer.html?doc=<id>&page=<n>&section=<anchor>&q=<question>.
+ * The document viewer: /viewer.html?doc=<id>&page=<n>&section=<anchor>&q=<question>&cite=<quote>.
  *
  * PDFs are drawn with pdf.js (served by the app at /vendor/pdfjs/) onto a canvas that fits the
- * window's width; PDFs that pdf.js cannot draw show the page's extracted text. Documents without
- * pages (HTML, Markdown, text) show their extracted text with its headings, scrolled to the cited
- * section (`section`, the anchor citations carry) and that section marked; never the document's
- * own markup. The question's words are highlighted.
+ * window's width, with pdf.js's text layer over it: on the drawn page, the cited sentences are
+ * highlighted (the quote in `cite` when given, else the sentences that best match the question)
+ * and the question's words more lightly, and the page scrolls to the best one. PDFs that pdf.js
+ * cannot draw show the page's extracted text. Documents without pages (HTML, Markdown, text)
+ * show their extracted text with its headings, scrolled to the cited section (`section`, the
+ * anchor citations carry) and that section marked; never the document's own markup. The
+ * question's words are highlighted in any text shown.
  *
  * Once a page is on screen, `#page-indicator` reads "Page <label> (<n> of <pages>)" and
  * `document.body.dataset.page` is `<n>`; for a section it reads "§ <title>" and
- * `document.body.dataset.section` is the anchor. Tests wait for these.
+ * `document.body.dataset.section` is the anchor. Tests wait for these. For a drawn PDF page,
+ * `document.body.dataset.textLayer` is then `ready` (highlighted) or `failed` (canvas only).
  */
 import { describeError, getJson, h, showMessage, ApiError } from './common.js';
+import { questionTerms, termPattern } from './viewer-highlight.js';
+import { fitTextLayer, highlightMessage, renderTextLayer } from './viewer-text-layer.js';
 
 const PDFJS_URL = '/vendor/pdfjs/pdf.min.mjs';
 const PDFJS_WORKER_URL = '/vendor/pdfjs/pdf.worker.min.mjs';
@@ -29,6 +35,12 @@ const params = new URLSearchParams(location.search);
 const docId = params.get('doc') ?? '';
 const question = (params.get('q') ?? '').trim();
 const sectionAnchor = params.get('section') ?? '';
+/**
+ * The cited passage's text, when the link carries it: highlighted on the cited page (the one
+ * the link opens) in place of the sentences that best match the question.
+ */
+const citedQuote = (params.get('cite') ?? '').trim().slice(0, 4000);
+const citedPage = Number(params.get('page') ?? 1);
 
 const ui = {
   title: byId('doc-title'),
@@ -41,6 +53,7 @@ const ui = {
   highlightInfo: byId('highlight-info'),
   error: byId('viewer-error'),
   view: byId('page-view'),
+  pdfPage: byId('pdf-page'),
   text: byId('page-text'),
   pdfTextDetails: byId('page-text-details'),
   pdfText: byId('pdf-page-text'),
@@ -49,9 +62,11 @@ const ui = {
 const state = {
   /** @type {{ id: string, name: string, pages: number, mediaType: string } | null} */
   doc: null,
-  /** The pdf.js document, when the PDF is drawn. */
+  /** The pdf.js document, when the PDF is drawn, and the pdf.js module. */
   /** @type {any} */
   pdf: null,
+  /** @type {any} */
+  pdfjs: null,
   /** @type {'pdf' | 'text'} */
   mode: 'text',
   pages: 1,
@@ -60,6 +75,11 @@ const state = {
   seq: 0,
   /** @type {any} */
   renderTask: null,
+  /** pdf.js's TextLayer being built. */
+  /** @type {any} */
+  textLayerTask: null,
+  /** Width of the drawn page in PDF units (its viewport at scale 1), for sizing the text layer. */
+  pageWidth: 0,
   /** Page labels from the PDF itself, used when the API gives none. */
   /** @type {string[] | null} */
   pdfLabels: null,
@@ -71,20 +91,8 @@ const state = {
 // Highlighting the question's words
 // ---------------------------------------------------------------------------------------------
 
-const STOPWORDS = new Set(
-  'the and for are was were what which who whom whose how why when where does did doing done with that this these those from into about have has had can could should would will not you your its our their they them there than then any all but per via also more most some such only over under between after before been being other just like'.split(' '),
-);
-
-/** Words of the question worth highlighting: three letters or more, common words left out. */
-function highlightTerms(text) {
-  const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-  return [...new Set(words.filter((w) => w.length >= 3 && !STOPWORDS.has(w)))].sort((a, b) => b.length - a.length);
-}
-
-const terms = highlightTerms(question);
-// Matches whole words that start with a term ("index" also marks "indexing"); the terms are
-// letters and digits only, so they need no escaping.
-const highlightPattern = terms.length ? new RegExp(`(?<![\\p{L}\\p{N}])(?:${terms.join('|')})[\\p{L}\\p{N}]*`, 'giu') : null;
+const terms = questionTerms(question);
+const highlightPattern = termPattern(terms);
 
 /** Puts `text` into `el`, wrapping the question's words in <mark>; returns the number marked. */
 function renderText(el, text) {
@@ -183,11 +191,11 @@ async function showSections() {
   return true;
 }
 
+/** Says how many of the question's words the text shown marks (documents shown as text). */
 function showHighlightCount(count) {
   if (!question) return;
-  const where = state.mode === 'pdf' ? ' in the page text below' : '';
   const matches = count === 1 ? '1 match' : `${count} matches`;
-  showMessage(ui.highlightInfo, `Highlighting words from “${question}”: ${matches}${where}.`);
+  showMessage(ui.highlightInfo, `Highlighting words from “${question}”: ${matches}.`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -205,6 +213,7 @@ function fetchPageText(n) {
 async function openPdf() {
   const pdfjs = await import(PDFJS_URL);
   pdfjs.GlobalWorkerOptions.workerSrc = PDFJS_WORKER_URL;
+  state.pdfjs = pdfjs;
   // The page's CSP forbids eval: tell pdf.js not to try it.
   const pdf = await pdfjs.getDocument({ url: `${documentPath}/file`, isEvalSupported: false }).promise;
   try {
@@ -225,14 +234,17 @@ function availableWidth() {
 }
 
 /**
- * Draws page `n` into a fresh canvas, then swaps it in (no blank flash while drawing, and two
- * renders never share a canvas). The canvas is sized in device pixels; CSS scales it back to
- * the page width, so text stays sharp on high-density screens.
+ * Draws page `n` into a fresh canvas and builds its text layer (highlighted), then swaps both in
+ * (no blank flash while drawing, and two renders never share a canvas). The canvas is sized in
+ * device pixels; CSS scales it back to the page width, so text stays sharp on high-density
+ * screens. Returns the text layer, or null when it could not be built (the page is still drawn);
+ * undefined when a newer request took over.
  */
 async function renderPdfPage(n, seq) {
   state.renderTask?.cancel();
+  state.textLayerTask?.cancel();
   const page = await state.pdf.getPage(n);
-  if (seq !== state.seq) return;
+  if (seq !== state.seq) return undefined;
   const cssWidth = availableWidth();
   const unscaled = page.getViewport({ scale: 1 });
   let scale = (cssWidth / unscaled.width) * (window.devicePixelRatio || 1);
@@ -245,18 +257,36 @@ async function renderPdfPage(n, seq) {
   canvas.height = Math.floor(viewport.height);
   const task = page.render({ canvas, viewport });
   state.renderTask = task;
+  let ownTask;
+  const textLayer = renderTextLayer({
+    pdfjs: state.pdfjs,
+    page,
+    viewport: unscaled,
+    terms,
+    cite: n === citedPage ? citedQuote : '',
+    onTask: (layerTask) => (state.textLayerTask = ownTask = layerTask),
+  }).catch((err) => {
+    if (seq === state.seq) console.warn('pdf.js could not build the page’s text layer; the page is drawn without highlights.', err);
+    return null;
+  });
+  let layer;
   try {
-    await task.promise;
+    [, layer] = await Promise.all([task.promise, textLayer]);
   } finally {
     if (state.renderTask === task) state.renderTask = null;
+    if (state.textLayerTask === ownTask) state.textLayerTask = null;
   }
-  if (seq !== state.seq) return;
+  if (seq !== state.seq) return undefined;
   canvas.id = 'pdf-canvas';
   canvas.className = 'pdf-canvas';
   canvas.setAttribute('role', 'img');
   canvas.setAttribute('aria-label', `Page ${n} of ${state.doc?.name ?? 'the document'}`);
-  byId('pdf-canvas').replaceWith(canvas);
+  ui.pdfPage.replaceChildren(canvas, ...(layer ? [layer.container] : []));
+  state.pageWidth = unscaled.width;
+  fitTextLayer(ui.pdfPage, state.pageWidth);
+  document.body.dataset.textLayer = layer ? 'ready' : 'failed';
   state.drawnWidth = cssWidth;
+  return layer;
 }
 
 function clampPage(n) {
@@ -275,7 +305,8 @@ function switchToText(reason) {
   state.mode = 'text';
   state.renderTask?.cancel();
   document.body.dataset.mode = 'text';
-  byId('pdf-canvas').hidden = true;
+  state.textLayerTask?.cancel();
+  ui.pdfPage.hidden = true;
   ui.pdfTextDetails.hidden = true;
   showMessage(ui.notice, reason);
 }
@@ -293,11 +324,14 @@ async function showPage(requested) {
 
   let label;
   let marks = 0;
+  /** The drawn page's highlighted text layer (PDFs only; null if it could not be built). */
+  let layer = null;
   try {
     if (state.mode === 'pdf') {
       // The API's label is the one citations use; fetch it while the page draws.
-      const [info] = await Promise.all([fetchPageText(n).catch(() => null), renderPdfPage(n, seq)]);
+      const [info, drawn] = await Promise.all([fetchPageText(n).catch(() => null), renderPdfPage(n, seq)]);
       if (seq !== state.seq) return;
+      layer = drawn ?? null;
       label = info?.label ?? state.pdfLabels?.[n - 1] ?? String(n);
       const text = typeof info?.text === 'string' ? info.text : '';
       marks = renderText(ui.pdfText, text);
@@ -324,8 +358,13 @@ async function showPage(requested) {
   ui.view.setAttribute('aria-busy', 'false');
   ui.indicator.textContent = `Page ${label} (${n} of ${state.pages})`;
   document.body.dataset.page = String(n);
-  showHighlightCount(marks);
-  if (state.mode === 'text') ui.text.querySelector('mark')?.scrollIntoView({ block: 'center' });
+  if (state.mode === 'pdf') {
+    showMessage(ui.highlightInfo, highlightMessage(question, layer, marks));
+    (layer?.best ?? layer?.marks[0])?.scrollIntoView({ block: 'center' });
+  } else {
+    showHighlightCount(marks);
+    ui.text.querySelector('mark')?.scrollIntoView({ block: 'center' });
+  }
   history.replaceState(null, '', pageUrl(n));
 }
 
@@ -352,7 +391,7 @@ async function start() {
     try {
       state.pdf = await openPdf();
       state.mode = 'pdf';
-      byId('pdf-canvas').hidden = false;
+      ui.pdfPage.hidden = false;
     } catch (err) {
       console.warn('pdf.js could not open the document; showing its text instead.', err);
       switchToText('This PDF could not be displayed here, so its extracted text is shown instead.');
@@ -390,6 +429,9 @@ function wireControls() {
     if (event.key === 'ArrowLeft' && state.page > 1) void showPage(state.page - 1);
     if (event.key === 'ArrowRight' && state.page < state.pages) void showPage(state.page + 1);
   });
+  // The text layer follows the page's shown width at once (a scroll bar coming or going); the
+  // canvas is redrawn for a sharp page once a resize settles.
+  new ResizeObserver(() => fitTextLayer(ui.pdfPage, state.pageWidth)).observe(ui.pdfPage);
   // Redraw the PDF page when the width changes (rotation, resizing), after the resizing settles.
   let timer;
   window.addEventListener('resize', () => {
