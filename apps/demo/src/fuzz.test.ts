@@ -13,6 +13,9 @@ import { parseSse } from './__fixtures__/sse.js';
 const SEED = Number(process.env.FUZZ_SEED ?? 1_402_026);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 5_200);
 const REQUEST_TIMEOUT_MS = 10_000;
+/** After the sequential run: this many more requests, CONCURRENCY at a time. */
+const CONCURRENT_RUNS = 400;
+const CONCURRENCY = 20;
 
 const TIMER = [
   '# Machine timer',
@@ -271,7 +274,7 @@ async function send(r: FuzzRequest): Promise<{ status: number; type: string; tex
 }
 
 describe('fuzzing every route', () => {
-  it(`${RUNS} generated requests: no 5xx, no hang, JSON refusals, no slot held, still answering`, async () => {
+  it(`${RUNS} generated requests one by one, then ${CONCURRENT_RUNS} ${CONCURRENCY} at a time: no 5xx, no hang, JSON refusals, no slot held, still answering`, async () => {
     const started = performance.now();
     const statuses = new Map<number, number>();
     const serverErrors: string[] = [];
@@ -302,12 +305,24 @@ describe('fuzzing every route', () => {
       }),
       { seed: SEED, numRuns: RUNS, endOnFailure: true },
     );
+    // Then the same kind of requests at once, so answers hold slots while others wait or are refused.
+    const burst = fc.sample(request, { seed: SEED + 1, numRuns: CONCURRENT_RUNS });
+    for (let i = 0; i < burst.length; i += CONCURRENCY) {
+      await Promise.all(
+        burst.slice(i, i + CONCURRENCY).map(async (r) => {
+          sent++;
+          const { status, text } = await send(r);
+          statuses.set(status, (statuses.get(status) ?? 0) + 1);
+          if (status >= 500) serverErrors.push(`${status} (concurrent) ${describeRequest(r)} → ${text.slice(0, 200)}`);
+        }),
+      );
+    }
     const seconds = (performance.now() - started) / 1000;
     console.log(
       `[fuzz] ${sent} requests in ${seconds.toFixed(1)} s; ${serverErrors.length} with status >= 500; ${answered} questions answered; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}`,
     );
     expect(serverErrors).toEqual([]);
-    expect(sent).toBeGreaterThanOrEqual(5_000);
+    expect(sent).toBeGreaterThanOrEqual(5_000 + CONCURRENT_RUNS);
 
     // Nothing left holding an answer slot, and a normal question is answered at once.
     expect(await gauge(app, 'ragbridge_answers_in_flight')).toBe(0);
