@@ -309,6 +309,11 @@ describe('/api/profile', () => {
       expect(profile.sources).toContain('ragbridge.yaml');
       expect(profile.parts.find((p) => p.part === 'answer')?.steps.map((s) => `${s.backend} ${s.model ?? ''}`.trim())).toEqual(['ollama llama3.2:3b', 'extractive']);
       expect(profile.parts.find((p) => p.part === 'embedder')?.steps[0]).toMatchObject({ backend: 'transformersjs', model: 'minilm' });
+      // The same configuration's server.apiKey guards the OpenAI-compatible routes.
+      const keyed = configured.build();
+      expect((await keyed.request('/v1/models')).status).toBe(401);
+      expect((await keyed.request('/v1/models', { headers: { authorization: 'Bearer sk-profile-secret-123' } })).status).toBe(401);
+      expect((await keyed.request('/v1/models', { headers: { authorization: 'Bearer sk-profile-secret-1234' } })).status).toBe(200);
     } finally {
       await configured.close();
     }
