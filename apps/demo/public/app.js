@@ -115,7 +115,26 @@ const ask = {
   serial: 0,
   /** The fused scores of the listed sources are scaled to this, the best of them. */
   bestScore: 0,
+  /** Earlier turns of this conversation, oldest first: a follow-up is retrieved with the previous question. */
+  conversation: /** @type {Array<{ question: string; answer?: string }>} */ ([]),
 };
+
+/** Turns sent with a question (the server keeps at most this many too). */
+const HISTORY_TURNS = 3;
+
+function renderConversation() {
+  const box = byId('conversation');
+  const turns = ask.conversation;
+  box.hidden = turns.length === 0;
+  byId('conversation-last').textContent = turns.at(-1)?.question ?? '';
+  byId('conversation-turns').replaceChildren(...turns.slice(0, -1).map((t) => h('li', {}, t.question)));
+}
+
+function newConversation() {
+  ask.conversation = [];
+  renderConversation();
+  byId('question').focus();
+}
 
 function setAsking(busy) {
   byId('ask-button').toggleAttribute('disabled', busy);
@@ -161,7 +180,7 @@ async function submitQuestion() {
     const res = await fetch('/api/ask', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
-      body: JSON.stringify({ question, k: TOP_K }),
+      body: JSON.stringify({ question, k: TOP_K, ...(ask.conversation.length > 0 && { history: ask.conversation.slice(-HISTORY_TURNS) }) }),
       signal: controller.signal,
     });
     if (!res.ok) throw await readError(res);
@@ -225,6 +244,10 @@ function handleAskEvent(type, raw, question) {
         break;
       case 'answer':
         renderAnswer(data, question);
+        // The next question follows up on this one; a refused question still sets the subject.
+        ask.conversation.push({ question, ...(data.refused !== true && typeof data.text === 'string' && { answer: data.text.slice(0, 1200) }) });
+        ask.conversation = ask.conversation.slice(-HISTORY_TURNS);
+        renderConversation();
         break;
       case 'meta':
         renderMeta(data, ask.serial).catch((err) => console.error(err));
@@ -342,7 +365,7 @@ function renderAnswer(data, question) {
     );
   }
   const text = typeof data.text === 'string' ? data.text : '';
-  answer.append(citedText(text, citations, invalid, question, interrupted ? 'answer-text extractive-after-interruption' : 'answer-text'));
+  answer.append(citedText(text, citations, invalid, question, interrupted ? 'answer-text extractive-after-interruption' : 'answer-text', data.mode === 'extractive'));
 
   if (invalid.size) {
     const list = [...invalid].map((n) => `[${n}]`).join(', ');
@@ -352,17 +375,20 @@ function renderAnswer(data, question) {
 }
 
 /** Answer text with its [n] markers as citation chips (or struck-through markers that match no source). */
-function citedText(text, citations, invalid, question, className) {
+function citedText(text, citations, invalid, question, className, quotes = false) {
   const body = h('div', { className });
   let last = 0;
   for (const match of text.matchAll(CITATION_MARKER)) {
     body.append(text.slice(last, match.index));
+    // An extractive answer quotes its sources word for word: the sentence before a marker is what
+    // the viewer highlights on the cited page.
+    const cite = quotes ? quotedBefore(text.slice(last, match.index)) : undefined;
     match[1].split(',').forEach((part, i) => {
       const n = Number(part.trim());
       if (i > 0) body.append(' ');
       // The answer's citations first; a source from retrieval next; otherwise it points nowhere.
       const target = invalid.has(n) ? undefined : (citations.get(n) ?? ask.sources.get(n));
-      body.append(target ? citationChip(n, target, question) : h('span', { className: 'citation-invalid', title: `Citation [${n}] matches no retrieved passage` }, `[${n}]`));
+      body.append(target ? citationChip(n, target, question, cite) : h('span', { className: 'citation-invalid', title: `Citation [${n}] matches no retrieved passage` }, `[${n}]`));
     });
     last = match.index + match[0].length;
   }
@@ -370,7 +396,14 @@ function citedText(text, citations, invalid, question, className) {
   return body;
 }
 
-function citationChip(n, c, question) {
+/** The quoted sentence or table row before a citation marker: the text since the previous marker or line, without ellipses. */
+function quotedBefore(text) {
+  const line = text.split('\n').at(-1) ?? '';
+  const quote = line.replace(/^[\s…]+|[\s…]+$/g, '').replace(/\s*\|\s*/g, ' ');
+  return quote.length >= 12 ? quote : undefined;
+}
+
+function citationChip(n, c, question, cite) {
   const doc = c.doc ?? 'document';
   const where = whereLabel(c);
   return h(
@@ -378,7 +411,7 @@ function citationChip(n, c, question) {
     {
       className: 'citation-chip',
       dataset: { n: String(n), ...(c.anchor ? { anchor: c.anchor } : {}) },
-      href: viewerUrl(c.docId, c.page, question, c.anchor),
+      href: viewerUrl(c.docId, c.page, question, c.anchor, cite),
       target: '_blank',
       rel: 'noopener',
       title: `Source [${n}]: ${doc}${where ? ` ${where}` : ''}`,
@@ -447,6 +480,7 @@ function setUpAsk() {
     }
   });
   byId('ask-stop').addEventListener('click', () => ask.controller?.abort());
+  byId('conversation-new').addEventListener('click', newConversation);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -97,10 +97,12 @@ export function describeError(err) {
  * Link to the viewer on a page, or on a section (`anchor`, for HTML and Markdown), highlighting
  * the words of `question` when given.
  */
-export function viewerUrl(docId, page, question, anchor) {
+export function viewerUrl(docId, page, question, anchor, cite) {
   let url = `/viewer.html?doc=${encodeURIComponent(docId)}&page=${encodeURIComponent(String(page ?? 1))}`;
   if (anchor) url += `&section=${encodeURIComponent(anchor)}`;
   if (question) url += `&q=${encodeURIComponent(question)}`;
+  // The cited sentence, highlighted on the rendered page (the viewer matches it on letters and digits).
+  if (cite) url += `&cite=${encodeURIComponent(String(cite).slice(0, 600))}`;
   return url;
 }
 

@@ -257,9 +257,41 @@ describe.skipIf(!executablePath)('the web UI in Chromium on the offline profile,
     await shot('9-offline-answer');
   }, 120_000);
 
+  it('asks a follow-up with the previous turn (the question box says what it follows), and a new conversation starts clean', async () => {
+    const bodies: Array<{ question: string; history?: Array<{ question: string; answer?: string }> }> = [];
+    const record = (request: { url(): string; method(): string; postData(): string | null }): void => {
+      if (request.method() === 'POST' && request.url().endsWith('/api/ask')) bodies.push(JSON.parse(request.postData() ?? '{}'));
+    };
+    page.on('request', record);
+    try {
+      expect(await page.locator('#conversation').isVisible()).toBe(true);
+      expect(await page.textContent('#conversation-last')).toBe('Which interrupt sources can notify a hart context?');
+      await page.fill('#question', 'What routes them?');
+      await page.click('#ask-button');
+      await expect.poll(() => page.getAttribute('#answer', 'data-state'), { timeout: 60_000 }).toBe('answered');
+      expect(bodies.at(-1)?.history?.map((t) => t.question)).toEqual(['Which interrupt sources can notify a hart context?']);
+      expect(bodies.at(-1)?.history?.[0]?.answer).toMatch(/threshold/i);
+      expect(await page.textContent('#answer')).toMatch(/platform-level interrupt controller/i);
+      expect(await page.textContent('#conversation-last')).toBe('What routes them?');
+      expect(await page.locator('#conversation-turns li').allTextContents()).toEqual(['Which interrupt sources can notify a hart context?']);
+      expect(await scrollsSideways(page)).toBe(false);
+      await shot('9b-offline-follow-up');
+
+      await page.click('#conversation-new');
+      expect(await page.locator('#conversation').isVisible()).toBe(false);
+      await page.fill('#question', 'Which register does each hart context have?');
+      await page.click('#ask-button');
+      await expect.poll(() => page.getAttribute('#answer', 'data-state'), { timeout: 60_000 }).toBe('answered');
+      expect(bodies.at(-1)?.history).toBeUndefined();
+    } finally {
+      page.off('request', record);
+    }
+  }, 120_000);
+
   it('counts no errors for the models that are not installed, and the profile says they are not on disk', async () => {
     await page.click('#tab-dashboard');
-    await expect.poll(() => page.textContent('#total-questions'), { timeout: 15_000 }).toBe('1');
+    // The questions asked above: one, a follow-up, and one in a new conversation.
+    await expect.poll(() => page.textContent('#total-questions'), { timeout: 15_000 }).toBe('3');
     const backends = (await page.textContent('#usage-backends tbody')) ?? '';
     expect(backends).not.toContain('transformersjs');
     const errors = await page.locator('#usage-backends tbody tr td:nth-child(3)').allTextContents();

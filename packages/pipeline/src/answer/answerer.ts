@@ -40,7 +40,7 @@ export interface AnswerCallOptions {
   abortSignal?: AbortSignal;
   /** Earlier turns of the conversation: given to the chat model before the question. */
   history?: readonly ConversationTurn[];
-  /** The question as retrieved (with the previous question for a follow-up): what extractive answers match sentences against. @default the question */
+  /** The question as retrieved (with the previous question for a follow-up): extractive answers match sentences against it when the question's own words match none. @default the question */
   retrievalQuestion?: string;
 }
 
@@ -124,7 +124,11 @@ export function createAnswerer(options: AnswererOptions): Answerer {
     const sources = hits.slice(0, sourceCount);
     if (decision.refuse) return refusal(sources, [], options.chatModel ? 'generative' : 'extractive', decision.reason ?? 'the documents do not support an answer');
     if (!options.chatModel) {
-      const { text, used } = extractiveAnswer(call.retrievalQuestion ?? question, sources, { ...(options.extractiveSentences !== undefined && { maxSentences: options.extractiveSentences }) });
+      // A follow-up's own words pick its sentences (the passages were found with the previous
+      // question too); when they match none ("Why is it needed?"), the question is read with the previous one.
+      const settings = { ...(options.extractiveSentences !== undefined && { maxSentences: options.extractiveSentences }) };
+      let { text, used } = extractiveAnswer(question, sources, settings);
+      if (!text && call.retrievalQuestion && call.retrievalQuestion !== question) ({ text, used } = extractiveAnswer(call.retrievalQuestion, sources, settings));
       if (!text) return refusal(sources, [], 'extractive', 'no sentence of the best passages matches the question');
       return { text, citations: citationsFor(used, sources, name), refused: false, mode: 'extractive', invalidCitations: [], sources, usage: [] };
     }
