@@ -255,6 +255,18 @@ describe.skipIf(!executablePath)('the web UI in Chromium on the offline profile,
     expect(await page.textContent('#sources-list')).not.toMatch(/rerank/);
     expect(await scrollsSideways(page)).toBe(false);
     await shot('9-offline-answer');
+
+    // The chip opens the viewer with the quoted sentence highlighted on the drawn page (pdf.js text layer).
+    const chip = page.locator('#answer .citation-chip').first();
+    const cite = new URL((await chip.getAttribute('href')) as string, demo.url).searchParams.get('cite') ?? '';
+    expect(cite).toMatch(/Only interrupt sources with a priority strictly greater than the threshold/);
+    const [viewer] = await Promise.all([page.context().waitForEvent('page'), chip.click()]);
+    await expect.poll(() => viewer.getAttribute('body', 'data-text-layer'), { timeout: 30_000 }).toBe('ready');
+    const cited = (await viewer.locator('.textLayer mark.pdf-hl-cited').allTextContents()).join(' ').replace(/\s+/g, ' ');
+    expect(cited).toContain('priority strictly greater than the threshold');
+    expect(await viewer.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await viewer.screenshot({ path: join(ARTIFACTS, '9a-offline-viewer-cited.png'), fullPage: true });
+    await viewer.close();
   }, 120_000);
 
   it('asks a follow-up with the previous turn (the question box says what it follows), and a new conversation starts clean', async () => {
