@@ -215,7 +215,7 @@ if (uploads > 0) {
   await Promise.all(
     files.map(async (file) => {
       const form = new FormData();
-      form.append('file', new File([file.bytes], file.name));
+      form.append('file', new File([file.bytes as Uint8Array<ArrayBuffer>], file.name));
       const response = await fetch(`${url}/api/documents`, { method: 'POST', body: form });
       if (response.status !== 202) {
         uploadErrors++;

@@ -1,6 +1,6 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { getBuiltInProfile } from '@ragbridge/config-profiles';
 import { createRuntime, type Runtime } from '@ragbridge/runtime';
 import { writeSimplePdf } from '@ragbridge/testkit';
@@ -46,7 +46,7 @@ const manual = writeSimplePdf({
 
 async function upload(target: Hono, name: string, bytes: Uint8Array, headers: Record<string, string> = {}): Promise<Response> {
   const form = new FormData();
-  form.append('file', new File([bytes], name));
+  form.append('file', new File([bytes as Uint8Array<ArrayBuffer>], name));
   return target.request('/api/documents', { method: 'POST', body: form, headers });
 }
 
@@ -158,6 +158,21 @@ describe('documents', () => {
     expect(names).not.toContain('broken.pdf');
   });
 
+  it('an admin deletion removes the document, its uploaded file and the upload folder it leaves empty', async () => {
+    const response = await upload(app, 'to-delete.pdf', manual);
+    expect(response.status).toBe(202);
+    expect((await followJob(app, ((await response.json()) as { job: string }).job)).event).toBe('done');
+    const { documents } = (await (await app.request('/api/documents')).json()) as { documents: Array<{ id: string; name: string }> };
+    const id = documents.find((d) => d.name === 'to-delete.pdf')?.id as string;
+    const source = (await runtime.pipeline.store.getDocument(id))?.source as string;
+    expect(existsSync(source)).toBe(true);
+    expect((await app.request(`/api/documents/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(204);
+    expect((await app.request(`/api/documents/${id}`)).status).toBe(404);
+    expect(existsSync(source)).toBe(false);
+    expect(existsSync(dirname(source))).toBe(false);
+    expect(existsSync(join(dataDir, 'uploads'))).toBe(true);
+  });
+
   it('needs the admin token to delete', async () => {
     const { documents } = (await (await app.request('/api/documents')).json()) as { documents: Array<{ id: string; name: string }> };
     const id = documents.find((d) => d.name === 'timer-manual.pdf')?.id as string;
@@ -172,6 +187,10 @@ describe('documents', () => {
     expect((await app.request('/api/budgets', { method: 'PUT', body: JSON.stringify(budgets), headers: { 'content-type': 'application/json' } })).status).toBe(401);
     // Still there after the refused attempts.
     expect((await app.request(`/api/documents/${id}`)).status).toBe(200);
+    // The UI's sign-in asks whether a token is the admin's.
+    expect((await app.request('/api/admin')).status).toBe(401);
+    expect((await app.request('/api/admin', { headers: { authorization: 'Bearer wrong' } })).status).toBe(403);
+    expect(await (await app.request('/api/admin', { headers: { authorization: `Bearer ${ADMIN}` } })).json()).toEqual({ admin: true });
   });
 });
 

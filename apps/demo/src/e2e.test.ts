@@ -19,7 +19,7 @@ afterEach(async () => {
 
 async function ingestAndAsk(demo: DemoOnFakes, question: string) {
   const form = new FormData();
-  form.append('file', new File([guide], 'vector-guide.pdf'));
+  form.append('file', new File([guide as Uint8Array<ArrayBuffer>], 'vector-guide.pdf'));
   const upload = await fetch(`${demo.url}/api/documents`, { method: 'POST', body: form });
   expect(upload.status).toBe(202);
   const { job } = (await upload.json()) as { job: string };

@@ -36,10 +36,12 @@ export const wellFormedUrl: MiddlewareHandler = async (c, next) => {
  */
 export const securityHeaders: MiddlewareHandler = async (c, next) => {
   await next();
-  c.header(
-    'Content-Security-Policy',
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; worker-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-  );
+  // A route that set a stricter policy keeps it (the originals of uploaded files are sandboxed).
+  if (!c.res.headers.has('Content-Security-Policy'))
+    c.header(
+      'Content-Security-Policy',
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; worker-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    );
   c.header('X-Content-Type-Options', 'nosniff');
   c.header('X-Frame-Options', 'DENY');
   c.header('Referrer-Policy', 'no-referrer');

@@ -334,7 +334,7 @@ describe('OpenAI compatibility', () => {
   });
 
   it('works with the official openai client: models, a completion, and a stream with usage', async () => {
-    const client = new OpenAI({ apiKey: 'not-needed', baseURL: 'http://localhost/v1', maxRetries: 0, fetch: (url, init) => app.request(String(url), init) });
+    const client = new OpenAI({ apiKey: 'not-needed', baseURL: 'http://localhost/v1', maxRetries: 0, fetch: ((url: string | URL | Request, init?: RequestInit) => app.request(String(url), init)) as never });
     expect((await client.models.list()).data.map((m) => m.id)).toEqual(['ragbridge']);
     const messages = [{ role: 'user' as const, content: 'What does the mtimecmp register hold?' }];
     const completion = await client.chat.completions.create({ model: 'ragbridge', messages });

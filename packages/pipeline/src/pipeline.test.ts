@@ -62,7 +62,7 @@ function observer(): {
   };
 }
 
-type Part = { type: string; delta?: string; answer?: { mode: string; usage: UsageEvent[] } };
+type Part = { type: string; delta?: string; answer?: { mode: string; usage: UsageEvent[]; interrupted?: { partialText: string; reason: string } } };
 
 async function collect(stream: AsyncIterable<unknown>): Promise<{ parts: Part[]; failure: unknown }> {
   const parts: Part[] = [];

@@ -1,4 +1,5 @@
-import { rm } from 'node:fs/promises';
+import { rm, rmdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { RagbridgeError } from '@ragbridge/core-interfaces';
 import type { BudgetRule } from '@ragbridge/cost-monitor';
 import type { Hono } from 'hono';
@@ -12,11 +13,18 @@ export function registerAdminRoutes(app: Hono, ctx: AppContext): void {
   const { runtime, settings, admin } = ctx;
   const { pipeline } = runtime;
   const store = pipeline.store;
+  // The UI's admin sign-in checks a token here before showing admin controls.
+  app.get('/api/admin', admin, (c) => c.json({ admin: true }));
   app.delete('/api/documents/:id', admin, async (c) => {
     const doc = await store.getDocument(c.req.param('id'));
     if (!doc) return c.json(errorBody('not_found', 'no such document'), 404);
     await store.deleteDocument(doc.id);
-    if (inside(settings.uploadDir, doc.source)) await rm(doc.source, { force: true });
+    if (inside(settings.uploadDir, doc.source)) {
+      await rm(doc.source, { force: true });
+      // An upload lives in a folder of its own: remove it when it is left empty.
+      const folder = dirname(doc.source);
+      if (folder !== resolve(settings.uploadDir) && inside(settings.uploadDir, folder)) await rmdir(folder).catch(() => undefined);
+    }
     return c.body(null, 204);
   });
   app.post('/api/reindex', admin, async (c) => {
