@@ -84,6 +84,35 @@ describe('end to end on the fake services', () => {
     expect(interrupted.citations.length).toBeGreaterThan(0);
   }, 120_000);
 
+  it('hf-spaces over /v1/chat/completions: earlier messages make the conversation, and a cut stream ends with the extractive answer, labelled', async () => {
+    running = await startDemoOnFakes({ profile: 'hf-spaces' });
+    await ingestAndAsk(running, 'What does the vtype register hold?');
+    const chat = (messages: unknown[], stream = false) =>
+      fetch(`${running?.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'ragbridge', messages, stream }) });
+    const history = [
+      { role: 'user', content: 'What does the vl register hold?' },
+      { role: 'assistant', content: 'The vl register holds the number of elements to operate on [1].' },
+      { role: 'user', content: 'Which instruction writes it?' },
+    ];
+    const reply = await chat(history);
+    expect(reply.status).toBe(200);
+    const last = running.hf.requests.filter((r) => r.path.endsWith('/chat/completions')).at(-1)?.json as { messages: Array<{ role: string; content: string }> };
+    expect(last.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
+    expect(last.messages[1]?.content).toBe('What does the vl register hold?');
+    expect(last.messages[2]?.content).toBe('The vl register holds the number of elements to operate on.');
+    expect(last.messages[3]?.content).toMatch(/Question: Which instruction writes it\?$/);
+
+    running.hf.fault({ route: 'router.chat', dropAfterEvents: 3 });
+    const streamed = await (await chat([{ role: 'user', content: 'What does the vl register hold?' }], true)).text();
+    const text = streamed
+      .split('\n')
+      .filter((line) => line.startsWith('data: {'))
+      .map((line) => (JSON.parse(line.slice(6)) as { choices: Array<{ delta: { content?: string } }> }).choices[0]?.delta.content ?? '')
+      .join('');
+    expect(text).toMatch(/The model's answer broke off: .*Quoted from the sources instead:\)\n.*vl register/s);
+    expect(streamed.trimEnd().endsWith('data: [DONE]')).toBe(true);
+  }, 120_000);
+
   it('local: the answer comes from Ollama at no cost', async () => {
     running = await startDemoOnFakes({ profile: 'local' });
     const { answer, meta } = await ingestAndAsk(running, 'What does the vl register hold?');

@@ -50,7 +50,7 @@ export async function chatCompletions(c: Context, runtime: Runtime, request: Cha
 
   if (!request.stream) {
     try {
-      const { answer } = await runtime.pipeline.ask(request.question);
+      const { answer } = await runtime.pipeline.ask(request.question, { ...(request.history && { history: request.history }) });
       return c.json({
         id,
         object: 'chat.completion',
@@ -78,14 +78,20 @@ export async function chatCompletions(c: Context, runtime: Runtime, request: Cha
       await chunk({ role: 'assistant', content: '' });
       let streamed = false;
       let answer: Answer | undefined;
-      for await (const part of runtime.pipeline.askStream(request.question, { abortSignal: abort.signal })) {
+      for await (const part of runtime.pipeline.askStream(request.question, { abortSignal: abort.signal, ...(request.history && { history: request.history }) })) {
         if (part.type === 'text-delta') {
           streamed = true;
           await chunk({ content: part.delta });
         } else if (part.type === 'answer') {
           answer = part.answer;
-          // Extractive answers arrive whole; a generated one was streamed and only gets the footer.
-          await chunk({ content: (streamed ? '' : part.answer.text) + sourcesFooter(part.answer) });
+          // Extractive answers arrive whole; a generated one was streamed and only gets the footer;
+          // one that broke off after it began is followed by the extractive answer, labelled.
+          const body = part.answer.interrupted
+            ? `\n\n(The model's answer broke off: ${part.answer.interrupted.reason}. Quoted from the sources instead:)\n${part.answer.text}`
+            : streamed
+              ? ''
+              : part.answer.text;
+          await chunk({ content: body + sourcesFooter(part.answer) });
         }
       }
       await chunk({}, 'stop');

@@ -58,16 +58,37 @@ export const chatCompletionRequestSchema = z
     stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
   })
   .transform((body, ctx) => {
-    const question = textOf(body.messages.findLast((m) => m.role === 'user')?.content).trim();
+    const last = body.messages.findLastIndex((m) => m.role === 'user');
+    const question = last < 0 ? '' : textOf(body.messages[last]?.content).trim();
     if (!question) ctx.addIssue({ code: 'custom', path: ['messages'], message: 'must include a user message with text' });
     else if (question.length > MAX_QUESTION_CHARS) ctx.addIssue({ code: 'custom', path: ['messages'], message: 'the question is limited to 2,000 characters' });
+    const history = conversationBefore(body.messages.slice(0, Math.max(0, last)));
     return {
       question,
+      ...(history.length > 0 && { history }),
       model: body.model || undefined,
       stream: body.stream === true,
       includeUsage: body.stream_options?.include_usage === true,
     };
   });
+
+/** Turns of a conversation kept for a follow-up (the pipeline uses the last for retrieval, a chat model the last three). */
+const MAX_HISTORY_TURNS = 3;
+
+/** The earlier user messages of a chat, each with the assistant's reply after it: the turns a follow-up question continues. */
+function conversationBefore(messages: ReadonlyArray<z.output<typeof chatMessage>>): Array<{ question: string; answer?: string }> {
+  const turns: Array<{ question: string; answer?: string }> = [];
+  for (const message of messages) {
+    const text = textOf(message.content).trim();
+    if (!text) continue;
+    if (message.role === 'user') turns.push({ question: text.slice(0, MAX_QUESTION_CHARS) });
+    else if (message.role === 'assistant' && turns.length > 0) {
+      const turn = turns[turns.length - 1] as { question: string; answer?: string };
+      turn.answer = text.slice(0, 4_000);
+    }
+  }
+  return turns.slice(-MAX_HISTORY_TURNS);
+}
 
 /** A validated chat completion request: the question, and how to answer it. */
 export type ChatCompletionRequest = z.output<typeof chatCompletionRequestSchema>;
