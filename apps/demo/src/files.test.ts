@@ -75,7 +75,10 @@ async function upload(
 ): Promise<Response> {
   const form = new FormData();
   for (const [name, bytes] of files)
-    form.append('file', new File([typeof bytes === 'string' ? encoder.encode(bytes) : (bytes as Uint8Array<ArrayBuffer>)], name));
+    form.append(
+      'file',
+      new File([typeof bytes === 'string' ? encoder.encode(bytes) : (bytes as Uint8Array<ArrayBuffer>)], name)
+    );
   return app.request('/api/documents', { method: 'POST', body: form, headers });
 }
 
@@ -397,6 +400,27 @@ describe('failed uploads', () => {
     expect(new Uint8Array(readFileSync(doc?.source as string))).toEqual(original);
     expect(filesUnder(uploadDir)).toEqual(await storedUploads());
   });
+  it('an upload whose body breaks off is refused and leaves nothing behind', async () => {
+    const before = filesUnder(uploadDir);
+    const form = new FormData();
+    form.append('file', new File([pdf('Cut', 'This upload never arrives whole.')], 'cut.pdf'));
+    const whole = new Uint8Array(await new Response(form).arrayBuffer());
+    const type = new Response(form).headers.get('content-type') as string;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(whole.subarray(0, whole.length >> 1));
+        controller.error(new Error('the connection broke off'));
+      },
+    });
+    const response = await app.request('/api/documents', {
+      method: 'POST',
+      body,
+      headers: { 'content-type': type, 'content-length': String(whole.length) },
+      duplex: 'half',
+    } as RequestInit);
+    expect(response.status).toBe(400);
+    expect(filesUnder(uploadDir)).toEqual(before);
+  });
 });
 
 describe('the ingest queue', () => {
@@ -414,7 +438,10 @@ describe('the ingest queue', () => {
     registerDocumentRoutes(routes, ctx, { ingests });
     const post = (name: string, bytes: Uint8Array | string) => {
       const form = new FormData();
-      form.append('file', new File([typeof bytes === 'string' ? encoder.encode(bytes) : (bytes as Uint8Array<ArrayBuffer>)], name));
+      form.append(
+        'file',
+        new File([typeof bytes === 'string' ? encoder.encode(bytes) : (bytes as Uint8Array<ArrayBuffer>)], name)
+      );
       return routes.request('/api/documents', { method: 'POST', body: form });
     };
 

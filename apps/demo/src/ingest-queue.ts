@@ -143,7 +143,7 @@ export class IngestQueue {
 /** One uploaded file waiting in line. */
 export interface QueuedUpload {
   staged: StagedUpload;
-  /** The document's name: the user's own ({@link displayName}), not the file's safe name. */
+  /** The document's name: the user's own (`displayName` of uploads.ts), not the file's safe name. */
   name: string;
 }
 
@@ -182,7 +182,7 @@ async function ingestUploads(
   try {
     for (const { staged } of uploads)
       await commitUpload(staged, staged.replaces && (await pipeline.store.getDocumentBySource(staged.target)));
-    const progress = pageProgress(nameOf);
+    const progress = extractProgress(nameOf);
     const report = await pipeline.ingest(
       uploads.map((u) => u.staged.target),
       {
@@ -233,7 +233,7 @@ async function ingestUploads(
  * The job's progress from the pipeline's: extraction by file (done/total: files of the job) and,
  * while a PDF is read, by page (done/total: pages of that file).
  */
-function pageProgress(nameOf: (source: string) => string): (p: IngestProgress) => UploadProgress {
+function extractProgress(nameOf: (source: string) => string): (p: IngestProgress) => UploadProgress {
   let files = 0;
   let filesDone = 0;
   return (p) => {

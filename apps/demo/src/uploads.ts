@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import type { DocumentStore, SourceDocument } from '@ragbridge/core-interfaces';
 
 /** File types the app ingests, by extension, with the bytes a file must start with (when fixed). */
@@ -106,6 +107,30 @@ export function contentDisposition(disposition: 'inline' | 'attachment', name: s
     (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`
   );
   return `${disposition}; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
+
+/**
+ * Streams an upload's request body to a temporary file in the upload folder, so a body is on disk,
+ * not in memory, until it is parsed ({@link readSpooledForm}). Its name ends in `.part`: start-up
+ * cleanup removes it after a crash. A body that fails to arrive leaves no file.
+ */
+export async function spoolUploadBody(uploadDir: string, body: ReadableStream<Uint8Array>): Promise<string> {
+  const root = resolve(uploadDir);
+  await mkdir(root, { recursive: true });
+  const path = join(root, `.${randomUUID()}.body.part`);
+  try {
+    await writeFile(path, body, { flag: 'wx' });
+  } catch (error) {
+    await rm(path, { force: true });
+    throw error;
+  }
+  return path;
+}
+
+/** The multipart form of a spooled body. It is parsed in memory: parse one body at a time. */
+export async function readSpooledForm(path: string, contentType: string): Promise<FormData> {
+  const body = Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>;
+  return new Response(body, { headers: { 'content-type': contentType } }).formData();
 }
 
 /**

@@ -1,20 +1,23 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import type { DocumentStore, SourceDocument } from '@ragbridge/core-interfaces';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
 import { streamSSE } from 'hono/streaming';
 import { documentView, inside, type AppContext } from '../app-context.js';
 import { documentTextView } from '../document-text.js';
-import { errorBody } from '../guards.js';
+import { createGate, errorBody } from '../guards.js';
 import { IngestQueue, uploadIngestTask, type IngestSlot, type QueuedUpload } from '../ingest-queue.js';
 import {
   contentDisposition,
   discardUpload,
   displayName,
   MAX_FILES_PER_UPLOAD,
+  readSpooledForm,
+  spoolUploadBody,
   stageUpload,
   UPLOAD_TYPES,
 } from '../uploads.js';
@@ -52,9 +55,28 @@ export function registerDocumentRoutes(app: Hono, ctx: AppContext, options: Docu
       429
     );
   };
-  /** Checks and stores an upload's files, then puts its job in line: 202 with the job, or the refusal. */
+  // Upload bodies are parsed one at a time: the bytes of one upload are in memory until its files
+  // are written out; the others wait on disk.
+  const reading = createGate(1);
+  /** Reads an upload, checks and stores its files, then puts its job in line: 202 with the job, or the refusal. */
   const acceptUpload = async (c: Context, asAdmin: boolean, slot: IngestSlot): Promise<Response> => {
-    const files = await uploadedFiles(c);
+    const spooled = await spooledUpload(c, settings.uploadDir);
+    if (spooled instanceof Response) return spooled;
+    try {
+      const release = await reading.enter();
+      if (!release) return lineFull(c);
+      try {
+        return await queueUpload(c, spooled, asAdmin, slot);
+      } finally {
+        release();
+      }
+    } finally {
+      await rm(spooled, { force: true });
+    }
+  };
+  /** Checks and stores the files of a spooled upload, then puts its job in line. */
+  const queueUpload = async (c: Context, spooled: string, asAdmin: boolean, slot: IngestSlot): Promise<Response> => {
+    const files = await uploadedFiles(c, spooled);
     if (files instanceof Response) return files;
     for (const file of files) {
       const refusal = await checkUploadedFile(c, file, settings.maxUploadBytes);
@@ -252,18 +274,30 @@ async function carriesAdminToken(c: Context, admin: MiddlewareHandler): Promise<
   return passed || (refusal ?? c.json(errorBody('forbidden', 'the admin token is wrong'), 403));
 }
 
-/** The files of a multipart upload, or the response refusing the request. */
-async function uploadedFiles(c: Context): Promise<File[] | Response> {
+/** Streams a multipart upload's body to disk: the spooled file's path, or the response refusing the request. */
+async function spooledUpload(c: Context, uploadDir: string): Promise<string | Response> {
   const type = c.req.header('content-type') ?? '';
-  if (!type.toLowerCase().startsWith('multipart/form-data'))
+  const body = c.req.raw.body;
+  if (!type.toLowerCase().startsWith('multipart/form-data') || !body)
     return c.json(errorBody('bad_request', 'send the files as multipart/form-data in the field "file"'), 400);
-  let body: Record<string, unknown>;
   try {
-    body = await c.req.parseBody({ all: true });
+    return await spoolUploadBody(uploadDir, body);
+  } catch (error) {
+    // Over the size limit: the body limit answers. Anything else: the body did not arrive whole.
+    if (error instanceof HTTPException) throw error;
+    return c.json(errorBody('bad_request', 'the upload could not be read (the connection broke off?)'), 400);
+  }
+}
+
+/** The files of a spooled multipart upload, or the response refusing the request. */
+async function uploadedFiles(c: Context, spooled: string): Promise<File[] | Response> {
+  let form: FormData;
+  try {
+    form = await readSpooledForm(spooled, c.req.header('content-type') ?? '');
   } catch {
     return c.json(errorBody('bad_request', 'the upload could not be read as multipart/form-data'), 400);
   }
-  const files = ([] as unknown[]).concat(body.file ?? []).filter((f): f is File => f instanceof File);
+  const files = (form.getAll('file') as unknown[]).filter((f): f is File => f instanceof File);
   if (files.length === 0) return c.json(errorBody('bad_request', 'no file in the field "file"'), 400);
   if (files.length > MAX_FILES_PER_UPLOAD)
     return c.json(
