@@ -203,6 +203,11 @@ describe('createPipeline fallbacks', () => {
       expect(first.added).toEqual([guide]);
       expect(first.chunks).toBeGreaterThan(0);
       expect((await pipeline.ask(QUESTION)).answer.text).toContain('x0');
+      // Two workers writing at once wait for each other (no "database is locked").
+      for (let i = 0; i < 6; i++) writeFileSync(join(dir, `extra-${i}.md`), `# Extra ${i}\n\n${'The counter register counts retired instructions. '.repeat(400)}${i}\n`);
+      const many = await pipeline.ingest([dir], { workers: 2 });
+      expect(many.failed).toEqual([]);
+      expect(many.added).toHaveLength(6);
       writeFileSync(guide, GUIDE.replace('hardwired to the constant zero', 'wired to a constant zero value'));
       const second = await pipeline.ingest([guide], { workers: 1 });
       expect(second.updated).toEqual([guide]);

@@ -266,11 +266,13 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
       return row ? toDocument(row) : undefined;
     },
     async putDocument(record) {
-      putDocumentTx(record);
+      // IMMEDIATE: the write lock is taken at BEGIN, so a writer on another connection (an ingest
+      // worker) is waited for (busy timeout) instead of failing the read-then-write upgrade at once.
+      putDocumentTx.immediate(record);
       invalidateVectors();
     },
     async deleteDocument(id) {
-      const removed = db.transaction(() => removeDocument(id))();
+      const removed = db.transaction(() => removeDocument(id)).immediate();
       if (removed) invalidateVectors();
       return removed;
     },
@@ -325,7 +327,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
       if (batch.entries.length === 0) return;
       const dims = batch.entries[0]?.vector.length ?? 0;
       if (batch.entries.some((e) => e.vector.length !== dims)) throw new Error('all vectors of a batch must have the same length');
-      putVectorsTx(embedderIdentityKey(batch.identity), dims, batch.identity, batch.entries);
+      putVectorsTx.immediate(embedderIdentityKey(batch.identity), dims, batch.identity, batch.entries);
       indexes.delete(embedderIdentityKey(batch.identity));
     },
     async chunksWithoutVectors(identity) {
