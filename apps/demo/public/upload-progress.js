@@ -64,7 +64,7 @@ export const STAGE_LABELS = {
  * of the whole job (never below the last one, never 1 before `done`), the stage, and a line such as
  * `Reading guide.pdf · 1 of 2 files…`.
  * @param {number} previous the bar's fraction so far
- * @param {{ stage?: string, file?: string, done?: number, total?: number }} event
+ * @param {{ stage?: string, file?: string, done?: number, total?: number, unit?: string, position?: number }} event
  * @returns {{ fraction: number, stage: string, label: string }}
  */
 export function jobProgress(previous, event) {
@@ -80,9 +80,16 @@ export function jobProgress(previous, event) {
     ? span[0] + (span[1] - span[0]) * (total > 0 ? done / total : 0)
     : previous;
   const fraction = Math.min(STAGE_SPANS.embed[1], Math.max(previous, within));
+  if (stage === "queued") {
+    // In the ingest queue: position 1 is next.
+    const position = typeof event?.position === "number" ? event.position : 0;
+    const ahead = position > 1 ? `${position - 1} ahead` : "next in line";
+    return { fraction: previous, stage, label: `Waiting${event?.file ? ` · ${event.file}` : ""} · ${ahead}…` };
+  }
   const name =
     STAGE_LABELS[stage] ?? `${stage.charAt(0).toUpperCase()}${stage.slice(1)}`;
-  const unit = stage === "embed" ? "chunk" : "file";
+  // The server says what it counts: pages while a PDF is read, then files; chunks while embedding.
+  const unit = ["file", "page", "chunk"].includes(event?.unit) ? event.unit : stage === "embed" ? "chunk" : "file";
   const count =
     total > 0
       ? ` · ${done} of ${total} ${total === 1 ? unit : `${unit}s`}`

@@ -119,6 +119,18 @@ describe("an upload job’s bar", () => {
       })
     ).toMatchObject({ fraction: 0.75, label: "Reading a.pdf · 1 of 1 file…" });
   });
+
+  it("counts pages while a PDF is read, and says where a queued job waits", () => {
+    expect(uploads.jobProgress(0.1, { stage: "extract", file: "big.pdf", done: 120, total: 400, unit: "page" }).label).toBe(
+      "Reading big.pdf · 120 of 400 pages…",
+    );
+    expect(uploads.jobProgress(0.1, { stage: "queued", file: "big.pdf", position: 3 })).toEqual({
+      fraction: 0.1,
+      stage: "queued",
+      label: "Waiting · big.pdf · 2 ahead…",
+    });
+    expect(uploads.jobProgress(0.1, { stage: "queued", position: 1 }).label).toBe("Waiting · next in line…");
+  });
 });
 
 describe("a document’s line in the list", () => {
