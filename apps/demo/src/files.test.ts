@@ -403,7 +403,7 @@ describe('failed uploads', () => {
   it('an upload whose body breaks off is refused and leaves nothing behind', async () => {
     const before = filesUnder(uploadDir);
     const form = new FormData();
-    form.append('file', new File([pdf('Cut', 'This upload never arrives whole.')], 'cut.pdf'));
+    form.append('file', new File([pdf('Cut', 'This upload never arrives whole.') as Uint8Array<ArrayBuffer>], 'cut.pdf'));
     const whole = new Uint8Array(await new Response(form).arrayBuffer());
     const type = new Response(form).headers.get('content-type') as string;
     const body = new ReadableStream<Uint8Array>({

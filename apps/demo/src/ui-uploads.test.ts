@@ -9,7 +9,7 @@ interface UploadProgressModule {
   ): string | undefined;
   jobProgress(
     previous: number,
-    event: { stage?: string; file?: string; done?: number; total?: number }
+    event: { stage?: string; file?: string; done?: number; total?: number; unit?: string; position?: number }
   ): { fraction: number; stage: string; label: string };
 }
 interface DocumentListModule {
