@@ -33,4 +33,19 @@ describe('extraction pool', () => {
       await strict.close();
     }
   });
+
+  it('moves the bytes to the worker when they can be read again, and reads them again for a retry in a larger worker', async () => {
+    const pool = createExtractPool(1, { maxOldGenerationSizeMb: 2, maxYoungGenerationSizeMb: 1 });
+    try {
+      const bytes = pdf.slice();
+      let reloads = 0;
+      const prepared = await pool.prepare(bytes, 'application/pdf', { docId: 'd', name: 'd.pdf' }, { reload: async () => (reloads++, pdf.slice()) });
+      // Moved, not copied: the caller's buffer is detached.
+      expect(bytes.byteLength).toBe(0);
+      expect(reloads).toBe(1);
+      expect(prepared.chunks.map((c) => c.text).join(' ')).toContain('Worker threads extract this page.');
+    } finally {
+      await pool.close();
+    }
+  });
 });

@@ -16,7 +16,11 @@ type Reply =
   | { id: number; ok?: undefined; progress: { page: number; pages: number } };
 
 /** What a worker is asked for: the extracted document, or (with `prepare`) the document chunked and analyzed too. */
-type Work = Omit<ExtractRequest, 'id' | 'progress'> & { onPage?: ((page: number, pages: number) => void) | undefined };
+type Work = Omit<ExtractRequest, 'id' | 'progress'> & {
+  onPage?: ((page: number, pages: number) => void) | undefined;
+  /** Reads the bytes again: given, the bytes are moved to the worker (not copied) and read again for a retry. */
+  reload?: (() => Promise<Uint8Array>) | undefined;
+};
 type Result = { doc?: ExtractedDocument; prepared?: PreparedDocument };
 
 /** Runs extraction on worker threads, one document per worker at a time. */
@@ -30,14 +34,24 @@ export interface ExtractPool {
     bytes: Uint8Array,
     mediaType: DocumentMediaType,
     request: PrepareRequest,
-    options?: { onPage?: (page: number, pageCount: number) => void },
+    options?: {
+      onPage?: (page: number, pageCount: number) => void;
+      /**
+       * Reads the document's bytes again (e.g. from its file). Given, `bytes` are moved to the
+       * worker instead of copied (the caller must not use them afterwards), so a large document is
+       * not held twice while it is extracted; a retry in a larger worker reads them again.
+       */
+      reload?: () => Promise<Uint8Array>;
+    },
   ): Promise<PreparedDocument>;
   close(): Promise<void>;
 }
 
 /** Sends work to a worker; the bytes are copied into a transferable buffer so the caller's stay usable. */
 function post(worker: Worker, id: number, work: Work): void {
-  const copy = work.bytes.slice();
+  // Moved when the caller can read them again and they fill their buffer; copied otherwise.
+  const whole = work.bytes.byteOffset === 0 && work.bytes.byteLength === work.bytes.buffer.byteLength;
+  const copy = work.reload && whole && work.bytes.buffer instanceof ArrayBuffer ? work.bytes : work.bytes.slice();
   const request: ExtractRequest = {
     id,
     bytes: copy,
@@ -45,7 +59,7 @@ function post(worker: Worker, id: number, work: Work): void {
     ...(work.prepare && { prepare: work.prepare }),
     ...(work.onPage && { progress: true }),
   };
-  worker.postMessage(request, [copy.buffer]);
+  worker.postMessage(request, [copy.buffer as ArrayBuffer]);
 }
 
 /**
@@ -192,7 +206,8 @@ export function createExtractPool(
     return new Promise<Result>((resolve, reject) => {
       // A document too large for a worker's heap gets one worker of its own with a larger heap,
       // never this thread: extracting here would stop the caller's event loop for minutes.
-      const retryLarger = (): void => void runInLargeWorker(work).then(resolve, reject);
+      const retryLarger = (): void =>
+        void (work.reload ? work.reload().then((bytes) => runInLargeWorker({ ...work, bytes })) : runInLargeWorker(work)).then(resolve, reject);
       pending.set(id, { resolve, reject, retryLarger, worker, onPage: work.onPage });
       post(worker, id, work);
     });
@@ -215,7 +230,7 @@ export function createExtractPool(
   return {
     extract: async (bytes, mediaType) => (await submit({ bytes, mediaType })).doc as ExtractedDocument,
     prepare: async (bytes, mediaType, request, options = {}) =>
-      (await submit({ bytes, mediaType, prepare: request, onPage: options.onPage })).prepared as PreparedDocument,
+      (await submit({ bytes, mediaType, prepare: request, onPage: options.onPage, reload: options.reload })).prepared as PreparedDocument,
     async close() {
       await ready;
       await Promise.all(all.map((w) => w.terminate()));

@@ -178,7 +178,9 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
   interface Job {
     source: string;
     mediaType: DocumentMediaType;
-    bytes: Uint8Array;
+    /** The file's bytes until they are handed to extraction (moved to the worker, not copied). */
+    bytes: Uint8Array | undefined;
+    byteSize: number;
     contentHash: string;
     existing: SourceDocument | undefined;
   }
@@ -207,7 +209,7 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
         progress(source, 'unchanged');
         return undefined;
       }
-      return { source, mediaType, bytes, contentHash, existing };
+      return { source, mediaType, bytes, byteSize: bytes.length, contentHash, existing };
     } catch (error) {
       fail(source, error);
       return undefined;
@@ -216,7 +218,7 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
 
   /** Stores a prepared file (extracted, chunked and analyzed on a worker when there are workers). */
   const finish = async (job: Job, prepared: PreparedDocument): Promise<void> => {
-    const { source, mediaType, bytes, contentHash, existing } = job;
+    const { source, mediaType, byteSize, contentHash, existing } = job;
     try {
       // Chunking and analysis ran inside the extraction wait: counted as their own stages, not twice.
       stages.chunk += prepared.ms.chunk;
@@ -230,7 +232,7 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
         mediaType,
         contentHash,
         pageCount: prepared.pageCount,
-        byteSize: bytes.length,
+        byteSize,
         ingestedAt: now(),
       };
       if (prepared.written) stages.store += prepared.written.ms;
@@ -253,9 +255,11 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
   /** Starts preparing a job (extract, chunk, analyze); the promise never rejects (a failure is returned). */
   const extract = (job: Job): Promise<{ doc?: PreparedDocument; error?: unknown }> => {
     const started = performance.now();
+    const bytes = job.bytes as Uint8Array;
+    job.bytes = undefined;
     return getPool()
       .prepare(
-        job.bytes,
+        bytes,
         job.mediaType,
         {
           docId: documentIdFor(job.source),
@@ -271,15 +275,17 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
                   name: nameOf(job.source),
                   mediaType: job.mediaType,
                   contentHash: job.contentHash,
-                  byteSize: job.bytes.length,
+                  byteSize: job.byteSize,
                   ingestedAt: now(),
                 },
               },
             }),
         },
-        options.onProgress
-          ? { onPage: (page, pages) => options.onProgress?.({ type: 'pages', source: job.source, page, pages }) }
-          : {},
+        {
+          ...(options.onProgress && { onPage: (page: number, pages: number) => options.onProgress?.({ type: 'pages', source: job.source, page, pages }) }),
+          // The bytes move to the worker (read again from the file if a retry needs them).
+          reload: async () => new Uint8Array(await readFile(job.source)),
+        },
       )
       .then(
         (doc) => ({ doc }),
