@@ -6,6 +6,7 @@ import { createRuntime, type Runtime } from '@ragbridge/runtime';
 import { writeSimplePdf } from '@ragbridge/testkit';
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testAppSettings } from './__fixtures__/app-settings.js';
 import { eventData, parseSse } from './__fixtures__/sse.js';
 import { createApp, safeFileName } from './app.js';
 import type { AppSettings } from './settings.js';
@@ -18,18 +19,8 @@ let app: Hono;
 let dataDir: string;
 
 function settings(overrides: Partial<AppSettings> = {}): AppSettings {
-  return {
-    host: '127.0.0.1',
-    port: 0,
-    maxUploadBytes: 200 * 1024,
-    maxConcurrentRequests: 4,
-    requestTimeoutMs: 30_000,
-    adminToken: ADMIN,
-    rateLimitPerMinute: 1000,
-    uploadDir: join(dataDir, 'uploads'),
-    corsOrigins: [],
-    ...overrides,
-  };
+  // The rate-limit test counts requests: a lower limit than other tests use.
+  return testAppSettings(join(dataDir, 'uploads'), ADMIN, { rateLimitPerMinute: 1000, ...overrides });
 }
 
 function build(overrides: Partial<AppSettings> = {}): Hono {

@@ -6,6 +6,7 @@ import { createRuntime, type Runtime } from '@ragbridge/runtime';
 import { writeSimplePdf } from '@ragbridge/testkit';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { testAppSettings } from './__fixtures__/app-settings.js';
 import { parseSse } from './__fixtures__/sse.js';
 import { createAppContext } from './app-context.js';
 import { createApp } from './app.js';
@@ -35,17 +36,7 @@ let corpusDir: string;
 let uploadDir: string;
 
 function settings(): AppSettings {
-  return {
-    host: '127.0.0.1',
-    port: 0,
-    maxUploadBytes: 200 * 1024,
-    maxConcurrentRequests: 4,
-    requestTimeoutMs: 30_000,
-    adminToken: ADMIN,
-    rateLimitPerMinute: 100_000,
-    uploadDir,
-    corsOrigins: [],
-  };
+  return testAppSettings(uploadDir, ADMIN);
 }
 
 const deps = () => ({

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gauge, OFFLINE_ADMIN_TOKEN, startOfflineApp, type OfflineApp } from './__fixtures__/offline-app.js';
+import { TIMER_MARKDOWN } from './__fixtures__/app-settings.js';
 import { parseSse } from './__fixtures__/sse.js';
 
 /**
@@ -17,12 +18,7 @@ const REQUEST_TIMEOUT_MS = 10_000;
 const CONCURRENT_RUNS = 400;
 const CONCURRENCY = 20;
 
-const TIMER = [
-  '# Machine timer',
-  '',
-  'The mtimecmp register holds the compare value of the machine timer.',
-  'A timer interrupt becomes pending when mtime is greater than or equal to mtimecmp.',
-].join('\n');
+const TIMER = TIMER_MARKDOWN;
 
 let offline: OfflineApp;
 let app: Hono;

@@ -6,15 +6,11 @@ import type { Hono } from 'hono';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gauge, OFFLINE_ADMIN_TOKEN, startOfflineApp, type OfflineApp } from './__fixtures__/offline-app.js';
+import { TIMER_MARKDOWN } from './__fixtures__/app-settings.js';
 import { parseSse } from './__fixtures__/sse.js';
 import { JSON_BODY_LIMITS } from './request-schemas.js';
 
-const TIMER = [
-  '# Machine timer',
-  '',
-  'The mtimecmp register holds the compare value of the machine timer.',
-  'A timer interrupt becomes pending when mtime is greater than or equal to mtimecmp.',
-].join('\n');
+const TIMER = TIMER_MARKDOWN;
 
 const json = { 'content-type': 'application/json' };
 const admin = { ...json, authorization: `Bearer ${OFFLINE_ADMIN_TOKEN}` };
