@@ -19,24 +19,21 @@ export function registerHealthRoutes(app: Hono, ctx: AppContext): void {
   app.get('/metrics', async (c) => {
     const stats = await store.stats();
     const own = [
-      '# HELP ragbridge_documents Documents in the store.',
-      '# TYPE ragbridge_documents gauge',
-      `ragbridge_documents ${stats.documents}`,
-      '# HELP ragbridge_chunks Chunks in the store.',
-      '# TYPE ragbridge_chunks gauge',
-      `ragbridge_chunks ${stats.chunks}`,
-      '# HELP ragbridge_answers_in_flight Questions being answered now.',
-      '# TYPE ragbridge_answers_in_flight gauge',
-      `ragbridge_answers_in_flight ${answers.active}`,
-      '# HELP ragbridge_answers_waiting Questions waiting for a free slot.',
-      '# TYPE ragbridge_answers_waiting gauge',
-      `ragbridge_answers_waiting ${answers.waiting}`,
+      gauge('ragbridge_documents', 'Documents in the store.', stats.documents),
+      gauge('ragbridge_chunks', 'Chunks in the store.', stats.chunks),
+      gauge('ragbridge_answers_in_flight', 'Questions being answered now.', answers.active),
+      gauge('ragbridge_answers_waiting', 'Questions waiting for a free slot.', answers.waiting),
       '',
     ].join('\n');
     return c.body(own + (await runtime.monitor.metrics()), 200, {
       'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
     });
   });
+}
+
+/** One gauge in Prometheus text format: its help, its type and its value. */
+function gauge(name: string, help: string, value: number): string {
+  return `# HELP ${name} ${help}\n# TYPE ${name} gauge\n${name} ${value}`;
 }
 
 /** Configuration keys holding file paths, internal addresses or secrets: left out of the public profile. */
