@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Starts the BUILT demo exactly as the Space image's CMD does and checks that it answers:
-//   node --max-old-space-size=192 apps/demo/dist/main.js   (cwd: the repository, like WORKDIR /app)
-// on 127.0.0.1 and a free port, NODE_ENV=production, the offline profile, a fresh DATA_DIR, and
-// only the variables run() lists (no tokens are passed on). Run as root, the app runs as
+//   node <the CMD's node options> apps/demo/dist/main.js   (cwd: the repository, like WORKDIR /app)
+// with the image's ENV values (both read from apps/demo/Dockerfile by apps/demo/space/runtime.mjs),
+// on 127.0.0.1 and a free port, the offline profile, a fresh DATA_DIR, and only the variables
+// start() lists (no tokens are passed on). Run as root, the app runs as
 // `nobody` with a DATA_DIR only it can write and an app folder it must not be able to write, as
 // in the image (root-owned /app, runtime uid 1000). Checks:
 //   1. GET /health answers ok (the image's HEALTHCHECK), the sample corpus that a first start
@@ -19,9 +20,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spaceRuntime } from '../apps/demo/space/runtime.mjs';
 
 const ROOT = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), '..'));
-const ENTRY = 'apps/demo/dist/main.js';
+/** The image's CMD and ENV, from the Dockerfile of the repository under test. */
+const RUNTIME = spaceRuntime(ROOT);
+const ENTRY = RUNTIME.entry;
 const TIMEOUT_MS = Number(process.env.SMOKE_TIMEOUT_S ?? 120) * 1000;
 /** Answerable from the sample corpus (docs/architecture.md and several package READMEs say why). */
 const QUESTION = process.env.SMOKE_QUESTION ?? 'Why do the adapters not retry on their own?';
@@ -166,9 +170,9 @@ async function start(work, user, dataDir) {
   const port = await freePort();
   // Only these variables: no HF_TOKEN, ADMIN_TOKEN or OLLAMA_HOST leaks in from the caller.
   const env = {
+    ...RUNTIME.env,
     PATH: process.env.PATH,
     HOME: dataDir,
-    NODE_ENV: 'production',
     HOST: '127.0.0.1',
     PORT: String(port),
     DATA_DIR: dataDir,
@@ -176,7 +180,7 @@ async function start(work, user, dataDir) {
   };
   const logFile = join(work, 'server.log');
   const log = createWriteStream(logFile);
-  const server = spawn(process.execPath, ['--max-old-space-size=192', ENTRY], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], ...user });
+  const server = spawn(process.execPath, [...RUNTIME.nodeArgs, ENTRY], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], ...user });
   let output = '';
   for (const stream of [server.stdout, server.stderr]) {
     stream.on('data', (chunk) => {
@@ -186,7 +190,7 @@ async function start(work, user, dataDir) {
   }
   const base = `http://127.0.0.1:${port}`;
   const who = user.uid === undefined ? 'the current user' : 'nobody';
-  say(`started node --max-old-space-size=192 ${ENTRY} in ${ROOT} as ${who} on ${base} (offline profile)`);
+  say(`started node ${RUNTIME.nodeArgs.join(' ')} ${ENTRY} in ${ROOT} as ${who} on ${base} (offline profile)`);
   return { server, base, logFile, log, output: () => output };
 }
 

@@ -4,8 +4,16 @@ const target = process.env.FAKE_HF_URL;
 if (target) {
   const realFetch = globalThis.fetch;
   globalThis.fetch = (input, init) => {
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    const rewritten = url.replace(/^https:\/\/(router\.)?huggingface\.co/, target);
+    const url =
+      typeof input === "string"
+        ? input
+        : input instanceof URL
+        ? input.href
+        : input.url;
+    const rewritten = url.replace(
+      /^https:\/\/(router\.)?huggingface\.co/,
+      target
+    );
     return realFetch(rewritten === url ? input : rewritten, init);
   };
 }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { DocumentMediaType } from '@ragbridge/core-interfaces';
@@ -74,7 +74,15 @@ const WORKER_LIMITS = { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 8 
 /** Heap of the one-off worker a document gets when it did not fit in a pool worker's. */
 const LARGE_DOCUMENT_LIMITS = { maxOldGenerationSizeMb: 512, maxYoungGenerationSizeMb: 16 };
 
-function startWorker(limits: ResourceLimits, workerData: ExtractWorkerData): Worker {
+/**
+ * Extraction workers run below normal priority where the nice value is per thread (Linux), so
+ * a server extracting an upload on a busy machine still answers its requests first. Measured
+ * with apps/demo/bench/load-bench.ts (4 × 20 MB uploads while 50 clients ask, 2 cores).
+ */
+const WORKER_NICENESS = process.platform === 'linux' ? constants.priority.PRIORITY_BELOW_NORMAL : undefined;
+
+function startWorker(limits: ResourceLimits, shared: Omit<ExtractWorkerData, 'niceness'>): Worker {
+  const workerData: ExtractWorkerData = { ...shared, ...(WORKER_NICENESS !== undefined && { niceness: WORKER_NICENESS }) };
   const js = new URL('./extract-worker.js', import.meta.url);
   // Built JavaScript: start clean, without loaders inherited from the parent (they would transform every import again).
   if (existsSync(fileURLToPath(js))) return new Worker(js, { execArgv: [], resourceLimits: limits, workerData });

@@ -1,3 +1,4 @@
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DocumentMediaType } from '@ragbridge/core-interfaces';
 import { extractDocument } from './extract.js';
@@ -24,10 +25,25 @@ const PROGRESS_INTERVAL_MS = 200;
 export interface ExtractWorkerData {
   /** PDFium compiled by the pool: shared, so the worker neither compiles nor holds its own copy. */
   pdfium?: PdfiumWasmModule;
+  /**
+   * Scheduling priority of this worker thread (a nice value, -20 to 19; higher yields the CPU
+   * sooner). Extraction is background work: below normal, a busy core goes to the threads
+   * answering requests first. Undefined: left as inherited.
+   */
+  niceness?: number;
 }
 
 const data = workerData as ExtractWorkerData | undefined;
 if (data?.pdfium) usePdfiumModule(data.pdfium);
+if (data?.niceness !== undefined) {
+  try {
+    // On Linux the nice value is per thread and pid 0 is the calling thread: this worker only.
+    // Elsewhere it may apply to the process, so the pool asks for it on Linux only.
+    setPriority(0, data.niceness);
+  } catch {
+    // Not permitted (or not supported): extraction runs at the inherited priority.
+  }
+}
 
 /** This worker's connections to the stores it writes, opened on first use and kept for its life. */
 const stores = new Map<string, SqliteStore>();

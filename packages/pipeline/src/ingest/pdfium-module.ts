@@ -96,7 +96,7 @@ let loading: Promise<PdfiumRuntime> | undefined;
 export function compilePdfiumModule(): Promise<PdfiumWasmModule> {
   compiled ??= (async () => {
     const path = createRequire(import.meta.url).resolve('@embedpdf/pdfium/pdfium.wasm');
-    return webAssembly.compile(new Uint8Array(await readFile(path)));
+    return webAssembly.compile(await readFile(path));
   })().catch((error: unknown) => {
     compiled = undefined;
     throw error;

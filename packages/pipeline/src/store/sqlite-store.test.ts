@@ -7,8 +7,8 @@ import { analyze, analyzeQuery } from '../retrieval/text-analysis.js';
 import { openSqliteStore, type SqliteStore } from './sqlite-store.js';
 
 const stores: SqliteStore[] = [];
-const open = (path = ':memory:'): SqliteStore => {
-  const store = openSqliteStore({ path });
+const open = (path = ':memory:', annThreshold?: number): SqliteStore => {
+  const store = openSqliteStore({ path, ...(annThreshold !== undefined && { annThreshold }) });
   stores.push(store);
   return store;
 };
@@ -34,6 +34,11 @@ function record(id: string, texts: string[], source = `/docs/${id}.pdf`): Docume
     })),
     documentTerms: analyze(`${id} manual`).join(' '),
   };
+}
+
+/** What schema 5 added: the vector generation column and its triggers. */
+function dropSchema5(raw: import('better-sqlite3').Database): void {
+  raw.exec('DROP TRIGGER vectors_removed; DROP TRIGGER vectors_replaced; ALTER TABLE vector_spaces DROP COLUMN generation');
 }
 
 const search = async (store: SqliteStore, query: string): Promise<string[]> =>
@@ -133,6 +138,7 @@ describe('SQLite store', () => {
     // What schema 2 looked like: no terms column on documents, no section columns on chunks.
     const Database = (await import('better-sqlite3')).default;
     const raw = new Database(path);
+    dropSchema5(raw);
     raw.exec('ALTER TABLE documents DROP COLUMN terms');
     raw.exec('ALTER TABLE chunks DROP COLUMN section_title');
     raw.exec('ALTER TABLE chunks DROP COLUMN section_anchor');
@@ -169,6 +175,7 @@ describe('SQLite store', () => {
     // What schema 3 looked like: no section columns on chunks.
     const Database = (await import('better-sqlite3')).default;
     const raw = new Database(path);
+    dropSchema5(raw);
     raw.exec('ALTER TABLE chunks DROP COLUMN section_title');
     raw.exec('ALTER TABLE chunks DROP COLUMN section_anchor');
     raw.prepare("UPDATE meta SET value = '3' WHERE key = 'schema_version'").run();
@@ -182,8 +189,28 @@ describe('SQLite store', () => {
     expect((await upgraded.getChunks(['b:0']))[0]?.section).toEqual({ title: 'Intro', anchor: 'intro' });
     await upgraded.close();
     const check = new Database(path, { readonly: true });
-    expect(check.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get()).toEqual({ value: '4' });
+    expect(check.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get()).toEqual({ value: '5' });
     check.close();
+  });
+
+  it('upgrades a schema-4 store in place: vectors kept, removals counted from then on', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'rb-store-')), 'store.db');
+    const identity: EmbedderIdentity = { provider: 'x', modelId: 'two-d', revision: '1', pooling: 'mean', normalized: true };
+    const first = openSqliteStore({ path });
+    await first.putDocument(record('a', ['first']));
+    await first.putDocument(record('b', ['second']));
+    await first.putVectors({ identity, entries: [{ chunkId: 'a:0', vector: [1, 0] }, { chunkId: 'b:0', vector: [0, 1] }] });
+    await first.close();
+    const Database = (await import('better-sqlite3')).default;
+    const raw = new Database(path);
+    dropSchema5(raw);
+    raw.prepare("UPDATE meta SET value = '4' WHERE key = 'schema_version'").run();
+    raw.close();
+    const upgraded = open(path);
+    const other = open(path);
+    expect((await upgraded.searchVectors({ identity, vector: [1, 0], limit: 5 })).map((h) => h.id)).toEqual(['a:0', 'b:0']);
+    await other.deleteDocument('a');
+    expect((await upgraded.searchVectors({ identity, vector: [1, 0], limit: 5 })).map((h) => h.id)).toEqual(['b:0']);
   });
 
   it('sees vectors another connection wrote: the in-memory index is rebuilt after their commit', async () => {
@@ -200,5 +227,86 @@ describe('SQLite store', () => {
     // And a replaced document's vectors are gone for the reader too.
     await writer.putDocument(record('a', ['first only']));
     expect(await reader.searchVectors({ identity, vector: [0, 1], limit: 5 })).toEqual([]);
+  });
+
+  it('searches exactly at once past the ANN threshold and builds the graph in slices, then serves from it', async () => {
+    const identity: EmbedderIdentity = { provider: 'x', modelId: 'd16', revision: '1', pooling: 'mean', normalized: true };
+    const store = open(':memory:', 500);
+    const n = 3000;
+    let state = 7;
+    const random = (): number => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32) - 0.5;
+    const vectors = Array.from({ length: n }, () => Array.from({ length: 16 }, random));
+    await store.putDocument(record('big', [...vectors.map((_, i) => `chunk ${i}`), 'late one', 'late two']));
+    await store.putVectors({ identity, entries: vectors.map((vector, i) => ({ chunkId: `big:${i}`, vector })) });
+    // The first search does not wait for the graph: it is answered exactly.
+    const probe = vectors[1234] as number[];
+    expect((await store.searchVectors({ identity, vector: probe, limit: 1 }))[0]?.id).toBe('big:1234');
+    // The build yields to the event loop between slices.
+    let turns = 0;
+    let building = true;
+    const spin = (): void => {
+      turns++;
+      if (building) setImmediate(spin);
+    };
+    setImmediate(spin);
+    expect(await store.warmVectorIndex(identity)).toBe('hnsw');
+    building = false;
+    expect(turns).toBeGreaterThan(1);
+    expect((await store.searchVectors({ identity, vector: probe, limit: 1 }))[0]?.id).toBe('big:1234');
+    // New vectors join the graph and are found at once.
+    const unit = (d: number): number[] => Array.from({ length: 16 }, (_, i) => (i === d ? 1 : 0));
+    await store.putVectors({ identity, entries: [{ chunkId: `big:${n}`, vector: unit(3) }] });
+    expect((await store.searchVectors({ identity, vector: unit(3), limit: 1 }))[0]?.id).toBe(`big:${n}`);
+    expect(await store.warmVectorIndex(identity)).toBe('hnsw');
+    // A replaced vector: the old one is gone from the results, the new one found.
+    await store.putVectors({ identity, entries: [{ chunkId: `big:${n}`, vector: unit(5) }, { chunkId: `big:${n + 1}`, vector: unit(7) }] });
+    expect((await store.searchVectors({ identity, vector: unit(5), limit: 1 }))[0]?.id).toBe(`big:${n}`);
+    expect((await store.searchVectors({ identity, vector: unit(3), limit: 1 }))[0]?.id).not.toBe(`big:${n}`);
+    expect((await store.searchVectors({ identity, vector: unit(7), limit: 1 }))[0]?.id).toBe(`big:${n + 1}`);
+    expect(await store.warmVectorIndex(identity)).toBe('hnsw');
+    // A document added (chunks, then their vectors) keeps the graph: the new vector joins it.
+    await store.putDocument(record('more', ['extra', 'other']));
+    await store.putVectors({ identity, entries: [{ chunkId: 'more:0', vector: unit(9) }] });
+    expect((await store.searchVectors({ identity, vector: unit(9), limit: 1 }))[0]?.id).toBe('more:0');
+    expect(store.vectorIndexStatus(identity)).toEqual({ index: 'hnsw', size: n + 3, building: false });
+    // A document removed drops its vectors: exact again at once, the graph rebuilt in the background.
+    await store.deleteDocument('more');
+    expect((await store.searchVectors({ identity, vector: unit(9), limit: 1 }))[0]?.id).not.toBe('more:0');
+    expect(store.vectorIndexStatus(identity)).toEqual({ index: 'exact', size: n + 2, building: true });
+    expect(await store.warmVectorIndex(identity)).toBe('hnsw');
+    expect((await store.searchVectors({ identity, vector: unit(7), limit: 1 }))[0]?.id).toBe(`big:${n + 1}`);
+    expect(await store.warmVectorIndex({ ...identity, modelId: 'none' })).toBe('none');
+    expect(store.vectorIndexStatus({ ...identity, modelId: 'none' })).toBeUndefined();
+  });
+
+  it('keeps its graph while another connection only adds: new vectors join it, a removal reloads it', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'rb-store-')), 'store.db');
+    const identity: EmbedderIdentity = { provider: 'x', modelId: 'd8', revision: '1', pooling: 'mean', normalized: true };
+    const unit = (d: number, n = 8): number[] => Array.from({ length: n }, (_, i) => (i === d ? 1 : i === (d + 1) % n ? 0.1 : 0));
+    const writer = open(path);
+    const reader = open(path, 50);
+    let state = 3;
+    const random = (): number => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32) - 0.5;
+    const vectors = Array.from({ length: 200 }, () => Array.from({ length: 8 }, random));
+    await writer.putDocument(record('base', vectors.map((_, i) => `chunk ${i}`)));
+    await writer.putVectors({ identity, entries: vectors.map((vector, i) => ({ chunkId: `base:${i}`, vector })) });
+    expect(await reader.warmVectorIndex(identity)).toBe('hnsw');
+    // Another connection commits a document, then its vectors: the reader's graph takes them in.
+    await writer.putDocument(record('added', ['one', 'two']));
+    expect((await reader.searchVectors({ identity, vector: unit(2), limit: 1 })).length).toBe(1);
+    expect(reader.vectorIndexStatus(identity)).toEqual({ index: 'hnsw', size: 200, building: false });
+    await writer.putVectors({ identity, entries: [{ chunkId: 'added:0', vector: [9, 0, 0, 0, 0, 0, 0, 9] }] });
+    expect((await reader.searchVectors({ identity, vector: [1, 0, 0, 0, 0, 0, 0, 1], limit: 1 }))[0]?.id).toBe('added:0');
+    expect(reader.vectorIndexStatus(identity)).toEqual({ index: 'hnsw', size: 201, building: false });
+    // A replaced vector (another connection re-embeds a chunk): the old one must not be found.
+    await writer.putVectors({ identity, entries: [{ chunkId: 'added:0', vector: [0, 9, 0, 0, 0, 0, 9, 0] }] });
+    expect((await reader.searchVectors({ identity, vector: [0, 1, 0, 0, 0, 0, 1, 0], limit: 1 }))[0]?.id).toBe('added:0');
+    expect((await reader.searchVectors({ identity, vector: [1, 0, 0, 0, 0, 0, 0, 1], limit: 1 }))[0]?.id).not.toBe('added:0');
+    expect(reader.vectorIndexStatus(identity)).toMatchObject({ index: 'exact', size: 201 });
+    // A removed document: its vectors are gone for the reader.
+    await writer.deleteDocument('added');
+    const hits = await reader.searchVectors({ identity, vector: [0, 1, 0, 0, 0, 0, 1, 0], limit: 300 });
+    expect(hits.some((h) => h.id.startsWith('added:'))).toBe(false);
+    expect(hits).toHaveLength(200);
   });
 });

@@ -14,9 +14,9 @@ import {
   type VectorBatch,
   type VectorQuery,
 } from '@ragbridge/core-interfaces';
-import { createVectorIndex, type VectorIndex } from './vector-index.js';
+import { buildAnnIndexInSlices, ExactVectorIndex, type VectorIndex } from './vector-index.js';
 
-const SCHEMA_VERSION = 4;
+const SCHEMA_VERSION = 5;
 
 /** Options of {@link openSqliteStore}. */
 export interface SqliteStoreOptions {
@@ -93,10 +93,39 @@ function matchExpression(terms: readonly string[]): string {
   return terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(' OR ');
 }
 
+/** The vector index of one embedder identity, and what it holds of the stored vectors. */
+interface IndexEntry {
+  /** Exact until the HNSW graph built in the background replaces it. */
+  index: VectorIndex;
+  /** Chunk rowid of each index position. */
+  rowids: number[];
+  /** The store's revision (this connection's writes, other connections' commits) last caught up with. */
+  revision: string;
+  /** The identity's removal count when loaded: while unchanged, vectors were only added since. */
+  generation: number;
+  /** Highest `vectors` rowid the index holds: vectors added since have higher ones. */
+  lastRowid: number;
+  /** Settles when the background HNSW build ends (undefined: none started). */
+  building?: Promise<void>;
+  /** True while that build runs. */
+  graphPending?: boolean;
+}
+
 /** A SQLite document store: the embedded default of {@link DocumentStoreV1}. */
 export interface SqliteStore extends DocumentStoreV1 {
   /** The database file path. */
   readonly path: string;
+  /**
+   * Loads the vector index of `identity` and waits for its HNSW graph when one is being built
+   * (searches meanwhile are exact). Says which index then serves: `'none'` without vectors.
+   */
+  warmVectorIndex(identity: EmbedderIdentity): Promise<'exact' | 'hnsw' | 'none'>;
+  /**
+   * The in-memory vector index of `identity` as it stands, without loading or catching it up:
+   * which index serves, how many vectors it holds, whether a graph is being built. Undefined when
+   * none is loaded.
+   */
+  vectorIndexStatus(identity: EmbedderIdentity): { index: 'exact' | 'hnsw'; size: number; building: boolean } | undefined;
 }
 
 /**
@@ -148,10 +177,13 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
       'INSERT INTO vector_spaces (identity_key, dimensions, identity_json) VALUES (?, ?, ?) ON CONFLICT(identity_key) DO NOTHING',
     ),
     spaceDims: db.prepare<[string], { dimensions: number }>('SELECT dimensions FROM vector_spaces WHERE identity_key = ?'),
+    space: db.prepare<[string], { dimensions: number; generation: number }>('SELECT dimensions, generation FROM vector_spaces WHERE identity_key = ?'),
     putVector: db.prepare<[string, number | bigint, Buffer]>(
       'INSERT INTO vectors (identity_key, chunk_rowid, vector) VALUES (?, ?, ?) ON CONFLICT(identity_key, chunk_rowid) DO UPDATE SET vector = excluded.vector',
     ),
-    vectorsOf: db.prepare<[string], { chunk_rowid: number; vector: Buffer }>('SELECT chunk_rowid, vector FROM vectors WHERE identity_key = ?'),
+    vectorsAfter: db.prepare<[string, number], { rowid: number; chunk_rowid: number; vector: Buffer }>(
+      'SELECT rowid, chunk_rowid, vector FROM vectors WHERE identity_key = ? AND rowid > ? ORDER BY rowid',
+    ),
     chunksWithoutVectors: db.prepare<[string], { id: string }>(
       'SELECT c.id AS id FROM chunks c LEFT JOIN vectors v ON v.chunk_rowid = c.pk AND v.identity_key = ? WHERE v.chunk_rowid IS NULL ORDER BY c.pk',
     ),
@@ -167,15 +199,16 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   };
 
   /**
-   * In-memory vector indexes per identity, rebuilt after writes to that identity by this
-   * connection, and after any commit by another connection (another process ingesting, or a
-   * second store object on the same file): each remembers the `data_version` it was built at.
+   * In-memory vector indexes per identity, caught up after writes by this connection and after
+   * any commit by another connection (another process ingesting, or a second store object on the
+   * same file): vectors added since join the index; a vector removed or replaced (the identity's
+   * `generation`, counted by triggers) makes it load again.
    */
-  const indexes = new Map<string, { index: VectorIndex; rowids: Int32Array; dataVersion: number }>();
+  const indexes = new Map<string, IndexEntry>();
   let termTotal: number | undefined;
   let localWrites = 0;
+  let localVectorWrites = 0;
   const invalidateVectors = (): void => {
-    indexes.clear();
     termTotal = undefined;
     localWrites++;
   };
@@ -233,21 +266,62 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     }
   });
 
-  const loadIndex = (key: string): { index: VectorIndex; rowids: Int32Array } | undefined => {
-    const dataVersion = Number(db.pragma('data_version', { simple: true }));
+  /** Starts the background HNSW build of an exact index past the threshold (once). */
+  const buildGraph = (key: string, entry: IndexEntry): void => {
+    const exact = entry.index;
+    if (entry.building || !(exact instanceof ExactVectorIndex) || exact.size < annThreshold) return;
+    entry.graphPending = true;
+    entry.building = buildAnnIndexInSlices(exact, { dimensions: exact.dimensions }, () => indexes.get(key) === entry)
+      .then(
+        (ann) => {
+          if (!ann || indexes.get(key) !== entry) return;
+          // Vectors added after the last slice (in the same turn) join before the swap.
+          while (ann.size < exact.size) ann.add(exact.vector(ann.size));
+          entry.index = ann;
+        },
+        // The exact index keeps serving; the next reload (a vector removed or replaced) tries again.
+        () => undefined,
+      )
+      .finally(() => (entry.graphPending = false));
+  };
+
+  /** Adds the stored vectors of `key` after `entry.lastRowid` to the entry's index. */
+  const addStoredVectors = (key: string, entry: IndexEntry): void => {
+    for (const row of statements.vectorsAfter.iterate(key, entry.lastRowid)) {
+      entry.rowids.push(row.chunk_rowid);
+      entry.lastRowid = row.rowid;
+      const v = row.vector;
+      // Copied into the index (normalized): a view suffices when aligned.
+      entry.index.add(v.byteOffset % 4 === 0 ? new Float32Array(v.buffer, v.byteOffset, v.byteLength / 4) : new Float32Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength)));
+    }
+  };
+
+  /**
+   * The vector index of an embedder identity, caught up with the store. Search is exact at once;
+   * past `annThreshold` vectors the HNSW graph is built in the background, in slices (a graph of
+   * ten thousand vectors takes over a second to build, which would stop this thread's event
+   * loop), and replaces the exact index when done. Vectors added meanwhile join the index and
+   * the graph being built; a removed or replaced vector makes both start again.
+   */
+  const loadIndex = (key: string): IndexEntry | undefined => {
+    const rev = `${localVectorWrites}:${revision()}`;
     const cached = indexes.get(key);
-    if (cached && cached.dataVersion === dataVersion) return cached;
-    const dims = statements.spaceDims.get(key)?.dimensions;
-    if (!dims) return undefined;
-    const rows = statements.vectorsOf.all(key);
-    const index = createVectorIndex({ dimensions: dims, annThreshold });
-    const rowids = new Int32Array(rows.length);
-    rows.forEach((row, i) => {
-      rowids[i] = row.chunk_rowid;
-      index.add(new Float32Array(row.vector.buffer.slice(row.vector.byteOffset, row.vector.byteOffset + row.vector.byteLength)));
-    });
-    const entry = { index, rowids, dataVersion };
+    if (cached && cached.revision === rev) return cached;
+    const space = statements.space.get(key);
+    if (!space) {
+      indexes.delete(key);
+      return undefined;
+    }
+    if (cached && cached.generation === space.generation) {
+      addStoredVectors(key, cached);
+      cached.revision = rev;
+      buildGraph(key, cached);
+      return cached;
+    }
+    const entry: IndexEntry = { index: new ExactVectorIndex(space.dimensions), rowids: [], revision: rev, generation: space.generation, lastRowid: 0 };
+    addStoredVectors(key, entry);
     indexes.set(key, entry);
+    buildGraph(key, entry);
     return entry;
   };
 
@@ -328,7 +402,8 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
       const dims = batch.entries[0]?.vector.length ?? 0;
       if (batch.entries.some((e) => e.vector.length !== dims)) throw new Error('all vectors of a batch must have the same length');
       putVectorsTx.immediate(embedderIdentityKey(batch.identity), dims, batch.identity, batch.entries);
-      indexes.delete(embedderIdentityKey(batch.identity));
+      // The next search catches the index up: new vectors join it, a replaced one reloads it.
+      localVectorWrites++;
     },
     async chunksWithoutVectors(identity) {
       return statements.chunksWithoutVectors.all(embedderIdentityKey(identity)).map((r) => r.id);
@@ -342,6 +417,18 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
         score,
       }));
     },
+    async warmVectorIndex(identity) {
+      const key = embedderIdentityKey(identity);
+      const entry = loadIndex(key);
+      if (!entry) return 'none';
+      await entry.building;
+      return entry.index instanceof ExactVectorIndex ? 'exact' : 'hnsw';
+    },
+    vectorIndexStatus(identity) {
+      const entry = indexes.get(embedderIdentityKey(identity));
+      if (!entry) return undefined;
+      return { index: entry.index instanceof ExactVectorIndex ? 'exact' : 'hnsw', size: entry.index.size, building: entry.graphPending === true };
+    },
     async stats() {
       const counts = statements.counts.get() ?? { documents: 0, chunks: 0 };
       const vectors: Record<string, number> = {};
@@ -349,10 +436,24 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
       return { ...counts, vectors };
     },
     async close() {
+      // Background graph builds see their entry gone and stop.
+      indexes.clear();
       db.close();
     },
   };
 }
+
+/**
+ * A vector removed (its chunk deleted: cascades fire triggers) or replaced bumps its identity's
+ * generation; one only added does not. Any connection's in-memory index compares generations to
+ * know whether it may just add the rows past the last one it holds.
+ */
+const VECTOR_GENERATION_TRIGGERS = `
+  CREATE TRIGGER vectors_removed AFTER DELETE ON vectors
+  BEGIN UPDATE vector_spaces SET generation = generation + 1 WHERE identity_key = old.identity_key; END;
+  CREATE TRIGGER vectors_replaced AFTER UPDATE ON vectors
+  BEGIN UPDATE vector_spaces SET generation = generation + 1 WHERE identity_key = old.identity_key; END;
+`;
 
 function migrate(db: Database.Database, rebuild: boolean, path: string): void {
   db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
@@ -362,7 +463,7 @@ function migrate(db: Database.Database, rebuild: boolean, path: string): void {
     throw new Error(`the store was written by a newer ragbridge (schema ${version}, this version reads ${SCHEMA_VERSION}); upgrade @ragbridge/pipeline`);
   }
   if (version === SCHEMA_VERSION) return;
-  if (version === 2 || version === 3) {
+  if (version >= 2 && version <= 4) {
     db.transaction(() => {
       if (version === 2) {
         // 3 keeps each document's description terms readable (for in-memory document scoring). Old
@@ -370,9 +471,14 @@ function migrate(db: Database.Database, rebuild: boolean, path: string): void {
         db.exec("ALTER TABLE documents ADD COLUMN terms TEXT NOT NULL DEFAULT ''");
         db.exec("UPDATE documents SET content_hash = ''");
       }
-      // 4 keeps the section a chunk cites (HTML, Markdown). Old rows get none until re-ingested.
-      db.exec('ALTER TABLE chunks ADD COLUMN section_title TEXT');
-      db.exec('ALTER TABLE chunks ADD COLUMN section_anchor TEXT');
+      if (version <= 3) {
+        // 4 keeps the section a chunk cites (HTML, Markdown). Old rows get none until re-ingested.
+        db.exec('ALTER TABLE chunks ADD COLUMN section_title TEXT');
+        db.exec('ALTER TABLE chunks ADD COLUMN section_anchor TEXT');
+      }
+      // 5 counts removed and replaced vectors per identity (in-memory indexes then only add).
+      db.exec('ALTER TABLE vector_spaces ADD COLUMN generation INTEGER NOT NULL DEFAULT 0');
+      db.exec(VECTOR_GENERATION_TRIGGERS);
       db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(String(SCHEMA_VERSION));
     })();
     return;
@@ -407,7 +513,9 @@ function migrate(db: Database.Database, rebuild: boolean, path: string): void {
       CREATE VIRTUAL TABLE chunks_fts USING fts5(terms, heading_terms, content = '', contentless_delete = 1, ${tokenizer});
       CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab(chunks_fts, 'row');
       CREATE VIRTUAL TABLE documents_fts USING fts5(terms, content = '', contentless_delete = 1, ${tokenizer});
-      CREATE TABLE vector_spaces (identity_key TEXT PRIMARY KEY, dimensions INTEGER NOT NULL, identity_json TEXT NOT NULL);
+      CREATE TABLE vector_spaces (
+        identity_key TEXT PRIMARY KEY, dimensions INTEGER NOT NULL, identity_json TEXT NOT NULL, generation INTEGER NOT NULL DEFAULT 0
+      );
       CREATE TABLE vectors (
         identity_key TEXT NOT NULL REFERENCES vector_spaces(identity_key),
         chunk_rowid INTEGER NOT NULL REFERENCES chunks(pk) ON DELETE CASCADE,
@@ -415,6 +523,7 @@ function migrate(db: Database.Database, rebuild: boolean, path: string): void {
         PRIMARY KEY (identity_key, chunk_rowid)
       );
       CREATE INDEX vectors_chunk ON vectors(chunk_rowid);
+      ${VECTOR_GENERATION_TRIGGERS}
     `);
     db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
   })();

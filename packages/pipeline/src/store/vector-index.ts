@@ -126,6 +126,10 @@ export class ExactVectorIndex implements VectorIndex {
   add(vector: Float32Array): number {
     return this.storage.push(vector);
   }
+  /** The stored (normalized) vector of `id`, a view of the index's storage. */
+  vector(id: number): Float32Array {
+    return this.storage.data.subarray(id * this.dimensions, (id + 1) * this.dimensions);
+  }
   search(query: Float32Array, k: number): VectorHit[] {
     const q = normalized(query);
     const top = new TopK(Math.max(1, Math.min(k, this.size)));
@@ -486,4 +490,28 @@ export function createVectorIndex(options: VectorIndexOptions): VectorIndex {
       return hnsw ? hnsw.search(query, k) : (exact as ExactVectorIndex).search(query, k);
     },
   };
+}
+
+/**
+ * Builds the approximate index of an exact one's vectors in slices of about `sliceMs` of work,
+ * yielding to the event loop between them, so a large graph never stops the caller's thread for
+ * long. `current()` is asked between slices: when it says no (the data changed), the build stops
+ * and resolves undefined (a store stops its builds this way when closed).
+ */
+export async function buildAnnIndexInSlices(
+  source: ExactVectorIndex,
+  options: VectorIndexOptions,
+  current: () => boolean = () => true,
+  sliceMs = 8,
+): Promise<VectorIndex | undefined> {
+  const ann = createAnnIndex(options);
+  let next = 0;
+  while (next < source.size) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (!current()) return undefined;
+    const start = performance.now();
+    do ann.add(source.vector(next++));
+    while (next < source.size && performance.now() - start < sliceMs);
+  }
+  return ann;
 }
