@@ -61,4 +61,20 @@ describe('published packages', () => {
     expect(readFileSync(join(root, '.npmrc'), 'utf8')).not.toMatch(/onnxruntime/);
     expect(readFileSync(join(root, '.ci/run'), 'utf8')).toMatch(/ONNXRUNTIME_NODE_INSTALL=skip/);
   });
+
+  it('every changeset names published packages only (a private or ignored one breaks `changeset version`)', () => {
+    const config = JSON.parse(readFileSync(join(root, '.changeset/config.json'), 'utf8')) as { ignore?: string[] };
+    const releasable = new Set(published.map((w) => w.manifest.name).filter((n) => !(config.ignore ?? []).includes(n)));
+    const files = readdirSync(join(root, '.changeset')).filter((f) => f.endsWith('.md') && f !== 'README.md');
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) {
+      const front = /^---\n([\s\S]*?)\n---/.exec(readFileSync(join(root, '.changeset', file), 'utf8'))?.[1];
+      expect(front, `${file} has front matter`).toBeDefined();
+      for (const line of (front ?? '').split('\n').filter((l) => l.trim())) {
+        const m = /^["']?(@?[^"':]+)["']?\s*:\s*(major|minor|patch)\s*$/.exec(line.trim());
+        expect(m, `${file}: "${line}"`).not.toBeNull();
+        expect(releasable.has(m?.[1] ?? ''), `${file} names ${m?.[1]}, which is not a released package`).toBe(true);
+      }
+    }
+  });
 });
