@@ -1,6 +1,7 @@
 import { ADAPTER_BACKENDS, explain, type RagbridgeConfig } from '@ragbridge/config-profiles';
 import { createCostMonitor, type CostMonitor, type CostMonitorOptions } from '@ragbridge/cost-monitor';
 import { createResilienceRegistry } from '@ragbridge/resilience';
+import { loadAdapterModules } from './internal/adapter-modules.js';
 import { buildAnswerPart, buildEmbedderPart, buildRerankerPart, partUnavailable, type ChainContext, type StepRecord } from './internal/model-chains.js';
 import { ensureParentDir, normalizeConfig, resolveDataPath } from './internal/runtime-config.js';
 import { consoleLogger, redactingLogger } from './internal/runtime-log.js';
@@ -113,6 +114,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   closers.push(() => monitor.close());
 
   try {
+    // Only the adapter packages the configuration's steps name are imported (optional peers).
+    const { modules: adapters } = await loadAdapterModules(config, options.adapters, options.importAdapter);
     const ctx: ChainContext = {
       config,
       env,
@@ -124,6 +127,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       monitor,
       onEvent: options.onResilienceEvent,
       closers,
+      adapters,
+      warn: (message) => logger.warn(message),
     };
     const answer = buildAnswerPart(ctx);
     const embedder = buildEmbedderPart(ctx);

@@ -5,6 +5,7 @@ import type { Pipeline } from '@ragbridge/pipeline';
 import type { ResilienceEventListener, ResilienceSnapshot } from '@ragbridge/resilience';
 
 /** Where the runtime reports what an operator should know; messages are already redacted. */
+import type { AdapterImporter, AdapterModules } from './internal/adapter-modules.js';
 export interface RuntimeLogger {
   /** A part fell back to its last step, a breaker opened, an alert fired. */
   warn(message: string): void;
@@ -40,6 +41,16 @@ export interface RuntimeOptions {
   logger?: RuntimeLogger;
   /** Receives every resilience event: attempts, failed / skipped / served steps, breaker changes. */
   onResilienceEvent?: ResilienceEventListener;
+  /**
+   * Adapter packages already imported (e.g. where a bundler must see static imports). The others
+   * the configuration's steps name are imported with `import()`; they are optional peer
+   * dependencies, so install only the ones your profiles use. A step whose package is not
+   * installed: an answer or reranker step is passed over (`parts()` says which package to install,
+   * and the log warns once); an embedder step is a `ConfigError` (`@ragbridge/config-profiles`).
+   */
+  adapters?: AdapterModules;
+  /** How adapter packages are imported; default `(name) => import(name)`. */
+  importAdapter?: AdapterImporter;
 }
 
 /** One step of a part's fallback chain, as the runtime built it. */

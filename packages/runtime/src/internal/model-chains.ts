@@ -21,7 +21,17 @@ import {
   type ResilienceRegistry,
   type RetrySettings,
 } from '@ragbridge/resilience';
-import { createAnswerAdapter, createEmbedderAdapter, createRerankerAdapter, type AdapterContext, type BuiltAdapter } from './model-factories.js';
+import { ConfigError } from '@ragbridge/config-profiles';
+import { ADAPTER_PACKAGE_OF, notInstalledReason, type AdapterPackage } from './adapter-modules.js';
+import { ModelNotFoundError } from '@ragbridge/core-interfaces';
+import {
+  AdapterNotInstalledError,
+  createAnswerAdapter,
+  createEmbedderAdapter,
+  createRerankerAdapter,
+  type AdapterContext,
+  type BuiltAdapter,
+} from './model-factories.js';
 import { ensureParentDir, resolveDataPath } from './runtime-config.js';
 import { createFusedOrderReranker, TERMINAL_BACKENDS } from '../terminal-steps.js';
 import { gateChatModel, gateEmbedder, gateReranker, StepAvailability, UNAVAILABLE_STEP_BREAKER } from './step-availability.js';
@@ -55,6 +65,35 @@ export interface ChainContext extends AdapterContext {
   onEvent: ResilienceEventListener | undefined;
   /** Things to close or dispose when the runtime closes. */
   closers: Array<() => unknown>;
+  /** The runtime's warning log (redacted). */
+  warn: (message: string) => void;
+}
+
+/** The availability of a step whose adapter package is not installed: never, saying what to install. */
+function notInstalled(name: AdapterPackage): StepAvailability {
+  const reason = notInstalledReason(name);
+  return StepAvailability.never(reason, () => new ModelNotFoundError({ message: reason, hint: `npm install ${name}` }));
+}
+
+/** An error for calls to a stand-in that the availability gate should have stopped. */
+const standInCalled = (backend: string, model: string): Error => new Error(`${backend} ${model}: its adapter package is not installed`);
+
+/** A chat model standing in for a step whose adapter package is not installed. */
+function missingChatModel(backend: string, modelId: string): ChatModelV1 {
+  return {
+    specificationVersion: 'v1',
+    backend,
+    modelId,
+    generate: () => Promise.reject(standInCalled(backend, modelId)),
+    stream: () => ({
+      [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(standInCalled(backend, modelId)) }),
+    }),
+  };
+}
+
+/** A reranker standing in for a step whose adapter package is not installed. */
+function missingReranker(backend: string, modelId: string): RerankerV1 {
+  return { specificationVersion: 'v1', backend, modelId, maxBatchSize: 1, rerank: () => Promise.reject(standInCalled(backend, modelId)) };
 }
 
 /** A built part: the model the pipeline gets (undefined when only the terminal step is left) and its steps. */
@@ -92,8 +131,39 @@ function chainOptions(ctx: ChainContext): FallbackChainOptions {
 /** How one kind of model becomes a chain step: its adapter, the cost monitor's wrapper, the availability gate. */
 interface StepWrappers<C, M> {
   create: (step: C) => BuiltAdapter<M>;
+  /**
+   * The stand-in of a step whose adapter package is not installed: a model never called (its
+   * availability check says which package to install), so the chain passes over it. Absent for
+   * embedders: another step's vectors are not the same vectors, so a missing package is an error.
+   */
+  missing?: (step: C, backend: string, model: string) => M;
   monitor: (model: M, options: { fallbackStep: number; local: boolean }) => M;
   gate: (model: M, availability: StepAvailability) => M;
+}
+
+/** A step's adapter, or the stand-in of one whose package is not installed (see {@link StepWrappers.missing}). */
+function createOrStandIn<C extends ModelStepConfig, M>(
+  step: C,
+  index: number,
+  create: (step: C) => BuiltAdapter<M>,
+  missing: StepWrappers<C, M>['missing'],
+  part: string,
+  ctx: ChainContext,
+): BuiltAdapter<M> & { availability?: StepAvailability } {
+  try {
+    return create(step);
+  } catch (error) {
+    if (!(error instanceof AdapterNotInstalledError)) throw error;
+    const path = `models.${part}.chain[${index}].backend`;
+    if (!missing) {
+      throw new ConfigError({
+        issues: [{ path, message: `"${step.backend}" needs ${error.packageName}, which is not installed: npm install ${error.packageName}` }],
+      });
+    }
+    const model = (step as { model?: string }).model ?? step.backend;
+    ctx.warn(`${path}: ${error.message}; the ${part} chain passes over its step ${index} (${step.backend} ${model})`);
+    return { model: missing(step, ADAPTER_BACKENDS[step.backend], model), availability: notInstalled(error.packageName) };
+  }
 }
 
 /**
@@ -106,13 +176,14 @@ interface StepWrappers<C, M> {
 function buildSteps<C extends ModelStepConfig, M extends { backend: string; modelId: string }>(
   steps: readonly C[],
   ctx: ChainContext,
-  { create, monitor, gate }: StepWrappers<C, M>,
+  { create, monitor, gate, missing }: StepWrappers<C, M>,
+  part: string,
 ): { fallback: Array<FallbackStep<M>>; records: StepRecord[] } {
   const used = new Map<string, number>();
   const fallback: Array<FallbackStep<M>> = [];
   const records: StepRecord[] = [];
   steps.forEach((step, index) => {
-    const built = create(step);
+    const built = createOrStandIn(step, index, create, missing, part, ctx);
     if (built.dispose) ctx.closers.push(built.dispose);
     const backend = ADAPTER_BACKENDS[step.backend];
     // Keys as the resilience package would make them, but explicit, so parts() can read the breakers.
@@ -121,7 +192,7 @@ function buildSteps<C extends ModelStepConfig, M extends { backend: string; mode
     used.set(key, seen + 1);
     if (seen > 0 && step.key === undefined) key = `${key}#${seen + 1}`;
     const monitored = monitor(built.model, { fallbackStep: index, local: step.local });
-    const availability = built.prepare && new StepAvailability(built.prepare);
+    const availability = built.availability ?? (built.prepare && new StepAvailability(built.prepare));
     fallback.push({
       model: availability ? gate(monitored, availability) : monitored,
       local: step.local,
@@ -151,7 +222,8 @@ export function buildAnswerPart(ctx: ChainContext): BuiltPart<ChatModelV1> & { e
     create: (s) => createAnswerAdapter(s, ctx),
     monitor: (m, o) => ctx.monitor.wrapChat(m, o),
     gate: gateChatModel,
-  });
+    missing: (_, backend, model) => missingChatModel(backend, model),
+  }, 'answer');
   const steps = [...records, { backend: TERMINAL_BACKENDS.answer, local: true }];
   const extractiveSentences = extractive?.options?.sentences;
   if (fallback.length === 0) return { model: undefined, steps, terminalStep: 0, extractiveSentences };
@@ -179,11 +251,22 @@ export function buildAnswerPart(ctx: ChainContext): BuiltPart<ChatModelV1> & { e
  */
 export function buildEmbedderPart(ctx: ChainContext): BuiltPart<EmbedderV1> {
   const chain = ctx.config.retrieval.mode === 'keyword' ? [] : ctx.config.models.embedder.chain;
+  // No embedder package installed: keyword retrieval, as when no model is on disk. (The config
+  // schema keeps an embedder chain on one identity, so its steps never need different packages.)
+  const absent = chain.filter((step) => !ctx.adapters[ADAPTER_PACKAGE_OF[step.backend]]);
+  if (absent.length > 0 && absent.length === chain.length) {
+    const records: StepRecord[] = chain.map((step, index) => {
+      const name = ADAPTER_PACKAGE_OF[step.backend];
+      ctx.warn(`models.embedder.chain[${index}].backend: ${notInstalledReason(name)}; retrieval is keyword-only`);
+      return { backend: ADAPTER_BACKENDS[step.backend], model: step.model, local: step.local, availability: notInstalled(name) };
+    });
+    return { model: undefined, steps: [...records, { backend: TERMINAL_BACKENDS.embedder, local: true }], terminalStep: chain.length };
+  }
   const { fallback, records } = buildSteps(chain, ctx, {
     create: (s) => createEmbedderAdapter(s, ctx),
     monitor: (m, o) => ctx.monitor.wrapEmbedder(m, o),
     gate: gateEmbedder,
-  });
+  }, 'embedder');
   const steps = [...records, { backend: TERMINAL_BACKENDS.embedder, local: true }];
   if (fallback.length === 0) return { model: undefined, steps, terminalStep: 0 };
   let model = createFallbackEmbedder(fallback, chainOptions(ctx));
@@ -212,7 +295,8 @@ export function buildRerankerPart(ctx: ChainContext): BuiltPart<RerankerV1> {
     create: (s) => createRerankerAdapter(s, ctx),
     monitor: (m, o) => ctx.monitor.wrapReranker(m, o),
     gate: gateReranker,
-  });
+    missing: (_, backend, model) => missingReranker(backend, model),
+  }, 'reranker');
   const steps = [...records, { backend: TERMINAL_BACKENDS.reranker, local: true }];
   if (fallback.length === 0) return { model: undefined, steps, terminalStep: 0 };
   const terminal: FallbackStep<RerankerV1> = { model: createFusedOrderReranker(), local: true, retry: false, breaker: false, key: TERMINAL_BACKENDS.reranker };

@@ -1,9 +1,26 @@
-import { createHfChatModel, createHfEmbedder, createHfReranker, createTeiEmbedder, createTeiReranker } from '@ragbridge/adapter-hf';
-import { createOllamaChatModel, createOllamaEmbedder } from '@ragbridge/adapter-ollama';
-import { createTransformersChatModel, createTransformersEmbedder, createTransformersReranker, type TransformersModelControls } from '@ragbridge/adapter-transformersjs';
+import type { TransformersModelControls } from '@ragbridge/adapter-transformersjs';
 import type { AnswerStepConfig, EmbedderStepConfig, RerankerStepConfig } from '@ragbridge/config-profiles';
 import type { ChatModelV1, EmbedderV1, RerankerV1 } from '@ragbridge/core-interfaces';
 import { isAbsolute, resolve } from 'node:path';
+import { notInstalledReason, type AdapterModules, type AdapterPackage } from './adapter-modules.js';
+
+/** A step names an adapter package that is not installed. */
+export class AdapterNotInstalledError extends Error {
+  constructor(readonly packageName: AdapterPackage) {
+    super(notInstalledReason(packageName));
+    this.name = 'AdapterNotInstalledError';
+  }
+}
+
+/** The imported adapter package `name`; throws {@link AdapterNotInstalledError} when it is not installed. */
+function adapterPackage<N extends AdapterPackage>(ctx: AdapterContext, name: N): NonNullable<AdapterModules[N]> {
+  const module = ctx.adapters[name];
+  if (!module) throw new AdapterNotInstalledError(name);
+  return module as NonNullable<AdapterModules[N]>;
+}
+const hf = (ctx: AdapterContext) => adapterPackage(ctx, '@ragbridge/adapter-hf');
+const ollama = (ctx: AdapterContext) => adapterPackage(ctx, '@ragbridge/adapter-ollama');
+const transformers = (ctx: AdapterContext) => adapterPackage(ctx, '@ragbridge/adapter-transformersjs');
 
 /** What the adapters need from the runtime besides a step's own settings. */
 export interface AdapterContext {
@@ -15,6 +32,8 @@ export interface AdapterContext {
   baseDir: string;
   /** The configuration says no network: Transformers.js must not download. */
   offline: boolean;
+  /** The adapter packages imported for the configuration's steps (a missing one is absent). */
+  adapters: AdapterModules;
 }
 
 /** An adapter built for one chain step. */
@@ -115,7 +134,7 @@ export function createAnswerAdapter(step: Exclude<AnswerStepConfig, { backend: '
     case 'hf-inference': {
       const o = step.options;
       return {
-        model: createHfChatModel(
+        model: hf(ctx).createHfChatModel(
           defined({
             model: step.model,
             endpointUrl: step.endpoint,
@@ -132,7 +151,7 @@ export function createAnswerAdapter(step: Exclude<AnswerStepConfig, { backend: '
     case 'ollama': {
       const o = step.options;
       return {
-        model: createOllamaChatModel({
+        model: ollama(ctx).createOllamaChatModel({
           model: step.model,
           ...defined({
             ...ollamaConnection(step, ctx),
@@ -149,7 +168,7 @@ export function createAnswerAdapter(step: Exclude<AnswerStepConfig, { backend: '
     }
     case 'transformersjs': {
       const source = transformersSource(step.options, ctx);
-      return transformersAdapter(createTransformersChatModel({ model: step.model, ...source, ...defined({ maxTokens: step.options?.maxTokens }) }), source);
+      return transformersAdapter(transformers(ctx).createTransformersChatModel({ model: step.model, ...source, ...defined({ maxTokens: step.options?.maxTokens }) }), source);
     }
   }
 }
@@ -160,7 +179,7 @@ export function createEmbedderAdapter(step: EmbedderStepConfig, ctx: AdapterCont
     case 'hf-tei': {
       const o = step.options;
       return {
-        model: createTeiEmbedder({
+        model: hf(ctx).createTeiEmbedder({
           baseUrl: step.endpoint,
           ...defined({
             model: step.model,
@@ -176,7 +195,7 @@ export function createEmbedderAdapter(step: EmbedderStepConfig, ctx: AdapterCont
     case 'hf-inference': {
       const o = step.options;
       return {
-        model: createHfEmbedder(
+        model: hf(ctx).createHfEmbedder(
           defined({
             model: step.model,
             token: hfToken(step.token, ctx),
@@ -191,7 +210,7 @@ export function createEmbedderAdapter(step: EmbedderStepConfig, ctx: AdapterCont
     case 'ollama': {
       const o = step.options;
       return {
-        model: createOllamaEmbedder({
+        model: ollama(ctx).createOllamaEmbedder({
           model: step.model,
           ...defined({
             ...ollamaConnection(step, ctx),
@@ -208,7 +227,7 @@ export function createEmbedderAdapter(step: EmbedderStepConfig, ctx: AdapterCont
     case 'transformersjs': {
       const o = step.options;
       const source = transformersSource(o, ctx);
-      const model = createTransformersEmbedder({
+      const model = transformers(ctx).createTransformersEmbedder({
         model: step.model,
         ...source,
         ...defined({
@@ -230,7 +249,7 @@ export function createRerankerAdapter(step: RerankerStepConfig, ctx: AdapterCont
     case 'hf-tei': {
       const o = step.options;
       return {
-        model: createTeiReranker({
+        model: hf(ctx).createTeiReranker({
           baseUrl: step.endpoint,
           ...defined({
             model: step.model,
@@ -251,7 +270,7 @@ export function createRerankerAdapter(step: RerankerStepConfig, ctx: AdapterCont
     case 'hf-inference': {
       const o = step.options;
       return {
-        model: createHfReranker(
+        model: hf(ctx).createHfReranker(
           defined({
             model: step.model,
             label: o?.label,
@@ -268,7 +287,7 @@ export function createRerankerAdapter(step: RerankerStepConfig, ctx: AdapterCont
     }
     case 'transformersjs': {
       const source = transformersSource(step.options, ctx);
-      return transformersAdapter(createTransformersReranker({ model: step.model, ...source, ...defined({ maxBatchSize: step.options?.maxBatchSize }) }), source);
+      return transformersAdapter(transformers(ctx).createTransformersReranker({ model: step.model, ...source, ...defined({ maxBatchSize: step.options?.maxBatchSize }) }), source);
     }
   }
 }

@@ -44,10 +44,21 @@ export const NOT_ON_DISK = "model files not on disk, and downloads are off";
 export class StepAvailability {
   private reason: string | undefined;
 
-  /** @param prepare Loads the model, or rejects with ModelNotFoundError at once when its files are missing. */
+  /**
+   * @param prepare Loads the model, or rejects with ModelNotFoundError at once when its files are missing.
+   * @param why What `unavailable` says then (a fixed sentence: no folders of this machine).
+   */
   constructor(
-    private readonly prepare: (abortSignal?: AbortSignal) => Promise<unknown>
+    private readonly prepare: (abortSignal?: AbortSignal) => Promise<unknown>,
+    private readonly why: string = NOT_ON_DISK
   ) {}
+
+  /** A step that can never run here (its adapter package is not installed): `unavailable` says why from the start. */
+  static never(reason: string, error: () => Error): StepAvailability {
+    const availability = new StepAvailability(() => Promise.reject(error()), reason);
+    availability.reason = reason;
+    return availability;
+  }
 
   /** Why the step cannot run, as its last check found; undefined when it can, or before its first check. */
   get unavailable(): string | undefined {
@@ -68,7 +79,7 @@ export class StepAvailability {
       }
       // A fixed sentence, not the error's message: that names folders of this machine, which
       // parts() (shown by the demo's profile page) should not; the runtime's log has it whole.
-      this.reason = NOT_ON_DISK;
+      this.reason = this.why;
       unavailableErrors.add(error);
       throw error;
     }
