@@ -142,6 +142,9 @@ for (const adapter of ['@ragbridge/adapter-hf', '@ragbridge/adapter-ollama']) {
   if (result.mb > LEAN_LIMIT_MB) fail(`runtime + ${adapter}: ${result.mb.toFixed(0)} MB, over ${LEAN_LIMIT_MB} MB`);
 }
 
+// For the README's table: the in-process path, which brings ONNX Runtime by design.
+if (!only || only.has('@ragbridge/adapter-transformersjs')) install('runtime + adapter-transformersjs', ['@ragbridge/runtime', '@ragbridge/adapter-transformersjs']);
+
 if (!values.keep) rmSync(work, { recursive: true, force: true });
 else say(`kept ${work}`);
 if (failures.length > 0) {
