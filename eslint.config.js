@@ -14,7 +14,9 @@ export const depConstraints = [
   { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:contracts', 'type:lib', 'type:testkit'] },
   // The composition root: turns configuration into adapters, chains, monitor and pipeline.
   { sourceTag: 'type:composition', onlyDependOnLibsWithTags: ['type:contracts', 'type:lib', 'type:adapter', 'type:composition', 'type:testkit'] },
-  { sourceTag: 'type:testkit', onlyDependOnLibsWithTags: ['type:contracts'] },
+  { sourceTag: 'type:testkit', onlyDependOnLibsWithTags: ['type:contracts', 'type:sample'] },
+  // The sample corpus and its PDF writer: data and a dependency-free writer.
+  { sourceTag: 'type:sample', onlyDependOnLibsWithTags: [] },
   { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['*'] },
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['*'] },
 ];

@@ -126,11 +126,45 @@ function install(label, names, imports = names) {
   return { dir, mb, packages, onnx };
 }
 
+/** Runs a command in a consumer folder; a failure is recorded with its output's tail. */
+function check(label, dir, command, args, expectOut) {
+  try {
+    const out = execFileSync(command, args, { cwd: dir, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    if (expectOut && !expectOut.test(out)) fail(`${label}: \`${[command, ...args].join(' ')}\` printed ${JSON.stringify(out.slice(0, 300))}`);
+    else say(`${label}: ok \`${[command, ...args].join(' ')}\`${out.trim() && out.length < 80 ? ` → ${out.trim()}` : ''}`);
+  } catch (error) {
+    fail(`${label}: \`${[command, ...args].join(' ')}\` failed: ${String(error.stderr || error.stdout || error.message).trim().split('\n').slice(-4).join(' | ')}`);
+  }
+}
+
+/** What a package must do once installed alone, beyond being importable. */
+const SMOKE = {
+  '@ragbridge/cli': (label, dir) => {
+    check(label, dir, 'npx', ['--no-install', 'ragbridge', '--version'], /^\d+\.\d+\.\d+\s*$/);
+    // The main job, from the tarball alone: the sample corpus shipped in @ragbridge/sample-corpus.
+    check(label, dir, 'npx', ['--no-install', 'ragbridge', 'demo'], /\[1\]/);
+  },
+  '@ragbridge/sample-corpus': (label, dir) =>
+    check(
+      label,
+      dir,
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "const { prepareSampleCorpus } = await import('@ragbridge/sample-corpus'); const files = await prepareSampleCorpus('sample'); const { resolve } = await import('node:path'); if (!files.every((f) => resolve(f).startsWith(process.cwd()))) throw new Error('read outside the package: ' + files[0]); console.log(files.length + ' files');",
+      ],
+      /^\d+ files/,
+    ),
+};
+
 // 2. Every package alone.
 const only = values.only ? new Set(values.only.split(',')) : undefined;
 for (const { manifest } of published) {
   if (only && !only.has(manifest.name)) continue;
-  install(`${manifest.name} alone`, [manifest.name]);
+  const label = `${manifest.name} alone`;
+  const result = install(label, [manifest.name]);
+  if (result && SMOKE[manifest.name]) SMOKE[manifest.name](label, result.dir);
 }
 
 // 3. The lean combinations the runtime's optional peers make possible.

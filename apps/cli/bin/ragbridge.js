@@ -21,5 +21,7 @@ if (existsSync(source) && tsx && !process.env.RAGBRIDGE_FROM_DIST) {
   });
   process.exit(result.status ?? 1);
 } else {
-  await import(built.href);
+  // Installed: run the built CLI (its module runs nothing on import when it is not the entry).
+  const { runCli } = await import(built.href);
+  process.exitCode = await runCli(process.argv.slice(2));
 }

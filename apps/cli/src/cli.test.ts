@@ -1,4 +1,4 @@
-import { startFakeOllama, writeSimplePdf } from '@ragbridge/testkit';
+import { writeSimplePdf } from '@ragbridge/sample-corpus';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,8 @@ import { evalCommand } from './eval-command.js';
 import { compareCommand } from './compare.js';
 import { demoCommand } from './demo.js';
 
+// Imported lazily, as compare --fake-services does (the test kit is a dev dependency of the CLI).
+const { startFakeOllama } = await import('@ragbridge/testkit');
 
 function corpus(): string {
   const dir = mkdtempSync(join(tmpdir(), 'rb-cli-'));

@@ -1,4 +1,4 @@
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { PROFILE_NAMES, resolveConfig, type ProfileName } from '@ragbridge/config-profiles';
 import type { Citation } from '@ragbridge/core-interfaces';
 import { createPipeline, type Pipeline, type PipelineAnswer, type RefusalPolicy, type SignalName } from '@ragbridge/pipeline';
@@ -154,7 +154,3 @@ export async function askCommand(question: string, options: { store: string; jso
   }
 }
 
-/** The project's own documentation files shipped in the repository (the demo corpus). */
-export function repositoryRoot(): string {
-  return resolve(join(dirname(new URL(import.meta.url).pathname), '..', '..', '..'));
-}

@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { applyReindex, compareProfiles, reindexPlan, renderCharts, renderMarkdown, type CompareQuestion, type CompareSide, type ReindexPlan } from '@ragbridge/compare';
 import { isProfileName, resolveConfig, type ProfileName } from '@ragbridge/config-profiles';
-import { fetchToFake, startFakeServices } from '@ragbridge/testkit';
+import type * as Testkit from '@ragbridge/testkit';
 import { defaultStorePath, UsageError } from './commands.js';
 
 function formatPlan(plan: ReindexPlan): string {
@@ -43,6 +43,15 @@ interface Fakes {
 
 /** Starts the fake services and the environment that points every profile at them. */
 async function startFakes(): Promise<Fakes> {
+  // The fake services are the repository's test kit, not published: a dev dependency of the CLI.
+  let testkit: typeof Testkit;
+  try {
+    testkit = (await import('@ragbridge/testkit')) as typeof Testkit;
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new UsageError('--fake-services runs from a checkout of the ragbridge repository (the fake services are its private test kit); from npm, compare real profiles');
+  }
+  const { fetchToFake, startFakeServices } = testkit;
   const services = await startFakeServices({ hfToken: FAKE_TOKEN });
   return {
     env: { ...process.env, HF_TOKEN: FAKE_TOKEN, OLLAMA_HOST: services.ollama.url, HF_HUB_OFFLINE: '1', RAGBRIDGE_PROFILE: undefined },

@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
-import { prepareSampleCorpus } from '@ragbridge/testkit';
+import { prepareSampleCorpus } from '@ragbridge/sample-corpus';
 import { createPipeline } from '@ragbridge/pipeline';
-import { formatAnswer, repositoryRoot } from './commands.js';
+import { formatAnswer } from './commands.js';
 import { createProgressReporter } from './progress.js';
 
 /** The question the demo asks when none is given. */
@@ -14,9 +14,8 @@ export const DEMO_QUESTION = 'Why do the adapters not retry or fall back on thei
  */
 export async function demoCommand(options: { question?: string; workdir?: string; out?: NodeJS.WritableStream } = {}): Promise<number> {
   const out = options.out ?? process.stdout;
-  const root = repositoryRoot();
   const workdir = resolve(options.workdir ?? '.ragbridge');
-  const files = await prepareSampleCorpus(root, join(workdir, 'sample'));
+  const files = await prepareSampleCorpus(join(workdir, 'sample'));
 
   const storePath = join(workdir, 'demo.db');
   const pipeline = createPipeline({ store: storePath, rebuildOnSchemaChange: true });

@@ -1,4 +1,4 @@
-export { main } from './main.js';
+export { cliVersion, main, runCli, type CliStreams } from './main.js';
 export { askCommand, formatAnswer, ingestCommand, UsageError } from './commands.js';
 export type { EvalCommandOptions, EvalResultRow } from './eval-command.js';
 export { evalCommand, evaluateQuestions, readQuestions, retrievedPages } from './eval-command.js';

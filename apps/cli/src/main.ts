@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { askCommand, defaultStorePath, ingestCommand, UsageError } from './commands.js';
 import { evalCommand } from './eval-command.js';
@@ -7,12 +8,14 @@ import { demoCommand } from './demo.js';
 const USAGE = `ragbridge: question answering over technical documents, with page citations.
 
 Usage:
-  ragbridge demo [--question "<q>"]          ingest the project's own docs (and a generated PDF), answer a question
+  ragbridge demo [--question "<q>"]          ingest a sample corpus (docs and a generated PDF), answer a question
   ragbridge ingest <files or folders…> [--store FILE] [--prune] [--workers N]
   ragbridge ask "<question>" [--store FILE] [--json] [--explain] [--profile NAME]
   ragbridge eval --corpus DIR --qa FILE[,FILE…] --out FILE.json [--folds K] [--store FILE] [--profile NAME]
   ragbridge compare --profiles A,B --qa FILE [--corpus DIR] [--out DIR] [--k 10] [--fake-services]
   ragbridge compare --reindex-plan --profiles A,B [--corpus DIR] [--apply] [--fake-services]
+  ragbridge help [command]                   help on one command
+  ragbridge --version
 
 Options:
   --store FILE     SQLite store (default .ragbridge/store.db; eval: .ragbridge/eval-<corpus>.db)
@@ -22,8 +25,53 @@ Options:
   --explain        ask: show each source's retrieval signals (weight × value) and the evidence the refusal check read
   --folds K        eval: also cross-validate (weights and refusal fitted on K−1 folds, scored on the held-out one)
   --profiles A,B   compare: two built-in profiles or configuration files (.yaml/.json)
-  --fake-services  compare: run the profiles against the fake Hugging Face, TEI and Ollama services
-  -h, --help       this help`;
+  --fake-services  compare: run the profiles against the fake Hugging Face, TEI and Ollama services (repository checkout only)
+  --debug          print the stack trace of an error
+  -h, --help       this help (after a command: that command's help)
+  -v, --version    the version of @ragbridge/cli
+
+Exit codes: 0 done; 1 the command failed (or a refused answer); 2 wrong usage.`;
+
+/** Help of each command: `ragbridge help <command>` or `ragbridge <command> --help`. */
+const COMMAND_HELP: Readonly<Record<string, string>> = {
+  demo: `ragbridge demo [--question "<q>"]
+
+Ingests a sample corpus (ragbridge's own documentation and a PDF generated from it) into
+.ragbridge/demo.db and answers a question with citations, offline: no account, no network.
+  --question "<q>"  ask this instead of the default question`,
+  ingest: `ragbridge ingest <files or folders…> [--store FILE] [--prune] [--workers N]
+
+Adds PDF, Markdown, HTML and text files to the store; unchanged files are skipped.
+  --store FILE   the store (default .ragbridge/store.db)
+  --prune        also remove stored documents whose files are gone from the given folders
+  --workers N    extraction worker threads (default: one per core; 0: the main thread)`,
+  ask: `ragbridge ask "<question>" [--store FILE] [--json] [--explain] [--profile NAME]
+
+Answers from the store with citations to document and page (or section).
+  --store FILE     the store (default .ragbridge/store.db)
+  --json           print the answer, citations and retrieval as JSON
+  --explain        show why each source ranks where it does
+  --profile NAME   offline (default), local, hf-spaces or hybrid`,
+  eval: `ragbridge eval --corpus DIR --qa FILE[,FILE…] --out FILE.json [--folds K] [--store FILE] [--profile NAME]
+
+Ingests DIR, asks every question of the QA files and scores retrieval (hit@k, MRR), refusals and
+citation support; writes every row to FILE.json.
+  --folds K        also cross-validate the ranking weights and refusal threshold (K ≥ 2)`,
+  compare: `ragbridge compare --profiles A,B --qa FILE [--corpus DIR] [--out DIR] [--k 10] [--fake-services]
+ragbridge compare --reindex-plan --profiles A,B [--corpus DIR] [--apply] [--fake-services]
+
+Runs the same questions through two profiles (or configuration files) and reports quality,
+latency and cost side by side; --reindex-plan estimates what moving the store to B's embedder
+costs, and --apply does it.`,
+  help: `ragbridge help [command]
+
+Prints the overview, or one command's help.`,
+};
+
+/** The version of this package, from its package.json. */
+export function cliVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
 
 /** Runs the CLI with arguments (without `node` and the script). Returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -48,12 +96,29 @@ export async function main(argv: string[]): Promise<number> {
       'reindex-plan': { type: 'boolean' },
       apply: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+      debug: { type: 'boolean' },
     },
   });
   const [command, ...rest] = positionals;
-  if (values.help || !command) {
+  if (values.version || command === 'version') {
+    console.log(cliVersion());
+    return 0;
+  }
+  if (command === 'help') {
+    const topic = rest[0];
+    if (topic !== undefined && !COMMAND_HELP[topic]) throw new UsageError(`no command "${topic}"; commands: ${Object.keys(COMMAND_HELP).join(', ')}`);
+    console.log(topic ? COMMAND_HELP[topic] : USAGE);
+    return 0;
+  }
+  if (!command) {
     console.log(USAGE);
-    return values.help ? 0 : 1;
+    return values.help ? 0 : 2;
+  }
+  if (values.help) {
+    if (!COMMAND_HELP[command]) throw new UsageError(`unknown command "${command}"; run ragbridge --help`);
+    console.log(COMMAND_HELP[command]);
+    return 0;
   }
   const store = values.store ?? defaultStorePath();
   switch (command) {
@@ -100,20 +165,41 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Where {@link runCli} writes errors. */
+export interface CliStreams {
+  err?: NodeJS.WritableStream;
+}
+
+/** Parse errors of node:util's parseArgs: all mean wrong usage. */
+const PARSE_ERRORS = new Set(['ERR_PARSE_ARGS_UNKNOWN_OPTION', 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE', 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL']);
+
+/**
+ * Runs the CLI and turns errors into one line on stderr and an exit code: 2 for wrong usage, 1
+ * for a failure; the stack trace only with `--debug`.
+ */
+export async function runCli(argv: string[], streams: CliStreams = {}): Promise<number> {
+  const err = streams.err ?? process.stderr;
+  const debug = argv.includes('--debug');
+  try {
+    return await main(argv);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (error instanceof UsageError || (typeof code === 'string' && PARSE_ERRORS.has(code))) {
+      err.write(`ragbridge: ${(error as Error).message}\n`);
+      return 2;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    // RagbridgeError messages already end with what to do about it.
+    err.write(`ragbridge: ${message.split('\n')[0]}\n`);
+    if (debug && error instanceof Error && error.stack) err.write(`${error.stack}\n`);
+    else if (message.includes('\n')) err.write(`${message.split('\n').slice(1).join('\n')}\n`);
+    return 1;
+  }
+}
+
 const isEntry = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop() ?? '');
 if (isEntry) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      if (error instanceof UsageError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-        console.error(`ragbridge: ${(error as Error).message}`);
-        process.exitCode = 1;
-      } else {
-        console.error(`ragbridge: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-        process.exitCode = 1;
-      }
-    },
-  );
+  void runCli(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }

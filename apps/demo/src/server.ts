@@ -5,14 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { serve, type ServerType } from '@hono/node-server';
 import { resolveConfig, type ResolveConfigOptions } from '@ragbridge/config-profiles';
 import { createRuntime, type Runtime, type RuntimeOptions } from '@ragbridge/runtime';
-import { prepareSampleCorpus } from '@ragbridge/testkit';
+import { prepareSampleCorpus, sampleCorpusSource } from '@ragbridge/sample-corpus';
 import { createApp } from './app.js';
 import { appSettings, type AppSettings } from './settings.js';
 import { cleanUploadFolder } from './uploads.js';
 
 /** The demo app's folder (apps/demo), from the source or the built file. */
 export const APP_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const REPOSITORY_ROOT = resolve(APP_DIR, '..', '..');
 
 /** Options of {@link startServer}. */
 export interface StartOptions {
@@ -83,7 +82,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const sampleDir = join(dataDir, 'sample');
   const require = createRequire(import.meta.url);
   const pdfjsDir = join(dirname(require.resolve('pdfjs-dist/package.json')), 'build');
-  const app = createApp({ runtime, settings, publicDir: join(APP_DIR, 'public'), pdfjsDir, servableRoots: [sampleDir, REPOSITORY_ROOT] });
+  const app = createApp({ runtime, settings, publicDir: join(APP_DIR, 'public'), pdfjsDir, servableRoots: [sampleDir, sampleCorpusSource()] });
 
   const port = options.port ?? settings.port;
   const server: ServerType = await new Promise((ready) => {
@@ -98,7 +97,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
 
   if (options.sampleCorpus !== false && (await runtime.pipeline.store.stats()).documents === 0) {
     log('ragbridge demo: empty store — ingesting the sample corpus (the project docs and a generated PDF)…');
-    const files = await prepareSampleCorpus(REPOSITORY_ROOT, sampleDir);
+    const files = await prepareSampleCorpus(sampleDir);
     const report = await runtime.pipeline.ingest(files, { workers: 1 });
     log(`ragbridge demo: sample corpus ready (${report.added.length + report.updated.length} documents, ${report.chunks} chunks). Open ${url}`);
   }

@@ -1,5 +1,5 @@
 import type { DocumentRecord, EmbedderIdentity, IndexedChunk } from '@ragbridge/core-interfaces';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -191,6 +191,15 @@ describe('SQLite store', () => {
     const check = new Database(path, { readonly: true });
     expect(check.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get()).toEqual({ value: '5' });
     check.close();
+  });
+
+  it('refuses a file that is not a database, naming it, and leaves it unchanged', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'rb-store-')), 'notes.db');
+    const text = 'These are my notes, not a database. '.repeat(40);
+    writeFileSync(path, text);
+    expect(() => openSqliteStore({ path })).toThrow(new RegExp(`${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not a ragbridge store \\(file is not a database\\); it was left unchanged`));
+    expect(() => openSqliteStore({ path, rebuildOnSchemaChange: true })).toThrow(/is not a ragbridge store/);
+    expect(readFileSync(path, 'utf8')).toBe(text);
   });
 
   it('upgrades a schema-4 store in place: vectors kept, removals counted from then on', async () => {

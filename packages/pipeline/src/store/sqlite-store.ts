@@ -137,12 +137,22 @@ export interface SqliteStore extends DocumentStoreV1 {
 export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   if (options.path !== ':memory:' && !options.readonly) mkdirSync(dirname(options.path), { recursive: true });
   const db = new Database(options.path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
-  if (!options.readonly) {
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
+  try {
+    if (!options.readonly) {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+    }
+    db.pragma('foreign_keys = ON');
+    if (!options.readonly) migrate(db, options.rebuildOnSchemaChange ?? false, options.path);
+  } catch (error) {
+    db.close();
+    const code = (error as { code?: unknown }).code;
+    // Another file given as the store: say so, and leave it as it is.
+    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+      throw new Error(`${options.path} is not a ragbridge store (${(error as Error).message}); it was left unchanged: give another path`, { cause: error });
+    }
+    throw error;
   }
-  db.pragma('foreign_keys = ON');
-  if (!options.readonly) migrate(db, options.rebuildOnSchemaChange ?? false, options.path);
   const annThreshold = options.annThreshold ?? 5_000;
 
   const statements = {

@@ -1,0 +1,67 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { sink } from './__fixtures__/output-sink.js';
+import { cliVersion, runCli } from './main.js';
+
+/** Runs the CLI as the bin does: exit code, what it printed, what it wrote to stderr. */
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const lines: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void lines.push(args.join(' ')));
+  const err = sink();
+  try {
+    const code = await runCli(argv, { err: err.stream });
+    return { code, out: lines.join('\n'), err: err.text() };
+  } finally {
+    log.mockRestore();
+  }
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('ragbridge CLI usage', () => {
+  it('--version, -v and `version` print the package version', async () => {
+    const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version as string;
+    expect(cliVersion()).toBe(version);
+    for (const argv of [['--version'], ['-v'], ['version']]) expect(await run(...argv)).toEqual({ code: 0, out: version, err: '' });
+  });
+
+  it('help, help <command> and <command> --help; an unknown topic is a usage error', async () => {
+    const overview = await run('help');
+    expect(overview.code).toBe(0);
+    expect(overview.out).toMatch(/^ragbridge: question answering/);
+    expect(overview.out).toMatch(/Exit codes: 0 done; 1 the command failed.*; 2 wrong usage/);
+    for (const command of ['demo', 'ingest', 'ask', 'eval', 'compare']) {
+      const viaHelp = await run('help', command);
+      const viaFlag = await run(command, '--help');
+      expect(viaHelp.code).toBe(0);
+      expect(viaHelp.out).toMatch(new RegExp(`^ragbridge ${command} `));
+      expect(viaFlag).toEqual(viaHelp);
+    }
+    expect(await run('help', 'nope')).toMatchObject({ code: 2, err: 'ragbridge: no command "nope"; commands: demo, ingest, ask, eval, compare, help\n' });
+    // No command at all: the overview, and the exit code of wrong usage.
+    expect((await run()).code).toBe(2);
+  });
+
+  it('wrong usage is one line on stderr and exit code 2: an option without its value, an unknown option or command', async () => {
+    expect(await run('ask', '--store')).toEqual({ code: 2, out: '', err: "ragbridge: Option '--store <value>' argument missing\n" });
+    const unknown = await run('ask', 'q', '--stor', 'x.db');
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/^ragbridge: Unknown option '--stor'/);
+    expect(unknown.err.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(await run('frobnicate')).toMatchObject({ code: 2, err: 'ragbridge: unknown command "frobnicate"; run ragbridge --help\n' });
+  });
+
+  it('a --store that is not a database: one line naming it, exit 1, the file untouched; --debug adds the stack', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'rb-cli-')), 'notes.txt');
+    writeFileSync(path, 'not a database '.repeat(100));
+    const plain = await run('ask', 'anything', '--store', path);
+    expect(plain.code).toBe(1);
+    expect(plain.err).toBe(`ragbridge: ${path} is not a ragbridge store (file is not a database); it was left unchanged: give another path\n`);
+    expect(readFileSync(path, 'utf8')).toBe('not a database '.repeat(100));
+    const debug = await run('ask', 'anything', '--store', path, '--debug');
+    expect(debug.code).toBe(1);
+    expect(debug.err).toMatch(/\n {4}at /);
+  });
+});
