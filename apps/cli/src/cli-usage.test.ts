@@ -65,3 +65,42 @@ describe('ragbridge CLI usage', () => {
     expect(debug.err).toMatch(/\n {4}at /);
   });
 });
+
+describe('ragbridge ingest reports what it could not do', () => {
+  const folder = (files: Record<string, string>): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'rb-cli-in-'));
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    return dir;
+  };
+
+  it('an empty folder, or one of unsupported files only: says so, lists the skipped, exits 1', async () => {
+    const store = join(mkdtempSync(join(tmpdir(), 'rb-cli-st-')), 'store.db');
+    const emptyOut = sink();
+    const { ingestCommand: ingest } = await import('./commands.js');
+    expect(await ingest([folder({})], { store, workers: 0, out: emptyOut.stream })).toBe(1);
+    expect(emptyOut.text()).toMatch(/Nothing was ingested from .*\(the folders are empty\)\./);
+    const unsupported = folder({ 'slides.pptx': 'x', 'data.csv': 'a,b' });
+    const out = sink();
+    const { ingestCommand } = await import('./commands.js');
+    expect(await ingestCommand([unsupported], { store, workers: 0, out: out.stream })).toBe(1);
+    expect(out.text()).toMatch(/- .*data\.csv: skipped, not a supported type \(\.csv; supported: \.pdf, \.md, \.html, \.txt\)/);
+    expect(out.text()).toMatch(/- .*slides\.pptx: skipped, not a supported type \(\.pptx/);
+    expect(out.text()).toMatch(/Nothing was ingested from .*: no readable PDF, Markdown, HTML or text file \(2 skipped or failed, listed above\)\./);
+  });
+
+  it('--prune on a folder emptied since: removes nothing without --yes, exits 1; with --yes removes them', async () => {
+    const { ingestCommand } = await import('./commands.js');
+    const store = join(mkdtempSync(join(tmpdir(), 'rb-cli-st-')), 'store.db');
+    const dir = folder({ 'a.md': '# A\n\nAlpha text.\n', 'b.md': '# B\n\nBeta text.\n' });
+    expect(await ingestCommand([dir], { store, workers: 0, out: sink().stream })).toBe(0);
+    const { rmSync } = await import('node:fs');
+    rmSync(join(dir, 'a.md'));
+    rmSync(join(dir, 'b.md'));
+    const refused = sink();
+    expect(await ingestCommand([dir], { store, workers: 0, prune: true, out: refused.stream })).toBe(1);
+    expect(refused.text()).toMatch(/--prune would remove all 2 stored document\(s\) under .*; nothing was removed\. Run again with --yes/);
+    const confirmed = sink();
+    expect(await ingestCommand([dir], { store, workers: 0, prune: true, yes: true, out: confirmed.stream })).toBe(0);
+    expect(confirmed.text()).toMatch(/0 added, 0 updated, 0 unchanged, 2 removed/);
+  });
+});

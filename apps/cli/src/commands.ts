@@ -52,7 +52,10 @@ export async function openPipeline(storePath: string, profile?: string, rebuildO
 }
 
 /** `ragbridge ingest <paths…>` */
-export async function ingestCommand(paths: string[], options: { store: string; prune?: boolean; workers?: number; out?: NodeJS.WritableStream }): Promise<number> {
+export async function ingestCommand(
+  paths: string[],
+  options: { store: string; prune?: boolean; yes?: boolean; workers?: number; out?: NodeJS.WritableStream },
+): Promise<number> {
   if (paths.length === 0) throw new UsageError('ingest: give at least one file or folder');
   const out = options.out ?? process.stdout;
   const pipeline = await openPipeline(options.store);
@@ -60,6 +63,7 @@ export async function ingestCommand(paths: string[], options: { store: string; p
     const report = await pipeline.ingest(paths, {
       onProgress: createProgressReporter(),
       ...(options.prune !== undefined && { prune: options.prune }),
+      ...(options.yes && { pruneAll: true }),
       ...(options.workers !== undefined && { workers: options.workers }),
     });
     const seconds = report.ms / 1000;
@@ -70,7 +74,23 @@ export async function ingestCommand(paths: string[], options: { store: string; p
     );
     for (const failure of report.failed) out.write(`  ✗ ${failure.source}: ${failure.code}: ${failure.message}\n`);
     for (const error of report.pageErrors) out.write(`  ! ${error.source} page ${error.page}: ${error.message}\n`);
-    return report.failed.length > 0 ? 2 : 0;
+    let code = report.failed.length > 0 ? 1 : 0;
+    if (report.pruneRefused !== undefined) {
+      out.write(
+        `--prune would remove all ${report.pruneRefused} stored document(s) under ${paths.join(', ')}, where no file is found now; nothing was removed. Run again with --yes to remove them.\n`,
+      );
+      code = 1;
+    }
+    const indexed = report.added.length + report.updated.length + report.unchanged.length;
+    if (indexed === 0 && report.removed.length === 0 && report.pruneRefused === undefined) {
+      for (const skip of report.skipped.slice(0, 20)) out.write(`  - ${skip.source}: skipped, ${skip.reason}\n`);
+      if (report.skipped.length > 20) out.write(`  … and ${report.skipped.length - 20} more skipped\n`);
+      const passed = report.failed.length + report.skipped.length;
+      const skipped = passed > 0 ? ` (${passed} skipped or failed, listed above)` : ' (the folders are empty)';
+      out.write(`Nothing was ingested from ${paths.join(', ')}: no readable PDF, Markdown, HTML or text file${skipped}.\n`);
+      code = 1;
+    }
+    return code;
   } finally {
     await pipeline.close();
   }

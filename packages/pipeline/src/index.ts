@@ -19,7 +19,7 @@ export type { ExtractedBlock, ExtractedDocument, ExtractedPage, PageError } from
 export { extractDocument, mediaTypeForName, SUPPORTED_EXTENSIONS } from './ingest/extract.js';
 export type { ExtractPool } from './ingest/extract-pool.js';
 export { createExtractPool } from './ingest/extract-pool.js';
-export type { IngestFailure, IngestOptions, IngestProgress, IngestReport } from './ingest/ingest.js';
+export type { IngestFailure, IngestOptions, IngestSkip, IngestProgress, IngestReport } from './ingest/ingest.js';
 export { documentIdFor, INGEST_VERSION, ingestPaths } from './ingest/ingest.js';
 export type { IngestErrorCode } from './ingest/ingest-errors.js';
 export { IngestError } from './ingest/ingest-errors.js';

@@ -69,6 +69,22 @@ describe('ingestPaths', () => {
     expect(await find('validation')).toBe(0);
   });
 
+  it('prune refuses to empty the store under folders that hold no file now, unless pruneAll says so', async () => {
+    await ingestPaths([dir], { store, workers: 0 });
+    const stored = (await store.listDocuments()).length;
+    expect(stored).toBeGreaterThan(1);
+    const { readdirSync } = await import('node:fs');
+    for (const name of readdirSync(dir)) rmSync(join(dir, name), { recursive: true });
+    const refused = await ingestPaths([dir], { store, workers: 0, prune: true });
+    expect(refused.removed).toEqual([]);
+    expect(refused.pruneRefused).toBe(stored);
+    expect(await store.listDocuments()).toHaveLength(stored);
+    const allowed = await ingestPaths([dir], { store, workers: 0, prune: true, pruneAll: true });
+    expect(allowed.removed).toHaveLength(stored);
+    expect(allowed.pruneRefused).toBeUndefined();
+    expect(await store.listDocuments()).toHaveLength(0);
+  });
+
   it('reports bad files one by one and leaves stored documents untouched', async () => {
     await ingestPaths([dir], { store, workers: 0 });
     const before = await store.stats();

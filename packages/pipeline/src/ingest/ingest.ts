@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { basename, join, resolve, sep } from 'node:path';
+import { basename, extname, join, resolve, sep } from 'node:path';
 import type { DocumentMediaType, DocumentStore, SourceDocument } from '@ragbridge/core-interfaces';
 import type { ChunkerOptions } from './chunker.js';
 import { createExtractPool, type ExtractPool } from './extract-pool.js';
@@ -45,6 +45,12 @@ export interface IngestOptions {
   maxFileBytes?: number;
   /** Delete stored documents under the given folders whose files are gone. @default false */
   prune?: boolean;
+  /**
+   * Let `prune` remove every stored document under the given folders when no file is found there
+   * any more (an empty, unmounted or mistyped folder looks just like that). Without it such a prune
+   * removes nothing and `report.pruneRefused` counts what it would have removed. @default false
+   */
+  pruneAll?: boolean;
   chunker?: ChunkerOptions;
   /**
    * Display names by source path (as given, or resolved): a file stored under a generated name
@@ -62,6 +68,12 @@ export interface IngestOptions {
   now?: () => number;
 }
 
+/** A file in a given folder that ingest passed over (files given by name that cannot be read fail instead). */
+export interface IngestSkip {
+  source: string;
+  reason: string;
+}
+
 /** A file that could not be ingested. */
 export interface IngestFailure {
   source: string;
@@ -76,6 +88,8 @@ export interface IngestReport {
   unchanged: string[];
   removed: string[];
   failed: IngestFailure[];
+  /** Files found in the given folders and passed over (unsupported types; hidden files are not listed). */
+  skipped: IngestSkip[];
   /** Pages that could not be read in files that were otherwise ingested. */
   pageErrors: Array<PageError & { source: string }>;
   pages: number;
@@ -88,6 +102,11 @@ export interface IngestReport {
    * write (always on this thread). With several workers their sum exceeds `ms`.
    */
   stageMs: { extract: number; chunk: number; analyze: number; store: number };
+  /**
+   * Set when `prune` would have removed every stored document under the given folders, none of
+   * which holds a file now: how many it kept (see `pruneAll`).
+   */
+  pruneRefused?: number;
 }
 
 /**
@@ -103,10 +122,11 @@ export function documentIdFor(source: string): string {
 
 async function collectFiles(
   paths: readonly string[],
-): Promise<{ files: string[]; roots: string[]; missing: IngestFailure[] }> {
+): Promise<{ files: string[]; roots: string[]; missing: IngestFailure[]; skipped: IngestSkip[] }> {
   const files: string[] = [];
   const roots: string[] = [];
   const missing: IngestFailure[] = [];
+  const skipped: IngestSkip[] = [];
   const walk = async (path: string): Promise<void> => {
     const entries = await readdir(path, { withFileTypes: true });
     for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
@@ -114,6 +134,7 @@ async function collectFiles(
       const full = join(path, entry.name);
       if (entry.isDirectory()) await walk(full);
       else if (entry.isFile() && mediaTypeForName(entry.name)) files.push(full);
+      else if (entry.isFile()) skipped.push({ source: full, reason: `not a supported type (${extname(entry.name) || 'no extension'}; supported: .pdf, .md, .html, .txt)` });
     }
   };
   for (const path of paths) {
@@ -128,7 +149,7 @@ async function collectFiles(
       missing.push({ source: full, code: 'unreadable', message: `no such file or folder: ${full}` });
     }
   }
-  return { files: [...new Set(files)], roots, missing };
+  return { files: [...new Set(files)], roots, missing, skipped };
 }
 
 /**
@@ -150,6 +171,7 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
     unchanged: [],
     removed: [],
     failed: [],
+    skipped: [],
     pageErrors: [],
     pages: 0,
     chars: 0,
@@ -158,7 +180,8 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
     stageMs: { extract: 0, chunk: 0, analyze: 0, store: 0 },
   };
   const stages = report.stageMs;
-  const { files: found, roots, missing } = await collectFiles(paths);
+  const { files: found, roots, missing, skipped } = await collectFiles(paths);
+  report.skipped.push(...skipped);
   // Largest files first: the long ones start early, so the workers finish together.
   const sizes = new Map<string, number>();
   await Promise.all(found.map(async (f) => sizes.set(f, (await stat(f).catch(() => ({ size: 0 }))).size)));
@@ -348,11 +371,10 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
     );
     if (options.prune && roots.length > 0) {
       const present = new Set(files);
-      for (const doc of await store.listDocuments()) {
-        const underRoot = roots.some((root) => doc.source.startsWith(root + sep));
-        if (underRoot && !present.has(doc.source) && (await store.deleteDocument(doc.id)))
-          report.removed.push(doc.source);
-      }
+      const gone = (await store.listDocuments()).filter((doc) => roots.some((root) => doc.source.startsWith(root + sep)) && !present.has(doc.source));
+      // Folders with no file left at all: refuse to empty the store under them unless told to.
+      if (gone.length > 0 && files.length === 0 && !options.pruneAll) report.pruneRefused = gone.length;
+      else for (const doc of gone) if (await store.deleteDocument(doc.id)) report.removed.push(doc.source);
     }
   } finally {
     await pool?.close();
