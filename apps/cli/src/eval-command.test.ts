@@ -60,8 +60,10 @@ describe('ragbridge eval', () => {
     const log = sink();
     const second = join(dir, 'more.json');
     writeFileSync(second, JSON.stringify([{ id: 'x1', question: 'How are search results ranked?', evidence: [{ doc: 'missing.pdf', pages: [3] }] }]));
-    expect(await evalCommand({ corpus: dir, qa: `${qa},${second}`, out: join(dir, 'o.json'), store: join(dir, 'e.db'), log: log.stream })).toBe(0);
-    expect(log.text()).toContain('Warning: evidence names 1 document(s) not in the corpus, so their questions cannot score: missing.pdf');
+    // Evidence naming no document of the corpus: the results are written, and the exit code says it.
+    expect(await evalCommand({ corpus: dir, qa: `${qa},${second}`, out: join(dir, 'o.json'), store: join(dir, 'e.db'), log: log.stream })).toBe(1);
+    expect(log.text()).toContain('Error: evidence names 1 document(s) not in the corpus, so their questions cannot score (the results are written; exit code 1): missing.pdf');
+    expect(JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')).results.length).toBeGreaterThan(1);
     await expect(evalCommand({ corpus: join(dir, 'nope'), qa, out: join(dir, 'o.json'), log: log.stream })).rejects.toThrow(/--corpus .*nope: no such file or folder/);
     writeFileSync(second, JSON.stringify([{ id: 'in-0', question: 'again' }]));
     await expect(evalCommand({ corpus: dir, qa: [qa, second], out: join(dir, 'o.json'), log: log.stream })).rejects.toThrow(UsageError);

@@ -181,7 +181,11 @@ export async function evalCommand(options: EvalCommandOptions): Promise<number> 
     if (documents.length === 0) throw new UsageError(`--corpus ${options.corpus}: no supported document (PDF, Markdown, HTML, text) could be ingested`);
     const known = new Set(documents.map((d) => d.name));
     const unknown = [...new Set(items.flatMap((i) => (i.evidence ?? []).map((e) => e.doc)).filter((doc) => !known.has(doc)))];
-    if (unknown.length > 0) log.write(`Warning: evidence names ${unknown.length} document(s) not in the corpus, so their questions cannot score: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', …' : ''}\n`);
+    if (unknown.length > 0) {
+      log.write(
+        `Error: evidence names ${unknown.length} document(s) not in the corpus, so their questions cannot score (the results are written; exit code 1): ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', …' : ''}\n`,
+      );
+    }
     const { rows, outcomes } = await evaluateQuestions(pipeline, items);
     await mkdir(dirname(resolve(options.out)), { recursive: true });
     summary = outcomes.length > 0 ? summarize(outcomes) : undefined;
@@ -201,7 +205,7 @@ export async function evalCommand(options: EvalCommandOptions): Promise<number> 
     }
     await writeFile(options.out, `${JSON.stringify({ results: rows, ...(summary && { summary }), ...(crossValidation && { crossValidation }) }, null, 2)}\n`);
     log.write(`Wrote ${rows.length} results to ${options.out}\n`);
-    return 0;
+    return unknown.length > 0 ? 1 : 0;
   } finally {
     await pipeline.close();
   }
