@@ -104,3 +104,40 @@ describe('ragbridge ingest reports what it could not do', () => {
     expect(confirmed.text()).toMatch(/0 added, 0 updated, 0 unchanged, 2 removed/);
   });
 });
+
+describe('ragbridge names documents so they can be told apart', () => {
+  it('documents sharing a name are shown by their path; --json carries each citation’s path', async () => {
+    const { askCommand, documentLabels, ingestCommand } = await import('./commands.js');
+    expect(
+      documentLabels(
+        [
+          { id: 'a', name: 'README.md', source: '/w/docs/a/README.md' },
+          { id: 'b', name: 'README.md', source: '/w/docs/b/README.md' },
+          { id: 'c', name: 'guide.pdf', source: '/elsewhere/guide.pdf' },
+        ],
+        '/w',
+      ),
+    ).toEqual(new Map([['a', 'docs/a/README.md'], ['b', 'docs/b/README.md']]));
+    const root = mkdtempSync(join(tmpdir(), 'rb-cli-names-'));
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(root, 'alpha'));
+    mkdirSync(join(root, 'beta'));
+    writeFileSync(join(root, 'alpha', 'README.md'), '# Alpha\n\nThe flux capacitor needs 1.21 gigawatts to travel in time.\n');
+    writeFileSync(join(root, 'beta', 'README.md'), '# Beta\n\nThe warp core runs on dilithium crystals.\n');
+    const store = join(root, 'store.db');
+    expect(await ingestCommand([root], { store, workers: 0, out: sink().stream })).toBe(0);
+    const cwd = process.cwd();
+    process.chdir(root);
+    try {
+      const text = sink();
+      await askCommand('How many gigawatts does the flux capacitor need?', { store, out: text.stream });
+      expect(text.text()).toMatch(/\[1\] alpha\/README\.md/);
+      const json = sink();
+      await askCommand('How many gigawatts does the flux capacitor need?', { store, json: true, out: json.stream });
+      const { citations } = JSON.parse(json.text()) as { citations: Array<{ path: string; where: string }> };
+      expect(citations[0]).toMatchObject({ path: join('alpha', 'README.md'), where: expect.stringMatching(/^alpha\/README\.md/) });
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+});

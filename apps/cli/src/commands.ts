@@ -3,6 +3,7 @@ import { PROFILE_NAMES, resolveConfig, type ProfileName } from '@ragbridge/confi
 import type { Citation } from '@ragbridge/core-interfaces';
 import { createPipeline, type Pipeline, type PipelineAnswer, type RefusalPolicy, type SignalName } from '@ragbridge/pipeline';
 import { createRuntime } from '@ragbridge/runtime';
+import { displayPath } from './display-path.js';
 import { createProgressReporter } from './progress.js';
 
 /** Profiles the CLI can run: the built-in ones (models other than `offline` need their services). */
@@ -101,19 +102,32 @@ export async function ingestCommand(
  * document, `page.html § 20.4.1. Memory (#RUNTIME-CONFIG-RESOURCE-MEMORY)` for a section, and
  * the bare name for a document without pages or sections (give `paged` to tell them apart).
  */
-export function formatCitation(c: Citation, paged?: (docId: string) => boolean): string {
-  if (c.section) return `${c.docName} § ${c.section.title}${c.section.anchor ? ` (#${c.section.anchor})` : ''}`;
-  if (paged && !paged(c.docId)) return c.docName;
-  return `${c.docName}, page ${c.pageLabel}${String(c.page) !== c.pageLabel ? ` (physical page ${c.page})` : ''}`;
+export function formatCitation(c: Citation, paged?: (docId: string) => boolean, labels?: ReadonlyMap<string, string>): string {
+  const name = labels?.get(c.docId) ?? c.docName;
+  if (c.section) return `${name} § ${c.section.title}${c.section.anchor ? ` (#${c.section.anchor})` : ''}`;
+  if (paged && !paged(c.docId)) return name;
+  return `${name}, page ${c.pageLabel}${String(c.page) !== c.pageLabel ? ` (physical page ${c.page})` : ''}`;
 }
 
+/**
+ * How the CLI names stored documents: the path relative to the working folder (for a file under
+ * it, else the full path) for each document whose name another stored document shares (many
+ * `README.md`), so `[1] README.md … [3] README.md` become telling apart; other names stay as stored.
+ */
+export function documentLabels(docs: ReadonlyArray<{ id: string; name: string; source: string }>, cwd = process.cwd()): Map<string, string> {
+  const count = new Map<string, number>();
+  for (const d of docs) count.set(d.name, (count.get(d.name) ?? 0) + 1);
+  return new Map(docs.filter((d) => (count.get(d.name) ?? 0) > 1).map((d) => [d.id, displayPath(d.source, cwd)]));
+}
+
+
 /** Prints an answer with its citations and sources; `paged` tells documents with pages from the others. */
-export function formatAnswer(result: PipelineAnswer, paged?: (docId: string) => boolean): string {
+export function formatAnswer(result: PipelineAnswer, paged?: (docId: string) => boolean, labels?: ReadonlyMap<string, string>): string {
   const { answer } = result;
   const lines = [answer.text, ''];
   if (!answer.refused && answer.citations.length > 0) {
     lines.push('Citations:');
-    for (const c of answer.citations) lines.push(`  [${c.index}] ${formatCitation(c, paged)}`);
+    for (const c of answer.citations) lines.push(`  [${c.index}] ${formatCitation(c, paged, labels)}`);
   }
   if (answer.refused && answer.refusalReason) lines.push(`(refused: ${answer.refusalReason})`);
   if (answer.invalidCitations.length > 0) lines.push(`(removed citations to missing sources: ${answer.invalidCitations.map((n) => `[${n}]`).join(' ')})`);
@@ -154,9 +168,16 @@ export async function askCommand(question: string, options: { store: string; jso
     const result = await pipeline.ask(question, { k: 10, ...(options.explain && { explain: true }) });
     const pagedDocs = new Set(docs.filter((d) => d.mediaType === 'application/pdf').map((d) => d.id));
     const paged = (id: string): boolean => pagedDocs.has(id);
+    const labels = documentLabels(docs);
+    const sources = new Map(docs.map((d) => [d.id, d.source]));
     if (options.json) {
-      // Citations keep their fields (`section` for HTML and Markdown) and add `where`, the line the text output prints.
-      const citations = result.answer.citations.map((c) => ({ ...c, where: formatCitation(c, paged) }));
+      // Citations keep their fields (`section` for HTML and Markdown) and add `where`, the line the
+      // text output prints, and `path`, the cited file (relative to the working folder when under it).
+      const citations = result.answer.citations.map((c) => ({
+        ...c,
+        where: formatCitation(c, paged, labels),
+        ...(sources.has(c.docId) && { path: displayPath(sources.get(c.docId) as string) }),
+      }));
       const explained = options.explain && {
         sources: result.retrieval.hits.map((h) => ({ docName: docs.find((d) => d.id === h.chunk.docId)?.name ?? h.chunk.docId, page: h.chunk.page, ...(h.chunk.section && { section: h.chunk.section }), score: h.score, explanation: h.explanation })),
         evidence: result.retrieval.evidence,
@@ -165,7 +186,7 @@ export async function askCommand(question: string, options: { store: string; jso
         `${JSON.stringify({ answer: result.answer.text, refused: result.answer.refused, ...(result.answer.refusalReason && { refusalReason: result.answer.refusalReason }), mode: result.answer.mode, citations, ms: result.ms, ...explained }, null, 2)}\n`,
       );
     } else {
-      out.write(`${formatAnswer(result, paged)}\n`);
+      out.write(`${formatAnswer(result, paged, labels)}\n`);
       if (options.explain) out.write(`\n${formatExplanation(result, new Map(docs.map((d) => [d.id, d.name])))}\n`);
     }
     return 0;

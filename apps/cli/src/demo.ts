@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { prepareSampleCorpus } from '@ragbridge/sample-corpus';
 import { createPipeline } from '@ragbridge/pipeline';
-import { formatAnswer } from './commands.js';
+import { documentLabels, formatAnswer } from './commands.js';
 import { createProgressReporter } from './progress.js';
 
 /** The question the demo asks when none is given. */
@@ -28,7 +28,7 @@ export async function demoCommand(options: { question?: string; workdir?: string
     const question = options.question ?? DEMO_QUESTION;
     out.write(`Q: ${question}\n\n`);
     const result = await pipeline.ask(question);
-    out.write(`${formatAnswer(result)}\n\n`);
+    out.write(`${formatAnswer(result, undefined, documentLabels(await pipeline.store.listDocuments()))}\n\n`);
     out.write('Next: `npx ragbridge ingest <your folder>` then `npx ragbridge ask "<question>"`.\n');
     return result.answer.refused ? 1 : 0;
   } finally {

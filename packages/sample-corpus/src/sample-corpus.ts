@@ -11,10 +11,12 @@ const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
  * checkout of the repository, the repository itself (README.md, docs/, packages/*\/README.md).
  */
 export function sampleCorpusSource(): string {
+  // A checkout first (this package at packages/sample-corpus of it): its documents are the current
+  // ones, while a `corpus` folder there is only what the last `npm pack` copied.
+  const repository = resolve(PACKAGE_DIR, '..', '..');
+  if (resolve(repository, 'packages', 'sample-corpus') === PACKAGE_DIR && existsSync(join(repository, 'docs', 'architecture.md'))) return repository;
   const shipped = join(PACKAGE_DIR, 'corpus');
   if (existsSync(join(shipped, 'docs', 'architecture.md'))) return shipped;
-  const repository = resolve(PACKAGE_DIR, '..', '..');
-  if (existsSync(join(repository, 'docs', 'architecture.md'))) return repository;
   throw new Error(`the sample corpus is missing: neither ${shipped} nor a repository checkout at ${repository} has docs/architecture.md`);
 }
 
