@@ -125,7 +125,11 @@ describe('ragbridge CLI', () => {
     delete process.env.RAGBRIDGE_PROFILE;
     try {
       const store = join(mkdtempSync(join(tmpdir(), 'rb-cli-store-')), 'store.db');
-      await ingestCommand([corpus()], { store, out: sink().stream });
+      // ingest --profile goes through the same runtime: its embedder (Transformers.js here, not on
+      // disk, so none) is asked to embed the new chunks, and the report says how many it did.
+      const ingested = sink();
+      expect(await ingestCommand([corpus()], { store, profile: 'local', workers: 0, out: ingested.stream })).toBe(0);
+      expect(ingested.text()).toMatch(/Embedded 0 chunk\(s\) with the local profile's embedder\./);
       const out = sink();
       expect(await askCommand('How many integer registers does RV32I have?', { store, profile: 'local', json: true, out: out.stream })).toBe(0);
       const answer = JSON.parse(out.text()) as { mode: string; citations: Array<{ docName: string }> };

@@ -55,11 +55,12 @@ export async function openPipeline(storePath: string, profile?: string, rebuildO
 /** `ragbridge ingest <paths…>` */
 export async function ingestCommand(
   paths: string[],
-  options: { store: string; prune?: boolean; yes?: boolean; workers?: number; out?: NodeJS.WritableStream },
+  options: { store: string; prune?: boolean; yes?: boolean; workers?: number; profile?: string; out?: NodeJS.WritableStream },
 ): Promise<number> {
   if (paths.length === 0) throw new UsageError('ingest: give at least one file or folder');
   const out = options.out ?? process.stdout;
-  const pipeline = await openPipeline(options.store);
+  // With a profile, its embedder (behind the runtime's resilience and cost monitor) embeds the new chunks.
+  const pipeline = await openPipeline(options.store, options.profile);
   try {
     const report = await pipeline.ingest(paths, {
       onProgress: createProgressReporter(),
@@ -73,6 +74,7 @@ export async function ingestCommand(
         `${report.pages} pages, ${report.chars} characters, ${report.chunks} chunks in ${seconds.toFixed(1)} s` +
         (report.chars > 0 ? ` (${Math.round(report.chars / seconds / 1000)}K chars/s).\n` : '.\n'),
     );
+    if (options.profile !== undefined && options.profile !== 'offline') out.write(`Embedded ${report.embedded} chunk(s) with the ${options.profile} profile's embedder.\n`);
     for (const failure of report.failed) out.write(`  ✗ ${failure.source}: ${failure.code}: ${failure.message}\n`);
     for (const error of report.pageErrors) out.write(`  ! ${error.source} page ${error.page}: ${error.message}\n`);
     let code = report.failed.length > 0 ? 1 : 0;

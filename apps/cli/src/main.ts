@@ -9,7 +9,7 @@ const USAGE = `ragbridge: question answering over technical documents, with page
 
 Usage:
   ragbridge demo [--question "<q>"]          ingest a sample corpus (docs and a generated PDF), answer a question
-  ragbridge ingest <files or folders…> [--store FILE] [--prune [--yes]] [--workers N]
+  ragbridge ingest <files or folders…> [--store FILE] [--prune [--yes]] [--workers N] [--profile NAME]
   ragbridge ask "<question>" [--store FILE] [--json] [--explain] [--profile NAME]
   ragbridge eval --corpus DIR --qa FILE[,FILE…] --out FILE.json [--folds K] [--store FILE] [--profile NAME]
   ragbridge compare --profiles A,B --qa FILE [--corpus DIR] [--out DIR] [--k 10] [--fake-services]
@@ -39,13 +39,14 @@ const COMMAND_HELP: Readonly<Record<string, string>> = {
 Ingests a sample corpus (ragbridge's own documentation and a PDF generated from it) into
 .ragbridge/demo.db and answers a question with citations, offline: no account, no network.
   --question "<q>"  ask this instead of the default question`,
-  ingest: `ragbridge ingest <files or folders…> [--store FILE] [--prune [--yes]] [--workers N]
+  ingest: `ragbridge ingest <files or folders…> [--store FILE] [--prune [--yes]] [--workers N] [--profile NAME]
 
 Adds PDF, Markdown, HTML and text files to the store; unchanged files are skipped.
   --store FILE   the store (default .ragbridge/store.db)
   --prune        also remove stored documents whose files are gone from the given folders
   --yes, -y      with --prune: also when no file is left there at all (it removes everything under them)
   --workers N    extraction worker threads (default: one per core; 0: the main thread)
+  --profile NAME embed the new chunks with this profile's embedder (offline, the default: none)
 
 Exits 1 when a file failed, nothing was ingested, or --prune refused to empty the folders.`,
   ask: `ragbridge ask "<question>" [--store FILE] [--json] [--explain] [--profile NAME]
@@ -131,7 +132,13 @@ export async function main(argv: string[]): Promise<number> {
     case 'ingest': {
       const workers = values.workers === undefined ? undefined : Number(values.workers);
       if (workers !== undefined && (!Number.isInteger(workers) || workers < 0)) throw new UsageError(`--workers: expected a whole number ≥ 0, got "${values.workers}"`);
-      return ingestCommand(rest, { store, ...(values.prune && { prune: true }), ...(values.yes && { yes: true }), ...(workers !== undefined && { workers }) });
+      return ingestCommand(rest, {
+        store,
+        ...(values.prune && { prune: true }),
+        ...(values.yes && { yes: true }),
+        ...(workers !== undefined && { workers }),
+        ...(values.profile !== undefined && { profile: values.profile }),
+      });
     }
     case 'ask':
       return askCommand(rest.join(' '), { store, ...(values.json && { json: true }), ...(values.explain && { explain: true }), ...(values.profile !== undefined && { profile: values.profile }) });
