@@ -1,8 +1,8 @@
 import { dirname, resolve } from 'node:path';
-import { PROFILE_NAMES, resolveConfig, type ProfileName } from '@ragbridge/config-profiles';
+import { PROFILE_NAMES, resolveConfig, type ProfileName, type ResolvedConfig } from '@ragbridge/config-profiles';
 import type { Citation } from '@ragbridge/core-interfaces';
-import { createPipeline, type Pipeline, type PipelineAnswer, type RefusalPolicy, type SignalName } from '@ragbridge/pipeline';
-import { createRuntime } from '@ragbridge/runtime';
+import { type Pipeline, type PipelineAnswer, type RefusalPolicy, type SignalName } from '@ragbridge/pipeline';
+import { createRuntime, TERMINAL_BACKENDS, type RuntimeLogger } from '@ragbridge/runtime';
 import { displayPath } from './display-path.js';
 import { createProgressReporter } from './progress.js';
 
@@ -31,23 +31,53 @@ export interface PipelineOverrides {
 }
 
 /**
- * Opens the pipeline for a profile. `offline` (the default) is BM25 and extractive answers on the
- * plain pipeline; any other profile is composed by `@ragbridge/runtime` (its models behind
- * resilience and the cost monitor, the usage ledger next to the store).
+ * The configuration a command runs, resolved exactly as the demo app resolves it: `--profile`,
+ * else `RAGBRIDGE_PROFILE`, else a `ragbridge.yaml` (or `RAGBRIDGE_CONFIG`) in the working folder,
+ * else detected from the environment (a Space, HF_TOKEN, a reachable Ollama; otherwise offline).
+ */
+export async function resolveCliConfig(
+  options: { profile?: string | undefined; overrides?: Record<string, unknown>; env?: Readonly<Record<string, string | undefined>>; cwd?: string } = {},
+): Promise<ResolvedConfig> {
+  checkProfile(options.profile);
+  return resolveConfig({
+    env: options.env ?? process.env,
+    cwd: options.cwd ?? process.cwd(),
+    ...(options.profile !== undefined && { profile: options.profile as ProfileName }),
+    ...(options.overrides && { overrides: options.overrides }),
+  });
+}
+
+/** The runtime's log for a command: each distinct warning once on stderr, on one line; no info. */
+export function cliLogger(stream: NodeJS.WritableStream = process.stderr): RuntimeLogger {
+  const seen = new Set<string>();
+  return {
+    warn(message) {
+      const line = message.replace(/\s+/g, ' ').trim();
+      if (seen.has(line)) return;
+      seen.add(line);
+      stream.write(`ragbridge: warning: ${line}\n`);
+    },
+    info() {
+      // Recoveries and budget resets: a command is too short-lived for them to matter.
+    },
+  };
+}
+
+/**
+ * Opens the pipeline of the resolved profile, composed by `@ragbridge/runtime` as the demo app's
+ * is (its models behind resilience and the cost monitor, the usage ledger next to the store).
  */
 export async function openPipeline(storePath: string, profile?: string, rebuildOnSchemaChange = false, overrides: PipelineOverrides = {}): Promise<Pipeline> {
-  checkProfile(profile);
-  if (profile === undefined || profile === 'offline') {
-    return createPipeline({
-      store: storePath,
-      rebuildOnSchemaChange,
-      ...(overrides.signals && { retrieval: { signals: overrides.signals } }),
-      ...(overrides.refusal && { refusal: overrides.refusal }),
-    });
-  }
   const retrieval = { ...(overrides.signals && { signals: overrides.signals }), ...(overrides.refusal && { refusal: overrides.refusal }) };
-  const resolved = await resolveConfig({ profile: profile as ProfileName, ...(Object.keys(retrieval).length > 0 && { overrides: { retrieval } }) });
-  const runtime = await createRuntime({ config: resolved, storePath, ledgerPath: storePath.replace(/\.db$/, '') + '.usage.db', baseDir: dirname(storePath) });
+  const resolved = await resolveCliConfig({ profile, ...(Object.keys(retrieval).length > 0 && { overrides: { retrieval } }) });
+  const runtime = await createRuntime({
+    config: resolved,
+    storePath,
+    ledgerPath: storePath.replace(/\.db$/, '') + '.usage.db',
+    baseDir: dirname(storePath),
+    logger: cliLogger(),
+    ...(rebuildOnSchemaChange && { rebuildStoreOnSchemaChange: true }),
+  });
   // The runtime's pipeline, closed together with the runtime (ledger, caches, model workers).
   return Object.assign(Object.create(runtime.pipeline) as Pipeline, { close: () => runtime.close() });
 }
@@ -143,10 +173,12 @@ export function formatAnswer(result: PipelineAnswer, paged?: (docId: string) => 
  */
 export function formatExplanation(result: PipelineAnswer, names: ReadonlyMap<string, string>, limit = 5): string {
   const lines = ['Sources, and the signals that put each where it is:'];
+  // Rerank scores only when a reranker model scored the hits (not the fused order standing in).
+  const reranked = result.answer.usage.some((u) => u.operation === 'rerank' && u.backend !== TERMINAL_BACKENDS.reranker);
   result.retrieval.hits.slice(0, limit).forEach((hit, i) => {
     const e = hit.explanation;
     const where = `${names.get(hit.chunk.docId) ?? hit.chunk.docId}${hit.chunk.section ? ` § ${hit.chunk.section.title}` : `, page ${hit.chunk.pageLabel}`}`;
-    const ranks = [e?.keywordRank !== undefined ? `keyword #${e.keywordRank}` : '', e?.denseRank !== undefined ? `dense #${e.denseRank} (${e.denseScore?.toFixed(3)})` : '', hit.rerankScore !== undefined ? `rerank ${hit.rerankScore.toFixed(3)}` : '']
+    const ranks = [e?.keywordRank !== undefined ? `keyword #${e.keywordRank}` : '', e?.denseRank !== undefined ? `dense #${e.denseRank} (${e.denseScore?.toFixed(3)})` : '', reranked && hit.rerankScore !== undefined ? `rerank ${hit.rerankScore.toFixed(3)}` : '']
       .filter(Boolean)
       .join(', ');
     lines.push(`  ${i + 1}. ${where} — score ${hit.score.toFixed(3)}${ranks ? ` (${ranks})` : ''}`);

@@ -1,10 +1,9 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import { resolveConfig, type ProfileName } from '@ragbridge/config-profiles';
 import type { Chunk } from '@ragbridge/core-interfaces';
 import { createRetriever, type Pipeline, type PipelineAnswer } from '@ragbridge/pipeline';
 import { retrieverOptionsFromConfig, type ConfiguredRetrieverOptions } from '@ragbridge/runtime';
-import { defaultStorePath, openPipeline, UsageError } from './commands.js';
+import { defaultStorePath, openPipeline, resolveCliConfig, UsageError } from './commands.js';
 import { crossValidate, type CrossValidation } from './eval-cross-validation.js';
 import { formatSummary } from './eval-report.js';
 import { citationSupported, firstRelevantRank, summarize, type CitedUnit, type EvalItem, type EvalSummary, type QuestionOutcome, type RetrievedPage } from './metrics.js';
@@ -155,8 +154,7 @@ export async function evaluateQuestions(pipeline: Pipeline, items: readonly Eval
 
 /** The keyword retrieval settings of a profile (what calibration ranks with), mapped as the runtime maps them. */
 async function keywordOptions(profile: string | undefined): Promise<ConfiguredRetrieverOptions> {
-  if (profile === undefined || profile === 'offline') return {};
-  const { config } = await resolveConfig({ profile: profile as ProfileName });
+  const { config } = await resolveCliConfig({ profile });
   return retrieverOptionsFromConfig(config.retrieval);
 }
 

@@ -21,7 +21,8 @@ Options:
   --store FILE     SQLite store (default .ragbridge/store.db; eval: .ragbridge/eval-<corpus>.db)
   --prune          remove stored documents whose files are gone from the given folders
   --workers N      extraction worker threads (default: one per core)
-  --profile NAME   model profile: offline (default), local, hf-spaces, hybrid
+  --profile NAME   model profile: offline, local, hf-spaces, hybrid (default: RAGBRIDGE_PROFILE, else a
+                   ragbridge.yaml here, else detected: a Space, HF_TOKEN, a running Ollama, or offline)
   --explain        ask: show each source's retrieval signals (weight × value) and the evidence the refusal check read
   --folds K        eval: also cross-validate (weights and refusal fitted on K−1 folds, scored on the held-out one)
   --profiles A,B   compare: two built-in profiles or configuration files (.yaml/.json)
@@ -55,7 +56,7 @@ Answers from the store with citations to document and page (or section).
   --store FILE     the store (default .ragbridge/store.db)
   --json           print the answer, citations and retrieval as JSON
   --explain        show why each source ranks where it does
-  --profile NAME   offline (default), local, hf-spaces or hybrid`,
+  --profile NAME   offline, local, hf-spaces or hybrid (default: resolved as the demo app does)`,
   eval: `ragbridge eval --corpus DIR --qa FILE[,FILE…] --out FILE.json [--folds K] [--store FILE] [--profile NAME]
 
 Ingests DIR, asks every question of the QA files and scores retrieval (hit@k, MRR), refusals and

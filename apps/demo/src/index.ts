@@ -3,4 +3,4 @@ export { createApp, safeFileName } from './app.js';
 export type { AppSettings } from './settings.js';
 export { appSettings } from './settings.js';
 export type { RunningServer, StartOptions } from './server.js';
-export { dataDirectory, startServer } from './server.js';
+export { dataDirectory, resolveAppConfig, startServer } from './server.js';

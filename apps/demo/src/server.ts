@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve, type ServerType } from '@hono/node-server';
-import { resolveConfig, type ResolveConfigOptions } from '@ragbridge/config-profiles';
+import { resolveConfig, type ResolveConfigOptions, type ResolvedConfig } from '@ragbridge/config-profiles';
 import { createRuntime, type Runtime, type RuntimeOptions } from '@ragbridge/runtime';
 import { prepareSampleCorpus, sampleCorpusSource } from '@ragbridge/sample-corpus';
 import { createApp } from './app.js';
@@ -67,6 +67,14 @@ async function cleanUploads(uploadDir: string, runtime: Runtime, log: (line: str
 }
 
 /**
+ * The configuration the app runs, as `resolveConfig` finds it (a profile option, RAGBRIDGE_PROFILE,
+ * a ragbridge.yaml, or detection from the environment): the `ragbridge` CLI resolves it the same way.
+ */
+export function resolveAppConfig(resolve: ResolveConfigOptions = {}): Promise<ResolvedConfig> {
+  return resolveConfig({ ...resolve, env: resolve.env ?? process.env });
+}
+
+/**
  * Resolves the profile, composes the runtime, ingests the sample corpus on first start (so a
  * fresh clone has something to ask about), and serves the API and UI.
  */
@@ -74,7 +82,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const started = performance.now();
   const log = options.log ?? ((line: string) => console.log(line));
   const env = options.resolve?.env ?? process.env;
-  const resolved = await resolveConfig({ ...options.resolve, env });
+  const resolved = await resolveAppConfig({ ...options.resolve, env });
   const dataDir = options.dataDir ?? dataDirectory(env);
   const runtime = await createRuntime({ config: resolved, env, baseDir: dataDir, ...options.runtime });
   const settings = appSettings(runtime.config, env, join(dataDir, 'uploads'));

@@ -146,6 +146,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     const { retrieval } = config;
     const pipeline = createRuntimePipeline({
       store: storePath,
+      ...(options.rebuildStoreOnSchemaChange && { rebuildOnSchemaChange: true }),
       embedder: models.embedder,
       keywordStep: embedder.terminalStep,
       reranker: models.reranker,

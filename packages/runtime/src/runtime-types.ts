@@ -51,6 +51,11 @@ export interface RuntimeOptions {
   adapters?: AdapterModules;
   /** How adapter packages are imported; default `(name) => import(name)`. */
   importAdapter?: AdapterImporter;
+  /**
+   * A store file written by an older ragbridge is emptied and rebuilt instead of refused: for a
+   * store that only caches a corpus kept elsewhere (an evaluation's). @default false
+   */
+  rebuildStoreOnSchemaChange?: boolean;
 }
 
 /** One step of a part's fallback chain, as the runtime built it. */

@@ -9,6 +9,8 @@ import { observeReranker, TERMINAL_BACKENDS, terminalUsage } from '../terminal-s
 export interface RuntimePipelineOptions {
   /** The store, or its SQLite file path (the store is then closed with the pipeline). */
   store: DocumentStore | string;
+  /** A store file of an older schema is emptied and rebuilt instead of refused (a cache of a corpus). */
+  rebuildOnSchemaChange?: boolean;
   /** Document and query embeddings (cache in front of the chain); absent: keyword retrieval only. */
   embedder: EmbedderV1 | undefined;
   /** Chain position of the keyword step. */
@@ -55,6 +57,7 @@ export function createRuntimePipeline(options: RuntimePipelineOptions): Pipeline
 
   return createPipeline({
     store: options.store,
+    ...(options.rebuildOnSchemaChange && { rebuildOnSchemaChange: true }),
     ...(options.embedder && { embedder: options.embedder }),
     ...(options.reranker && { reranker: options.reranker }),
     ...(options.chatModel && { chatModel: options.chatModel }),
