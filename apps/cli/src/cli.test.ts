@@ -163,11 +163,15 @@ describe('ragbridge CLI', () => {
     expect(readFileSync(join(dir, 'report', 'report.md'), 'utf8')).toContain('](latency.svg)');
     expect(readFileSync(join(dir, 'report', 'agreement.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
     expect(out.text()).toContain(`answers: ${report.verdicts.answers?.text}`);
+    // Written to a pipe, not a terminal: one line per finished phase, no carriage returns.
+    expect(out.text()).not.toContain('\r');
+    expect(out.text()).toMatch(/^\w[\w -]*: \d+\/\d+ done$/m);
 
     const plan = sink();
     expect(await compareCommand({ profiles: 'offline,hf-spaces', store: join(dir, 'store.db'), fakeServices: true, reindexPlan: true, apply: true, log: plan.stream })).toBe(0);
     expect(plan.text()).toMatch(/Re-index plan offline → hf-spaces/);
     expect(plan.text()).toMatch(/Re-indexed for hf-spaces: \d+ chunks/);
+    expect(plan.text()).not.toContain('\r');
     await expect(compareCommand({ profiles: 'offline', qa, fakeServices: true, log: sink().stream })).rejects.toThrow(/two profiles/);
   }, 120_000);
 

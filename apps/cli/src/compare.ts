@@ -5,6 +5,27 @@ import { isProfileName, resolveConfig, type ProfileName } from '@ragbridge/confi
 import type * as Testkit from '@ragbridge/testkit';
 import { defaultStorePath, UsageError } from './commands.js';
 
+/**
+ * Progress of a phase: one line rewritten in place on a terminal; in a pipe or a log, one line
+ * when each phase is done (no carriage returns in files).
+ */
+function counter(log: NodeJS.WritableStream): ((phase: string, done: number, total: number) => void) & { end(): void } {
+  const tty = (log as NodeJS.WriteStream).isTTY === true;
+  let open = false;
+  const update = (phase: string, done: number, total: number): void => {
+    if (tty) {
+      log.write(`\r\x1b[2K${phase}: ${done}/${total}`);
+      open = true;
+    } else if (done === total) log.write(`${phase}: ${done}/${total} done\n`);
+  };
+  return Object.assign(update, {
+    end(): void {
+      if (open) log.write('\n');
+      open = false;
+    },
+  });
+}
+
 function formatPlan(plan: ReindexPlan): string {
   const lines = [`Re-index plan ${plan.from.name} → ${plan.to.name} (${plan.to.backend ?? 'no embedder'} ${plan.to.modelId ?? ''})`.trimEnd()];
   if (plan.sameIdentity) lines.push('  same embedder identity: the vectors in the store are reused, nothing to embed');
@@ -104,9 +125,11 @@ export async function compareCommand(options: CompareCommandOptions): Promise<nu
       const plan = await reindexPlan(reindex);
       log.write(formatPlan(plan));
       if (options.apply) {
-        const done = await applyReindex({ ...reindex, onProgress: (p) => log.write(`\rembedding ${p.done}/${p.total}   `) });
+        const progress = counter(log);
+        const done = await applyReindex({ ...reindex, onProgress: (p) => progress('embedding', p.done, p.total) });
+        progress.end();
         log.write(
-          `\nRe-indexed for ${b.name}: ${done.embedded} chunks given a vector (${done.cacheHits} from the embedding cache) in ${(done.ms / 1000).toFixed(1)} s, ` +
+          `Re-indexed for ${b.name}: ${done.embedded} chunks given a vector (${done.cacheHits} from the embedding cache) in ${(done.ms / 1000).toFixed(1)} s, ` +
             `$${done.costUsd.toFixed(6)}${done.unpricedCalls > 0 ? ` (+${done.unpricedCalls} unpriced calls)` : ''}\n`,
         );
       }
@@ -115,6 +138,7 @@ export async function compareCommand(options: CompareCommandOptions): Promise<nu
 
     if (!options.qa) throw new UsageError('compare: --qa FILE is required (or use --reindex-plan)');
     const questions = await readQuestions(options.qa);
+    const progress = counter(log);
     const report = await compareProfiles({
       a,
       b,
@@ -122,9 +146,9 @@ export async function compareCommand(options: CompareCommandOptions): Promise<nu
       ...(options.corpus && { corpus: [options.corpus] }),
       storePath,
       ...(options.k !== undefined && { k: options.k }),
-      onProgress: (p) => log.write(`\r${p.phase}: ${p.done}/${p.total}        `),
+      onProgress: (p) => progress(p.phase, p.done, p.total),
     });
-    log.write('\n');
+    progress.end();
     await mkdir(outDir, { recursive: true });
     const charts = renderCharts(report);
     for (const [file, svg] of Object.entries(charts)) await writeFile(join(outDir, file), svg);
