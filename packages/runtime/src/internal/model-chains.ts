@@ -21,8 +21,7 @@ import {
   type ResilienceRegistry,
   type RetrySettings,
 } from '@ragbridge/resilience';
-import { ConfigError } from '@ragbridge/config-profiles';
-import { ADAPTER_PACKAGE_OF, notInstalledReason, type AdapterPackage } from './adapter-modules.js';
+import { notInstalledReason, type AdapterPackage } from './adapter-modules.js';
 import { ModelNotFoundError } from '@ragbridge/core-interfaces';
 import {
   AdapterNotInstalledError,
@@ -96,6 +95,23 @@ function missingReranker(backend: string, modelId: string): RerankerV1 {
   return { specificationVersion: 'v1', backend, modelId, maxBatchSize: 1, rerank: () => Promise.reject(standInCalled(backend, modelId)) };
 }
 
+/**
+ * An embedder standing in for a step whose adapter package is not installed. Its identity is the
+ * step's as configured; the steps of one embedder chain share it (the schema requires that), so
+ * stand-ins form a valid chain that falls to keyword retrieval like models not on disk.
+ */
+function missingEmbedder(backend: string, modelId: string): EmbedderV1 {
+  return {
+    specificationVersion: 'v1',
+    backend,
+    modelId,
+    identity: { provider: backend, modelId, revision: 'unknown', pooling: 'unknown', normalized: true },
+    dimensions: undefined,
+    maxBatchSize: 1,
+    embed: () => Promise.reject(standInCalled(backend, modelId)),
+  };
+}
+
 /** A built part: the model the pipeline gets (undefined when only the terminal step is left) and its steps. */
 export interface BuiltPart<M> {
   model: M | undefined;
@@ -132,11 +148,11 @@ function chainOptions(ctx: ChainContext): FallbackChainOptions {
 interface StepWrappers<C, M> {
   create: (step: C) => BuiltAdapter<M>;
   /**
-   * The stand-in of a step whose adapter package is not installed: a model never called (its
-   * availability check says which package to install), so the chain passes over it. Absent for
-   * embedders: another step's vectors are not the same vectors, so a missing package is an error.
+   * A step whose adapter package is not installed: its stand-in, a model never called (its
+   * availability check says which package to install), so the chain passes over it; and what
+   * the log says that means for the part.
    */
-  missing?: (step: C, backend: string, model: string) => M;
+  missing: { standIn: (backend: string, model: string) => M; consequence: (index: number, step: string) => string };
   monitor: (model: M, options: { fallbackStep: number; local: boolean }) => M;
   gate: (model: M, availability: StepAvailability) => M;
 }
@@ -154,15 +170,9 @@ function createOrStandIn<C extends ModelStepConfig, M>(
     return create(step);
   } catch (error) {
     if (!(error instanceof AdapterNotInstalledError)) throw error;
-    const path = `models.${part}.chain[${index}].backend`;
-    if (!missing) {
-      throw new ConfigError({
-        issues: [{ path, message: `"${step.backend}" needs ${error.packageName}, which is not installed: npm install ${error.packageName}` }],
-      });
-    }
     const model = (step as { model?: string }).model ?? step.backend;
-    ctx.warn(`${path}: ${error.message}; the ${part} chain passes over its step ${index} (${step.backend} ${model})`);
-    return { model: missing(step, ADAPTER_BACKENDS[step.backend], model), availability: notInstalled(error.packageName) };
+    ctx.warn(`models.${part}.chain[${index}].backend: ${error.message}; ${missing.consequence(index, `${step.backend} ${model}`)}`);
+    return { model: missing.standIn(ADAPTER_BACKENDS[step.backend], model), availability: notInstalled(error.packageName) };
   }
 }
 
@@ -222,7 +232,7 @@ export function buildAnswerPart(ctx: ChainContext): BuiltPart<ChatModelV1> & { e
     create: (s) => createAnswerAdapter(s, ctx),
     monitor: (m, o) => ctx.monitor.wrapChat(m, o),
     gate: gateChatModel,
-    missing: (_, backend, model) => missingChatModel(backend, model),
+    missing: { standIn: missingChatModel, consequence: (index, step) => `the answer chain passes over its step ${index} (${step})` },
   }, 'answer');
   const steps = [...records, { backend: TERMINAL_BACKENDS.answer, local: true }];
   const extractiveSentences = extractive?.options?.sentences;
@@ -251,21 +261,12 @@ export function buildAnswerPart(ctx: ChainContext): BuiltPart<ChatModelV1> & { e
  */
 export function buildEmbedderPart(ctx: ChainContext): BuiltPart<EmbedderV1> {
   const chain = ctx.config.retrieval.mode === 'keyword' ? [] : ctx.config.models.embedder.chain;
-  // No embedder package installed: keyword retrieval, as when no model is on disk. (The config
-  // schema keeps an embedder chain on one identity, so its steps never need different packages.)
-  const absent = chain.filter((step) => !ctx.adapters[ADAPTER_PACKAGE_OF[step.backend]]);
-  if (absent.length > 0 && absent.length === chain.length) {
-    const records: StepRecord[] = chain.map((step, index) => {
-      const name = ADAPTER_PACKAGE_OF[step.backend];
-      ctx.warn(`models.embedder.chain[${index}].backend: ${notInstalledReason(name)}; retrieval is keyword-only`);
-      return { backend: ADAPTER_BACKENDS[step.backend], model: step.model, local: step.local, availability: notInstalled(name) };
-    });
-    return { model: undefined, steps: [...records, { backend: TERMINAL_BACKENDS.embedder, local: true }], terminalStep: chain.length };
-  }
   const { fallback, records } = buildSteps(chain, ctx, {
     create: (s) => createEmbedderAdapter(s, ctx),
     monitor: (m, o) => ctx.monitor.wrapEmbedder(m, o),
     gate: gateEmbedder,
+    // One chain, one identity, one package: all its steps are missing together.
+    missing: { standIn: missingEmbedder, consequence: () => 'retrieval is keyword-only' },
   }, 'embedder');
   const steps = [...records, { backend: TERMINAL_BACKENDS.embedder, local: true }];
   if (fallback.length === 0) return { model: undefined, steps, terminalStep: 0 };
@@ -295,7 +296,7 @@ export function buildRerankerPart(ctx: ChainContext): BuiltPart<RerankerV1> {
     create: (s) => createRerankerAdapter(s, ctx),
     monitor: (m, o) => ctx.monitor.wrapReranker(m, o),
     gate: gateReranker,
-    missing: (_, backend, model) => missingReranker(backend, model),
+    missing: { standIn: missingReranker, consequence: (index, step) => `the reranker chain passes over its step ${index} (${step})` },
   }, 'reranker');
   const steps = [...records, { backend: TERMINAL_BACKENDS.reranker, local: true }];
   if (fallback.length === 0) return { model: undefined, steps, terminalStep: 0 };
