@@ -1,10 +1,10 @@
-import type { HttpFailure } from '@ragbridge/core-interfaces';
+import type { BackendName, HttpFailure } from '@ragbridge/core-interfaces';
 
 /** `backend` of the Inference Providers chat model and of the hf-inference embedder and reranker. */
-export const HF_BACKEND = 'hf-inference-providers';
+export const HF_BACKEND = 'hf-inference-providers' satisfies BackendName;
 
 /** `backend` of the Text Embeddings Inference embedder and reranker. */
-export const TEI_BACKEND = 'hf-tei';
+export const TEI_BACKEND = 'hf-tei' satisfies BackendName;
 
 /** Advice in errors from Hugging Face hosted APIs. */
 export const HF_HINTS: NonNullable<HttpFailure['hints']> = {

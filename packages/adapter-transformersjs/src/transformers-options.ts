@@ -1,10 +1,10 @@
 import { isAbsolute } from 'node:path';
-import { BadInputError } from '@ragbridge/core-interfaces';
+import { BadInputError, type BackendName } from '@ragbridge/core-interfaces';
 import { z } from 'zod';
 import type { TransformersDtype } from './transformers-model-info.js';
 
 /** The backend name every Transformers.js adapter reports. */
-export const TRANSFORMERSJS_BACKEND = 'transformersjs';
+export const TRANSFORMERSJS_BACKEND = 'transformersjs' satisfies BackendName;
 
 const DTYPES = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'] as const satisfies readonly TransformersDtype[];
 

@@ -1,3 +1,4 @@
+import { isLocalBackend, type BackendName } from '@ragbridge/core-interfaces';
 import { z } from 'zod';
 
 /** The model parts, in the order answers use them. */
@@ -20,7 +21,7 @@ export type ConfigBackend = 'hf-inference' | 'hf-tei' | 'ollama' | 'transformers
  * The `backend` each configuration name has on the adapters (and so in usage events, breaker keys
  * and concurrency limits): `hf-inference` is the adapters' `hf-inference-providers`.
  */
-export const ADAPTER_BACKENDS: Readonly<Record<ConfigBackend, string>> = {
+export const ADAPTER_BACKENDS: Readonly<Record<ConfigBackend, BackendName>> = {
   'hf-inference': 'hf-inference-providers',
   'hf-tei': 'hf-tei',
   ollama: 'ollama',
@@ -28,17 +29,13 @@ export const ADAPTER_BACKENDS: Readonly<Record<ConfigBackend, string>> = {
   extractive: 'extractive',
 };
 
-/** Backends that need the network (and may cost money). */
-export const REMOTE_BACKENDS: readonly ConfigBackend[] = ['hf-inference', 'hf-tei'];
+/** Configuration backends that run elsewhere (need the network and may cost money), from the backends table of core-interfaces. */
+export const REMOTE_BACKENDS: readonly ConfigBackend[] = (Object.keys(ADAPTER_BACKENDS) as ConfigBackend[]).filter((name) => !isLocalBackend(ADAPTER_BACKENDS[name]));
 
-/** Whether a step runs on this machine when it does not say: ollama, transformersjs and extractive do. */
-export const LOCAL_BY_DEFAULT: Readonly<Record<ConfigBackend, boolean>> = {
-  'hf-inference': false,
-  'hf-tei': false,
-  ollama: true,
-  transformersjs: true,
-  extractive: true,
-};
+/** Whether a step runs on this machine when it does not say (the backends table's location of its backend). */
+export const LOCAL_BY_DEFAULT: Readonly<Record<ConfigBackend, boolean>> = Object.fromEntries(
+  (Object.keys(ADAPTER_BACKENDS) as ConfigBackend[]).map((name) => [name, isLocalBackend(ADAPTER_BACKENDS[name])]),
+) as Record<ConfigBackend, boolean>;
 
 const httpUrl = z.string().refine((value) => /^https?:\/\/[^\s]+$/i.test(value), 'must be an http(s) URL');
 const headers = z.record(z.string(), z.string());

@@ -73,3 +73,5 @@ export {
 } from './http-errors.js';
 export { delegateChatModel, delegateEmbedder, delegateReranker } from './model-wrappers.js';
 export { redactSecrets, redactUrl, registerSecret } from './redact.js';
+export type { BackendInfo, BackendLocation, BackendName, ChainPart } from './backends.js';
+export { BACKENDS, isLocalBackend, LOCAL_BACKENDS, TERMINAL_BACKENDS } from './backends.js';

@@ -4,6 +4,7 @@ import {
   delegateReranker,
   embedderIdentityKey,
   isAbortError,
+  isLocalBackend,
   sameEmbedderIdentity,
   throwIfAborted,
   type CallTarget,
@@ -40,9 +41,6 @@ import type { ResilienceEventListener } from './resilience-events.js';
 import { createResilienceRegistry, type ResilienceRegistry } from './resilience-registry.js';
 import type { CircuitBreakerSettings } from './resilient-model.js';
 import { resolveRetryPolicy, type RetrySettings } from './retry.js';
-
-/** Backends that run on this machine: no network, no per-call cost. */
-export const LOCAL_BACKENDS: readonly string[] = ['ollama', 'transformersjs', 'extractive'];
 
 /** What a `stepFilter` and `shouldFallback` learn about a step. */
 export interface FallbackStepInfo {
@@ -181,7 +179,7 @@ function buildSteps<M extends AnyModel>(
     const seen = used.get(key) ?? 0;
     used.set(key, seen + 1);
     if (seen > 0 && step.key === undefined) key = `${key}#${seen + 1}`;
-    const info: FallbackStepInfo = { index, backend: model.backend, modelId: model.modelId, local: step.local ?? LOCAL_BACKENDS.includes(model.backend), key };
+    const info: FallbackStepInfo = { index, backend: model.backend, modelId: model.modelId, local: step.local ?? isLocalBackend(model.backend), key };
     const target: CallTarget = targetOf(model);
     const layers: Layer[] = [];
     if (o.retry !== false && step.retry !== false) {

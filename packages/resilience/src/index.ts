@@ -24,7 +24,9 @@ export { createResilientModel, withCircuitBreaker, withConcurrencyLimit } from '
 export type { ResilienceRegistry, ResilienceRegistryOptions, ResilienceSnapshot } from './resilience-registry.js';
 export { createResilienceRegistry } from './resilience-registry.js';
 export type { FallbackChainOptions, FallbackEmbedderOptions, FallbackStep, FallbackStepInfo } from './fallback-chain.js';
-export { createFallbackChatModel, createFallbackEmbedder, createFallbackReranker, LOCAL_BACKENDS } from './fallback-chain.js';
+export { createFallbackChatModel, createFallbackEmbedder, createFallbackReranker } from './fallback-chain.js';
+/** The backends that run on this machine (from the backends table of `@ragbridge/core-interfaces`). */
+export { LOCAL_BACKENDS } from '@ragbridge/core-interfaces';
 export type { StreamInterruption } from './resilience-errors.js';
 export {
   CircuitOpenError,

@@ -1,7 +1,8 @@
 import { createMockReranker } from '@ragbridge/core-interfaces/testing';
 import { createFallbackReranker } from '@ragbridge/resilience';
 import { describe, expect, it } from 'vitest';
-import { createFusedOrderReranker, TERMINAL_BACKENDS } from './terminal-steps.js';
+import { TERMINAL_BACKENDS } from '@ragbridge/core-interfaces';
+import { createFusedOrderReranker } from './terminal-steps.js';
 
 describe('fused-order, the last step of a reranker chain', () => {
   it('scores keep the input order, in (0, 1]', async () => {

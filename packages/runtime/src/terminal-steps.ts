@@ -1,19 +1,4 @@
-import { createUsageEvent, delegateReranker, type ModelOperation, type RerankerV1, type UsageEvent } from '@ragbridge/core-interfaces';
-
-/**
- * Backends of the steps every chain ends in. They are not models: the configuration names
- * `extractive` (and adds it when missing), the other two are implied by an embedder or reranker
- * chain. The resilience package only knows them as local backends; running them is the
- * composition root's job.
- */
-export const TERMINAL_BACKENDS = {
-  /** The pipeline's extractive answer: quoted source sentences, no model. */
-  answer: 'extractive',
-  /** Keyword (BM25) retrieval only, for a question whose query could not be embedded. */
-  embedder: 'keyword',
-  /** The fused keyword/dense order, kept when no reranker answers. */
-  reranker: 'fused-order',
-} as const;
+import { createUsageEvent, delegateReranker, TERMINAL_BACKENDS, type ModelOperation, type RerankerV1, type UsageEvent } from '@ragbridge/core-interfaces';
 
 /** The usage event of a terminal step: local, free, no tokens; `fallbackStep` says where in the chain it sits. */
 export function terminalUsage(backend: string, operation: ModelOperation, fallbackStep: number, items: number, startedAt: number, latencyMs = 0): UsageEvent {

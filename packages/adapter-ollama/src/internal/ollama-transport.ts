@@ -1,4 +1,5 @@
 import {
+  type BackendName,
   BackendUnreachableError,
   BadInputError,
   errorFromException,
@@ -15,7 +16,7 @@ import type { OllamaConnectionOptions } from '../ollama-connection.js';
 import { resolveOllamaHostConfig } from './ollama-host.js';
 
 /** The backend name every ragbridge Ollama object reports. */
-export const OLLAMA_BACKEND = 'ollama';
+export const OLLAMA_BACKEND = 'ollama' satisfies BackendName;
 
 /** The message the client throws when an NDJSON stream ends without a `done:true` line. */
 const STREAM_ENDED_EARLY = 'Did not receive done or success response in stream.';

@@ -1,9 +1,10 @@
+import { LOCAL_BACKENDS } from '@ragbridge/core-interfaces';
 import { z } from 'zod';
 import { parseOptions } from '../internal/options.js';
 import { HF_INFERENCE_PROVIDERS_PRICES } from './hf-price-table.js';
 
-/** Backends that run on the user's own machine: always $0 and never blocked by a budget. */
-export const DEFAULT_LOCAL_BACKENDS: readonly string[] = ['ollama', 'transformersjs', 'extractive'];
+/** Backends that run on the user's own machine: always $0 and never blocked by a budget (the backends table's local ones). */
+export const DEFAULT_LOCAL_BACKENDS: readonly string[] = LOCAL_BACKENDS;
 
 /** Router policies that pick a provider at call time (`model:fastest`); they name no provider. */
 const ROUTING_POLICIES = new Set(['fastest', 'cheapest', 'preferred']);

@@ -22,7 +22,7 @@ import {
   type RetrySettings,
 } from '@ragbridge/resilience';
 import { notInstalledReason, type AdapterPackage } from './adapter-modules.js';
-import { ModelNotFoundError } from '@ragbridge/core-interfaces';
+import { ModelNotFoundError, TERMINAL_BACKENDS } from '@ragbridge/core-interfaces';
 import {
   AdapterNotInstalledError,
   createAnswerAdapter,
@@ -32,7 +32,7 @@ import {
   type BuiltAdapter,
 } from './model-factories.js';
 import { ensureParentDir, resolveDataPath } from './runtime-config.js';
-import { createFusedOrderReranker, TERMINAL_BACKENDS } from '../terminal-steps.js';
+import { createFusedOrderReranker } from '../terminal-steps.js';
 import { gateChatModel, gateEmbedder, gateReranker, StepAvailability, UNAVAILABLE_STEP_BREAKER } from './step-availability.js';
 
 /** A step as `parts()` reports it, with the breaker key to read its state from. */

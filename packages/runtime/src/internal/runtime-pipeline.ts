@@ -1,9 +1,10 @@
 import type { ChatModelV1, DocumentStore, EmbedderV1, RerankerV1 } from '@ragbridge/core-interfaces';
+import { TERMINAL_BACKENDS } from '@ragbridge/core-interfaces';
 import type { CostMonitor } from '@ragbridge/cost-monitor';
 import { createPipeline, type ChunkerOptions, type Pipeline, type PipelineFallbackPart, type RefusalPolicy, type RetrieverOptions } from '@ragbridge/pipeline';
 import type { RuntimeLogger } from '../runtime-types.js';
 import { DegradationLog } from './runtime-log.js';
-import { observeReranker, TERMINAL_BACKENDS, terminalUsage } from '../terminal-steps.js';
+import { observeReranker, terminalUsage } from '../terminal-steps.js';
 
 /** Options of {@link createRuntimePipeline}. */
 export interface RuntimePipelineOptions {
