@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -69,5 +69,53 @@ describe('ragbridge eval', () => {
     await expect(evalCommand({ corpus: dir, qa: [qa, second], out: join(dir, 'o.json'), log: log.stream })).rejects.toThrow(UsageError);
     await expect(evalCommand({ corpus: dir, qa: join(dir, 'none.json'), out: join(dir, 'o.json'), log: log.stream })).rejects.toThrow(/none\.json: no such file/);
     await expect(evalCommand({ corpus: dir, qa, out: join(dir, 'o.json'), folds: 1, log: log.stream })).rejects.toThrow(/--folds/);
+  });
+});
+
+describe('ragbridge eval matches evidence by path relative to the corpus', () => {
+  it('two README.md in different folders: a path names one; the bare name warns once, names both, and counts as either', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rb-eval-paths-'));
+    mkdirSync(join(dir, 'alpha'));
+    mkdirSync(join(dir, 'beta'));
+    writeFileSync(join(dir, 'alpha', 'README.md'), '# Alpha\n\nThe flux capacitor needs 1.21 gigawatts to travel in time.\n');
+    writeFileSync(join(dir, 'beta', 'README.md'), '# Beta\n\nThe warp core runs on dilithium crystals mined on Remus.\n');
+    writeFileSync(join(dir, 'notes.md'), '# Notes\n\nThe orchid greenhouse is watered every Tuesday morning.\n');
+    const qa = join(dir, 'qa.json');
+    writeFileSync(
+      qa,
+      JSON.stringify([
+        { id: 'by-path', question: 'How many gigawatts does the flux capacitor need?', evidence: [{ doc: 'alpha/README.md', pages: [1] }] },
+        { id: 'by-other-path', question: 'What does the warp core run on?', evidence: [{ doc: './beta/README.md', pages: [1] }] },
+        { id: 'bare-1', question: 'How many gigawatts does the flux capacitor need to travel in time?', evidence: [{ doc: 'README.md', pages: [1] }] },
+        { id: 'bare-2', question: 'Where are the dilithium crystals of the warp core mined?', evidence: [{ doc: 'README.md', pages: [1] }] },
+        { id: 'unique', question: 'When is the orchid greenhouse watered?', evidence: [{ doc: 'notes.md', pages: [1] }] },
+      ]),
+    );
+    const out = join(dir, 'out.json');
+    const log = sink();
+    expect(await evalCommand({ corpus: dir, qa, out, store: join(dir, 'eval.db'), log: log.stream })).toBe(0);
+    const warnings = log.text().split('\n').filter((l) => l.startsWith('Warning:'));
+    expect(warnings).toEqual([
+      `Warning: evidence names "README.md", which 2 documents of the corpus share (alpha/README.md, beta/README.md); it counts as matching any of them. Give the path relative to ${dir} to name one.`,
+    ]);
+    expect(log.text()).not.toContain('Error:');
+    // Every question's evidence is found at rank 1: by path, and by the shared name in either folder.
+    expect(log.text()).toMatch(/hit@1 1\.000 {2}hit@5 1\.000 {2}hit@10 1\.000 {2}MRR@10 1\.000/);
+    const { results } = JSON.parse(readFileSync(out, 'utf8')) as { results: Array<{ id: string; retrieved: Array<{ doc: string }>; citations: Array<{ doc: string }> }> };
+    // Results name documents as evidence does: by their path relative to the corpus.
+    expect(results.find((r) => r.id === 'by-other-path')?.retrieved[0]?.doc).toBe('beta/README.md');
+    expect(results.find((r) => r.id === 'by-path')?.citations[0]?.doc).toBe('alpha/README.md');
+    expect(results.find((r) => r.id === 'unique')?.retrieved[0]?.doc).toBe('notes.md');
+  });
+
+  it('a path that is not in the corpus is still an error, with exit code 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rb-eval-paths-'));
+    mkdirSync(join(dir, 'alpha'));
+    writeFileSync(join(dir, 'alpha', 'README.md'), '# Alpha\n\nThe flux capacitor needs 1.21 gigawatts.\n');
+    const qa = join(dir, 'qa.json');
+    writeFileSync(qa, JSON.stringify([{ id: 'q', question: 'How many gigawatts?', evidence: [{ doc: 'beta/README.md', pages: [1] }] }]));
+    const log = sink();
+    expect(await evalCommand({ corpus: dir, qa, out: join(dir, 'o.json'), store: join(dir, 'eval.db'), log: log.stream })).toBe(1);
+    expect(log.text()).toContain('Error: evidence names 1 document(s) not in the corpus, so their questions cannot score (the results are written; exit code 1): beta/README.md');
   });
 });

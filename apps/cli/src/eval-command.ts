@@ -5,6 +5,7 @@ import { createRetriever, type Pipeline, type PipelineAnswer } from '@ragbridge/
 import { retrieverOptionsFromConfig, type ConfiguredRetrieverOptions } from '@ragbridge/runtime';
 import { defaultStorePath, openPipeline, resolveCliConfig, UsageError } from './commands.js';
 import { crossValidate, type CrossValidation } from './eval-cross-validation.js';
+import { corpusDocumentKeys, resolveEvidence, type EvidenceResolution } from './eval-evidence.js';
 import { formatSummary } from './eval-report.js';
 import { citationSupported, firstRelevantRank, summarize, type CitedUnit, type EvalItem, type EvalSummary, type QuestionOutcome, type RetrievedPage } from './metrics.js';
 import { createProgressReporter } from './progress.js';
@@ -107,9 +108,17 @@ function unitTexts(pipeline: Pipeline): (docId: string, unit: CitedUnit) => Prom
   };
 }
 
-/** Asks every question and measures each answer against its labels. */
-export async function evaluateQuestions(pipeline: Pipeline, items: readonly EvalItem[]): Promise<{ rows: EvalResultRow[]; outcomes: QuestionOutcome[] }> {
-  const names = new Map((await pipeline.store.listDocuments()).map((d) => [d.id, d.name]));
+/**
+ * Asks every question and measures each answer against its labels. `names` says how results name
+ * each document, and so what evidence `doc`s must say (default: the document's name; the command
+ * passes paths relative to the corpus, see {@link corpusDocumentKeys}).
+ */
+export async function evaluateQuestions(
+  pipeline: Pipeline,
+  items: readonly EvalItem[],
+  names?: ReadonlyMap<string, string>,
+): Promise<{ rows: EvalResultRow[]; outcomes: QuestionOutcome[] }> {
+  names ??= new Map((await pipeline.store.listDocuments()).map((d) => [d.id, d.name]));
   const textOf = unitTexts(pipeline);
   const rows: EvalResultRow[] = [];
   const outcomes: QuestionOutcome[] = [];
@@ -119,7 +128,7 @@ export async function evaluateQuestions(pipeline: Pipeline, items: readonly Eval
     const cited = new Map<string, { docId: string; unit: CitedUnit }>();
     for (const c of result.answer.citations) {
       const section = c.section?.anchor ?? c.section?.title;
-      const unit = { doc: c.docName, page: c.page, ...(section !== undefined && { section }) };
+      const unit = { doc: names.get(c.docId) ?? c.docName, page: c.page, ...(section !== undefined && { section }) };
       cited.set(`${unit.doc}#${unit.page}#${section ?? ''}`, { docId: c.docId, unit });
     }
     rows.push({
@@ -158,6 +167,24 @@ async function keywordOptions(profile: string | undefined): Promise<ConfiguredRe
   return retrieverOptionsFromConfig(config.retrieval);
 }
 
+/**
+ * Says which evidence names are ambiguous (once each, with the documents they count as) and which
+ * match no document (those questions cannot score: the command exits 1).
+ */
+function reportEvidence(evidence: EvidenceResolution, corpus: string, log: NodeJS.WritableStream): void {
+  for (const { doc, candidates } of evidence.ambiguous) {
+    log.write(
+      `Warning: evidence names "${doc}", which ${candidates.length} documents of the corpus share (${candidates.join(', ')}); it counts as matching any of them. ` +
+        `Give the path relative to ${corpus} to name one.\n`,
+    );
+  }
+  const { unknown } = evidence;
+  if (unknown.length === 0) return;
+  log.write(
+    `Error: evidence names ${unknown.length} document(s) not in the corpus, so their questions cannot score (the results are written; exit code 1): ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', …' : ''}\n`,
+  );
+}
+
 /** `ragbridge eval --corpus DIR --qa FILE[,FILE…] --out FILE.json [--folds K]` */
 export async function evalCommand(options: EvalCommandOptions): Promise<number> {
   const log = options.log ?? process.stdout;
@@ -177,33 +204,29 @@ export async function evalCommand(options: EvalCommandOptions): Promise<number> 
     log.write(`Corpus: ${report.added.length + report.updated.length} (re)ingested, ${report.unchanged.length} unchanged, ${report.failed.length} failed.\n`);
     const documents = await pipeline.store.listDocuments();
     if (documents.length === 0) throw new UsageError(`--corpus ${options.corpus}: no supported document (PDF, Markdown, HTML, text) could be ingested`);
-    const known = new Set(documents.map((d) => d.name));
-    const unknown = [...new Set(items.flatMap((i) => (i.evidence ?? []).map((e) => e.doc)).filter((doc) => !known.has(doc)))];
-    if (unknown.length > 0) {
-      log.write(
-        `Error: evidence names ${unknown.length} document(s) not in the corpus, so their questions cannot score (the results are written; exit code 1): ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', …' : ''}\n`,
-      );
-    }
-    const { rows, outcomes } = await evaluateQuestions(pipeline, items);
+    const names = corpusDocumentKeys(documents, options.corpus);
+    const evidence = resolveEvidence(items, documents, names);
+    reportEvidence(evidence, options.corpus, log);
+    const { rows, outcomes } = await evaluateQuestions(pipeline, evidence.items, names);
     await mkdir(dirname(resolve(options.out)), { recursive: true });
     summary = outcomes.length > 0 ? summarize(outcomes) : undefined;
     if (summary) log.write(`\n${formatSummary('All questions', summary)}`);
     if (options.folds !== undefined) {
-      const labelled = items.filter((i) => i.evidence !== undefined);
+      const labelled = evidence.items.filter((i) => i.evidence !== undefined);
       const features = createRetriever({ store: pipeline.store, ...(await keywordOptions(options.profile)) });
       crossValidation = await crossValidate({
         items: labelled,
         folds: options.folds,
         features,
-        names: new Map(documents.map((d) => [d.id, d.name])),
+        names,
         open: (overrides) => openPipeline(storePath, options.profile, false, overrides),
-        evaluate: evaluateQuestions,
+        evaluate: (p, questions) => evaluateQuestions(p, questions, names),
         log,
       });
     }
     await writeFile(options.out, `${JSON.stringify({ results: rows, ...(summary && { summary }), ...(crossValidation && { crossValidation }) }, null, 2)}\n`);
     log.write(`Wrote ${rows.length} results to ${options.out}\n`);
-    return unknown.length > 0 ? 1 : 0;
+    return evidence.unknown.length > 0 ? 1 : 0;
   } finally {
     await pipeline.close();
   }

@@ -51,7 +51,7 @@ export interface CrossValidationInput {
   folds: number;
   /** A retriever over the evaluation store with the profile's keyword settings (for keyword features). */
   features: Retriever;
-  /** Document names by id. */
+  /** How evidence names each document, by id (paths relative to the corpus). */
   names: ReadonlyMap<string, string>;
   /** Opens the profile's pipeline on the evaluation store with calibrated settings. */
   open: (overrides: PipelineOverrides) => Promise<Pipeline>;
