@@ -156,22 +156,25 @@ describe('ragbridge CLI', () => {
       ]),
     );
     const out = sink();
-    const code = await compareCommand({ profiles: 'offline,hf-spaces', qa, corpus: corpus(), out: join(dir, 'report'), store: join(dir, 'store.db'), fakeServices: true, log: out.stream });
+    const err = sink();
+    const code = await compareCommand({ profiles: 'offline,hf-spaces', qa, corpus: corpus(), out: join(dir, 'report'), store: join(dir, 'store.db'), fakeServices: true, log: out.stream, err: err.stream });
     expect(code).toBe(0);
     const report = JSON.parse(readFileSync(join(dir, 'report', 'report.json'), 'utf8')) as { sides: { a: { name: string }; b: { name: string } }; questions: number; verdicts: Record<string, { text: string }> };
     expect([report.sides.a.name, report.sides.b.name, report.questions]).toEqual(['offline', 'hf-spaces', 3]);
     expect(readFileSync(join(dir, 'report', 'report.md'), 'utf8')).toContain('](latency.svg)');
     expect(readFileSync(join(dir, 'report', 'agreement.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
     expect(out.text()).toContain(`answers: ${report.verdicts.answers?.text}`);
-    // Written to a pipe, not a terminal: one line per finished phase, no carriage returns.
-    expect(out.text()).not.toContain('\r');
-    expect(out.text()).toMatch(/^\w[\w -]*: \d+\/\d+ done$/m);
+    // Progress on stderr, written to a pipe, not a terminal: one line per finished phase, no carriage returns.
+    expect(err.text()).not.toContain('\r');
+    expect(err.text()).toMatch(/^\w[\w -]*: \d+\/\d+ done$/m);
+    expect(out.text()).not.toMatch(/\d+\/\d+ done/);
 
     const plan = sink();
-    expect(await compareCommand({ profiles: 'offline,hf-spaces', store: join(dir, 'store.db'), fakeServices: true, reindexPlan: true, apply: true, log: plan.stream })).toBe(0);
+    const planErr = sink();
+    expect(await compareCommand({ profiles: 'offline,hf-spaces', store: join(dir, 'store.db'), fakeServices: true, reindexPlan: true, apply: true, log: plan.stream, err: planErr.stream })).toBe(0);
     expect(plan.text()).toMatch(/Re-index plan offline → hf-spaces/);
     expect(plan.text()).toMatch(/Re-indexed for hf-spaces: \d+ chunks/);
-    expect(plan.text()).not.toContain('\r');
+    expect(planErr.text()).not.toContain('\r');
     await expect(compareCommand({ profiles: 'offline', qa, fakeServices: true, log: sink().stream })).rejects.toThrow(/two profiles/);
   }, 120_000);
 

@@ -2,7 +2,8 @@ import { dirname, resolve } from 'node:path';
 import { PROFILE_NAMES, resolveConfig, type ProfileName, type ResolvedConfig } from '@ragbridge/config-profiles';
 import type { Citation } from '@ragbridge/core-interfaces';
 import { type Pipeline, type PipelineAnswer, type RefusalPolicy, type SignalName } from '@ragbridge/pipeline';
-import { createRuntime, TERMINAL_BACKENDS, type RuntimeLogger } from '@ragbridge/runtime';
+import { createRuntime, TERMINAL_BACKENDS, type RuntimeLogger, type RuntimeOptions } from '@ragbridge/runtime';
+import { cliLogger } from './cli-warnings.js';
 import { displayPath } from './display-path.js';
 import { createProgressReporter } from './progress.js';
 
@@ -28,6 +29,8 @@ export class UsageError extends Error {
 export interface PipelineOverrides {
   signals?: Partial<Record<SignalName, number>>;
   refusal?: Partial<RefusalPolicy>;
+  /** Keyword retrieval only: no embedder (ingest stores chunks without embedding them). */
+  keywordOnly?: boolean;
 }
 
 /**
@@ -47,19 +50,40 @@ export async function resolveCliConfig(
   });
 }
 
-/** The runtime's log for a command: each distinct warning once on stderr, on one line; no info. */
-export function cliLogger(stream: NodeJS.WritableStream = process.stderr): RuntimeLogger {
-  const seen = new Set<string>();
+/** Options of {@link openPipeline}. */
+export interface OpenPipelineOptions {
+  /** A built-in profile; default: resolved as the demo app does (see {@link resolveCliConfig}). */
+  profile?: string | undefined;
+  /** A store file of an older format is emptied and rebuilt (a store that only caches a corpus). @default false */
+  rebuildOnSchemaChange?: boolean;
+  overrides?: PipelineOverrides;
+  /** Where the runtime's warnings go; share one between the pipelines of a command. @default a new {@link cliLogger} */
+  logger?: RuntimeLogger;
+  /** Environment (secrets, OLLAMA_HOST, profile detection). @default process.env */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** `fetch` for every HTTP adapter (tests point it at the fake services). @default globalThis.fetch */
+  fetch?: typeof fetch;
+}
+
+/** The configuration overrides of {@link PipelineOverrides}, as `resolveConfig` takes them. */
+function configOverrides(overrides: PipelineOverrides = {}): Record<string, unknown> | undefined {
+  const retrieval = {
+    ...(overrides.signals && { signals: overrides.signals }),
+    ...(overrides.refusal && { refusal: overrides.refusal }),
+    ...(overrides.keywordOnly && { mode: 'keyword' }),
+  };
+  return Object.keys(retrieval).length > 0 ? { retrieval } : undefined;
+}
+
+/** The runtime options of a command's store: the usage ledger next to it, relative paths from its folder. */
+export function storeRuntimeOptions(storePath: string, options: OpenPipelineOptions): Omit<RuntimeOptions, 'config'> {
   return {
-    warn(message) {
-      const line = message.replace(/\s+/g, ' ').trim();
-      if (seen.has(line)) return;
-      seen.add(line);
-      stream.write(`ragbridge: warning: ${line}\n`);
-    },
-    info() {
-      // Recoveries and budget resets: a command is too short-lived for them to matter.
-    },
+    storePath,
+    ledgerPath: storePath.replace(/\.db$/, '') + '.usage.db',
+    baseDir: dirname(storePath),
+    logger: options.logger ?? cliLogger(),
+    ...(options.env && { env: options.env }),
+    ...(options.fetch && { fetch: options.fetch }),
   };
 }
 
@@ -67,16 +91,13 @@ export function cliLogger(stream: NodeJS.WritableStream = process.stderr): Runti
  * Opens the pipeline of the resolved profile, composed by `@ragbridge/runtime` as the demo app's
  * is (its models behind resilience and the cost monitor, the usage ledger next to the store).
  */
-export async function openPipeline(storePath: string, profile?: string, rebuildOnSchemaChange = false, overrides: PipelineOverrides = {}): Promise<Pipeline> {
-  const retrieval = { ...(overrides.signals && { signals: overrides.signals }), ...(overrides.refusal && { refusal: overrides.refusal }) };
-  const resolved = await resolveCliConfig({ profile, ...(Object.keys(retrieval).length > 0 && { overrides: { retrieval } }) });
+export async function openPipeline(storePath: string, options: OpenPipelineOptions = {}): Promise<Pipeline> {
+  const overrides = configOverrides(options.overrides);
+  const resolved = await resolveCliConfig({ profile: options.profile, ...(overrides && { overrides }), ...(options.env && { env: options.env }) });
   const runtime = await createRuntime({
     config: resolved,
-    storePath,
-    ledgerPath: storePath.replace(/\.db$/, '') + '.usage.db',
-    baseDir: dirname(storePath),
-    logger: cliLogger(),
-    ...(rebuildOnSchemaChange && { rebuildStoreOnSchemaChange: true }),
+    ...storeRuntimeOptions(storePath, options),
+    ...(options.rebuildOnSchemaChange && { rebuildStoreOnSchemaChange: true }),
   });
   // The runtime's pipeline, closed together with the runtime (ledger, caches, model workers).
   return Object.assign(Object.create(runtime.pipeline) as Pipeline, { close: () => runtime.close() });
@@ -90,7 +111,7 @@ export async function ingestCommand(
   if (paths.length === 0) throw new UsageError('ingest: give at least one file or folder');
   const out = options.out ?? process.stdout;
   // With a profile, its embedder (behind the runtime's resilience and cost monitor) embeds the new chunks.
-  const pipeline = await openPipeline(options.store, options.profile);
+  const pipeline = await openPipeline(options.store, { profile: options.profile });
   try {
     const report = await pipeline.ingest(paths, {
       onProgress: createProgressReporter(),
@@ -195,7 +216,7 @@ export function formatExplanation(result: PipelineAnswer, names: ReadonlyMap<str
 export async function askCommand(question: string, options: { store: string; json?: boolean; explain?: boolean; profile?: string; out?: NodeJS.WritableStream }): Promise<number> {
   if (!question.trim()) throw new UsageError('ask: give a question, e.g. ragbridge ask "What does funct3 select?"');
   const out = options.out ?? process.stdout;
-  const pipeline = await openPipeline(options.store, options.profile);
+  const pipeline = await openPipeline(options.store, { profile: options.profile });
   try {
     const docs = await pipeline.store.listDocuments();
     if (docs.length === 0) throw new UsageError(`the store ${options.store} has no documents yet: run \`ragbridge ingest <folder>\` first`);

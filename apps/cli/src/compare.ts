@@ -3,6 +3,8 @@ import { basename, join, resolve } from 'node:path';
 import { applyReindex, compareProfiles, reindexPlan, renderCharts, renderMarkdown, type CompareQuestion, type CompareSide, type ReindexPlan } from '@ragbridge/compare';
 import { isProfileName, resolveConfig, type ProfileName } from '@ragbridge/config-profiles';
 import type * as Testkit from '@ragbridge/testkit';
+import type { RuntimeLogger } from '@ragbridge/runtime';
+import { createWarningTally } from './cli-warnings.js';
 import { defaultStorePath, UsageError } from './commands.js';
 
 /**
@@ -51,7 +53,10 @@ export interface CompareCommandOptions {
   fakeServices?: boolean;
   reindexPlan?: boolean;
   apply?: boolean;
+  /** The plan, the verdicts and where the report is. @default process.stdout */
   log?: NodeJS.WritableStream;
+  /** Progress, then the runtimes' warnings and the report's notes, each once. @default process.stderr */
+  err?: NodeJS.WritableStream;
 }
 
 const FAKE_TOKEN = 'hf_ragbridgeCompareFakeToken_00000000';
@@ -81,11 +86,20 @@ async function startFakes(): Promise<Fakes> {
   };
 }
 
-async function side(spec: string, env: Record<string, string | undefined>, fetchImpl: typeof fetch | undefined, baseDir: string): Promise<CompareSide> {
+/** What both sides' runtimes share: environment, `fetch`, data folder, and one log for the command. */
+interface SideContext {
+  env: Record<string, string | undefined>;
+  fetch: typeof fetch | undefined;
+  baseDir: string;
+  logger: RuntimeLogger;
+}
+
+async function side(spec: string, ctx: SideContext): Promise<CompareSide> {
   const isFile = /\.(ya?ml|json)$/i.test(spec);
   if (!isFile && !isProfileName(spec)) throw new UsageError(`--profiles: "${spec}" is neither a built-in profile (offline, local, hf-spaces, hybrid) nor a .yaml/.json configuration file`);
+  const { env } = ctx;
   const config = await resolveConfig(isFile ? { env, file: resolve(spec) } : { env, profile: spec as ProfileName });
-  return { name: isFile ? basename(spec) : spec, runtime: { config, env, baseDir, ...(fetchImpl && { fetch: fetchImpl }) } };
+  return { name: isFile ? basename(spec) : spec, runtime: { config, env, baseDir: ctx.baseDir, logger: ctx.logger, ...(ctx.fetch && { fetch: ctx.fetch }) } };
 }
 
 async function readQuestions(file: string): Promise<CompareQuestion[]> {
@@ -109,15 +123,17 @@ async function readQuestions(file: string): Promise<CompareQuestion[]> {
  */
 export async function compareCommand(options: CompareCommandOptions): Promise<number> {
   const log = options.log ?? process.stdout;
+  const err = options.err ?? process.stderr;
+  // Every runtime of the command (two to four) logs the same failures: each line once, at the end.
+  const warnings = createWarningTally();
   const names = options.profiles.split(',').map((p) => p.trim()).filter(Boolean);
   if (names.length !== 2) throw new UsageError('--profiles: give two profiles, e.g. --profiles local,hf-spaces');
   const storePath = options.store ?? defaultStorePath(`compare-${options.corpus ? basename(resolve(options.corpus)) : 'store'}`);
   const outDir = resolve(options.out ?? 'compare-report');
   const fakes = options.fakeServices ? await startFakes() : undefined;
   try {
-    const env = fakes?.env ?? { ...process.env };
-    const baseDir = resolve('.ragbridge');
-    const [a, b] = [await side(names[0] as string, env, fakes?.fetch, baseDir), await side(names[1] as string, env, fakes?.fetch, baseDir)];
+    const ctx: SideContext = { env: fakes?.env ?? { ...process.env }, fetch: fakes?.fetch, baseDir: resolve('.ragbridge'), logger: warnings.logger };
+    const [a, b] = [await side(names[0] as string, ctx), await side(names[1] as string, ctx)];
     log.write(`Comparing ${a.name} → ${b.name}${fakes ? ' (on the fake services)' : ''}; shared store ${storePath}\n`);
 
     if (options.reindexPlan) {
@@ -125,7 +141,7 @@ export async function compareCommand(options: CompareCommandOptions): Promise<nu
       const plan = await reindexPlan(reindex);
       log.write(formatPlan(plan));
       if (options.apply) {
-        const progress = counter(log);
+        const progress = counter(err);
         const done = await applyReindex({ ...reindex, onProgress: (p) => progress('embedding', p.done, p.total) });
         progress.end();
         log.write(
@@ -138,7 +154,7 @@ export async function compareCommand(options: CompareCommandOptions): Promise<nu
 
     if (!options.qa) throw new UsageError('compare: --qa FILE is required (or use --reindex-plan)');
     const questions = await readQuestions(options.qa);
-    const progress = counter(log);
+    const progress = counter(err);
     const report = await compareProfiles({
       a,
       b,
@@ -156,9 +172,10 @@ export async function compareCommand(options: CompareCommandOptions): Promise<nu
     await writeFile(join(outDir, 'report.md'), renderMarkdown(report, charts));
     log.write(`Report: ${join(outDir, 'report.md')} (charts: ${Object.keys(charts).join(', ')}; data: report.json)\n\n`);
     for (const [part, verdict] of Object.entries(report.verdicts)) log.write(`  ${part}: ${verdict.text}\n`);
-    for (const note of report.notes) log.write(`  note: ${note}\n`);
+    for (const note of report.notes) warnings.add('note', note);
     return 0;
   } finally {
     await fakes?.close();
+    warnings.flush(err);
   }
 }

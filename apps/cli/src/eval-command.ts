@@ -4,6 +4,7 @@ import type { Chunk } from '@ragbridge/core-interfaces';
 import { createRetriever, type Pipeline, type PipelineAnswer } from '@ragbridge/pipeline';
 import { retrieverOptionsFromConfig, type ConfiguredRetrieverOptions } from '@ragbridge/runtime';
 import { defaultStorePath, openPipeline, resolveCliConfig, UsageError } from './commands.js';
+import { cliLogger } from './cli-warnings.js';
 import { crossValidate, type CrossValidation } from './eval-cross-validation.js';
 import { corpusDocumentKeys, resolveEvidence, type EvidenceResolution } from './eval-evidence.js';
 import { formatSummary } from './eval-report.js';
@@ -196,7 +197,8 @@ export async function evalCommand(options: EvalCommandOptions): Promise<number> 
   const storePath = options.store ?? defaultStorePath(`eval-${basename(resolve(options.corpus))}`);
   log.write(`Store: ${storePath}\n`);
   // The eval store only caches the corpus, so an old format is rebuilt rather than refused.
-  const pipeline = await openPipeline(storePath, options.profile, true);
+  const logger = cliLogger();
+  const pipeline = await openPipeline(storePath, { profile: options.profile, rebuildOnSchemaChange: true, logger });
   let summary: EvalSummary | undefined;
   let crossValidation: CrossValidation | undefined;
   try {
@@ -219,7 +221,7 @@ export async function evalCommand(options: EvalCommandOptions): Promise<number> 
         folds: options.folds,
         features,
         names,
-        open: (overrides) => openPipeline(storePath, options.profile, false, overrides),
+        open: (overrides) => openPipeline(storePath, { profile: options.profile, overrides, logger }),
         evaluate: (p, questions) => evaluateQuestions(p, questions, names),
         log,
       });
