@@ -76,12 +76,12 @@ describe('ragbridge ingest reports what it could not do', () => {
   it('an empty folder, or one of unsupported files only: says so, lists the skipped, exits 1', async () => {
     const store = join(mkdtempSync(join(tmpdir(), 'rb-cli-st-')), 'store.db');
     const emptyOut = sink();
-    const { ingestCommand: ingest } = await import('./commands.js');
+    const { ingestCommand: ingest } = await import('./ingest-command.js');
     expect(await ingest([folder({})], { store, workers: 0, out: emptyOut.stream })).toBe(1);
     expect(emptyOut.text()).toMatch(/Nothing was ingested from .*\(the folders are empty\)\./);
     const unsupported = folder({ 'slides.pptx': 'x', 'data.csv': 'a,b' });
     const out = sink();
-    const { ingestCommand } = await import('./commands.js');
+    const { ingestCommand } = await import('./ingest-command.js');
     expect(await ingestCommand([unsupported], { store, workers: 0, out: out.stream })).toBe(1);
     expect(out.text()).toMatch(/- .*data\.csv: skipped, not a supported type \(\.csv; supported: \.pdf, \.md, \.html, \.txt\)/);
     expect(out.text()).toMatch(/- .*slides\.pptx: skipped, not a supported type \(\.pptx/);
@@ -89,7 +89,7 @@ describe('ragbridge ingest reports what it could not do', () => {
   });
 
   it('--prune on a folder emptied since: removes nothing without --yes, exits 1; with --yes removes them', async () => {
-    const { ingestCommand } = await import('./commands.js');
+    const { ingestCommand } = await import('./ingest-command.js');
     const store = join(mkdtempSync(join(tmpdir(), 'rb-cli-st-')), 'store.db');
     const dir = folder({ 'a.md': '# A\n\nAlpha text.\n', 'b.md': '# B\n\nBeta text.\n' });
     expect(await ingestCommand([dir], { store, workers: 0, out: sink().stream })).toBe(0);
@@ -107,7 +107,8 @@ describe('ragbridge ingest reports what it could not do', () => {
 
 describe('ragbridge names documents so they can be told apart', () => {
   it('documents sharing a name are shown by their path; --json carries each citation’s path', async () => {
-    const { askCommand, documentLabels, ingestCommand } = await import('./commands.js');
+    const { askCommand, documentLabels } = await import('./commands.js');
+    const { ingestCommand } = await import('./ingest-command.js');
     expect(
       documentLabels(
         [

@@ -5,7 +5,6 @@ import { type Pipeline, type PipelineAnswer, type RefusalPolicy, type SignalName
 import { createRuntime, TERMINAL_BACKENDS, type RuntimeLogger, type RuntimeOptions } from '@ragbridge/runtime';
 import { cliLogger } from './cli-warnings.js';
 import { displayPath } from './display-path.js';
-import { createProgressReporter } from './progress.js';
 
 /** Profiles the CLI can run: the built-in ones (models other than `offline` need their services). */
 export const SUPPORTED_PROFILES = PROFILE_NAMES;
@@ -29,8 +28,6 @@ export class UsageError extends Error {
 export interface PipelineOverrides {
   signals?: Partial<Record<SignalName, number>>;
   refusal?: Partial<RefusalPolicy>;
-  /** Keyword retrieval only: no embedder (ingest stores chunks without embedding them). */
-  keywordOnly?: boolean;
 }
 
 /**
@@ -54,6 +51,8 @@ export async function resolveCliConfig(
 export interface OpenPipelineOptions {
   /** A built-in profile; default: resolved as the demo app does (see {@link resolveCliConfig}). */
   profile?: string | undefined;
+  /** The configuration, resolved already (then `profile`, `overrides` and `env` do not change it). */
+  config?: ResolvedConfig;
   /** A store file of an older format is emptied and rebuilt (a store that only caches a corpus). @default false */
   rebuildOnSchemaChange?: boolean;
   overrides?: PipelineOverrides;
@@ -70,7 +69,6 @@ function configOverrides(overrides: PipelineOverrides = {}): Record<string, unkn
   const retrieval = {
     ...(overrides.signals && { signals: overrides.signals }),
     ...(overrides.refusal && { refusal: overrides.refusal }),
-    ...(overrides.keywordOnly && { mode: 'keyword' }),
   };
   return Object.keys(retrieval).length > 0 ? { retrieval } : undefined;
 }
@@ -93,7 +91,7 @@ export function storeRuntimeOptions(storePath: string, options: OpenPipelineOpti
  */
 export async function openPipeline(storePath: string, options: OpenPipelineOptions = {}): Promise<Pipeline> {
   const overrides = configOverrides(options.overrides);
-  const resolved = await resolveCliConfig({ profile: options.profile, ...(overrides && { overrides }), ...(options.env && { env: options.env }) });
+  const resolved = options.config ?? (await resolveCliConfig({ profile: options.profile, ...(overrides && { overrides }), ...(options.env && { env: options.env }) }));
   const runtime = await createRuntime({
     config: resolved,
     ...storeRuntimeOptions(storePath, options),
@@ -101,53 +99,6 @@ export async function openPipeline(storePath: string, options: OpenPipelineOptio
   });
   // The runtime's pipeline, closed together with the runtime (ledger, caches, model workers).
   return Object.assign(Object.create(runtime.pipeline) as Pipeline, { close: () => runtime.close() });
-}
-
-/** `ragbridge ingest <paths…>` */
-export async function ingestCommand(
-  paths: string[],
-  options: { store: string; prune?: boolean; yes?: boolean; workers?: number; profile?: string; out?: NodeJS.WritableStream },
-): Promise<number> {
-  if (paths.length === 0) throw new UsageError('ingest: give at least one file or folder');
-  const out = options.out ?? process.stdout;
-  // With a profile, its embedder (behind the runtime's resilience and cost monitor) embeds the new chunks.
-  const pipeline = await openPipeline(options.store, { profile: options.profile });
-  try {
-    const report = await pipeline.ingest(paths, {
-      onProgress: createProgressReporter(),
-      ...(options.prune !== undefined && { prune: options.prune }),
-      ...(options.yes && { pruneAll: true }),
-      ...(options.workers !== undefined && { workers: options.workers }),
-    });
-    const seconds = report.ms / 1000;
-    out.write(
-      `Ingested into ${options.store}: ${report.added.length} added, ${report.updated.length} updated, ${report.unchanged.length} unchanged, ${report.removed.length} removed, ${report.failed.length} failed.\n` +
-        `${report.pages} pages, ${report.chars} characters, ${report.chunks} chunks in ${seconds.toFixed(1)} s` +
-        (report.chars > 0 ? ` (${Math.round(report.chars / seconds / 1000)}K chars/s).\n` : '.\n'),
-    );
-    if (options.profile !== undefined && options.profile !== 'offline') out.write(`Embedded ${report.embedded} chunk(s) with the ${options.profile} profile's embedder.\n`);
-    for (const failure of report.failed) out.write(`  ✗ ${failure.source}: ${failure.code}: ${failure.message}\n`);
-    for (const error of report.pageErrors) out.write(`  ! ${error.source} page ${error.page}: ${error.message}\n`);
-    let code = report.failed.length > 0 ? 1 : 0;
-    if (report.pruneRefused !== undefined) {
-      out.write(
-        `--prune would remove all ${report.pruneRefused} stored document(s) under ${paths.join(', ')}, where no file is found now; nothing was removed. Run again with --yes to remove them.\n`,
-      );
-      code = 1;
-    }
-    const indexed = report.added.length + report.updated.length + report.unchanged.length;
-    if (indexed === 0 && report.removed.length === 0 && report.pruneRefused === undefined) {
-      for (const skip of report.skipped.slice(0, 20)) out.write(`  - ${skip.source}: skipped, ${skip.reason}\n`);
-      if (report.skipped.length > 20) out.write(`  … and ${report.skipped.length - 20} more skipped\n`);
-      const passed = report.failed.length + report.skipped.length;
-      const skipped = passed > 0 ? ` (${passed} skipped or failed, listed above)` : ' (the folders are empty)';
-      out.write(`Nothing was ingested from ${paths.join(', ')}: no readable PDF, Markdown, HTML or text file${skipped}.\n`);
-      code = 1;
-    }
-    return code;
-  } finally {
-    await pipeline.close();
-  }
 }
 
 /**

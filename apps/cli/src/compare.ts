@@ -6,27 +6,7 @@ import type * as Testkit from '@ragbridge/testkit';
 import type { RuntimeLogger } from '@ragbridge/runtime';
 import { createWarningTally } from './cli-warnings.js';
 import { defaultStorePath, UsageError } from './commands.js';
-
-/**
- * Progress of a phase: one line rewritten in place on a terminal; in a pipe or a log, one line
- * when each phase is done (no carriage returns in files).
- */
-function counter(log: NodeJS.WritableStream): ((phase: string, done: number, total: number) => void) & { end(): void } {
-  const tty = (log as NodeJS.WriteStream).isTTY === true;
-  let open = false;
-  const update = (phase: string, done: number, total: number): void => {
-    if (tty) {
-      log.write(`\r\x1b[2K${phase}: ${done}/${total}`);
-      open = true;
-    } else if (done === total) log.write(`${phase}: ${done}/${total} done\n`);
-  };
-  return Object.assign(update, {
-    end(): void {
-      if (open) log.write('\n');
-      open = false;
-    },
-  });
-}
+import { createPhaseProgress } from './progress.js';
 
 function formatPlan(plan: ReindexPlan): string {
   const lines = [`Re-index plan ${plan.from.name} → ${plan.to.name} (${plan.to.backend ?? 'no embedder'} ${plan.to.modelId ?? ''})`.trimEnd()];
@@ -141,7 +121,7 @@ export async function compareCommand(options: CompareCommandOptions): Promise<nu
       const plan = await reindexPlan(reindex);
       log.write(formatPlan(plan));
       if (options.apply) {
-        const progress = counter(err);
+        const progress = createPhaseProgress(err);
         const done = await applyReindex({ ...reindex, onProgress: (p) => progress('embedding', p.done, p.total) });
         progress.end();
         log.write(
@@ -154,7 +134,7 @@ export async function compareCommand(options: CompareCommandOptions): Promise<nu
 
     if (!options.qa) throw new UsageError('compare: --qa FILE is required (or use --reindex-plan)');
     const questions = await readQuestions(options.qa);
-    const progress = counter(err);
+    const progress = createPhaseProgress(err);
     const report = await compareProfiles({
       a,
       b,

@@ -1,5 +1,6 @@
 export { cliVersion, main, runCli, type CliStreams } from './main.js';
-export { askCommand, formatAnswer, ingestCommand, resolveCliConfig, UsageError } from './commands.js';
+export { askCommand, formatAnswer, resolveCliConfig, UsageError } from './commands.js';
+export { ingestCommand, type IngestCommandOptions } from './ingest-command.js';
 export type { EvalCommandOptions, EvalResultRow } from './eval-command.js';
 export { evalCommand, evaluateQuestions, readQuestions, retrievedPages } from './eval-command.js';
 export type { CrossValidation, FoldResult } from './eval-cross-validation.js';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { askCommand, defaultStorePath, ingestCommand, UsageError } from './commands.js';
+import { askCommand, defaultStorePath, UsageError } from './commands.js';
+import { ingestCommand } from './ingest-command.js';
 import { evalCommand } from './eval-command.js';
 import { compareCommand } from './compare.js';
 import { demoCommand } from './demo.js';
@@ -9,7 +10,7 @@ const USAGE = `ragbridge: question answering over technical documents, with page
 
 Usage:
   ragbridge demo [--question "<q>"]          ingest a sample corpus (docs and a generated PDF), answer a question
-  ragbridge ingest <files or folders…> [--store FILE] [--prune [--yes]] [--workers N] [--profile NAME]
+  ragbridge ingest <files or folders…> [--store FILE] [--prune] [--yes] [--workers N] [--profile NAME]
   ragbridge ask "<question>" [--store FILE] [--json] [--explain] [--profile NAME]
   ragbridge eval --corpus DIR --qa FILE[,FILE…] --out FILE.json [--folds K] [--store FILE] [--profile NAME]
   ragbridge compare --profiles A,B --qa FILE [--corpus DIR] [--out DIR] [--k 10] [--fake-services]
@@ -20,6 +21,7 @@ Usage:
 Options:
   --store FILE     SQLite store (default .ragbridge/store.db; eval: .ragbridge/eval-<corpus>.db)
   --prune          remove stored documents whose files are gone from the given folders
+  --yes, -y        ingest: embed with a paid (hosted) embedder without asking; with --prune, empty folders too
   --workers N      extraction worker threads (default: one per core)
   --profile NAME   model profile: offline, local, hf-spaces, hybrid (default: RAGBRIDGE_PROFILE, else a
                    ragbridge.yaml here, else detected: a Space, HF_TOKEN, a running Ollama, or offline)
@@ -40,16 +42,21 @@ const COMMAND_HELP: Readonly<Record<string, string>> = {
 Ingests a sample corpus (ragbridge's own documentation and a PDF generated from it) into
 .ragbridge/demo.db and answers a question with citations, offline: no account, no network.
   --question "<q>"  ask this instead of the default question`,
-  ingest: `ragbridge ingest <files or folders…> [--store FILE] [--prune [--yes]] [--workers N] [--profile NAME]
+  ingest: `ragbridge ingest <files or folders…> [--store FILE] [--prune] [--yes] [--workers N] [--profile NAME]
 
 Adds PDF, Markdown, HTML and text files to the store; unchanged files are skipped.
   --store FILE   the store (default .ragbridge/store.db)
   --prune        also remove stored documents whose files are gone from the given folders
-  --yes, -y      with --prune: also when no file is left there at all (it removes everything under them)
   --workers N    extraction worker threads (default: one per core; 0: the main thread)
-  --profile NAME embed the new chunks with this profile's embedder (offline, the default: none)
+  --profile NAME embed the chunks that have no vector yet with this profile's embedder (offline, the default: none)
+  --yes, -y      go ahead without asking: a paid embedding (a hosted embedder such as hf-spaces'), and
+                 --prune of folders where no file is left (it removes everything under them)
 
-Exits 1 when a file failed, nothing was ingested, or --prune refused to empty the folders.`,
+With a hosted embedder, the files are ingested first, then the estimated tokens and cost of the
+embedding are shown and confirmed on a terminal (elsewhere --yes is needed: without it nothing is
+embedded and the exit code is 2). Local embedders (Ollama, Transformers.js) need no confirmation.
+Exits 1 when a file failed, nothing was ingested, --prune refused to empty the folders, or the
+embedding was declined or failed.`,
   ask: `ragbridge ask "<question>" [--store FILE] [--json] [--explain] [--profile NAME]
 
 Answers from the store with citations to document and page (or section).

@@ -36,3 +36,24 @@ export function createProgressReporter(stream: NodeJS.WriteStream = process.stde
     }
   };
 }
+
+/**
+ * Progress of a phase: one line rewritten in place on a terminal; in a pipe or a log, one line
+ * when each phase is done (no carriage returns in files).
+ */
+export function createPhaseProgress(log: NodeJS.WritableStream): ((phase: string, done: number, total: number) => void) & { end(): void } {
+  const tty = (log as NodeJS.WriteStream).isTTY === true;
+  let open = false;
+  const update = (phase: string, done: number, total: number): void => {
+    if (tty) {
+      log.write(`\r\x1b[2K${phase}: ${done}/${total}`);
+      open = true;
+    } else if (done === total) log.write(`${phase}: ${done}/${total} done\n`);
+  };
+  return Object.assign(update, {
+    end(): void {
+      if (open) log.write('\n');
+      open = false;
+    },
+  });
+}
