@@ -1,5 +1,6 @@
 import type { EmbedderIdentity, RetrievalHit, UsageEvent } from '@ragbridge/core-interfaces';
 import { createRuntime, TERMINAL_BACKENDS, type Runtime } from '@ragbridge/runtime';
+import { RETRIEVER_DEFAULTS } from '@ragbridge/pipeline';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type {
@@ -169,7 +170,7 @@ async function compareOpened(options: CompareOptions, k: number, opened: [Opened
     reason: h.reason,
     ...(h.rerankScore !== undefined && { rerankScore: h.rerankScore }),
   });
-  const rerankPool = a.runtime.config.retrieval.rerankCandidates;
+  const rerankPool = a.runtime.config.retrieval.rerankCandidates ?? RETRIEVER_DEFAULTS.rerankCandidates;
   const total = options.questions.length;
   const answered: Record<SideKey, CompareSideResult[]> = { a: [], b: [] };
   const peakRssBytes = { a: 0, b: 0 };

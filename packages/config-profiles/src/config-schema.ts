@@ -257,14 +257,14 @@ const modelsSchema = z.strictObject({
 const retrievalSchema = z.strictObject({
   /** `hybrid`: BM25 plus dense vectors when an embedder works (keyword-only when none does); `keyword`: BM25 only. @default 'hybrid' */
   mode: z.enum(['hybrid', 'keyword']).default('hybrid'),
-  /** Hits returned per question. @default 10 */
-  k: positiveInt.max(200).default(10),
-  /** Sources given to the answer generator. @default 5 */
-  sources: positiveInt.max(50).default(5),
-  /** Keyword and dense candidates before fusion. @default 100 */
-  candidates: positiveInt.max(5000).default(100),
-  /** Candidates sent to the reranker. @default 30 */
-  rerankCandidates: positiveInt.max(1000).default(30),
+  /** Hits returned per question. @default the pipeline's (10) */
+  k: positiveInt.max(200).optional(),
+  /** Sources given to the answer generator. @default the pipeline's (5) */
+  sources: positiveInt.max(50).optional(),
+  /** Keyword and dense candidates before fusion. @default the pipeline's (100) */
+  candidates: positiveInt.max(5000).optional(),
+  /** Candidates sent to the reranker. @default the pipeline's (30) */
+  rerankCandidates: positiveInt.max(1000).optional(),
   /**
    * Weights of the keyword retrieval signals by name (`bm25`, `phrase`, `documentMatch`, …; the
    * pipeline's `SIGNAL_NAMES`), overriding its cross-validated defaults; 0 turns a signal off.
@@ -302,13 +302,14 @@ const retrievalSchema = z.strictObject({
     })
     .partial()
     .optional(),
+  /** How documents are cut into chunks; a field left out takes the pipeline's chunker default (180 / 320 / 40 tokens). */
   chunking: z
     .strictObject({
-      targetTokens: positiveInt.default(180),
-      maxTokens: positiveInt.default(320),
-      overlapTokens: z.number().int().nonnegative().default(40),
+      targetTokens: positiveInt.optional(),
+      maxTokens: positiveInt.optional(),
+      overlapTokens: z.number().int().nonnegative().optional(),
     })
-    .prefault({}),
+    .optional(),
 });
 
 const storageSchema = z.strictObject({
@@ -323,26 +324,18 @@ const resilienceSchema = z.strictObject({
   streamIdleTimeoutMs: positiveInt.default(30_000),
   /** Longest one attempt may take in all (a stream to its last part), in ms. @default none */
   totalTimeoutMs: positiveInt.optional(),
-  retry: z
-    .strictObject({
-      maxAttempts: positiveInt.default(2),
-      initialDelayMs: z.number().nonnegative().default(200),
-      maxDelayMs: z.number().nonnegative().default(5_000),
-      multiplier: z.number().min(1).default(2),
-      jitter: z.number().min(0).max(1).default(0.5),
-      deadlineMs: positiveInt.default(60_000),
-      maxRetryAfterMs: z.number().nonnegative().default(5_000),
-    })
-    .prefault({}),
+  /** Retry settings of every step; a field left out takes the resilience layer's default (3 attempts, 200 ms doubling to 5 s, 30 s deadline, Retry-After up to 10 s). */
+  retry: retrySettings.optional(),
+  /** Circuit breaker of every model; a field left out takes the resilience layer's default (50% failures of at least 20 calls in 60 s open it for 30 s). */
   breaker: z
     .strictObject({
-      windowMs: positiveInt.default(60_000),
-      minimumCalls: positiveInt.default(20),
-      failureRateThreshold: z.number().gt(0).max(1).default(0.5),
-      openMs: z.number().int().nonnegative().default(30_000),
-      halfOpenSuccesses: positiveInt.default(1),
+      windowMs: positiveInt.optional(),
+      minimumCalls: positiveInt.optional(),
+      failureRateThreshold: z.number().gt(0).max(1).optional(),
+      openMs: z.number().int().nonnegative().optional(),
+      halfOpenSuccesses: positiveInt.optional(),
     })
-    .prefault({}),
+    .optional(),
   /** Calls in flight per backend (configuration names), e.g. `{ ollama: 1 }`. Unlisted backends are not limited. */
   concurrency: z.partialRecord(z.enum(['hf-inference', 'hf-tei', 'ollama', 'transformersjs']), positiveInt).default({}),
 });
@@ -369,8 +362,8 @@ const budgetsSchema = z.strictObject({
       }),
     )
     .default([]),
-  /** Paid calls to a model without a known price: `allow` (reported, not counted) or `block`. @default 'allow' */
-  unknownPrice: z.enum(['allow', 'block']).default('allow'),
+  /** Paid calls to a model without a known price: `allow` (reported, not counted) or `block`. @default the cost monitor's ('allow') */
+  unknownPrice: z.enum(['allow', 'block']).optional(),
 });
 
 /** Mirrors the cost monitor's alert options; a field left out takes the cost monitor's default. */
@@ -402,7 +395,8 @@ const cachesSchema = z.strictObject({
   embeddings: z
     .strictObject({
       enabled: z.boolean().default(true),
-      maxEntries: positiveInt.default(50_000),
+      /** Most vectors kept in memory. @default the cost monitor's (100_000) */
+      maxEntries: positiveInt.optional(),
       /** SQLite file that keeps the cache across restarts. @default in memory */
       path: z.string().min(1).optional(),
     })
@@ -411,9 +405,10 @@ const cachesSchema = z.strictObject({
   answers: z
     .strictObject({
       enabled: z.boolean().default(true),
-      maxEntries: positiveInt.default(1_000),
-      /** How long an answer stays valid, in ms. @default 86_400_000 (one day) */
-      ttlMs: positiveInt.default(86_400_000),
+      /** Most answers kept in memory. @default the cost monitor's (1_000) */
+      maxEntries: positiveInt.optional(),
+      /** How long an answer stays valid, in ms. @default the cost monitor's (86_400_000, one day) */
+      ttlMs: positiveInt.optional(),
       path: z.string().min(1).optional(),
     })
     .prefault({}),
@@ -521,7 +516,7 @@ export const configSchema = z
       }
     }
     const { chunking } = config.retrieval;
-    if (chunking.targetTokens > chunking.maxTokens) {
+    if (chunking?.targetTokens !== undefined && chunking.maxTokens !== undefined && chunking.targetTokens > chunking.maxTokens) {
       ctx.addIssue({ code: 'custom', path: ['retrieval', 'chunking', 'targetTokens'], message: `must not exceed maxTokens (${chunking.maxTokens}), got ${chunking.targetTokens}` });
     }
   })

@@ -104,6 +104,15 @@ export function countsAsBackendFailure(error: unknown): boolean {
   );
 }
 
+/** The circuit breaker's defaults: 50% failures among at least 20 calls in 60 s open it for 30 s; one trial success closes it. */
+export const BREAKER_DEFAULTS = {
+  windowMs: 60_000,
+  minimumCalls: 20,
+  failureRateThreshold: 0.5,
+  openMs: 30_000,
+  halfOpenSuccesses: 1,
+} as const;
+
 /**
  * Creates a circuit breaker. Use one per backend and model (a {@link ResilienceRegistry} keeps
  * them), wrap a model with {@link withCircuitBreaker}, or call `acquire()` around your own calls.
@@ -112,11 +121,11 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
   const o = parseOptions(circuitBreakerOptionsSchema, options, 'createCircuitBreaker');
   const key = o.key ?? 'circuit';
   const clock = o.clock ?? systemClock;
-  const windowMs = o.windowMs ?? 60_000;
-  const minimumCalls = o.minimumCalls ?? 20;
-  const threshold = o.failureRateThreshold ?? 0.5;
-  const openMs = o.openMs ?? 30_000;
-  const halfOpenSuccesses = o.halfOpenSuccesses ?? 1;
+  const windowMs = o.windowMs ?? BREAKER_DEFAULTS.windowMs;
+  const minimumCalls = o.minimumCalls ?? BREAKER_DEFAULTS.minimumCalls;
+  const threshold = o.failureRateThreshold ?? BREAKER_DEFAULTS.failureRateThreshold;
+  const openMs = o.openMs ?? BREAKER_DEFAULTS.openMs;
+  const halfOpenSuccesses = o.halfOpenSuccesses ?? BREAKER_DEFAULTS.halfOpenSuccesses;
   const isFailure = o.isFailure ?? countsAsBackendFailure;
   const listeners = new Set<(change: CircuitStateChange) => void>();
 

@@ -7,11 +7,11 @@ export type {
   CircuitPermit,
   CircuitStateChange,
 } from './circuit-breaker.js';
-export { countsAsBackendFailure, createCircuitBreaker } from './circuit-breaker.js';
+export { BREAKER_DEFAULTS, countsAsBackendFailure, createCircuitBreaker } from './circuit-breaker.js';
 export type { ConcurrencyLimiter, ConcurrencyLimiterOptions, ConcurrencyLimiterSnapshot } from './concurrency-limiter.js';
 export { createConcurrencyLimiter } from './concurrency-limiter.js';
 export type { RetryOptions, RetrySettings } from './retry.js';
-export { withRetry } from './retry.js';
+export { RETRY_DEFAULTS, withRetry } from './retry.js';
 export type { TimeoutOptions } from './timeout.js';
 export { withTimeout } from './timeout.js';
 export type {

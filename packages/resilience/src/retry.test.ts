@@ -41,7 +41,7 @@ describe('withRetry', () => {
     const clock = createManualClock({ start: 0 });
     const faults = new MockFaults();
     const mock = createMockChatModel({ faults });
-    const wrapped = withRetry(mock, { clock, ...noJitter, initialDelayMs: 100 });
+    const wrapped = withRetry(mock, { clock, ...noJitter, initialDelayMs: 100, maxRetryAfterMs: 10_000 });
     faults.inject('rate-limit-retry-after');
     const answer = wrapped.generate(PROMPT);
     await clock.settle();

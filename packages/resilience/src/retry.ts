@@ -21,7 +21,7 @@ export const retrySettingsShape = {
   /**
    * Longest server-requested wait (`Retry-After`, a loading model's `estimated_time`) that is
    * waited out. A longer one ends the retries at once, so a fallback step can serve meanwhile.
-   * @default 10_000
+   * @default 5_000
    */
   maxRetryAfterMs: z.number().nonnegative().optional(),
   /** Which failures are retried. @default errors whose `isRetryable` is true (429, 503, 5xx, timeouts, unreachable) */
@@ -46,17 +46,28 @@ export type RetryOptions = z.input<typeof retryOptionsSchema>;
 /** Retry settings as a fallback step or {@link createResilientModel} takes them. */
 export type RetrySettings = Omit<RetryOptions, 'clock' | 'onEvent' | 'key'>;
 
+/** The retry defaults: what a setting left out of {@link RetryOptions} (or a configuration's `resilience.retry`) is. */
+export const RETRY_DEFAULTS = {
+  maxAttempts: 3,
+  initialDelayMs: 200,
+  maxDelayMs: 5_000,
+  multiplier: 2,
+  jitter: 0.5,
+  deadlineMs: 30_000,
+  maxRetryAfterMs: 5_000,
+} as const;
+
 /** Applies defaults. */
 export function resolveRetryPolicy(options: RetryOptions): RetryPolicy {
   const o = parseOptions(retryOptionsSchema, options, 'retry');
   return {
-    maxAttempts: o.maxAttempts ?? 3,
-    initialDelayMs: o.initialDelayMs ?? 200,
-    maxDelayMs: o.maxDelayMs ?? 5_000,
-    multiplier: o.multiplier ?? 2,
-    jitter: o.jitter ?? 0.5,
-    deadlineMs: o.deadlineMs ?? 30_000,
-    maxRetryAfterMs: o.maxRetryAfterMs ?? 10_000,
+    maxAttempts: o.maxAttempts ?? RETRY_DEFAULTS.maxAttempts,
+    initialDelayMs: o.initialDelayMs ?? RETRY_DEFAULTS.initialDelayMs,
+    maxDelayMs: o.maxDelayMs ?? RETRY_DEFAULTS.maxDelayMs,
+    multiplier: o.multiplier ?? RETRY_DEFAULTS.multiplier,
+    jitter: o.jitter ?? RETRY_DEFAULTS.jitter,
+    deadlineMs: o.deadlineMs ?? RETRY_DEFAULTS.deadlineMs,
+    maxRetryAfterMs: o.maxRetryAfterMs ?? RETRY_DEFAULTS.maxRetryAfterMs,
     shouldRetry: o.shouldRetry,
     random: o.random ?? Math.random,
     clock: o.clock ?? systemClock,

@@ -1,6 +1,7 @@
 import { ADAPTER_BACKENDS, explain, type RagbridgeConfig } from '@ragbridge/config-profiles';
 import { createCostMonitor, type CostMonitor, type CostMonitorOptions } from '@ragbridge/cost-monitor';
 import { createResilienceRegistry } from '@ragbridge/resilience';
+import { defined } from './internal/defined.js';
 import { loadAdapterModules } from './internal/adapter-modules.js';
 import { buildAnswerPart, buildEmbedderPart, buildRerankerPart, partUnavailable, type ChainContext, type StepRecord } from './internal/model-chains.js';
 import { ensureParentDir, normalizeConfig, resolveDataPath } from './internal/runtime-config.js';
@@ -28,7 +29,7 @@ function monitorOptions(config: RagbridgeConfig, ledger: string, options: Runtim
   return {
     ledger,
     ...(options.prices && { prices: options.prices }),
-    unknownPrice: budgets.unknownPrice,
+    ...defined({ unknownPrice: budgets.unknownPrice }),
     budgets: budgets.limits.map((limit) => {
       const backend = adapterBackend(limit.backend);
       return { window: limit.window, limitUsd: limit.limitUsd, mode: limit.mode, ...(limit.id && { id: limit.id }), ...(backend && { backend }) };
@@ -81,7 +82,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   explain(resolved, { env });
 
   const registry = createResilienceRegistry({
-    breaker: config.resilience.breaker,
+    ...(config.resilience.breaker && { breaker: defined(config.resilience.breaker) }),
     concurrency: adapterBackendRecord(config.resilience.concurrency),
     onEvent: (event) => {
       if (event.type === 'circuit-state') {
@@ -154,10 +155,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       extractiveStep: answer.terminalStep,
       extractiveSentences: answer.extractiveSentences,
       retrieval: retrieverOptionsFromConfig(retrieval),
-      k: retrieval.k,
-      sources: retrieval.sources,
-      refusal: retrieval.refusal,
-      chunker: retrieval.chunking,
+      ...defined({ k: retrieval.k, sources: retrieval.sources, refusal: retrieval.refusal, chunker: retrieval.chunking && defined(retrieval.chunking) }),
       monitor,
       logger,
     });

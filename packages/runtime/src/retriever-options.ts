@@ -1,5 +1,6 @@
 import type { RagbridgeConfig } from '@ragbridge/config-profiles';
 import type { RetrieverOptions } from '@ragbridge/pipeline';
+import { defined } from './internal/defined.js';
 
 /** The retriever settings a profile's `retrieval:` section gives (candidate counts, signal weights, vocabulary, edition weight). */
 export type ConfiguredRetrieverOptions = Pick<
@@ -12,11 +13,6 @@ export type ConfiguredRetrieverOptions = Pick<
  * that ranks beside it (the CLI's calibration) use this one mapping, so they rank alike.
  */
 export function retrieverOptionsFromConfig(retrieval: RagbridgeConfig['retrieval']): ConfiguredRetrieverOptions {
-  return {
-    candidates: retrieval.candidates,
-    rerankCandidates: retrieval.rerankCandidates,
-    ...(retrieval.signals && { signals: retrieval.signals }),
-    ...(retrieval.editionTermWeight !== undefined && { editionTermWeight: retrieval.editionTermWeight }),
-    ...(retrieval.vocabulary && { vocabulary: retrieval.vocabulary }),
-  };
+  const { candidates, rerankCandidates, signals, editionTermWeight, vocabulary } = retrieval;
+  return defined({ candidates, rerankCandidates, signals, editionTermWeight, vocabulary });
 }

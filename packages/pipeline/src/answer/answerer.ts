@@ -79,13 +79,19 @@ function citationsFor(used: number[], hits: readonly RetrievalHit[], documentNam
 
 export { extractiveAnswer } from './extractive-answer.js';
 
+/** The answerer's defaults. */
+export const ANSWERER_DEFAULTS = {
+  /** Sources given to the answer generator (and cited from). */
+  sources: 5,
+} as const;
+
 /**
  * Creates the answerer: a generative answer from the chat model with the sources numbered, or an
  * extractive one when no model is configured, so the system always answers. When the evidence is
  * weak it refuses instead of guessing. Citations are validated against the sources given.
  */
 export function createAnswerer(options: AnswererOptions): Answerer {
-  const sourceCount = options.sources ?? 5;
+  const sourceCount = options.sources ?? ANSWERER_DEFAULTS.sources;
   const policy: RefusalPolicy = { ...DEFAULT_REFUSAL_POLICY, ...options.refusal };
   const name = options.documentName;
 

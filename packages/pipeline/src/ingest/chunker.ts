@@ -105,6 +105,9 @@ export interface ChunkedDocument {
   text: string;
 }
 
+/** The chunker's defaults, in tokens. */
+export const CHUNKER_DEFAULTS = { targetTokens: 180, maxTokens: 320, overlapTokens: 40 } as const;
+
 /**
  * Cuts a document into chunks that follow its structure: a heading starts a new chunk, paragraphs
  * are packed up to the token budget, long paragraphs split at sentences, tables and code are
@@ -113,9 +116,9 @@ export interface ChunkedDocument {
  * heading: in documents without pages (HTML, Markdown) each chunk carries the section it cites.
  */
 export function chunkDocument(docId: string, doc: ExtractedDocument, options: ChunkerOptions = {}): ChunkedDocument {
-  const target = options.targetTokens ?? 180;
-  const max = options.maxTokens ?? 320;
-  const overlap = options.overlapTokens ?? 40;
+  const target = options.targetTokens ?? CHUNKER_DEFAULTS.targetTokens;
+  const max = options.maxTokens ?? CHUNKER_DEFAULTS.maxTokens;
+  const overlap = options.overlapTokens ?? CHUNKER_DEFAULTS.overlapTokens;
   const chunks: Chunk[] = [];
   const headings: string[] = [];
   /** Anchors of `headings`, by the same depth. */

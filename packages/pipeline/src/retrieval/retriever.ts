@@ -98,6 +98,19 @@ export interface Retriever {
   keywordFeatures(question: string): Promise<KeywordFeatures>;
 }
 
+/** The retriever's defaults: what a setting left out of {@link RetrieverOptions} (or a call's `k`) is. */
+export const RETRIEVER_DEFAULTS = {
+  k: 10,
+  candidates: 100,
+  rerankCandidates: 30,
+  rareTermLimit: 60,
+  bm25K1: 1.2,
+  bm25B: 0.75,
+  editionTermWeight: 0.25,
+  passageCandidates: 30,
+  rrfK: 60,
+} as const;
+
 /**
  * Hybrid retrieval: keyword candidates ranked by named signals (BM25, document match, coverage,
  * page context, proximity, phrases, definitions, …; see `DEFAULT_SIGNAL_WEIGHTS`), dense search
@@ -107,20 +120,21 @@ export interface Retriever {
  */
 export function createRetriever(options: RetrieverOptions): Retriever {
   const { store } = options;
-  const candidates = options.candidates ?? 100;
-  const rerankCandidates = options.rerankCandidates ?? 30;
+  const D = RETRIEVER_DEFAULTS;
+  const candidates = options.candidates ?? D.candidates;
+  const rerankCandidates = options.rerankCandidates ?? D.rerankCandidates;
   const weights = weightVector(resolveSignalWeights(options.signals));
   const corpus = new CorpusCache(store);
   const searchSettings = {
     candidates,
-    rareTermLimit: options.rareTermLimit ?? 60,
-    bm25: { k1: options.bm25K1 ?? 1.2, b: options.bm25B ?? 0.75 },
-    editionTermWeight: options.editionTermWeight ?? 0.25,
+    rareTermLimit: options.rareTermLimit ?? D.rareTermLimit,
+    bm25: { k1: options.bm25K1 ?? D.bm25K1, b: options.bm25B ?? D.bm25B },
+    editionTermWeight: options.editionTermWeight ?? D.editionTermWeight,
     vocabulary: { ...DEFAULT_QUESTION_VOCABULARY, ...options.vocabulary },
-    passagePool: options.passageCandidates ?? 30,
+    passagePool: options.passageCandidates ?? D.passageCandidates,
     weights,
   };
-  const rrfK = options.rrfK ?? 60;
+  const rrfK = options.rrfK ?? D.rrfK;
 
   /** The question's vector neighbours, or none when there is no embedder (or, with `keywordFallback`, it failed). */
   const denseSearch = async (question: string, call: RetrieveOptions, usage: UsageEvent[]): Promise<{ dense: Array<{ id: string; score: number }>; failure?: { error: unknown } }> => {
@@ -150,7 +164,7 @@ export function createRetriever(options: RetrieverOptions): Retriever {
     },
     async retrieve(question, call = {}) {
       const started = performance.now();
-      const k = call.k ?? 10;
+      const k = call.k ?? D.k;
       const kept = Math.max(k * 3, rerankCandidates);
       const usage: UsageEvent[] = [];
       const keyword = await keywordSearch(question, corpus, searchSettings);

@@ -14,7 +14,7 @@ import {
   type VectorBatch,
   type VectorQuery,
 } from '@ragbridge/core-interfaces';
-import { buildAnnIndexInSlices, ExactVectorIndex, type VectorIndex } from './vector-index.js';
+import { ANN_THRESHOLD_DEFAULT, buildAnnIndexInSlices, ExactVectorIndex, type VectorIndex } from './vector-index.js';
 
 const SCHEMA_VERSION = 5;
 
@@ -30,7 +30,7 @@ export interface SqliteStoreOptions {
    * @default false
    */
   rebuildOnSchemaChange?: boolean;
-  /** Vector count above which search switches from exact to the HNSW index (exact search passes 2 ms p50 at about 5,000 384-dim vectors). @default 5000 */
+  /** Vector count above which search switches from exact to the HNSW index. @default {@link ANN_THRESHOLD_DEFAULT} */
   annThreshold?: number;
 }
 
@@ -153,7 +153,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     }
     throw error;
   }
-  const annThreshold = options.annThreshold ?? 5_000;
+  const annThreshold = options.annThreshold ?? ANN_THRESHOLD_DEFAULT;
 
   const statements = {
     listDocuments: db.prepare<[], DocumentRow>('SELECT * FROM documents ORDER BY name'),

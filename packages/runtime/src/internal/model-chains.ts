@@ -33,6 +33,7 @@ import {
 } from './model-factories.js';
 import { ensureParentDir, resolveDataPath } from './runtime-config.js';
 import { createFusedOrderReranker } from '../terminal-steps.js';
+import { defined } from './defined.js';
 import { gateChatModel, gateEmbedder, gateReranker, StepAvailability, UNAVAILABLE_STEP_BREAKER } from './step-availability.js';
 
 /** A step as `parts()` reports it, with the breaker key to read its state from. */
@@ -134,7 +135,7 @@ function chainOptions(ctx: ChainContext): FallbackChainOptions {
   const r = ctx.config.resilience;
   return {
     registry: ctx.registry,
-    retry: r.retry,
+    ...(r.retry && { retry: defined(r.retry) }),
     timeoutMs: r.timeoutMs,
     streamIdleTimeoutMs: r.streamIdleTimeoutMs,
     ...(r.totalTimeoutMs !== undefined && { totalTimeoutMs: r.totalTimeoutMs }),
@@ -247,8 +248,8 @@ export function buildAnswerPart(ctx: ChainContext): BuiltPart<ChatModelV1> & { e
       const sqlite = openSqliteResponseStore({ path });
       ctx.closers.push(() => sqlite.close());
       store = sqlite;
-    } else store = createMemoryResponseStore({ maxEntries: caching.maxEntries });
-    model = createResponseCache(model, { store, ttlMs: caching.ttlMs, onHit: (usage) => ctx.monitor.record(usage) });
+    } else store = createMemoryResponseStore(defined({ maxEntries: caching.maxEntries }));
+    model = createResponseCache(model, { store, ...defined({ ttlMs: caching.ttlMs }), onHit: (usage) => ctx.monitor.record(usage) });
   }
   return { model, steps, terminalStep: fallback.length, extractiveSentences };
 }
@@ -280,7 +281,7 @@ export function buildEmbedderPart(ctx: ChainContext): BuiltPart<EmbedderV1> {
       const sqlite = openSqliteEmbeddingStore({ path });
       ctx.closers.push(() => sqlite.close());
       store = sqlite;
-    } else store = createMemoryEmbeddingStore({ maxEntries: caching.maxEntries });
+    } else store = createMemoryEmbeddingStore(defined({ maxEntries: caching.maxEntries }));
     model = createEmbeddingCache(model, { store, onHit: (usage) => ctx.monitor.record(usage) });
   }
   return { model, steps, terminalStep: fallback.length };

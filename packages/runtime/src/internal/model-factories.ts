@@ -2,6 +2,7 @@ import type { TransformersModelControls } from '@ragbridge/adapter-transformersj
 import type { AnswerStepConfig, EmbedderStepConfig, RerankerStepConfig } from '@ragbridge/config-profiles';
 import type { ChatModelV1, EmbedderV1, RerankerV1 } from '@ragbridge/core-interfaces';
 import { isAbsolute, resolve } from 'node:path';
+import { defined } from './defined.js';
 import { notInstalledReason, type AdapterModules, type AdapterPackage } from './adapter-modules.js';
 
 /** A step names an adapter package that is not installed. */
@@ -56,11 +57,6 @@ function transformersAdapter<M>(model: M & TransformersModelControls, source: { 
     dispose: () => model.dispose(),
     ...(source.allowRemoteModels === false && { prepare: (abortSignal?: AbortSignal) => model.load(abortSignal ? { abortSignal } : {}) }),
   };
-}
-
-/** Keeps only the fields that are set, so strict adapter schemas see no `undefined` noise. */
-function defined<T extends Record<string, unknown>>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 type HostedEmbedderOptions = Extract<EmbedderStepConfig, { backend: 'hf-tei' | 'hf-inference' }>['options'];

@@ -1,5 +1,6 @@
 import type { ChatModelV1, DocumentStore, EmbedderV1, RerankerV1 } from '@ragbridge/core-interfaces';
 import { TERMINAL_BACKENDS } from '@ragbridge/core-interfaces';
+import { defined } from './defined.js';
 import type { CostMonitor } from '@ragbridge/cost-monitor';
 import { createPipeline, type ChunkerOptions, type Pipeline, type PipelineFallbackPart, type RefusalPolicy, type RetrieverOptions } from '@ragbridge/pipeline';
 import type { RuntimeLogger } from '../runtime-types.js';
@@ -24,11 +25,13 @@ export interface RuntimePipelineOptions {
   extractiveStep: number;
   extractiveSentences: number | undefined;
   retrieval: Omit<RetrieverOptions, 'store' | 'embedder' | 'reranker' | 'keywordFallback'>;
-  /** Hits per question when a call does not say. */
-  k: number;
-  sources: number;
-  refusal: Partial<RefusalPolicy> | undefined;
-  chunker: ChunkerOptions;
+  /** Hits per question when a call does not say. @default the pipeline's */
+  k?: number;
+  /** @default the pipeline's */
+  sources?: number;
+  refusal?: Partial<RefusalPolicy>;
+  /** @default the pipeline's chunker defaults */
+  chunker?: ChunkerOptions;
   monitor: CostMonitor;
   logger: RuntimeLogger;
 }
@@ -63,10 +66,7 @@ export function createRuntimePipeline(options: RuntimePipelineOptions): Pipeline
     ...(options.reranker && { reranker: options.reranker }),
     ...(options.chatModel && { chatModel: options.chatModel }),
     retrieval: options.retrieval,
-    k: options.k,
-    chunker: options.chunker,
-    sources: options.sources,
-    ...(options.refusal && { refusal: options.refusal }),
+    ...defined({ k: options.k, chunker: options.chunker, sources: options.sources, refusal: options.refusal }),
     ...(options.extractiveSentences !== undefined && { extractiveSentences: options.extractiveSentences }),
     extractiveFallback: true,
     keywordFallback: true,
