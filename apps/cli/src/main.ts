@@ -5,6 +5,7 @@ import { ingestCommand } from './ingest-command.js';
 import { evalCommand } from './eval-command.js';
 import { compareCommand } from './compare.js';
 import { demoCommand } from './demo.js';
+import { doctorCommand } from './doctor-command.js';
 
 const USAGE = `ragbridge: question answering over technical documents, with page citations.
 
@@ -15,6 +16,7 @@ Usage:
   ragbridge eval --corpus DIR --qa FILE[,FILE…] --out FILE.json [--folds K] [--store FILE] [--profile NAME]
   ragbridge compare --profiles A,B --qa FILE [--corpus DIR] [--out DIR] [--k 10] [--fake-services]
   ragbridge compare --reindex-plan --profiles A,B [--corpus DIR] [--apply] [--fake-services]
+  ragbridge doctor [--profile NAME]          the profile commands run and why; calls each model step once
   ragbridge help [command]                   help on one command
   ragbridge --version
 
@@ -33,7 +35,7 @@ Options:
   -h, --help       this help (after a command: that command's help)
   -v, --version    the version of @ragbridge/cli
 
-Exit codes: 0 done; 1 the command failed (or a refused answer); 2 wrong usage.`;
+Exit codes: 0 done; 1 the command failed (or a refused answer); 2 wrong usage (or a paid embedding without --yes).`;
 
 /** Help of each command: `ragbridge help <command>` or `ragbridge <command> --help`. */
 const COMMAND_HELP: Readonly<Record<string, string>> = {
@@ -75,6 +77,18 @@ ragbridge compare --reindex-plan --profiles A,B [--corpus DIR] [--apply] [--fake
 Runs the same questions through two profiles (or configuration files) and reports quality,
 latency and cost side by side; --reindex-plan estimates what moving the store to B's embedder
 costs, and --apply does it.`,
+  doctor: `ragbridge doctor [--profile NAME]
+
+Says which profile the commands run and why (--profile, RAGBRIDGE_PROFILE, ragbridge.yaml, or
+detected), with secrets redacted, then calls every model step of its answer, embedder and reranker
+chains once (a one-token answer, one short text embedded, one pair scored; short timeouts, no
+retries) and says for each: ok with its latency, or what is wrong and what to do (start Ollama,
+ollama pull, set HF_TOKEN, start TEI, npm install an adapter, download a model).
+  --profile NAME   offline, local, hf-spaces or hybrid (default: resolved as every command does)
+
+Exits 0 when every model step works (a Transformers.js model not on disk is allowed with
+offline: true), 1 when one does not; ragbridge still answers then, with the part's next step,
+extractive answers, keyword retrieval or the fused order.`,
   help: `ragbridge help [command]
 
 Prints the overview, or one command's help.`,
@@ -163,6 +177,9 @@ export async function main(argv: string[]): Promise<number> {
         ...(values.profile !== undefined && { profile: values.profile }),
       });
     }
+    case 'doctor':
+      if (rest.length > 0) throw new UsageError(`doctor: unexpected argument "${rest[0]}"; run ragbridge doctor [--profile NAME]`);
+      return doctorCommand(values.profile !== undefined ? { profile: values.profile } : {});
     case 'compare': {
       if (!values.profiles) throw new UsageError('compare: --profiles A,B is required, e.g. --profiles offline,hf-spaces');
       const k = values.k === undefined ? undefined : Number(values.k);
