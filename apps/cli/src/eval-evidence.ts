@@ -94,6 +94,8 @@ export function resolveEvidence(
   return {
     items: resolved,
     unknown: all.filter(([, found]) => found.length === 0).map(([doc]) => doc),
-    ambiguous: all.filter(([, found]) => found.length > 1).map(([doc, candidates]) => ({ doc, candidates })),
+    ambiguous: all
+      .filter(([, found]) => found.length > 1)
+      .map(([doc, candidates]) => ({ doc, candidates: [...candidates].sort() })),
   };
 }

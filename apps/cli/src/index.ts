@@ -5,5 +5,6 @@ export type { EvalCommandOptions, EvalResultRow } from './eval-command.js';
 export { evalCommand, evaluateQuestions, readQuestions, retrievedPages } from './eval-command.js';
 export type { CrossValidation, FoldResult } from './eval-cross-validation.js';
 export { demoCommand, DEMO_QUESTION } from './demo.js';
+export { doctorCommand, type DoctorCommandOptions } from './doctor-command.js';
 export type { CitedUnit, EvalItem, EvalSummary, Evidence, QuestionOutcome, RetrievalMetrics, RetrievedPage } from './metrics.js';
 export { citationSupported, firstRelevantRank, retrievalMetrics, summarize, unitMatches } from './metrics.js';
