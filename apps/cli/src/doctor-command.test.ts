@@ -5,7 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sink } from './__fixtures__/output-sink.js';
+import { resolveConfig } from '@ragbridge/config-profiles';
 import { doctorCommand, type DoctorCommandOptions } from './doctor-command.js';
+import { diagnoseUnavailable } from './doctor-diagnosis.js';
+import { modelSteps, probeStep } from './doctor-probes.js';
 
 // Imported lazily, as compare --fake-services does (the test kit is a dev dependency of the CLI).
 const { fetchToFake, startFakeHf, startFakeOllama, startFakeTei } = await import('@ragbridge/testkit');
@@ -210,4 +213,51 @@ describe('ragbridge doctor', () => {
       'ragbridge: doctor: unexpected argument "now"; run ragbridge doctor [--profile NAME]\n',
     ]);
   }, 60_000);
+
+  it('an adapter package that is not installed: says which, and the npm install that fixes it', async () => {
+    const resolved = await resolveConfig({ profile: 'local', env: {} });
+    const missing = Object.assign(
+      new Error("Cannot find package '@ragbridge/adapter-ollama' imported from /app/runtime.js"),
+      { code: 'ERR_MODULE_NOT_FOUND' },
+    );
+    const importAdapter = async (name: string): Promise<unknown> => {
+      if (name === '@ragbridge/adapter-ollama') throw missing;
+      return import(name);
+    };
+    const [answer] = modelSteps(resolved.config);
+    expect(answer?.step).toMatchObject({ backend: 'ollama' });
+    const outcome = await probeStep(
+      { resolved, env: {}, baseDir: tmpdir(), importAdapter },
+      answer as NonNullable<typeof answer>,
+    );
+    expect(outcome.status).toBe('unavailable');
+    expect(
+      diagnoseUnavailable(
+        (answer as NonNullable<typeof answer>).step,
+        outcome as Extract<typeof outcome, { status: 'unavailable' }>,
+      ),
+    ).toEqual({
+      kind: 'not-installed',
+      problem: '@ragbridge/adapter-ollama is not installed',
+      fix: 'npm install @ragbridge/adapter-ollama',
+    });
+  });
+
+  it('a TEI server that does not answer: says so with its address; exit 1', async () => {
+    const endpoint = `http://127.0.0.1:${await closedPort()}`;
+    const dir = mkdtempSync(join(tmpdir(), 'rb-doctor-'));
+    const file = join(dir, 'tei.yaml');
+    // offline: true refuses hosted steps, so the file turns it off.
+    writeFileSync(
+      file,
+      `extends: offline\noffline: false\nmodels:\n  embedder:\n    chain: [{ backend: hf-tei, model: BAAI/bge-small-en-v1.5, endpoint: "${endpoint}" }]\n  reranker: { chain: [] }\n`,
+    );
+    const { code, out } = await doctor({ env: { RAGBRIDGE_CONFIG: file } });
+    expect(out).toContain(`Profile: offline\nWhy: ${file} extends "offline"\n`);
+    expect(partLines(out, 'embedder').slice(0, 2)).toEqual([
+      `  ✗ 1. hf-tei BAAI/bge-small-en-v1.5 at ${endpoint} — TEI is not reachable at ${endpoint}`,
+      "       fix: start the Text Embeddings Inference server there, or correct the step's endpoint",
+    ]);
+    expect(code).toBe(1);
+  });
 });

@@ -5,6 +5,7 @@ import {
   TERMINAL_BACKENDS,
   type RuntimeLogger,
   type RuntimeModels,
+  type RuntimeOptions,
   type RuntimePart,
 } from '@ragbridge/runtime';
 
@@ -35,6 +36,8 @@ export interface ProbeContext {
   fetch?: typeof fetch | undefined;
   /** Folder relative model paths resolve against. */
   baseDir: string;
+  /** How adapter packages are imported (tests make one missing). @default the runtime's `import()` */
+  importAdapter?: RuntimeOptions['importAdapter'];
 }
 
 /** Longest a probe call may take: a hosted model answers in seconds, a local one may first load. */
@@ -123,6 +126,7 @@ export async function probeStep(ctx: ProbeContext, place: StepPlace): Promise<Pr
     config: { ...ctx.resolved, config: probeConfig(ctx.resolved.config, place) },
     env: ctx.env,
     ...(ctx.fetch && { fetch: ctx.fetch }),
+    ...(ctx.importAdapter && { importAdapter: ctx.importAdapter }),
     baseDir: ctx.baseDir,
     storePath: ':memory:',
     ledgerPath: ':memory:',
