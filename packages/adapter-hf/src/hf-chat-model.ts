@@ -49,6 +49,16 @@ const hfChatModelOptionsSchema = z.strictObject({
   reasoningEffort: z.enum(['none', 'minimal', 'low', 'medium', 'high']).optional(),
 });
 
+/**
+ * The options a configuration step of {@link createHfChatModel} may set (`models.answer.chain[i].options`
+ * in ragbridge.yaml): all of its options but `model`, `endpointUrl`, `token` and `fetch`, which the step's own fields and the runtime
+ * supply. The runtime checks each step's `options` against it.
+ */
+export const hfChatStepOptionsSchema = hfChatModelOptionsSchema.omit({ model: true, endpointUrl: true, token: true, fetch: true });
+
+/** Options of an `hf-inference` answer step in configuration. */
+export type HfChatStepOptions = z.input<typeof hfChatStepOptionsSchema>;
+
 /** Options of {@link createHfChatModel}. */
 export type HfChatModelOptions = z.input<typeof hfChatModelOptionsSchema>;
 

@@ -18,6 +18,16 @@ const hfEmbedderOptionsSchema = z.strictObject({
   ...batchingOptions,
 });
 
+/**
+ * The options a configuration step of {@link createHfEmbedder} may set (`models.embedder.chain[i].options`
+ * in ragbridge.yaml): all of its options but `model`, `token` and `fetch`, which the step's own fields and the runtime
+ * supply. The runtime checks each step's `options` against it.
+ */
+export const hfEmbedderStepOptionsSchema = hfEmbedderOptionsSchema.omit({ model: true, token: true, fetch: true });
+
+/** Options of an `hf-inference` embedder step in configuration. */
+export type HfEmbedderStepOptions = z.input<typeof hfEmbedderStepOptionsSchema>;
+
 /** Options of {@link createHfEmbedder}. */
 export type HfEmbedderOptions = z.input<typeof hfEmbedderOptionsSchema>;
 

@@ -24,6 +24,16 @@ const hfRerankerOptionsSchema = z.strictObject({
   ...batchingOptions,
 });
 
+/**
+ * The options a configuration step of {@link createHfReranker} may set (`models.reranker.chain[i].options`
+ * in ragbridge.yaml): all of its options but `model`, `token` and `fetch`, which the step's own fields and the runtime
+ * supply. The runtime checks each step's `options` against it.
+ */
+export const hfRerankerStepOptionsSchema = hfRerankerOptionsSchema.omit({ model: true, token: true, fetch: true });
+
+/** Options of an `hf-inference` reranker step in configuration. */
+export type HfRerankerStepOptions = z.input<typeof hfRerankerStepOptionsSchema>;
+
 /** Options of {@link createHfReranker}. */
 export type HfRerankerOptions = z.input<typeof hfRerankerOptionsSchema>;
 

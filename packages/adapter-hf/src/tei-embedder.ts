@@ -16,6 +16,16 @@ const teiEmbedderOptionsSchema = z.strictObject({
   ...batchingOptions,
 });
 
+/**
+ * The options a configuration step of {@link createTeiEmbedder} may set (`models.embedder.chain[i].options`
+ * in ragbridge.yaml): all of its options but `model`, `baseUrl`, `apiKey` and `fetch`, which the step's own fields and the runtime
+ * supply. The runtime checks each step's `options` against it.
+ */
+export const teiEmbedderStepOptionsSchema = teiEmbedderOptionsSchema.omit({ model: true, baseUrl: true, apiKey: true, fetch: true });
+
+/** Options of an `hf-tei` embedder step in configuration. */
+export type TeiEmbedderStepOptions = z.input<typeof teiEmbedderStepOptionsSchema>;
+
 /** Options of {@link createTeiEmbedder}. */
 export type TeiEmbedderOptions = z.input<typeof teiEmbedderOptionsSchema>;
 

@@ -24,6 +24,16 @@ const teiRerankerOptionsSchema = z.strictObject({
   ...batchingOptions,
 });
 
+/**
+ * The options a configuration step of {@link createTeiReranker} may set (`models.reranker.chain[i].options`
+ * in ragbridge.yaml): all of its options but `model`, `baseUrl`, `apiKey` and `fetch`, which the step's own fields and the runtime
+ * supply. The runtime checks each step's `options` against it.
+ */
+export const teiRerankerStepOptionsSchema = teiRerankerOptionsSchema.omit({ model: true, baseUrl: true, apiKey: true, fetch: true });
+
+/** Options of an `hf-tei` reranker step in configuration. */
+export type TeiRerankerStepOptions = z.input<typeof teiRerankerStepOptionsSchema>;
+
 /** Options of {@link createTeiReranker}. */
 export type TeiRerankerOptions = z.input<typeof teiRerankerOptionsSchema>;
 

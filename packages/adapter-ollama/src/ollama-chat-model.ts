@@ -61,6 +61,16 @@ const chatModelOptionsShape = {
 } satisfies OptionsShape<OllamaChatModelOptions>;
 const chatModelOptionsSchema: z.ZodType<OllamaChatModelOptions, OllamaChatModelOptions> = z.strictObject(chatModelOptionsShape);
 
+/**
+ * The options a configuration step of {@link createOllamaChatModel} may set (`models.answer.chain[i].options`
+ * in ragbridge.yaml): all of its options but `model`, `host` and `fetch`, which the step's own fields and the runtime
+ * supply. The runtime checks each step's `options` against it.
+ */
+export const ollamaChatStepOptionsSchema = z.strictObject(chatModelOptionsShape).omit({ model: true, host: true, fetch: true });
+
+/** Options of an `ollama` answer step in configuration. */
+export type OllamaChatStepOptions = z.input<typeof ollamaChatStepOptionsSchema>;
+
 /** An Ollama chat model (`POST /api/chat`). */
 export interface OllamaChatModel extends ChatModelV1 {
   readonly backend: 'ollama';

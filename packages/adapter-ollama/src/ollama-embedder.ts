@@ -59,6 +59,16 @@ const embedderOptionsShape = {
 } satisfies OptionsShape<OllamaEmbedderOptions>;
 const embedderOptionsSchema: z.ZodType<OllamaEmbedderOptions, OllamaEmbedderOptions> = z.strictObject(embedderOptionsShape);
 
+/**
+ * The options a configuration step of {@link createOllamaEmbedder} may set (`models.embedder.chain[i].options`
+ * in ragbridge.yaml): all of its options but `model`, `host` and `fetch`, which the step's own fields and the runtime
+ * supply. The runtime checks each step's `options` against it.
+ */
+export const ollamaEmbedderStepOptionsSchema = z.strictObject(embedderOptionsShape).omit({ model: true, host: true, fetch: true });
+
+/** Options of an `ollama` embedder step in configuration. */
+export type OllamaEmbedderStepOptions = z.input<typeof ollamaEmbedderStepOptionsSchema>;
+
 /** An Ollama embedder (`POST /api/embed`). */
 export interface OllamaEmbedder extends EmbedderV1 {
   readonly backend: 'ollama';

@@ -11,5 +11,17 @@ export type {
   TransformersModelInfo,
   TransformersModelTask,
 } from './transformers-model-info.js';
-export type { TransformersChatModelOptions, TransformersEmbedderOptions, TransformersRerankerOptions } from './transformers-options.js';
-export { TRANSFORMERSJS_BACKEND } from './transformers-options.js';
+export type {
+  TransformersChatModelOptions,
+  TransformersChatStepOptions,
+  TransformersEmbedderOptions,
+  TransformersEmbedderStepOptions,
+  TransformersRerankerOptions,
+  TransformersRerankerStepOptions,
+} from './transformers-options.js';
+export {
+  TRANSFORMERSJS_BACKEND,
+  transformersChatStepOptionsSchema,
+  transformersEmbedderStepOptionsSchema,
+  transformersRerankerStepOptionsSchema,
+} from './transformers-options.js';

@@ -59,6 +59,16 @@ export const transformersEmbedderOptionsSchema = z.strictObject({
 /** Options of {@link createTransformersEmbedder}; every field is optional. */
 export type TransformersEmbedderOptions = z.infer<typeof transformersEmbedderOptionsSchema>;
 
+/**
+ * The options a configuration step of {@link createTransformersEmbedder} may set (`models.embedder.chain[i].options`
+ * in ragbridge.yaml): all of its options but `model`, which the step names, which the step's own fields and the runtime
+ * supply. The runtime checks each step's `options` against it.
+ */
+export const transformersEmbedderStepOptionsSchema = transformersEmbedderOptionsSchema.omit({ model: true });
+
+/** Options of a `transformersjs` embedder step in configuration. */
+export type TransformersEmbedderStepOptions = z.input<typeof transformersEmbedderStepOptionsSchema>;
+
 /** Options of {@link createTransformersReranker}. */
 export const transformersRerankerOptionsSchema = z.strictObject({
   ...modelSourceShape,
@@ -69,6 +79,16 @@ export const transformersRerankerOptionsSchema = z.strictObject({
 /** Options of {@link createTransformersReranker}; every field is optional. */
 export type TransformersRerankerOptions = z.infer<typeof transformersRerankerOptionsSchema>;
 
+/**
+ * The options a configuration step of {@link createTransformersReranker} may set (`models.reranker.chain[i].options`
+ * in ragbridge.yaml): all of its options but `model`, which the step names, which the step's own fields and the runtime
+ * supply. The runtime checks each step's `options` against it.
+ */
+export const transformersRerankerStepOptionsSchema = transformersRerankerOptionsSchema.omit({ model: true });
+
+/** Options of a `transformersjs` reranker step in configuration. */
+export type TransformersRerankerStepOptions = z.input<typeof transformersRerankerStepOptionsSchema>;
+
 /** Options of {@link createTransformersChatModel}. */
 export const transformersChatModelOptionsSchema = z.strictObject({
   ...modelSourceShape,
@@ -78,6 +98,16 @@ export const transformersChatModelOptionsSchema = z.strictObject({
 
 /** Options of {@link createTransformersChatModel}; every field is optional. */
 export type TransformersChatModelOptions = z.infer<typeof transformersChatModelOptionsSchema>;
+
+/**
+ * The options a configuration step of {@link createTransformersChatModel} may set (`models.answer.chain[i].options`
+ * in ragbridge.yaml): all of its options but `model`, which the step names, which the step's own fields and the runtime
+ * supply. The runtime checks each step's `options` against it.
+ */
+export const transformersChatStepOptionsSchema = transformersChatModelOptionsSchema.omit({ model: true });
+
+/** Options of a `transformersjs` answer step in configuration. */
+export type TransformersChatStepOptions = z.input<typeof transformersChatStepOptionsSchema>;
 
 /** Validates factory options, throwing {@link BadInputError} that lists every problem. */
 export function parseOptions<T>(schema: z.ZodType<T>, input: unknown, factory: string): T {

@@ -76,18 +76,27 @@ describe('configSchema errors point at the exact field and say what is allowed',
   it('lists the allowed keys for an unknown one, and says the source', () => {
     let error: ConfigError | undefined;
     try {
-      validateConfig({ models: { answer: { chain: [{ backend: 'ollama', model: 'llama3.2:3b', options: { temprature: 0 } }] } } }, 'ragbridge.yaml');
+      validateConfig({ models: { answer: { chain: [{ backend: 'ollama', model: 'llama3.2:3b', endpont: 'http://gpu:11434' }] } } }, 'ragbridge.yaml');
     } catch (e) {
       error = e as ConfigError;
     }
     expect(error?.issues).toEqual([
       {
-        path: 'models.answer.chain[0].options',
-        message: 'unknown key "temprature" (allowed: keepAlive, numCtx, temperature, maxTokens, topP, topK, seed, think, headers)',
+        path: 'models.answer.chain[0]',
+        message: 'unknown key "endpont" (allowed: backend, model, endpoint, options, local, key, timeoutMs, streamIdleTimeoutMs, totalTimeoutMs, retry)',
         source: 'ragbridge.yaml',
       },
     ]);
-    expect(error?.message).toContain('models.answer.chain[0].options: unknown key "temprature"');
+    expect(error?.message).toContain('models.answer.chain[0]: unknown key "endpont"');
+  });
+
+  it("leaves a step's options to its adapter's schema: an object is all it asks for", () => {
+    expect(issuesOf({ models: { answer: { chain: [{ backend: 'ollama', model: 'm', options: 'fast' }] } } })).toEqual([
+      'models.answer.chain[0].options: expected record, got "fast"',
+    ]);
+    expect(validateConfig({ models: { answer: { chain: [{ backend: 'ollama', model: 'm', options: { numCtx: 8192 } }] } } }).models.answer.chain[0]).toMatchObject({
+      options: { numCtx: 8192 },
+    });
   });
 
   it('says what type and range were expected and what came', () => {

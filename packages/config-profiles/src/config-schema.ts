@@ -73,32 +73,12 @@ const stepCommon = {
   retry: z.union([z.literal(false), retrySettings]).optional(),
 };
 
-const transformersSource = {
-  /** ONNX weight precision (picks `onnx/model_<dtype>.onnx`). */
-  dtype: z.enum(['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4']).optional(),
-  localModelPath: z.string().min(1).optional(),
-  cacheDir: z.string().min(1).optional(),
-  /** false: use only models already on disk (no downloads). */
-  allowRemoteModels: z.boolean().optional(),
-  revision: z.string().min(1).optional(),
-  threads: positiveInt.max(256).optional(),
-};
-
-const batching = {
-  maxBatchSize: positiveInt.optional(),
-  payloadLimit: z.number().int().min(1024).optional(),
-  concurrency: positiveInt.optional(),
-};
-
-const embeddingIdentity = {
-  revision: z.string().min(1).optional(),
-  pooling: z.enum(['mean', 'cls', 'last-token', 'none', 'unknown']).optional(),
-  normalize: z.boolean().optional(),
-  truncate: z.boolean().optional(),
-  truncationDirection: z.enum(['right', 'left']).optional(),
-  queryPrefix: z.string().optional(),
-  documentPrefix: z.string().optional(),
-};
+/**
+ * A model step's `options`: declared once, by its adapter package (`hfChatStepOptionsSchema`,
+ * `ollamaEmbedderStepOptionsSchema`, …), and checked against that schema when the runtime builds
+ * the step ({@link validateStepOptions}); this schema only requires an object.
+ */
+const adapterOptions = z.record(z.string(), z.unknown());
 
 const answerSteps = [
   z.strictObject({
@@ -109,14 +89,7 @@ const answerSteps = [
     endpoint: httpUrl.optional(),
     /** Hugging Face token; leave unset to read HF_TOKEN at call time, or write `${HF_TOKEN}`. */
     token: z.string().min(1).optional(),
-    options: z
-      .strictObject({
-        provider: z.string().min(1).optional(),
-        reasoningEffort: z.enum(['none', 'minimal', 'low', 'medium', 'high']).optional(),
-        billTo: z.string().min(1).optional(),
-        headers: headers.optional(),
-      })
-      .optional(),
+    options: adapterOptions.optional(),
     ...stepCommon,
   }),
   z.strictObject({
@@ -125,26 +98,14 @@ const answerSteps = [
     model: z.string().min(1),
     /** Ollama address. @default OLLAMA_HOST, else http://127.0.0.1:11434 */
     endpoint: z.string().min(1).optional(),
-    options: z
-      .strictObject({
-        keepAlive: z.union([z.number(), z.string().min(1)]).optional(),
-        numCtx: positiveInt.optional(),
-        temperature: z.number().min(0).optional(),
-        maxTokens: positiveInt.optional(),
-        topP: z.number().gt(0).max(1).optional(),
-        topK: positiveInt.optional(),
-        seed: z.number().int().optional(),
-        think: z.boolean().optional(),
-        headers: headers.optional(),
-      })
-      .optional(),
+    options: adapterOptions.optional(),
     ...stepCommon,
   }),
   z.strictObject({
     backend: z.literal('transformersjs'),
     /** Hub model id or absolute folder, e.g. `HuggingFaceTB/SmolLM2-135M-Instruct`. */
     model: z.string().min(1),
-    options: z.strictObject({ ...transformersSource, maxTokens: positiveInt.optional() }).optional(),
+    options: adapterOptions.optional(),
     ...stepCommon,
   }),
   z.strictObject({
@@ -163,47 +124,27 @@ const embedderSteps = [
     endpoint: httpUrl,
     /** Bearer key of a TEI started with --api-key. */
     apiKey: z.string().min(1).optional(),
-    options: z.strictObject({ ...embeddingIdentity, ...batching, verifyModel: z.boolean().optional(), headers: headers.optional() }).optional(),
+    options: adapterOptions.optional(),
     ...stepCommon,
   }),
   z.strictObject({
     backend: z.literal('hf-inference'),
     model: z.string().min(1),
     token: z.string().min(1).optional(),
-    options: z.strictObject({ ...embeddingIdentity, ...batching, billTo: z.string().min(1).optional(), headers: headers.optional() }).optional(),
+    options: adapterOptions.optional(),
     ...stepCommon,
   }),
   z.strictObject({
     backend: z.literal('ollama'),
     model: z.string().min(1),
     endpoint: z.string().min(1).optional(),
-    options: z
-      .strictObject({
-        keepAlive: z.union([z.number(), z.string().min(1)]).optional(),
-        dimensions: positiveInt.optional(),
-        queryPrefix: z.string().optional(),
-        documentPrefix: z.string().optional(),
-        maxBatchSize: positiveInt.max(4096).optional(),
-        revision: z.string().min(1).optional(),
-        pooling: z.enum(['mean', 'cls', 'last-token', 'none', 'unknown']).optional(),
-        headers: headers.optional(),
-      })
-      .optional(),
+    options: adapterOptions.optional(),
     ...stepCommon,
   }),
   z.strictObject({
     backend: z.literal('transformersjs'),
     model: z.string().min(1),
-    options: z
-      .strictObject({
-        ...transformersSource,
-        pooling: z.enum(['mean', 'cls', 'last-token']).optional(),
-        normalize: z.boolean().optional(),
-        queryPrefix: z.string().optional(),
-        documentPrefix: z.string().optional(),
-        maxBatchSize: positiveInt.max(4096).optional(),
-      })
-      .optional(),
+    options: adapterOptions.optional(),
     ...stepCommon,
   }),
 ] as const;
@@ -214,29 +155,20 @@ const rerankerSteps = [
     model: z.string().min(1),
     endpoint: httpUrl,
     apiKey: z.string().min(1).optional(),
-    options: z
-      .strictObject({
-        revision: z.string().min(1).optional(),
-        truncate: z.boolean().optional(),
-        truncationDirection: z.enum(['right', 'left']).optional(),
-        ...batching,
-        verifyModel: z.boolean().optional(),
-        headers: headers.optional(),
-      })
-      .optional(),
+    options: adapterOptions.optional(),
     ...stepCommon,
   }),
   z.strictObject({
     backend: z.literal('hf-inference'),
     model: z.string().min(1),
     token: z.string().min(1).optional(),
-    options: z.strictObject({ label: z.string().min(1).optional(), ...batching, billTo: z.string().min(1).optional(), headers: headers.optional() }).optional(),
+    options: adapterOptions.optional(),
     ...stepCommon,
   }),
   z.strictObject({
     backend: z.literal('transformersjs'),
     model: z.string().min(1),
-    options: z.strictObject({ ...transformersSource, maxBatchSize: positiveInt.max(4096).optional() }).optional(),
+    options: adapterOptions.optional(),
     ...stepCommon,
   }),
 ] as const;

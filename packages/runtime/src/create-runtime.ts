@@ -1,10 +1,10 @@
-import { ADAPTER_BACKENDS, explain, type RagbridgeConfig } from '@ragbridge/config-profiles';
+import { ADAPTER_BACKENDS, explain, validateStepOptions, type RagbridgeConfig } from '@ragbridge/config-profiles';
 import { createCostMonitor, type CostMonitor, type CostMonitorOptions } from '@ragbridge/cost-monitor';
 import { createResilienceRegistry } from '@ragbridge/resilience';
 import { defined } from './internal/defined.js';
-import { loadAdapterModules } from './internal/adapter-modules.js';
+import { loadAdapterModules, stepOptionsSchemas } from './internal/adapter-modules.js';
 import { buildAnswerPart, buildEmbedderPart, buildRerankerPart, partUnavailable, type ChainContext, type StepRecord } from './internal/model-chains.js';
-import { ensureParentDir, normalizeConfig, resolveDataPath } from './internal/runtime-config.js';
+import { ensureParentDir, normalizeConfig, resolveDataPath, withAbsoluteModelPaths } from './internal/runtime-config.js';
 import { consoleLogger, redactingLogger } from './internal/runtime-log.js';
 import { createRuntimePipeline, observeRerankerChain } from './internal/runtime-pipeline.js';
 import { retrieverOptionsFromConfig } from './retriever-options.js';
@@ -73,13 +73,17 @@ function monitorOptions(config: RagbridgeConfig, ledger: string, options: Runtim
  * await runtime.close();
  */
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
-  const { profile, config, resolved } = normalizeConfig(options.config);
+  const { profile, config: given, resolved } = normalizeConfig(options.config);
   const env = options.env ?? process.env;
   const baseDir = options.baseDir ?? process.cwd();
-  const logger = redactingLogger(options.logger ?? consoleLogger);
   // Registers every secret of the configuration and the environment with the redactor before
   // any call can fail or log (explain's rules decide what is secret).
   explain(resolved, { env });
+  // Only the adapter packages the configuration's steps name are imported (optional peers); each
+  // step's options are checked against the schema its adapter declares, before anything opens.
+  const { modules: adapters } = await loadAdapterModules(given, options.adapters, options.importAdapter);
+  const config = validateStepOptions({ ...resolved, config: withAbsoluteModelPaths(given, baseDir) }, stepOptionsSchemas(adapters));
+  const logger = redactingLogger(options.logger ?? consoleLogger);
 
   const registry = createResilienceRegistry({
     ...(config.resilience.breaker && { breaker: defined(config.resilience.breaker) }),
@@ -115,8 +119,6 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   closers.push(() => monitor.close());
 
   try {
-    // Only the adapter packages the configuration's steps name are imported (optional peers).
-    const { modules: adapters } = await loadAdapterModules(config, options.adapters, options.importAdapter);
     const ctx: ChainContext = {
       config,
       env,

@@ -1,7 +1,7 @@
 import type * as AdapterHf from '@ragbridge/adapter-hf';
 import type * as AdapterOllama from '@ragbridge/adapter-ollama';
 import type * as AdapterTransformers from '@ragbridge/adapter-transformersjs';
-import type { ConfigBackend, RagbridgeConfig } from '@ragbridge/config-profiles';
+import type { ConfigBackend, ModelPart, RagbridgeConfig, StepOptionsSchemaOf } from '@ragbridge/config-profiles';
 
 /**
  * The adapter packages, optional peer dependencies of the runtime: a profile's steps name the
@@ -72,4 +72,31 @@ export async function loadAdapterModules(
 /** Why a step of a package that is not installed cannot run, with the command that fixes it. */
 export function notInstalledReason(name: AdapterPackage): string {
   return `${name} is not installed (npm install ${name})`;
+}
+
+type SchemaPick = (modules: AdapterModules) => ReturnType<StepOptionsSchemaOf>;
+
+/** Where each model part's step options are declared: the schema its adapter package exports. */
+const STEP_OPTION_SCHEMAS: { [P in ModelPart]: Partial<Record<ConfigBackend, SchemaPick>> } = {
+  answer: {
+    'hf-inference': (m) => m['@ragbridge/adapter-hf']?.hfChatStepOptionsSchema,
+    ollama: (m) => m['@ragbridge/adapter-ollama']?.ollamaChatStepOptionsSchema,
+    transformersjs: (m) => m['@ragbridge/adapter-transformersjs']?.transformersChatStepOptionsSchema,
+  },
+  embedder: {
+    'hf-tei': (m) => m['@ragbridge/adapter-hf']?.teiEmbedderStepOptionsSchema,
+    'hf-inference': (m) => m['@ragbridge/adapter-hf']?.hfEmbedderStepOptionsSchema,
+    ollama: (m) => m['@ragbridge/adapter-ollama']?.ollamaEmbedderStepOptionsSchema,
+    transformersjs: (m) => m['@ragbridge/adapter-transformersjs']?.transformersEmbedderStepOptionsSchema,
+  },
+  reranker: {
+    'hf-tei': (m) => m['@ragbridge/adapter-hf']?.teiRerankerStepOptionsSchema,
+    'hf-inference': (m) => m['@ragbridge/adapter-hf']?.hfRerankerStepOptionsSchema,
+    transformersjs: (m) => m['@ragbridge/adapter-transformersjs']?.transformersRerankerStepOptionsSchema,
+  },
+};
+
+/** The step-options schema of each part and backend from the imported adapter packages (none for a missing package). */
+export function stepOptionsSchemas(modules: AdapterModules): StepOptionsSchemaOf {
+  return (part, backend) => STEP_OPTION_SCHEMAS[part][backend]?.(modules);
 }

@@ -1,7 +1,13 @@
-import type { TransformersModelControls } from '@ragbridge/adapter-transformersjs';
+import type { HfChatStepOptions, HfEmbedderStepOptions, HfRerankerStepOptions, TeiEmbedderStepOptions, TeiRerankerStepOptions } from '@ragbridge/adapter-hf';
+import type { OllamaChatStepOptions, OllamaEmbedderStepOptions } from '@ragbridge/adapter-ollama';
+import type {
+  TransformersChatStepOptions,
+  TransformersEmbedderStepOptions,
+  TransformersModelControls,
+  TransformersRerankerStepOptions,
+} from '@ragbridge/adapter-transformersjs';
 import type { AnswerStepConfig, EmbedderStepConfig, RerankerStepConfig } from '@ragbridge/config-profiles';
 import type { ChatModelV1, EmbedderV1, RerankerV1 } from '@ragbridge/core-interfaces';
-import { isAbsolute, resolve } from 'node:path';
 import { defined } from './defined.js';
 import { notInstalledReason, type AdapterModules, type AdapterPackage } from './adapter-modules.js';
 
@@ -59,27 +65,9 @@ function transformersAdapter<M>(model: M & TransformersModelControls, source: { 
   };
 }
 
-type HostedEmbedderOptions = Extract<EmbedderStepConfig, { backend: 'hf-tei' | 'hf-inference' }>['options'];
-
-/** The embedding identity and batching fields TEI and hf-inference steps share (same names on the adapters). */
-function hostedEmbeddingOptions(o: HostedEmbedderOptions) {
-  return {
-    revision: o?.revision,
-    pooling: o?.pooling,
-    normalize: o?.normalize,
-    truncate: o?.truncate,
-    truncationDirection: o?.truncationDirection,
-    queryPrefix: o?.queryPrefix,
-    documentPrefix: o?.documentPrefix,
-    maxBatchSize: o?.maxBatchSize,
-    payloadLimit: o?.payloadLimit,
-    concurrency: o?.concurrency,
-  };
-}
-
-/** Where and how an Ollama step connects (chat and embedder steps share these fields). */
-function ollamaConnection(step: { endpoint?: string | undefined; options?: { headers?: Record<string, string> | undefined; keepAlive?: number | string | undefined } | undefined }, ctx: AdapterContext) {
-  return { host: ollamaHost(step.endpoint, ctx), fetch: ctx.fetch, headers: step.options?.headers, keepAlive: step.options?.keepAlive };
+/** Where an Ollama step connects (chat and embedder steps share it). */
+function ollamaConnection(step: { endpoint?: string | undefined }, ctx: AdapterContext) {
+  return defined({ host: ollamaHost(step.endpoint, ctx), fetch: ctx.fetch });
 }
 
 /** The Hugging Face token of a step: its own `token`, else HF_TOKEN, read at each call (never logged). */
@@ -97,74 +85,37 @@ function ollamaHost(endpoint: string | undefined, ctx: AdapterContext): string |
   return endpoint ?? ctx.env.OLLAMA_HOST ?? (ctx.envGiven ? 'http://127.0.0.1:11434' : undefined);
 }
 
-function absolute(path: string | undefined, baseDir: string): string | undefined {
-  if (path === undefined) return undefined;
-  return isAbsolute(path) ? path : resolve(baseDir, path);
-}
-
-interface TransformersSourceConfig {
-  dtype?: 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4' | 'q4f16' | 'bnb4' | undefined;
-  localModelPath?: string | undefined;
-  cacheDir?: string | undefined;
-  allowRemoteModels?: boolean | undefined;
-  revision?: string | undefined;
-  threads?: number | undefined;
-}
-
-/** Where a Transformers.js model comes from: folders made absolute, and no downloads when offline. */
-function transformersSource(options: TransformersSourceConfig | undefined, ctx: AdapterContext) {
+/**
+ * A Transformers.js step's options (validated against the adapter's schema, model folders already
+ * absolute) with downloads off when the configuration or HF_HUB_OFFLINE says offline.
+ */
+function transformersOptions<O extends { allowRemoteModels?: boolean | undefined }>(options: O | undefined, ctx: AdapterContext): O {
   const noDownloads = ctx.offline || ctx.env.HF_HUB_OFFLINE === '1';
-  return defined({
-    dtype: options?.dtype,
-    localModelPath: absolute(options?.localModelPath, ctx.baseDir),
-    cacheDir: absolute(options?.cacheDir, ctx.baseDir),
-    allowRemoteModels: options?.allowRemoteModels ?? (noDownloads ? false : undefined),
-    revision: options?.revision,
-    threads: options?.threads,
-  });
+  const given = options ?? ({} as O);
+  return given.allowRemoteModels === undefined && noDownloads ? { ...given, allowRemoteModels: false } : given;
 }
+
+/*
+ * Each step's `options` were checked against its adapter's step-options schema when the runtime
+ * started (validateStepOptions), so they are passed on as they are; the step's own fields (model,
+ * endpoint, secrets) and the runtime's (fetch, environment) are added here.
+ */
 
 /** The adapter of one answer step (not `extractive`, which the runtime answers itself). */
 export function createAnswerAdapter(step: Exclude<AnswerStepConfig, { backend: 'extractive' }>, ctx: AdapterContext): BuiltAdapter<ChatModelV1> {
   switch (step.backend) {
     case 'hf-inference': {
-      const o = step.options;
-      return {
-        model: hf(ctx).createHfChatModel(
-          defined({
-            model: step.model,
-            endpointUrl: step.endpoint,
-            provider: o?.provider,
-            reasoningEffort: o?.reasoningEffort,
-            billTo: o?.billTo,
-            headers: o?.headers,
-            token: step.endpoint ? endpointToken(step.token, step.endpoint, ctx) : hfToken(step.token, ctx),
-            fetch: ctx.fetch,
-          }),
-        ),
-      };
+      const token = step.endpoint ? endpointToken(step.token, step.endpoint, ctx) : hfToken(step.token, ctx);
+      const options = step.options as HfChatStepOptions | undefined;
+      return { model: hf(ctx).createHfChatModel({ ...options, model: step.model, ...defined({ endpointUrl: step.endpoint, fetch: ctx.fetch }), token }) };
     }
     case 'ollama': {
-      const o = step.options;
-      return {
-        model: ollama(ctx).createOllamaChatModel({
-          model: step.model,
-          ...defined({
-            ...ollamaConnection(step, ctx),
-            numCtx: o?.numCtx,
-            temperature: o?.temperature,
-            maxTokens: o?.maxTokens,
-            topP: o?.topP,
-            topK: o?.topK,
-            seed: o?.seed,
-            think: o?.think,
-          }),
-        }),
-      };
+      const options = step.options as OllamaChatStepOptions | undefined;
+      return { model: ollama(ctx).createOllamaChatModel({ ...options, model: step.model, ...ollamaConnection(step, ctx) }) };
     }
     case 'transformersjs': {
-      const source = transformersSource(step.options, ctx);
-      return transformersAdapter(transformers(ctx).createTransformersChatModel({ model: step.model, ...source, ...defined({ maxTokens: step.options?.maxTokens }) }), source);
+      const options = transformersOptions(step.options as TransformersChatStepOptions | undefined, ctx);
+      return transformersAdapter(transformers(ctx).createTransformersChatModel({ ...options, model: step.model }), options);
     }
   }
 }
@@ -173,68 +124,20 @@ export function createAnswerAdapter(step: Exclude<AnswerStepConfig, { backend: '
 export function createEmbedderAdapter(step: EmbedderStepConfig, ctx: AdapterContext): BuiltAdapter<EmbedderV1> {
   switch (step.backend) {
     case 'hf-tei': {
-      const o = step.options;
-      return {
-        model: hf(ctx).createTeiEmbedder({
-          baseUrl: step.endpoint,
-          ...defined({
-            model: step.model,
-            apiKey: step.apiKey,
-            ...hostedEmbeddingOptions(o),
-            verifyModel: o?.verifyModel,
-            headers: o?.headers,
-            fetch: ctx.fetch,
-          }),
-        }),
-      };
+      const options = step.options as TeiEmbedderStepOptions | undefined;
+      return { model: hf(ctx).createTeiEmbedder({ ...options, baseUrl: step.endpoint, model: step.model, ...defined({ apiKey: step.apiKey, fetch: ctx.fetch }) }) };
     }
     case 'hf-inference': {
-      const o = step.options;
-      return {
-        model: hf(ctx).createHfEmbedder(
-          defined({
-            model: step.model,
-            token: hfToken(step.token, ctx),
-            ...hostedEmbeddingOptions(o),
-            billTo: o?.billTo,
-            headers: o?.headers,
-            fetch: ctx.fetch,
-          }),
-        ),
-      };
+      const options = step.options as HfEmbedderStepOptions | undefined;
+      return { model: hf(ctx).createHfEmbedder({ ...options, model: step.model, token: hfToken(step.token, ctx), ...defined({ fetch: ctx.fetch }) }) };
     }
     case 'ollama': {
-      const o = step.options;
-      return {
-        model: ollama(ctx).createOllamaEmbedder({
-          model: step.model,
-          ...defined({
-            ...ollamaConnection(step, ctx),
-            dimensions: o?.dimensions,
-            queryPrefix: o?.queryPrefix,
-            documentPrefix: o?.documentPrefix,
-            maxBatchSize: o?.maxBatchSize,
-            revision: o?.revision,
-            pooling: o?.pooling,
-          }),
-        }),
-      };
+      const options = step.options as OllamaEmbedderStepOptions | undefined;
+      return { model: ollama(ctx).createOllamaEmbedder({ ...options, model: step.model, ...ollamaConnection(step, ctx) }) };
     }
     case 'transformersjs': {
-      const o = step.options;
-      const source = transformersSource(o, ctx);
-      const model = transformers(ctx).createTransformersEmbedder({
-        model: step.model,
-        ...source,
-        ...defined({
-          pooling: o?.pooling,
-          normalize: o?.normalize,
-          queryPrefix: o?.queryPrefix,
-          documentPrefix: o?.documentPrefix,
-          maxBatchSize: o?.maxBatchSize,
-        }),
-      });
-      return transformersAdapter(model, source);
+      const options = transformersOptions(step.options as TransformersEmbedderStepOptions | undefined, ctx);
+      return transformersAdapter(transformers(ctx).createTransformersEmbedder({ ...options, model: step.model }), options);
     }
   }
 }
@@ -243,47 +146,16 @@ export function createEmbedderAdapter(step: EmbedderStepConfig, ctx: AdapterCont
 export function createRerankerAdapter(step: RerankerStepConfig, ctx: AdapterContext): BuiltAdapter<RerankerV1> {
   switch (step.backend) {
     case 'hf-tei': {
-      const o = step.options;
-      return {
-        model: hf(ctx).createTeiReranker({
-          baseUrl: step.endpoint,
-          ...defined({
-            model: step.model,
-            apiKey: step.apiKey,
-            revision: o?.revision,
-            truncate: o?.truncate,
-            truncationDirection: o?.truncationDirection,
-            maxBatchSize: o?.maxBatchSize,
-            payloadLimit: o?.payloadLimit,
-            concurrency: o?.concurrency,
-            verifyModel: o?.verifyModel,
-            headers: o?.headers,
-            fetch: ctx.fetch,
-          }),
-        }),
-      };
+      const options = step.options as TeiRerankerStepOptions | undefined;
+      return { model: hf(ctx).createTeiReranker({ ...options, baseUrl: step.endpoint, model: step.model, ...defined({ apiKey: step.apiKey, fetch: ctx.fetch }) }) };
     }
     case 'hf-inference': {
-      const o = step.options;
-      return {
-        model: hf(ctx).createHfReranker(
-          defined({
-            model: step.model,
-            label: o?.label,
-            token: hfToken(step.token, ctx),
-            maxBatchSize: o?.maxBatchSize,
-            payloadLimit: o?.payloadLimit,
-            concurrency: o?.concurrency,
-            billTo: o?.billTo,
-            headers: o?.headers,
-            fetch: ctx.fetch,
-          }),
-        ),
-      };
+      const options = step.options as HfRerankerStepOptions | undefined;
+      return { model: hf(ctx).createHfReranker({ ...options, model: step.model, token: hfToken(step.token, ctx), ...defined({ fetch: ctx.fetch }) }) };
     }
     case 'transformersjs': {
-      const source = transformersSource(step.options, ctx);
-      return transformersAdapter(transformers(ctx).createTransformersReranker({ model: step.model, ...source, ...defined({ maxBatchSize: step.options?.maxBatchSize }) }), source);
+      const options = transformersOptions(step.options as TransformersRerankerStepOptions | undefined, ctx);
+      return transformersAdapter(transformers(ctx).createTransformersReranker({ ...options, model: step.model }), options);
     }
   }
 }

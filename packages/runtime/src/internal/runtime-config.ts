@@ -49,3 +49,21 @@ export function ensureParentDir(path: string): void {
   if (path === ':memory:' || path.startsWith('file:')) return;
   mkdirSync(dirname(path), { recursive: true });
 }
+
+/** The configuration with each Transformers.js step's model folders made absolute against `baseDir` (the adapter takes absolute paths only). */
+export function withAbsoluteModelPaths(config: RagbridgeConfig, baseDir: string): RagbridgeConfig {
+  const absolute = <S extends { backend: string; options?: Record<string, unknown> | undefined }>(step: S): S => {
+    if (step.backend !== 'transformersjs' || !step.options) return step;
+    const options = { ...step.options };
+    for (const key of ['localModelPath', 'cacheDir']) {
+      const value = options[key];
+      if (typeof value === 'string' && value !== '' && !isAbsolute(value)) options[key] = resolve(baseDir, value);
+    }
+    return { ...step, options };
+  };
+  const { answer, embedder, reranker } = config.models;
+  return {
+    ...config,
+    models: { answer: { chain: answer.chain.map(absolute) }, embedder: { chain: embedder.chain.map(absolute) }, reranker: { chain: reranker.chain.map(absolute) } },
+  };
+}
