@@ -3,7 +3,8 @@ import { startFakeOllama, type FakeServer } from '@ragbridge/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { memoryLogger, writeCorpus } from './__fixtures__/runtime-fixtures.js';
 import { createRuntime } from './create-runtime.js';
-import { adapterPackagesOf, loadAdapterModules, type AdapterPackage } from './internal/adapter-modules.js';
+import { loadAdapterModules } from './internal/adapter-modules.js';
+import { adapterPackagesOf, type AdapterPackage } from './internal/adapter-packages.js';
 import type { Runtime } from './runtime-types.js';
 
 /** An importer for an install without `absent`: Node's own error for a package that is not there. */

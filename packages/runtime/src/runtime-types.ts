@@ -5,7 +5,7 @@ import type { Pipeline } from '@ragbridge/pipeline';
 import type { ResilienceEventListener, ResilienceSnapshot } from '@ragbridge/resilience';
 
 /** Where the runtime reports what an operator should know; messages are already redacted. */
-import type { AdapterImporter, AdapterModules } from './internal/adapter-modules.js';
+import type { AdapterImporter, AdapterModules } from './internal/adapter-packages.js';
 export interface RuntimeLogger {
   /** A part fell back to its last step, a breaker opened, an alert fired. */
   warn(message: string): void;

@@ -21,7 +21,7 @@ import {
   type ResilienceRegistry,
   type RetrySettings,
 } from '@ragbridge/resilience';
-import { notInstalledReason, type AdapterPackage } from './adapter-modules.js';
+import { notInstalledReason, type AdapterPackage } from './adapter-packages.js';
 import { ModelNotFoundError, TERMINAL_BACKENDS } from '@ragbridge/core-interfaces';
 import {
   AdapterNotInstalledError,

@@ -9,7 +9,8 @@ import type {
 import type { AnswerStepConfig, EmbedderStepConfig, RerankerStepConfig } from '@ragbridge/config-profiles';
 import type { ChatModelV1, EmbedderV1, RerankerV1 } from '@ragbridge/core-interfaces';
 import { defined } from './defined.js';
-import { notInstalledReason, type AdapterModules, type AdapterPackage } from './adapter-modules.js';
+import type { LoadedAdapters } from './adapter-modules.js';
+import { notInstalledReason, type AdapterPackage } from './adapter-packages.js';
 
 /** A step names an adapter package that is not installed. */
 export class AdapterNotInstalledError extends Error {
@@ -20,10 +21,10 @@ export class AdapterNotInstalledError extends Error {
 }
 
 /** The imported adapter package `name`; throws {@link AdapterNotInstalledError} when it is not installed. */
-function adapterPackage<N extends AdapterPackage>(ctx: AdapterContext, name: N): NonNullable<AdapterModules[N]> {
+function adapterPackage<N extends AdapterPackage>(ctx: AdapterContext, name: N): NonNullable<LoadedAdapters[N]> {
   const module = ctx.adapters[name];
   if (!module) throw new AdapterNotInstalledError(name);
-  return module as NonNullable<AdapterModules[N]>;
+  return module as NonNullable<LoadedAdapters[N]>;
 }
 const hf = (ctx: AdapterContext) => adapterPackage(ctx, '@ragbridge/adapter-hf');
 const ollama = (ctx: AdapterContext) => adapterPackage(ctx, '@ragbridge/adapter-ollama');
@@ -40,7 +41,7 @@ export interface AdapterContext {
   /** The configuration says no network: Transformers.js must not download. */
   offline: boolean;
   /** The adapter packages imported for the configuration's steps (a missing one is absent). */
-  adapters: AdapterModules;
+  adapters: LoadedAdapters;
 }
 
 /** An adapter built for one chain step. */
