@@ -34,9 +34,16 @@ export type FinishReason = 'stop' | 'length' | 'content-filter' | 'other';
 
 /** The result of {@link ChatModelV1.generate}. */
 export interface ChatResult {
+  /** The answer, without the model's reasoning (`<think>` blocks) or end-of-sequence tokens. */
   text: string;
   finishReason: FinishReason;
   usage: UsageEvent;
+  /**
+   * What a reasoning model wrote before its answer (a `<think>` block, or the provider's
+   * `reasoning_content` / `reasoning` field), kept apart from `text` so it is never shown as the
+   * answer or cited. Absent when the model sent none. Its tokens count in `usage.outputTokens`.
+   */
+  reasoning?: string;
 }
 
 /** A piece of new text in a stream. */
@@ -50,6 +57,11 @@ export interface ChatFinishPart {
   type: 'finish';
   finishReason: FinishReason;
   usage: UsageEvent;
+  /**
+   * The model's whole reasoning (see {@link ChatResult.reasoning}); it never comes in `text-delta`
+   * parts. Absent when the model sent none.
+   */
+  reasoning?: string;
 }
 
 /** What {@link ChatModelV1.stream} yields: text deltas, then exactly one finish part. */
@@ -69,7 +81,9 @@ export interface ChatModelV1 {
   generate(options: ChatCallOptions): Promise<ChatResult>;
   /**
    * Streams a reply: `text-delta` parts in order, then one `finish` part carrying usage and the
-   * finish reason. Failures surface while iterating. Breaking out of the loop releases the
+   * finish reason. A stream the backend ends before the model finished (no finish reason and no
+   * end-of-stream marker) fails like a cut connection; it never ends with a `finish` part.
+   * Failures surface while iterating. Breaking out of the loop releases the
    * connection; aborting ends the iteration with the abort reason.
    */
   stream(options: ChatCallOptions): AsyncIterable<ChatStreamPart>;

@@ -170,6 +170,20 @@ export class BudgetExceededError extends RagbridgeError {
   static override readonly defaultHint: string = 'Raise the budget, wait for the window to reset, or use local models.';
 }
 
+/**
+ * This model or provider cannot serve this kind of request, though another one may: a model
+ * without a chat template (TGI's HTTP 422 `Template error: template not found`), a model the
+ * provider does not allow or serve for this account (HTTP 400, e.g. code 40301), a request that
+ * reached a server unable to answer it (HTTP 421 Misdirected Request). Not retryable: the same
+ * call fails the same way. Unlike {@link BadInputError}, a fallback chain moves on to its next step.
+ */
+export class UnsupportedRequestError extends RagbridgeError {
+  static override readonly errorName: string = 'UnsupportedRequestError';
+  static override readonly defaultMessage: string = 'This model or provider cannot serve this request';
+  static override readonly defaultHint: string =
+    'Use another model or provider for this part (a fallback step does this on its own), or check on the model page that it supports this task.';
+}
+
 /** The input was rejected (empty, too large, wrong shape; HTTP 400/413/422). */
 export class BadInputError extends RagbridgeError {
   static override readonly errorName: string = 'BadInputError';

@@ -10,6 +10,7 @@ import {
   RateLimitError,
   RequestTimeoutError,
   ServerError,
+  UnsupportedRequestError,
 } from './errors.js';
 import { errorFromException, errorFromHttpResponse, parseJsonBody, parseRetryAfter, throwIfAborted } from './http-errors.js';
 
@@ -24,7 +25,11 @@ describe('errorFromHttpResponse maps real error bodies', () => {
     ['router no provider', 400, '{"error":{"message":"not supported by any provider you have enabled.","code":"model_not_supported"}}', {}, ModelNotFoundError],
     ['hf-inference 404', 404, '{"error":"Model x does not exist"}', {}, ModelNotFoundError],
     ['ollama not pulled', 404, '{"error":"model \'llama3.2\' not found"}', {}, ModelNotFoundError],
-    ['TGI 422', 422, '{"error":"Template error: template not found","error_type":"template_error"}', {}, BadInputError],
+    ['TGI 422 model without a chat template', 422, '{"error":"Template error: template not found","error_type":"template_error"}', {}, UnsupportedRequestError],
+    ['TGI 422 validation', 422, '{"error":"Input validation error: `inputs` tokens + `max_new_tokens` must be <= 4096","error_type":"validation"}', {}, BadInputError],
+    ['provider 400 model not allowed (code 40301)', 400, '{"error":{"message":"The model is not allowed for this account","type":"invalid_request_error","code":40301}}', {}, UnsupportedRequestError],
+    ['provider 400 model not served', 400, '{"error":{"message":"Model org/m is not served by this provider","type":"invalid_request_error"}}', {}, UnsupportedRequestError],
+    ['421 misdirected request', 421, '{"error":"Misdirected Request"}', {}, UnsupportedRequestError],
     ['TEI empty', 400, '{"error":"Input validation error: `inputs` cannot be empty","error_type":"Empty"}', {}, BadInputError],
     ['payload 413', 413, 'Payload Too Large', {}, BadInputError],
     ['429 without Retry-After', 429, '{"error":"Model is overloaded","error_type":"Overloaded"}', {}, RateLimitError],

@@ -11,6 +11,7 @@ import {
   RateLimitError,
   RequestTimeoutError,
   ServerError,
+  UnsupportedRequestError,
 } from './errors.js';
 
 /** Where a call went, for error messages. */
@@ -77,7 +78,7 @@ function parseErrorBody(body: string | undefined): ParsedBody {
       }
     }
     const code = nested?.code ?? o.code;
-    if (typeof code === 'string') out.code = code;
+    if (typeof code === 'string' || typeof code === 'number') out.code = String(code);
     const type = o.error_type ?? nested?.type ?? o.type;
     if (typeof type === 'string') out.type = type;
     if (typeof o.estimated_time === 'number') out.estimatedTimeS = o.estimated_time;
@@ -89,10 +90,29 @@ function parseErrorBody(body: string | undefined): ParsedBody {
 }
 
 /**
+ * A 400/422 answer that says this model or provider cannot serve the request (another may): TGI's
+ * missing chat template, a provider that does not allow or serve the model (code 40301).
+ */
+const CANNOT_SERVE_MESSAGE = /\btemplate (?:error|not found)\b|\bnot (?:allowed|served|being served)\b/i;
+const CANNOT_SERVE_TYPES = new Set(['template_error']);
+const CANNOT_SERVE_CODES = new Set(['40301']);
+
+function cannotServe(status: number, parsed: ParsedBody): boolean {
+  if (status === 421) return true;
+  if (status !== 400 && status !== 422) return false;
+  return (
+    (parsed.type !== undefined && CANNOT_SERVE_TYPES.has(parsed.type)) ||
+    (parsed.code !== undefined && CANNOT_SERVE_CODES.has(parsed.code)) ||
+    CANNOT_SERVE_MESSAGE.test(parsed.message ?? '')
+  );
+}
+
+/**
  * Maps a failed HTTP response to the typed error family. One table for every backend:
  * 401/403 authentication, 402 credits, 404 (and router `model_not_found`) model not found,
- * 400/413/422 bad input, 429 rate limit with `Retry-After`, 503 with `estimated_time` or a
- * "loading" message model loading, other 5xx server error.
+ * 421 and 400/422 "cannot serve" answers (missing chat template, model not allowed or served)
+ * unsupported request, other 400/413/422 bad input, 429 rate limit with `Retry-After`, 503 with
+ * `estimated_time` or a "loading" message model loading, other 5xx server error.
  */
 export function errorFromHttpResponse(failure: HttpFailure): RagbridgeError {
   const { status } = failure;
@@ -130,6 +150,7 @@ export function errorFromHttpResponse(failure: HttpFailure): RagbridgeError {
       ...(wait !== undefined && { retryAfterMs: wait, hint: `Retry in about ${Math.ceil(wait / 1000)} s.` }),
     });
   }
+  if (cannotServe(status, parsed)) return new UnsupportedRequestError(context);
   if (status === 400 || status === 409 || status === 413 || status === 422 || status === 431) {
     return new BadInputError(context);
   }

@@ -61,6 +61,7 @@ export {
   RateLimitError,
   RequestTimeoutError,
   ServerError,
+  UnsupportedRequestError,
 } from './errors.js';
 export type { CallTarget, HttpFailure } from './http-errors.js';
 export {

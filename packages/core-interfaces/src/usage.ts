@@ -17,8 +17,10 @@ export interface UsageEvent {
   streamed: boolean;
   /** Prompt / input tokens. */
   inputTokens: number;
-  /** Generated tokens (0 for embeddings and reranking). */
+  /** Generated tokens (0 for embeddings and reranking), reasoning included. */
   outputTokens: number;
+  /** Of `outputTokens`, those a reasoning model spent on its reasoning, when known. */
+  reasoningTokens?: number;
   /** True when the backend did not report token counts and they were estimated from text. */
   tokensEstimated: boolean;
   /** Number of texts embedded or reranked (1 for chat). */

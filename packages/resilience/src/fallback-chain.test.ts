@@ -4,6 +4,7 @@ import {
   BudgetExceededError,
   registerSecret,
   ServerError,
+  UnsupportedRequestError,
   type ChatStreamPart,
 } from '@ragbridge/core-interfaces';
 import {
@@ -83,6 +84,17 @@ describe('createFallbackChatModel: generate', () => {
     const error = await createFallbackChatModel([hosted, local]).generate(PROMPT).catch((e: unknown) => e);
     expect(BadInputError.isInstance(error)).toBe(true);
     expect(local.calls).toHaveLength(0);
+  });
+
+  it('falls back when a step cannot serve the request (UnsupportedRequestError, e.g. a model without a chat template)', async () => {
+    const { hosted, local, hostedFaults } = twoMocks();
+    hostedFaults.inject('unsupported');
+    const result = await createFallbackChatModel([hosted, local]).generate(PROMPT);
+    expect(result.text).toContain('Local says');
+    expect(result.usage.fallbackStep).toBe(1);
+    const error = await hosted.generate(PROMPT).catch((e: unknown) => e);
+    expect(UnsupportedRequestError.isInstance(error)).toBe(true);
+    expect(hosted.calls).toHaveLength(2);
   });
 
   it("never falls back when the caller aborts", async () => {

@@ -9,6 +9,7 @@ import {
   RateLimitError,
   RequestTimeoutError,
   ServerError,
+  UnsupportedRequestError,
   type RagbridgeError,
 } from '../errors.js';
 
@@ -20,6 +21,8 @@ import {
  * - `hang` never answers; the suite aborts it with a `TimeoutError` reason.
  * - `unreachable` closes the connection without a response.
  * - `drop-mid-stream` sends part of the response (some stream events) and then cuts the connection.
+ * - `unsupported` answers that this model or provider cannot serve the request (e.g. TGI's 422
+ *   `Template error: template not found`); a service that has no such answer leaves it out.
  */
 export type FaultKind =
   | 'auth'
@@ -33,7 +36,8 @@ export type FaultKind =
   | 'malformed'
   | 'hang'
   | 'unreachable'
-  | 'drop-mid-stream';
+  | 'drop-mid-stream'
+  | 'unsupported';
 
 /** Every fault kind, in a stable order. */
 export const ALL_FAULT_KINDS: readonly FaultKind[] = [
@@ -49,6 +53,7 @@ export const ALL_FAULT_KINDS: readonly FaultKind[] = [
   'hang',
   'unreachable',
   'drop-mid-stream',
+  'unsupported',
 ];
 
 /** The error class and fields each fault must surface as. */
@@ -67,6 +72,7 @@ export const EXPECTED_FAULT_ERRORS: Readonly<
   hang: { errorClass: RequestTimeoutError, retryable: true },
   unreachable: { errorClass: BackendUnreachableError, retryable: true },
   'drop-mid-stream': { errorClass: BackendUnreachableError, retryable: true },
+  unsupported: { errorClass: UnsupportedRequestError, retryable: false },
 };
 
 /** Lets a conformance suite make the backend under test fail in a chosen way. */

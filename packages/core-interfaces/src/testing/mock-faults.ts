@@ -14,6 +14,7 @@ const HTTP_FAULTS: Partial<Record<FaultKind, { status: number; body: string; hea
   'rate-limit-retry-after': { status: 429, body: '{"error":"Rate limit reached"}', headers: { 'retry-after': '7' } },
   loading: { status: 503, body: '{"error":"Model mock/model is currently loading","estimated_time":20.0}' },
   'server-error': { status: 500, body: '{"error":"Internal server error"}' },
+  unsupported: { status: 422, body: '{"error":"Template error: template not found","error_type":"template_error"}' },
 };
 
 /**
