@@ -1,8 +1,11 @@
 import type { ConformanceFaults, FaultKind } from '@ragbridge/core-interfaces/testing';
 import type { FakeServer, FaultRule } from './fake-server.js';
 
+/** Fault kinds some services have no answer for (their checks are skipped for such a service). */
+type OptionalFaultKind = 'unsupported';
+
 /** For each conformance fault kind, the wire-level failure a fake service produces. */
-export type FaultPresets = Record<FaultKind, FaultRule>;
+export type FaultPresets = Record<Exclude<FaultKind, OptionalFaultKind>, FaultRule> & Partial<Record<OptionalFaultKind, FaultRule>>;
 
 /** Failures that look the same on every service: no answer, a cut connection, a broken body. */
 export const TRANSPORT_FAULTS: Pick<FaultPresets, 'malformed' | 'hang' | 'unreachable' | 'drop-mid-stream'> = {
@@ -22,6 +25,7 @@ export function fakeServerFaults(server: FakeServer, presets: FaultPresets, rout
     inject(kind) {
       server.clearFaults();
       const preset = presets[kind];
+      if (!preset) throw new Error(`no ${kind} preset for this fake`);
       if (routes) for (const route of routes) server.fault({ ...preset, route });
       else server.fault(preset);
     },

@@ -75,7 +75,14 @@ export function hfFaultPresets(flavor: 'router' | 'hf-inference' = 'router'): Fa
             body: { error: { message: "The requested model 'x' does not exist.", type: 'invalid_request_error', param: 'model', code: 'model_not_found' } },
           }
         : { status: 404, body: { error: 'Model x does not exist' } },
-    'bad-input': { status: 422, body: { error: 'Template error: template not found', error_type: 'template_error' } },
+    'bad-input': {
+      status: 422,
+      body: {
+        error: 'Input validation error: `inputs` tokens + `max_new_tokens` must be <= 32768. Given: 40000 `inputs` tokens and 512 `max_new_tokens`',
+        error_type: 'validation',
+      },
+    },
+    unsupported: { status: 422, body: { error: 'Template error: template not found', error_type: 'template_error' } },
     'rate-limit': { status: 429, body: { error: 'Too Many Requests' } },
     'rate-limit-retry-after': { status: 429, body: { error: 'Too Many Requests' }, headers: { 'retry-after': '7' } },
     loading: { status: 503, body: { error: 'Model org/m is currently loading', estimated_time: 20.0 } },
