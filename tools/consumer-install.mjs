@@ -35,7 +35,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { writeSimplePdf } from '@ragbridge/sample-corpus';
@@ -67,6 +67,10 @@ const published = manifests.filter((m) => !m.manifest.private);
 const byName = new Map(published.map((m) => [m.manifest.name, m]));
 
 const work = mkdtempSync(join(tmpdir(), 'rb-consumer-'));
+// Node looks for packages in every node_modules above a folder: inside the workspace, consumers
+// would import the workspace's packages instead of their own.
+if (!relative(ROOT, work).startsWith('..'))
+  throw new Error(`${work} is inside ${ROOT}: set TMPDIR to a folder outside it`);
 const tarballs = join(work, 'tarballs');
 mkdirSync(tarballs);
 const env = {
