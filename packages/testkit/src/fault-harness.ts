@@ -2,7 +2,8 @@ import type { ConformanceFaults, FaultKind } from '@ragbridge/core-interfaces/te
 import type { FakeServer, FaultRule } from './fake-server.js';
 
 /** Fault kinds some services have no answer for (their checks are skipped for such a service). */
-type OptionalFaultKind = 'unsupported';
+export const OPTIONAL_FAULT_KINDS = ['unsupported'] as const satisfies readonly FaultKind[];
+type OptionalFaultKind = (typeof OPTIONAL_FAULT_KINDS)[number];
 
 /** For each conformance fault kind, the wire-level failure a fake service produces. */
 export type FaultPresets = Record<Exclude<FaultKind, OptionalFaultKind>, FaultRule> & Partial<Record<OptionalFaultKind, FaultRule>>;

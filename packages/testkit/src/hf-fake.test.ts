@@ -2,7 +2,8 @@ import { InferenceClient, InferenceClientProviderApiError } from '@huggingface/i
 import type { FaultKind } from '@ragbridge/core-interfaces/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeServer } from './fake-server.js';
-import { fetchToFake, hfFaultPresets, startFakeHf } from './hf-fake.js';
+import { DEFAULT_FAKE_HF_MODELS, fetchToFake, hfFaultPresets, startFakeHf } from './hf-fake.js';
+import { FAKE_REASONING } from './hf-fake-chat.js';
 
 // The official @huggingface/inference client drives the fake: if the fake's wire format were
 // wrong, the client would reject it exactly as it would reject a wrong real server.
@@ -179,6 +180,7 @@ describe('every programmable fault, through the official client', () => {
     'rate-limit-retry-after': 429,
     loading: 503,
     'server-error': 500,
+    unsupported: 422,
   };
   for (const [kind, rule] of Object.entries(hfFaultPresets('router')) as Array<[FaultKind, (typeof hfFaultPresets extends (...a: never[]) => infer R ? R : never)[FaultKind]]>) {
     it(`${kind}`, async () => {
@@ -235,5 +237,76 @@ describe('every programmable fault, through the official client', () => {
     const started = performance.now();
     await client.chatCompletion({ model: CHAT_MODEL, messages });
     expect(performance.now() - started).toBeGreaterThanOrEqual(115);
+  });
+});
+
+describe('provider behaviours of chat models, through the official client', () => {
+  let quirky: FakeServer;
+  let quirkyClient: InferenceClient;
+  const user = [{ role: 'user', content: 'Sources:\n[1] RV32I has 32 registers.\n\nQuestion: how many?' }];
+  beforeAll(async () => {
+    quirky = await startFakeHf({
+      models: [
+        ...DEFAULT_FAKE_HF_MODELS,
+        { id: 'deepseek-ai/DeepSeek-R1', task: 'conversational', providers: ['together'], chat: { reasoning: 'think-tags', stopReason: 'eos', chunkChars: 3 } },
+        { id: 'deepseek-ai/DeepSeek-R1-0528', task: 'conversational', providers: ['novita'], chat: { reasoning: 'reasoning_content', noUsage: true, noDone: true } },
+        { id: 'tgi/no-template', task: 'conversational', chatTemplate: false },
+        { id: 'tgi/eos', task: 'conversational', chat: { eosToken: '</s>', cutLastEvent: true } },
+        { id: 'BAAI/bge-base-en-v1.5', task: 'feature-extraction', dimensions: 768, cold: { estimatedTimeS: 30, loadMs: 20 } },
+      ],
+    });
+    quirkyClient = new InferenceClient('hf_quirks', { fetch: fetchToFake(quirky.url), retry_on_error: false });
+  });
+  afterAll(() => quirky.close());
+
+  it('think tags in the content, a provider finish reason, usage counting the reasoning', async () => {
+    const out = await quirkyClient.chatCompletion({ model: 'deepseek-ai/DeepSeek-R1:together', messages: user });
+    expect(out.choices[0]?.message.content).toBe(`<think>\n${FAKE_REASONING}\n</think>\n\nAccording to [1], "RV32I has 32 registers."`);
+    expect(out.choices[0]?.finish_reason).toBe('eos');
+    expect(out.usage).toMatchObject({ completion_tokens: 7 + 14, completion_tokens_details: { reasoning_tokens: 14 } });
+  });
+
+  it('streams tags split across events, and reasoning_content deltas without usage or [DONE]', async () => {
+    const pieces: string[] = [];
+    for await (const c of quirkyClient.chatCompletionStream({ model: 'deepseek-ai/DeepSeek-R1:together', messages: user })) pieces.push(c.choices[0]?.delta?.content ?? '');
+    expect(pieces).toContain('<th');
+    const reasoning: string[] = [];
+    const chunks = [];
+    for await (const c of quirkyClient.chatCompletionStream({ model: 'deepseek-ai/DeepSeek-R1-0528:novita', messages: user, stream_options: { include_usage: true } })) {
+      chunks.push(c);
+      const delta = c.choices[0]?.delta as { reasoning_content?: string } | undefined;
+      if (delta?.reasoning_content) reasoning.push(delta.reasoning_content);
+    }
+    expect(reasoning.join('')).toBe(FAKE_REASONING);
+    expect(chunks.some((c) => c.usage)).toBe(false);
+    const raw = await fetch(`${quirky.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'deepseek-ai/DeepSeek-R1-0528:novita', messages: user, stream: true }) });
+    expect(await raw.text()).not.toContain('[DONE]');
+  });
+
+  it('a stream cut inside its last event ends for the client as if it were complete', async () => {
+    const chunks = [];
+    for await (const c of quirkyClient.chatCompletionStream({ model: 'tgi/eos', messages: user })) chunks.push(c);
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(chunks.some((c) => c.choices[0]?.finish_reason)).toBe(false);
+    const raw = await (await fetch(`${quirky.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'tgi/eos', messages: user, stream: true }) })).text();
+    expect(raw.endsWith('\n')).toBe(false);
+  });
+
+  it('a leftover </s> and a model without a chat template (422 template error)', async () => {
+    const out = await quirkyClient.chatCompletion({ model: 'tgi/eos', messages: user });
+    expect(out.choices[0]?.message.content).toMatch(/<\/s>$/);
+    const error = await rejection(quirkyClient.chatCompletion({ model: 'tgi/no-template', messages: user }));
+    expect(error.httpResponse.status).toBe(422);
+    expect(error.message).toContain('Template error: template not found');
+  });
+
+  it('a cold hf-inference model answers 503 loading until a request waits for it (x-wait-for-model)', async () => {
+    const embed = (headers?: Record<string, string>) =>
+      fetch(`${quirky.url}/hf-inference/models/BAAI/bge-base-en-v1.5/pipeline/feature-extraction`, { method: 'POST', body: '{"inputs":["a"]}', headers: { 'content-type': 'application/json', ...headers } });
+    const cold = await embed();
+    expect(cold.status).toBe(503);
+    expect(await cold.json()).toEqual({ error: 'Model BAAI/bge-base-en-v1.5 is currently loading', estimated_time: 30 });
+    expect((await embed({ 'x-wait-for-model': 'true' })).status).toBe(200);
+    expect((await embed()).status).toBe(200);
   });
 });

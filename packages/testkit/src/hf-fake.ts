@@ -4,6 +4,7 @@ import { composeGroundedReply, hashEmbedding, wordOverlapScore } from '@ragbridg
 import { FakeServer, type FakeContext, type FakeRoute, type FakeServerOptions } from './fake-server.js';
 import { fakeTokenCount, limitReply, replyDeltas, sigmoid } from './fake-text.js';
 import { TRANSPORT_FAULTS, type FaultPresets } from './fault-harness.js';
+import { FAKE_REASONING, fakeDeltas, fakeReplyParts, writeFakeChatStream, type FakeHfChatBehaviour } from './hf-fake-chat.js';
 
 /** A model the fake Hugging Face services know. */
 export interface FakeHfModel {
@@ -19,6 +20,15 @@ export interface FakeHfModel {
   contextTokens?: number;
   /** Labels of a text classifier; a single label means a cross-encoder. @default ['LABEL_0'] */
   labels?: string[];
+  /** How this chat model's provider answers (finish reasons, reasoning, EOS tokens, usage, stream ends). */
+  chat?: FakeHfChatBehaviour;
+  /** `false`: the model has no chat template, so chat answers TGI's 422 `Template error: template not found`. @default true */
+  chatTemplate?: boolean;
+  /**
+   * The model starts cold: hf-inference answers 503 `{"error":"Model … is currently loading","estimated_time":…}`
+   * until a request with `x-wait-for-model: true` arrives; that one waits `loadMs`, loads the model and is answered.
+   */
+  cold?: { estimatedTimeS: number; loadMs?: number };
 }
 
 /** Options of {@link startFakeHf}. */
@@ -126,6 +136,19 @@ export async function startFakeHf(options: FakeHfOptions = {}): Promise<FakeServ
     return false;
   };
 
+  const loaded = new Set<string>();
+  /** Answers 503 loading for a cold model (true: answered), or loads it when the request waits for it. */
+  const stillLoading = async (ctx: FakeContext, model: FakeHfModel | undefined): Promise<boolean> => {
+    if (!model?.cold || loaded.has(model.id)) return false;
+    if (ctx.request.headers['x-wait-for-model'] !== 'true') {
+      ctx.json(503, { error: `Model ${model.id} is currently loading`, estimated_time: model.cold.estimatedTimeS });
+      return true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, model.cold?.loadMs ?? 0));
+    loaded.add(model.id);
+    return false;
+  };
+
   const modelNotFound = (ctx: FakeContext, id: string): void =>
     ctx.json(400, {
       error: { message: `The requested model '${id}' does not exist.`, type: 'invalid_request_error', param: 'model', code: 'model_not_found' },
@@ -138,6 +161,11 @@ export async function startFakeHf(options: FakeHfOptions = {}): Promise<FakeServ
       return;
     }
     const model = models.get(modelId);
+    if (await stillLoading(ctx, model)) return;
+    if (model?.chatTemplate === false) {
+      ctx.json(422, { error: 'Template error: template not found', error_type: 'template_error' });
+      return;
+    }
     const promptTokens = body.messages.reduce((n, m) => n + fakeTokenCount(String(m.content ?? '')), 0);
     const limit = model?.contextTokens ?? 32768;
     const maxTokens = body.max_tokens ?? 512;
@@ -154,12 +182,23 @@ export async function startFakeHf(options: FakeHfOptions = {}): Promise<FakeServ
       const at = text.indexOf(stop);
       if (stop && at >= 0) text = text.slice(0, at);
     }
+    const behaviour = model?.chat;
     const limited = limitReply(text, body.max_tokens);
-    const finishReason = limited.truncated ? 'length' : 'stop';
+    const finishReason = limited.truncated ? (behaviour?.lengthReason ?? 'length') : (behaviour?.stopReason ?? 'stop');
+    const reply = fakeReplyParts(limited.text, behaviour);
+    const reasoningTokens = behaviour?.reasoning ? replyDeltas(FAKE_REASONING).length : 0;
     const id = `chatcmpl-${randomUUID().slice(0, 8)}`;
     const created = Math.floor(Date.now() / 1000);
     const requestId = randomUUID();
-    const usage = { prompt_tokens: promptTokens, completion_tokens: limited.tokens, total_tokens: promptTokens + limited.tokens };
+    const completionTokens = limited.tokens + reasoningTokens;
+    const usage = behaviour?.noUsage
+      ? null
+      : {
+          prompt_tokens: promptTokens,
+          completion_tokens: completionTokens,
+          total_tokens: promptTokens + completionTokens,
+          ...(reasoningTokens > 0 && { completion_tokens_details: { reasoning_tokens: reasoningTokens } }),
+        };
     const headers = {
       'x-inference-provider': provider,
       'x-inference-id': randomUUID(),
@@ -167,8 +206,9 @@ export async function startFakeHf(options: FakeHfOptions = {}): Promise<FakeServ
       'x-ratelimit-limit-requests': '600',
       'x-ratelimit-remaining-requests': '599',
       'x-ratelimit-limit-tokens': '400000',
-      'x-ratelimit-remaining-tokens': String(400000 - usage.total_tokens),
+      'x-ratelimit-remaining-tokens': String(400000 - promptTokens - completionTokens),
     };
+    const field = reply.reasoningField ? { [reply.reasoningField.name]: reply.reasoningField.text } : {};
     if (!body.stream) {
       ctx.json(
         200,
@@ -178,7 +218,7 @@ export async function startFakeHf(options: FakeHfOptions = {}): Promise<FakeServ
           created,
           model: echoModel,
           system_fingerprint: null,
-          choices: [{ index: 0, message: { role: 'assistant', content: limited.text }, logprobs: null, finish_reason: finishReason }],
+          choices: [{ index: 0, message: { role: 'assistant', content: reply.content, ...field }, logprobs: null, finish_reason: finishReason }],
           usage,
         },
         headers,
@@ -187,15 +227,19 @@ export async function startFakeHf(options: FakeHfOptions = {}): Promise<FakeServ
     }
     const chunk = (choices: unknown[], extra: Record<string, unknown> = {}): string =>
       JSON.stringify({ id, object: 'chat.completion.chunk', created, model: echoModel, system_fingerprint: null, choices, ...extra });
-    const deltas = replyDeltas(limited.text);
+    const deltas = fakeDeltas(reply.content, behaviour, replyDeltas);
     const events: string[] = [chunk([{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }])];
+    if (reply.reasoningField) {
+      for (const piece of fakeDeltas(reply.reasoningField.text, behaviour, replyDeltas)) {
+        events.push(chunk([{ index: 0, delta: { content: null, [reply.reasoningField.name]: piece }, logprobs: null, finish_reason: null }]));
+      }
+    }
     deltas.forEach((delta, i) => {
       const last = i === deltas.length - 1;
-      events.push(chunk([{ index: 0, delta: { content: delta }, logprobs: null, finish_reason: last ? finishReason : null }]));
+      events.push(chunk([{ index: 0, delta: { content: delta }, logprobs: null, finish_reason: last ? finishReason : null }], behaviour?.noUsage ? { usage: null } : {}));
     });
-    if (body.stream_options?.include_usage) events.push(chunk([], { usage }));
-    events.push('[DONE]');
-    await ctx.sse(events, headers);
+    if (body.stream_options?.include_usage && usage && !behaviour?.cutLastEvent) events.push(chunk([], { usage }));
+    await writeFakeChatStream(ctx, events, behaviour, headers);
   };
 
   /** `org/m`, `org/m:together` or `org/m:fastest` → model and provider. */
@@ -295,10 +339,10 @@ export async function startFakeHf(options: FakeHfOptions = {}): Promise<FakeServ
       name: 'hf-inference.pipeline',
       method: 'POST',
       pattern: '/hf-inference/models/*id/pipeline/:task',
-      handle(ctx) {
+      async handle(ctx) {
         if (!authorized(ctx)) return;
         const model = hfInferenceModel(ctx, ctx.params.id ?? '');
-        if (!model) return;
+        if (!model || (await stillLoading(ctx, model))) return;
         const body = (ctx.request.json ?? {}) as { inputs?: unknown; normalize?: boolean };
         if (ctx.params.task === 'feature-extraction') {
           if (model.task !== 'feature-extraction') {
@@ -329,10 +373,10 @@ export async function startFakeHf(options: FakeHfOptions = {}): Promise<FakeServ
       name: 'hf-inference.classification',
       method: 'POST',
       pattern: '/hf-inference/models/*id',
-      handle(ctx) {
+      async handle(ctx) {
         if (!authorized(ctx)) return;
         const model = hfInferenceModel(ctx, ctx.params.id ?? '');
-        if (!model) return;
+        if (!model || (await stillLoading(ctx, model))) return;
         if (model.task !== 'text-classification') {
           ctx.json(400, { error: `Model ${model.id} is not a text-classification model` });
           return;

@@ -1,8 +1,10 @@
 export type { FakeContext, FakeRoute, FakeServerOptions, FaultRule, RecordedRequest } from './fake-server.js';
 export { FakeServer } from './fake-server.js';
 export type { FaultPresets } from './fault-harness.js';
-export { fakeServerFaults, TRANSPORT_FAULTS } from './fault-harness.js';
+export { fakeServerFaults, OPTIONAL_FAULT_KINDS, TRANSPORT_FAULTS } from './fault-harness.js';
 export type { FakeHfModel, FakeHfOptions } from './hf-fake.js';
+export type { FakeHfChatBehaviour } from './hf-fake-chat.js';
+export { FAKE_REASONING } from './hf-fake-chat.js';
 export { DEFAULT_FAKE_HF_MODELS, fakeProviderModelId, fetchToFake, hfFaultPresets, startFakeHf } from './hf-fake.js';
 export type { FakeTeiOptions } from './tei-fake.js';
 export { startFakeTei, teiFaultPresets } from './tei-fake.js';
