@@ -84,6 +84,8 @@ interface Case {
   rule: FaultRule;
   expected: { name: string; isRetryable: boolean; statusCode?: number; retryAfterMs?: number; requestId?: string };
   only?: 'hf' | 'tei';
+  /** Requests the server sees. @default 1 */
+  requests?: number;
 }
 
 const cases: Case[] = [
@@ -116,6 +118,25 @@ const cases: Case[] = [
     name: '422 validation',
     rule: { status: 422, body: { error: 'Input validation error: `inputs` must have less than 512 tokens', error_type: 'Validation' } },
     expected: { name: 'BadInputError', isRetryable: false, statusCode: 422 },
+  },
+  {
+    name: '422 template error: a model without a chat template (another model may serve)',
+    rule: { status: 422, body: { error: 'Template error: template not found', error_type: 'template_error' } },
+    expected: { name: 'UnsupportedRequestError', isRetryable: false, statusCode: 422 },
+    only: 'hf',
+  },
+  {
+    name: '400 the provider does not allow or serve the model (code 40301)',
+    rule: { status: 400, body: { error: { message: 'The model is not allowed for this account', type: 'invalid_request_error', code: 40301 } } },
+    expected: { name: 'UnsupportedRequestError', isRetryable: false, statusCode: 400 },
+    only: 'hf',
+  },
+  {
+    name: '421 misdirected request',
+    rule: { status: 421, body: { error: 'Misdirected Request' } },
+    expected: { name: 'UnsupportedRequestError', isRetryable: false, statusCode: 421 },
+    // Node's fetch (undici) itself repeats a request answered 421 once, on a new connection, as RFC 9110 allows.
+    requests: 2,
   },
   {
     name: '413 payload too large (plain text)',
@@ -164,7 +185,7 @@ for (const part of parts) {
         );
         checkError(error, part, c.expected);
         // One request: the adapter (and the HF client under it) never retries by itself.
-        expect(part.server.requestsTo(part.route)).toHaveLength(1);
+        expect(part.server.requestsTo(part.route)).toHaveLength(c.requests ?? 1);
       });
     }
 

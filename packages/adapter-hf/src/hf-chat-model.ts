@@ -1,9 +1,7 @@
 import { chatCompletion, chatCompletionStream, type InferenceProviderOrPolicy } from '@huggingface/inference';
 import {
+  BackendUnreachableError,
   BadInputError,
-  createUsageEvent,
-  estimateTokens,
-  InvalidResponseError,
   redactUrl,
   throwIfAborted,
   type ChatCallOptions,
@@ -11,13 +9,18 @@ import {
   type ChatResult,
   type ChatStreamPart,
   type FinishReason,
-  type UsageEvent,
 } from '@ragbridge/core-interfaces';
 import { z } from 'zod';
 import { HF_BACKEND, HF_HINTS } from './constants.js';
+import { finishReasonOf } from './internal/chat-finish-reasons.js';
+import { ReplySplitter, splitReply } from './internal/chat-reply.js';
+import { chatChunkSchema, chatOutputSchema, chatUsage, invalidChatResponse, reasoningField, type ReportedUsage } from './internal/chat-wire.js';
+import { HF_ROUTER_URL, isHuggingFaceUrl, resolveHfHosts, type HfHosts } from './internal/hf-hosts.js';
 import { capturingFetch, errorFromHfClient, resolveFetch, type ResponseMeta } from './internal/http.js';
-import { hfClientOptions, httpUrlSchema, parseOptions, secretSchema } from './internal/options.js';
-import { readSecret, requireHfToken } from './internal/secrets.js';
+import { hfClientOptions, httpUrlSchema, NOT_STEP_OPTIONS, parseOptions, secretSchema } from './internal/options.js';
+import { readHfToken, type HfToken } from './internal/secrets.js';
+import { watchSseEnd } from './internal/sse-end.js';
+import { WAIT_FOR_MODEL_HEADER, warmUpIfLoading } from './internal/warm-up.js';
 
 /**
  * The chat model used when `model` is not given: OpenAI's open-weight gpt-oss-20b (Apache-2.0,
@@ -41,8 +44,8 @@ const hfChatModelOptionsSchema = z.strictObject({
   ...hfClientOptions,
   /**
    * Hugging Face token (or, with an explicit provider, that provider's key), or a function
-   * returning one; read at call time. @default process.env.HF_TOKEN (for an `endpointUrl`, only
-   * when it is a Hugging Face host such as `*.endpoints.huggingface.cloud`)
+   * returning one; read at call time. @default process.env.HF_TOKEN (sent to Hugging Face hosts
+   * only: for an `endpointUrl` or `routerUrl` elsewhere, pass `token`)
    */
   token: secretSchema.optional(),
   /** `reasoning_effort` for reasoning models such as gpt-oss (`low` answers faster and cheaper). Not sent when unset. */
@@ -51,10 +54,10 @@ const hfChatModelOptionsSchema = z.strictObject({
 
 /**
  * The options a configuration step of {@link createHfChatModel} may set (`models.answer.chain[i].options`
- * in ragbridge.yaml): all of its options but `model`, `endpointUrl`, `token` and `fetch`, which the step's own fields and the runtime
- * supply. The runtime checks each step's `options` against it.
+ * in ragbridge.yaml): all of its options but `model`, `endpointUrl`, `token`, `fetch` and `onWarmUp`,
+ * which the step's own fields and the runtime supply. The runtime checks each step's `options` against it.
  */
-export const hfChatStepOptionsSchema = hfChatModelOptionsSchema.omit({ model: true, endpointUrl: true, token: true, fetch: true });
+export const hfChatStepOptionsSchema = hfChatModelOptionsSchema.omit({ ...NOT_STEP_OPTIONS, endpointUrl: true });
 
 /** Options of an `hf-inference` answer step in configuration. */
 export type HfChatStepOptions = z.input<typeof hfChatStepOptionsSchema>;
@@ -62,38 +65,27 @@ export type HfChatStepOptions = z.input<typeof hfChatStepOptionsSchema>;
 /** Options of {@link createHfChatModel}. */
 export type HfChatModelOptions = z.input<typeof hfChatModelOptionsSchema>;
 
-const usageSchema = z
-  .object({ prompt_tokens: z.number().nullish(), completion_tokens: z.number().nullish() })
-  .nullish();
+type ParsedOptions = z.output<typeof hfChatModelOptionsSchema>;
 
-const chatOutputSchema = z.object({
-  choices: z
-    .array(z.object({ message: z.object({ content: z.string().nullish() }), finish_reason: z.string().nullish() }))
-    .min(1),
-  usage: usageSchema,
-});
+/** What one call needs, read when it is made. */
+interface CallSetup {
+  token: HfToken;
+  hosts: HfHosts;
+  /** The server the call goes to: `endpointUrl`, `{routerUrl}/v1` for a router elsewhere, or undefined for Hugging Face's router. */
+  endpoint: string | undefined;
+}
 
-const chatChunkSchema = z.object({
-  choices: z
-    .array(z.object({ delta: z.object({ content: z.string().nullish() }).nullish(), finish_reason: z.string().nullish() }))
-    .nullish(),
-  usage: usageSchema,
-});
+const WARM_UP_CALL: ChatCallOptions = { messages: [{ role: 'user', content: 'Hi' }], maxTokens: 1 };
 
-type ReportedUsage = z.infer<typeof usageSchema>;
-
-function finishReasonOf(reason: string | null | undefined): FinishReason {
-  switch (reason) {
-    case 'stop':
-    case 'eos_token':
-    case 'stop_sequence':
-      return 'stop';
-    case 'length':
-      return 'length';
-    case 'content_filter':
-      return 'content-filter';
-    default:
-      return 'other';
+function checkRouting(parsed: ParsedOptions, target: { backend: string; modelId: string }, suffix: string | undefined): void {
+  if (parsed.endpointUrl && parsed.provider) {
+    throw new BadInputError({ ...target, message: 'Options `endpointUrl` and `provider` exclude each other', hint: 'Use endpointUrl for a dedicated server, provider for Inference Providers.' });
+  }
+  if (parsed.endpointUrl && parsed.routerUrl) {
+    throw new BadInputError({ ...target, message: 'Options `endpointUrl` and `routerUrl` exclude each other', hint: 'endpointUrl replaces the router; give one of them.' });
+  }
+  if (parsed.provider && suffix) {
+    throw new BadInputError({ ...target, message: `The model "${target.modelId}" already names a provider or policy (":${suffix}") and \`provider\` is set`, hint: 'Use one of them.' });
   }
 }
 
@@ -101,7 +93,8 @@ function finishReasonOf(reason: string | null | undefined): FinishReason {
  * A {@link ChatModelV1} on Hugging Face Inference Providers (the router's OpenAI-compatible chat
  * completions), an explicit provider, or an Inference Endpoint / TGI server (`endpointUrl`),
  * through `@huggingface/inference` with its 503 retry loop off: retries belong to the
- * resilience layer.
+ * resilience layer. Reasoning (`<think>` blocks, `reasoning_content`) is kept out of the answer
+ * text, end-of-sequence tokens are removed, and a stream cut before the model finished fails.
  */
 export function createHfChatModel(options: HfChatModelOptions = {}): ChatModelV1 {
   const configuredModel = options?.model;
@@ -109,32 +102,31 @@ export function createHfChatModel(options: HfChatModelOptions = {}): ChatModelV1
   const target = { backend: HF_BACKEND, modelId };
   const parsed = parseOptions(hfChatModelOptionsSchema, options, target);
   const suffix = /:([^:/]+)$/.exec(configuredModel ?? '')?.[1];
-  if (parsed.endpointUrl && parsed.provider) {
-    throw new BadInputError({ ...target, message: 'Options `endpointUrl` and `provider` exclude each other', hint: 'Use endpointUrl for a dedicated server, provider for Inference Providers.' });
-  }
-  if (parsed.provider && suffix) {
-    throw new BadInputError({ ...target, message: `The model "${modelId}" already names a provider or policy (":${suffix}") and \`provider\` is set`, hint: 'Use one of them.' });
-  }
+  checkRouting(parsed, target, suffix);
   const scope = { target, hints: HF_HINTS };
   const baseFetch = resolveFetch(parsed.fetch);
   const knownProvider = parsed.provider ?? (suffix && !ROUTING_POLICIES.has(suffix) ? suffix : undefined);
   const model = parsed.endpointUrl ? parsed.model : (parsed.model ?? DEFAULT_HF_CHAT_MODEL);
-  // HF_TOKEN goes only to Hugging Face hosts (Inference Endpoints); a self-hosted TGI gets `token` or nothing.
-  const endpointEnvToken = parsed.endpointUrl && /(^|\.)huggingface\.(cloud|co)$/i.test(new URL(parsed.endpointUrl).hostname) ? 'HF_TOKEN' : undefined;
+  // The chat template the server applies is the model's; behind an endpoint without a model name, unknown.
+  const templateModel = model ?? modelId;
 
-  const prepare = async (call: ChatCallOptions): Promise<string | undefined> => {
+  const setup = async (call: ChatCallOptions): Promise<CallSetup> => {
     throwIfAborted(call.abortSignal, target);
     if (!Array.isArray(call.messages) || call.messages.length === 0) {
       throw new BadInputError({ ...target, message: 'A chat call needs at least one message' });
     }
-    return parsed.endpointUrl ? readSecret(parsed.token, endpointEnvToken) : requireHfToken(parsed.token, target);
+    const hosts = resolveHfHosts(parsed);
+    // A router elsewhere is called like an endpoint: the client's auto-router wants an hf_ token and Hugging Face's URL.
+    const endpoint = parsed.endpointUrl ?? (hosts.router !== HF_ROUTER_URL && !parsed.provider ? `${hosts.router}/v1` : undefined);
+    const token = await readHfToken(parsed.token, target, endpoint === undefined && isHuggingFaceUrl(hosts.router));
+    return { token, hosts, endpoint };
   };
 
-  const args = (call: ChatCallOptions, token: string | undefined) => ({
+  const args = (call: ChatCallOptions, s: CallSetup) => ({
     ...(model && { model }),
     ...(parsed.provider && { provider: parsed.provider as InferenceProviderOrPolicy }),
-    ...(parsed.endpointUrl && { endpointUrl: parsed.endpointUrl }),
-    ...(token && { accessToken: token }),
+    ...(s.endpoint && { endpointUrl: s.endpoint }),
+    ...(s.token.value && { accessToken: s.token.value }),
     messages: call.messages.map((m) => ({ role: m.role, content: m.content })),
     ...(call.maxTokens !== undefined && { max_tokens: call.maxTokens }),
     ...(call.temperature !== undefined && { temperature: call.temperature }),
@@ -143,84 +135,63 @@ export function createHfChatModel(options: HfChatModelOptions = {}): ChatModelV1
     ...(parsed.reasoningEffort && { reasoning_effort: parsed.reasoningEffort }),
   });
 
-  const clientOptions = (signal: AbortSignal | undefined, onSuccess: (meta: ResponseMeta) => void) => ({
-    fetch: capturingFetch(baseFetch, scope, parsed.headers, onSuccess),
+  const clientOptions = (s: CallSetup, signal: AbortSignal | undefined, onSuccess?: (meta: ResponseMeta) => void, fetchVia = baseFetch, wait = false) => ({
+    fetch: capturingFetch(fetchVia, scope, {
+      headers: wait ? { ...parsed.headers, ...WAIT_FOR_MODEL_HEADER } : parsed.headers,
+      hosts: s.hosts,
+      environmentToken: s.token.fromEnvironment ? s.token.value : undefined,
+      onSuccess,
+    }),
     retry_on_error: false,
     ...(signal && { signal }),
     ...(parsed.billTo && { billTo: parsed.billTo }),
   });
 
-  const usageOf = (
-    call: ChatCallOptions,
-    text: string,
-    reported: ReportedUsage,
-    meta: ResponseMeta | undefined,
-    streamed: boolean,
-    startedAt: number,
-    began: number,
-  ): UsageEvent => {
-    const input = reported?.prompt_tokens ?? undefined;
-    const output = reported?.completion_tokens ?? undefined;
-    const provider = meta?.headers.get('x-inference-provider') ?? knownProvider;
-    const requestId = meta?.headers.get('x-request-id') ?? undefined;
-    return createUsageEvent({
-      backend: HF_BACKEND,
-      modelId,
-      operation: 'chat',
-      streamed,
-      inputTokens: input ?? call.messages.reduce((n, m) => n + estimateTokens(m.content), 0),
-      outputTokens: output ?? estimateTokens(text),
-      tokensEstimated: input === undefined || output === undefined,
-      items: 1,
-      startedAt,
-      latencyMs: Math.round(performance.now() - began),
-      ...(provider && { provider }),
-      ...(requestId && { requestId }),
-    });
+  /** Maps a failure; a cold model (503 loading) gets a background warm-up when `warmUp` is on. */
+  const failure = (error: unknown, s: CallSetup, signal: AbortSignal | undefined): unknown => {
+    const mapped = errorFromHfClient(error, scope, signal);
+    const endpoint = s.endpoint ?? `${s.hosts.router}${parsed.provider ? `/${parsed.provider}` : ''}`;
+    warmUpIfLoading(mapped, parsed, { ...target, endpoint }, (warm) => chatCompletion(args(WARM_UP_CALL, s), clientOptions(s, warm, undefined, baseFetch, true)));
+    return mapped;
   };
 
-  const invalid = (value: unknown, error: z.ZodError, meta: ResponseMeta | undefined, what: string): InvalidResponseError =>
-    new InvalidResponseError({
-      ...target,
-      ...(meta && { endpoint: meta.url }),
-      responseBody: JSON.stringify(value)?.slice(0, 2000) ?? '',
-      message: `The ${what} is not an OpenAI-style chat completion (${z.prettifyError(error).replace(/\n+/g, '; ')})`,
-    });
+  const usage = (call: ChatCallOptions, text: string, reasoning: string, reported: ReportedUsage, meta: ResponseMeta | undefined, streamed: boolean, startedAt: number, began: number) =>
+    chatUsage({ call, modelId, templateModel, text, reasoning, reported, meta, knownProvider, streamed, startedAt, began });
 
   async function generate(call: ChatCallOptions): Promise<ChatResult> {
-    const token = await prepare(call);
+    const s = await setup(call);
     const startedAt = Date.now();
     const began = performance.now();
     let meta: ResponseMeta | undefined;
     let output: unknown;
     try {
-      output = await chatCompletion(args(call, token), clientOptions(call.abortSignal, (m) => (meta = m)));
+      output = await chatCompletion(args(call, s), clientOptions(s, call.abortSignal, (m) => (meta = m)));
     } catch (error) {
-      throw errorFromHfClient(error, scope, call.abortSignal);
+      throw failure(error, s, call.abortSignal);
     }
     const parsedOutput = chatOutputSchema.safeParse(output);
-    if (!parsedOutput.success) throw invalid(output, parsedOutput.error, meta, 'response');
+    if (!parsedOutput.success) throw invalidChatResponse(target, output, parsedOutput.error, meta, 'response');
     const choice = parsedOutput.data.choices[0];
-    const text = choice?.message.content ?? '';
+    const reply = splitReply(templateModel, choice?.message.content ?? '', reasoningField(choice?.message));
     return {
-      text,
-      finishReason: finishReasonOf(choice?.finish_reason),
-      usage: usageOf(call, text, parsedOutput.data.usage, meta, false, startedAt, began),
+      text: reply.text,
+      finishReason: finishReasonOf(choice?.finish_reason) ?? 'other',
+      usage: usage(call, reply.text, reply.reasoning, parsedOutput.data.usage, meta, false, startedAt, began),
+      ...(reply.reasoning && { reasoning: reply.reasoning }),
     };
   }
 
   async function* stream(call: ChatCallOptions): AsyncGenerator<ChatStreamPart> {
-    const token = await prepare(call);
+    const s = await setup(call);
     const startedAt = Date.now();
     const began = performance.now();
     // Our own controller ends the HTTP response when the consumer stops early.
     const controller = new AbortController();
     const signal = call.abortSignal ? AbortSignal.any([call.abortSignal, controller.signal]) : controller.signal;
     let meta: ResponseMeta | undefined;
-    const chunks = chatCompletionStream(
-      { ...args(call, token), stream_options: { include_usage: true } },
-      clientOptions(signal, (m) => (meta = m)),
-    );
+    const end = watchSseEnd(baseFetch);
+    const chunks = chatCompletionStream({ ...args(call, s), stream_options: { include_usage: true } }, clientOptions(s, signal, (m) => (meta = m), end.fetch));
+    const reply = new ReplySplitter(templateModel);
     let text = '';
     let finishReason: FinishReason | undefined;
     let reported: ReportedUsage;
@@ -231,24 +202,45 @@ export function createHfChatModel(options: HfChatModelOptions = {}): ChatModelV1
         try {
           next = await chunks.next();
         } catch (error) {
-          throw errorFromHfClient(error, scope, call.abortSignal);
+          throw failure(error, s, call.abortSignal);
         }
         // The client may hand over chunks it had already buffered: nothing after an abort.
         throwIfAborted(call.abortSignal, target);
         if (next.done) break;
         const chunk = chatChunkSchema.safeParse(next.value);
-        if (!chunk.success) throw invalid(next.value, chunk.error, meta, 'stream chunk');
+        if (!chunk.success) throw invalidChatResponse(target, next.value, chunk.error, meta, 'stream chunk');
         if (chunk.data.usage) reported = chunk.data.usage;
         const choice = chunk.data.choices?.[0];
-        if (choice?.finish_reason) finishReason = finishReasonOf(choice.finish_reason);
+        finishReason = finishReasonOf(choice?.finish_reason) ?? finishReason;
+        const thought = reasoningField(choice?.delta);
+        if (thought) reply.addReasoning(thought);
         const delta = choice?.delta?.content;
-        if (delta) {
-          text += delta;
-          yield { type: 'text-delta', delta };
+        const piece = delta ? reply.push(delta) : undefined;
+        if (piece?.text) {
+          text += piece.text;
+          yield { type: 'text-delta', delta: piece.text };
         }
       }
+      if (finishReason === undefined && !end.terminated) {
+        throw new BackendUnreachableError({
+          ...target,
+          ...(meta && { endpoint: meta.url }),
+          message: 'The stream ended before the model finished: no finish reason and no [DONE] (the connection was cut after its last complete event)',
+          hint: 'Retry; the resilience layer does so, or falls back, while no text has been shown.',
+        });
+      }
+      const last = reply.end();
+      if (last.text) {
+        text += last.text;
+        yield { type: 'text-delta', delta: last.text };
+      }
       completed = true;
-      yield { type: 'finish', finishReason: finishReason ?? 'other', usage: usageOf(call, text, reported, meta, true, startedAt, began) };
+      yield {
+        type: 'finish',
+        finishReason: finishReason ?? 'other',
+        usage: usage(call, text, reply.reasoning, reported, meta, true, startedAt, began),
+        ...(reply.reasoning && { reasoning: reply.reasoning }),
+      };
     } finally {
       if (!completed) {
         controller.abort(new DOMException('The stream was closed by its consumer', 'AbortError'));

@@ -3,11 +3,13 @@ import { InvalidResponseError, type EmbedderIdentity, type EmbedderV1 } from '@r
 import { z } from 'zod';
 import { HF_BACKEND, HF_HINTS } from './constants.js';
 import { embedTexts, headerTokens, type EmbedderCore } from './internal/embedding.js';
+import { isHuggingFaceUrl, resolveHfHosts, type HfHosts } from './internal/hf-hosts.js';
 import { capturingFetch, errorFromHfClient, resolveFetch, type ResponseMeta } from './internal/http.js';
 import { embedderIdentity, embeddingIdentityOptions } from './internal/identity.js';
-import { batchingDefaults, batchingOptions, hfClientOptions, parseOptions } from './internal/options.js';
-import { requireHfToken } from './internal/secrets.js';
+import { batchingDefaults, batchingOptions, hfClientOptions, hfInferenceOptions, NOT_STEP_OPTIONS, parseOptions } from './internal/options.js';
+import { readHfToken, type HfToken } from './internal/secrets.js';
 import { vectorsFromFeatureExtraction } from './internal/vectors.js';
+import { WAIT_FOR_MODEL_HEADER, warmUpIfLoading } from './internal/warm-up.js';
 
 /** The model the hf-inference embedder uses when `model` is not given. */
 export const DEFAULT_HF_EMBEDDING_MODEL = 'BAAI/bge-small-en-v1.5';
@@ -15,15 +17,16 @@ export const DEFAULT_HF_EMBEDDING_MODEL = 'BAAI/bge-small-en-v1.5';
 const hfEmbedderOptionsSchema = z.strictObject({
   ...embeddingIdentityOptions,
   ...hfClientOptions,
+  ...hfInferenceOptions,
   ...batchingOptions,
 });
 
 /**
  * The options a configuration step of {@link createHfEmbedder} may set (`models.embedder.chain[i].options`
- * in ragbridge.yaml): all of its options but `model`, `token` and `fetch`, which the step's own fields and the runtime
- * supply. The runtime checks each step's `options` against it.
+ * in ragbridge.yaml): all of its options but `model`, `token`, `fetch` and `onWarmUp`, which the step's own fields and
+ * the runtime supply. The runtime checks each step's `options` against it.
  */
-export const hfEmbedderStepOptionsSchema = hfEmbedderOptionsSchema.omit({ model: true, token: true, fetch: true });
+export const hfEmbedderStepOptionsSchema = hfEmbedderOptionsSchema.omit(NOT_STEP_OPTIONS);
 
 /** Options of an `hf-inference` embedder step in configuration. */
 export type HfEmbedderStepOptions = z.input<typeof hfEmbedderStepOptionsSchema>;
@@ -49,6 +52,25 @@ export function createHfEmbedder(options: HfEmbedderOptions = {}): EmbedderV1 {
     truncate,
     ...(keep === 'end' && { truncation_direction: 'left' as const }),
   };
+  /** One feature-extraction request; `wait` asks the server to load a cold model first. */
+  const request = async (texts: string[], token: HfToken, hosts: HfHosts, signal: AbortSignal, wait: boolean) => {
+    let meta: ResponseMeta | undefined;
+    const output = await featureExtraction(
+      { model: identity.modelId, provider: 'hf-inference', ...(token.value && { accessToken: token.value }), inputs: texts, ...parameters },
+      {
+        fetch: capturingFetch(baseFetch, scope, {
+          headers: wait ? { ...parsed.headers, ...WAIT_FOR_MODEL_HEADER } : parsed.headers,
+          hosts,
+          environmentToken: token.fromEnvironment ? token.value : undefined,
+          onSuccess: (m) => (meta = m),
+        }),
+        signal,
+        retry_on_error: false,
+        ...(parsed.billTo && { billTo: parsed.billTo }),
+      },
+    );
+    return { output, meta };
+  };
   const core: EmbedderCore = {
     target,
     identity,
@@ -58,25 +80,21 @@ export function createHfEmbedder(options: HfEmbedderOptions = {}): EmbedderV1 {
     dimensions: known?.dimensions,
     usageProvider: 'hf-inference',
     async prepare() {
-      const token = await requireHfToken(parsed.token, target);
-      return { maxItems: limits.maxBatchSize, maxTokens: Infinity, maxBytes: limits.payloadLimit, baseBody: { inputs: [], ...parameters }, token };
+      const hosts = resolveHfHosts(parsed);
+      const token = await readHfToken(parsed.token, target, isHuggingFaceUrl(hosts.router));
+      return { maxItems: limits.maxBatchSize, maxTokens: Infinity, maxBytes: limits.payloadLimit, baseBody: { inputs: [], ...parameters }, hf: { token, hosts } };
     },
     async send(texts, plan, signal) {
-      let meta: ResponseMeta | undefined;
-      let output: unknown;
+      const { token, hosts } = plan.hf as NonNullable<typeof plan.hf>;
+      let answer: Awaited<ReturnType<typeof request>>;
       try {
-        output = await featureExtraction(
-          { model: identity.modelId, provider: 'hf-inference', accessToken: plan.token, inputs: texts, ...parameters },
-          {
-            fetch: capturingFetch(baseFetch, scope, parsed.headers, (m) => (meta = m)),
-            signal,
-            retry_on_error: false,
-            ...(parsed.billTo && { billTo: parsed.billTo }),
-          },
-        );
+        answer = await request(texts, token, hosts, signal, parsed.waitForModel ?? false);
       } catch (error) {
-        throw errorFromHfClient(error, scope, signal);
+        const mapped = errorFromHfClient(error, scope, signal);
+        warmUpIfLoading(mapped, parsed, { ...target, endpoint: `${hosts.router}/hf-inference` }, (warm) => request(['warm-up'], token, hosts, warm, true));
+        throw mapped;
       }
+      const { output, meta } = answer;
       const vectors = vectorsFromFeatureExtraction(output, texts.length, identity.pooling);
       if (!vectors) {
         throw new InvalidResponseError({

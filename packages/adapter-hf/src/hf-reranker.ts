@@ -4,10 +4,12 @@ import { z } from 'zod';
 import { HF_BACKEND, HF_HINTS } from './constants.js';
 import { jsonBytes } from './internal/batching.js';
 import { headerTokens, type CallPlan } from './internal/embedding.js';
+import { isHuggingFaceUrl, resolveHfHosts, rewriteHfUrl, type HfHosts } from './internal/hf-hosts.js';
 import { capturingFetch, errorFromHfClient, resolveFetch } from './internal/http.js';
-import { batchingDefaults, batchingOptions, hfClientOptions, parseOptions } from './internal/options.js';
+import { batchingDefaults, batchingOptions, hfClientOptions, hfInferenceOptions, NOT_STEP_OPTIONS, parseOptions } from './internal/options.js';
 import { rerankTexts, type RerankerCore } from './internal/reranking.js';
-import { requireHfToken } from './internal/secrets.js';
+import { readHfToken, type HfToken } from './internal/secrets.js';
+import { WAIT_FOR_MODEL_HEADER, warmUpIfLoading } from './internal/warm-up.js';
 
 /** The cross-encoder the hf-inference reranker uses when `model` is not given. */
 export const DEFAULT_HF_RERANKER_MODEL = 'cross-encoder/ms-marco-MiniLM-L6-v2';
@@ -21,15 +23,16 @@ const hfRerankerOptionsSchema = z.strictObject({
    */
   label: z.string().min(1).optional(),
   ...hfClientOptions,
+  ...hfInferenceOptions,
   ...batchingOptions,
 });
 
 /**
  * The options a configuration step of {@link createHfReranker} may set (`models.reranker.chain[i].options`
- * in ragbridge.yaml): all of its options but `model`, `token` and `fetch`, which the step's own fields and the runtime
- * supply. The runtime checks each step's `options` against it.
+ * in ragbridge.yaml): all of its options but `model`, `token`, `fetch` and `onWarmUp`, which the step's own fields and
+ * the runtime supply. The runtime checks each step's `options` against it.
  */
-export const hfRerankerStepOptionsSchema = hfRerankerOptionsSchema.omit({ model: true, token: true, fetch: true });
+export const hfRerankerStepOptionsSchema = hfRerankerOptionsSchema.omit(NOT_STEP_OPTIONS);
 
 /** Options of an `hf-inference` reranker step in configuration. */
 export type HfRerankerStepOptions = z.input<typeof hfRerankerStepOptionsSchema>;
@@ -59,6 +62,23 @@ export function createHfReranker(options: HfRerankerOptions = {}): RerankerV1 {
     return entries.length === 1 ? entries[0]?.score : undefined;
   };
 
+  /** One text-classification request of (query, text) pairs; `wait` asks the server to load a cold model first. */
+  const request = async (query: string, texts: string[], token: HfToken, hosts: HfHosts, signal: AbortSignal, wait: boolean) => {
+    const inputs = texts.map((text) => ({ text: query, text_pair: text }));
+    const fetchVia = capturingFetch(baseFetch, scope, {
+      headers: wait ? { ...parsed.headers, ...WAIT_FOR_MODEL_HEADER } : parsed.headers,
+      hosts,
+      environmentToken: token.fromEnvironment ? token.value : undefined,
+    });
+    const built = await makeRequestOptions(
+      { model: target.modelId, provider: 'hf-inference', ...(token.value && { accessToken: token.value }), inputs },
+      helper,
+      { task: 'text-classification', fetch: fetchVia, signal, retry_on_error: false, ...(parsed.billTo && { billTo: parsed.billTo }) },
+    );
+    const response = await fetchVia(built.url, built.info);
+    return { url: rewriteHfUrl(built.url, hosts), headers: response.headers, body: await response.text() };
+  };
+
   const core: RerankerCore = {
     target,
     truncate: true,
@@ -68,28 +88,21 @@ export function createHfReranker(options: HfRerankerOptions = {}): RerankerV1 {
     // Each pair repeats the query: {"text":query,"text_pair":"…"}.
     pairOverhead: (query) => jsonBytes({ text: query, text_pair: '' }) - 2,
     async prepare(): Promise<CallPlan> {
-      const token = await requireHfToken(parsed.token, target);
-      return { maxItems: limits.maxBatchSize, maxTokens: Infinity, maxBytes: limits.payloadLimit, baseBody: { inputs: [] }, token };
+      const hosts = resolveHfHosts(parsed);
+      const token = await readHfToken(parsed.token, target, isHuggingFaceUrl(hosts.router));
+      return { maxItems: limits.maxBatchSize, maxTokens: Infinity, maxBytes: limits.payloadLimit, baseBody: { inputs: [] }, hf: { token, hosts } };
     },
     async send(query, texts, plan, signal) {
-      const inputs = texts.map((text) => ({ text: query, text_pair: text }));
-      let headers: Headers;
-      let body: string;
-      let url = '';
+      const { token, hosts } = plan.hf as NonNullable<typeof plan.hf>;
+      let answer: Awaited<ReturnType<typeof request>>;
       try {
-        const fetchVia = capturingFetch(baseFetch, scope, parsed.headers);
-        const request = await makeRequestOptions(
-          { model: target.modelId, provider: 'hf-inference', accessToken: plan.token, inputs },
-          helper,
-          { task: 'text-classification', fetch: fetchVia, signal, retry_on_error: false, ...(parsed.billTo && { billTo: parsed.billTo }) },
-        );
-        url = request.url;
-        const response = await fetchVia(request.url, request.info);
-        headers = response.headers;
-        body = await response.text();
+        answer = await request(query, texts, token, hosts, signal, parsed.waitForModel ?? false);
       } catch (error) {
-        throw errorFromHfClient(error, scope, signal);
+        const mapped = errorFromHfClient(error, scope, signal);
+        warmUpIfLoading(mapped, parsed, { ...target, endpoint: `${hosts.router}/hf-inference` }, (warm) => request('warm-up', ['warm-up'], token, hosts, warm, true));
+        throw mapped;
       }
+      const { url, headers, body } = answer;
       const where = { ...target, endpoint: url };
       const data = classificationSchema.safeParse(parseJsonBody(body, where));
       // One `[{label, score}…]` per pair, or (single-label pipelines) one `{label, score}` per pair.

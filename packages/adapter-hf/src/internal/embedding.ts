@@ -10,6 +10,8 @@ import {
   type EmbedResult,
   type UsageEvent,
 } from '@ragbridge/core-interfaces';
+import type { HfHosts } from './hf-hosts.js';
+import type { HfToken } from './secrets.js';
 import { cutToJsonBytes, jsonBytes, planRequests, runInOrder, type RequestLimits } from './batching.js';
 import { normalizeVector } from './vectors.js';
 
@@ -19,8 +21,8 @@ export interface CallPlan extends RequestLimits {
   maxInputTokens?: number;
   /** The request body without the texts, to size requests. */
   baseBody: Record<string, unknown>;
-  /** The token read for this call, for backends that send it through a client library. */
-  token?: string;
+  /** The token and hosts read for this call, for the parts that go through the Hugging Face client. */
+  hf?: { token: HfToken; hosts: HfHosts };
 }
 
 /** One request's answer. */

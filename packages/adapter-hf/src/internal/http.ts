@@ -11,6 +11,7 @@ import {
   type HttpFailure,
   type RagbridgeError,
 } from '@ragbridge/core-interfaces';
+import { HF_HUB_URL, isHuggingFaceUrl, rewriteHfUrl, type HfHosts } from './hf-hosts.js';
 
 /** Backend-specific advice for the shared HTTP error mapping. */
 export type ErrorHints = HttpFailure['hints'];
@@ -51,30 +52,50 @@ export interface ResponseMeta {
   headers: Headers;
 }
 
+/** How {@link capturingFetch} shapes each request of the Hugging Face client. */
+export interface HfRequestPolicy {
+  /** Extra headers on every request, never replacing the client's own (Authorization, Content-Type). */
+  headers?: Record<string, string> | undefined;
+  /** Where the client's Hub and router URLs go (mirrors, gateways). @default Hugging Face's own */
+  hosts?: HfHosts | undefined;
+  /**
+   * The token when it came from `HF_TOKEN` rather than the `token` option: it is withheld from
+   * hosts that are not Hugging Face's.
+   */
+  environmentToken?: string | undefined;
+  /** Called with the URL and headers of each successful response. */
+  onSuccess?: ((meta: ResponseMeta) => void) | undefined;
+}
+
+/**
+ * The one rule for where a token goes: Hugging Face hosts get the token; another host gets it only
+ * when it is the router or endpoint the token was given for with the `token` option (never a Hub
+ * mirror, never `HF_TOKEN`).
+ */
+function withholdToken(headers: Headers, finalUrl: string, hubRequest: boolean, environmentToken: string | undefined): void {
+  if (isHuggingFaceUrl(finalUrl)) return;
+  const auth = headers.get('authorization');
+  if (auth === null) return;
+  if (hubRequest || (environmentToken !== undefined && auth === `Bearer ${environmentToken}`)) headers.delete('authorization');
+}
+
 /**
  * Wraps the `fetch` handed to `@huggingface/inference`. The client hides response headers and
  * re-words failures, so failures are mapped here, where status, `Retry-After`, `x-request-id`
  * and the body are still visible; the thrown error passes through the client untouched. This
- * also means a 503 never reaches the client's own retry loop. `extraHeaders` are added to
- * every request without overriding the client's own (Authorization, Content-Type).
+ * also means a 503 never reaches the client's own retry loop. It also sends the client's Hub and
+ * router URLs to the configured hosts, adds extra headers, and keeps tokens to their hosts.
  */
-export function capturingFetch(
-  base: typeof fetch,
-  scope: ErrorScope,
-  extraHeaders: Record<string, string> | undefined,
-  onSuccess?: (meta: ResponseMeta) => void,
-): typeof fetch {
+export function capturingFetch(base: typeof fetch, scope: ErrorScope, policy: HfRequestPolicy = {}): typeof fetch {
   return async (input, init) => {
-    const url = urlOf(input);
-    let requestInit = init;
-    if (extraHeaders && Object.keys(extraHeaders).length > 0) {
-      const headers = new Headers(init?.headers);
-      for (const [name, value] of Object.entries(extraHeaders)) if (!headers.has(name)) headers.set(name, value);
-      requestInit = { ...init, headers };
-    }
-    const response = await base(input, requestInit);
+    const requested = urlOf(input);
+    const url = policy.hosts ? rewriteHfUrl(requested, policy.hosts) : requested;
+    const headers = new Headers(init?.headers);
+    for (const [name, value] of Object.entries(policy.headers ?? {})) if (!headers.has(name)) headers.set(name, value);
+    withholdToken(headers, url, requested.startsWith(`${HF_HUB_URL}/`), policy.environmentToken);
+    const response = await base(url === requested && typeof input !== 'string' ? input : url, { ...init, headers });
     if (!response.ok) throw await httpFailure(response, url, scope);
-    onSuccess?.({ url, headers: response.headers });
+    policy.onSuccess?.({ url, headers: response.headers });
     return response;
   };
 }

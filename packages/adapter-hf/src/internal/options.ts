@@ -1,6 +1,7 @@
 import { BadInputError, type CallTarget } from '@ragbridge/core-interfaces';
 import { z } from 'zod';
 import type { SecretSource } from './secrets.js';
+import type { HfWarmUpListener } from './warm-up.js';
 
 /** A token string or a function returning one at call time. */
 export const secretSchema = z.custom<SecretSource>(
@@ -46,7 +47,41 @@ export const hfClientOptions = {
   fetch: fetchSchema.optional(),
   /** Organization to bill (`X-HF-Bill-To`). */
   billTo: z.string().min(1).optional(),
+  /**
+   * Base URL of the Hub, for the model lookups of explicit providers and hf-inference (a mirror or
+   * private Hub). Read at call time. Never sent a token unless it is a Hugging Face host.
+   * @default process.env.HF_ENDPOINT, else https://huggingface.co
+   */
+  hubUrl: httpUrlSchema.optional(),
+  /**
+   * Base URL of the Inference Providers router (a private gateway that forwards to it). A host
+   * that is not Hugging Face's gets only a `token` given as an option, never `HF_TOKEN`.
+   * @default https://router.huggingface.co
+   */
+  routerUrl: httpUrlSchema.optional(),
+  /**
+   * After a call fails with 503 "model loading" (ModelLoadingError), send one request in the
+   * background that waits for the model (`x-wait-for-model: true`), so it is loaded for the next
+   * calls; one at a time per model, never delaying the failed call. It keeps a Node process alive
+   * until it ends (at most 5 minutes): meant for servers, not one-shot commands. @default false
+   */
+  warmUp: z.boolean().optional(),
+  /** Receives the background warm-up's events (`started`, `ready`, `failed` with the error). */
+  onWarmUp: z.custom<HfWarmUpListener>((value) => typeof value === 'function', 'must be a function').optional(),
 };
+
+/** Options of the hf-inference parts (feature-extraction, text-classification). */
+export const hfInferenceOptions = {
+  /**
+   * Send `x-wait-for-model: true`, so a cold model is loaded while the request waits instead of
+   * failing at once with 503 (ModelLoadingError). The call then takes as long as the load (often
+   * 20–60 s): leave room in the resilience timeouts. @default false
+   */
+  waitForModel: z.boolean().optional(),
+};
+
+/** The client options a configuration step cannot set: the runtime supplies them, or they are functions. */
+export const NOT_STEP_OPTIONS = { model: true, token: true, fetch: true, onWarmUp: true } as const;
 
 /** Options of the parts that talk to a TEI server. */
 export const teiServerOptions = {
