@@ -1,8 +1,7 @@
 import { ModelLoadingError } from '@ragbridge/core-interfaces';
 import { DEFAULT_FAKE_HF_MODELS, fetchToFake, startFakeHf } from '@ragbridge/testkit';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { HfWarmUpEvent } from './internal/warm-up.js';
-import { createHfChatModel, createHfEmbedder, createHfReranker } from './index.js';
+import { createHfChatModel, createHfEmbedder, createHfReranker, type HfWarmUpEvent } from './index.js';
 
 // Cold models on hf-inference: 503 "currently loading" with estimated_time until a request asks
 // to wait for the model (x-wait-for-model: true), as the fake (and hf-inference) do.

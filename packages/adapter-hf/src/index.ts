@@ -12,3 +12,4 @@ export { createTeiReranker, DEFAULT_TEI_RERANKER_MODEL, teiRerankerStepOptionsSc
 export type { KnownEmbeddingModel } from './known-embedding-models.js';
 export { KNOWN_EMBEDDING_MODELS } from './known-embedding-models.js';
 export type { SecretSource } from './internal/secrets.js';
+export type { HfWarmUpEvent, HfWarmUpListener } from './internal/warm-up.js';
