@@ -193,7 +193,13 @@ async function install(label, names, imports = names) {
     return undefined;
   }
   const seconds = ((Date.now() - t0) / 1000).toFixed(0);
-  for (const name of imports) {
+  // Every entry point of the package (`.` and subpaths such as `@ragbridge/core-interfaces/testing`).
+  const entryPoints = imports.flatMap((name) => {
+    const exports = byName.get(name)?.manifest.exports;
+    const subpaths = exports && typeof exports === 'object' ? Object.keys(exports).filter((k) => k.startsWith('./') && k !== './package.json') : [];
+    return [name, ...subpaths.map((k) => `${name}/${k.slice(2)}`)];
+  });
+  for (const name of entryPoints) {
     const spec = JSON.stringify(name);
     const code = `const m = await import(${spec}); if (Object.keys(m).length === 0) throw new Error('no exports');`;
     const result = await run(process.execPath, ['--input-type=module', '-e', code], { cwd: dir });

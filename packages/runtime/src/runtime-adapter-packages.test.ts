@@ -67,6 +67,10 @@ describe('adapter packages are optional peers, imported when a profile names the
     const [answerPart, , reranker] = runtime.parts();
     expect(answerPart?.steps[0]).toMatchObject({ backend: 'ollama', unavailable: '@ragbridge/adapter-ollama is not installed (npm install @ragbridge/adapter-ollama)' });
     expect(reranker?.steps[0]?.unavailable).toBe('@ragbridge/adapter-transformersjs is not installed (npm install @ragbridge/adapter-transformersjs)');
+    // The install command once per line, never repeated as a hint after the reason.
+    for (const line of logger.lines) expect(line.match(/npm install @ragbridge\/adapter-\w+/g)?.length ?? 0, line).toBeLessThanOrEqual(1);
+    const unavailable = await runtime.models.chatModel?.generate({ messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+    if (unavailable instanceof Error) expect(unavailable.message.match(/npm install/g)?.length ?? 0).toBeLessThanOrEqual(1);
   });
 
   it('no package for the embedder chain: keyword retrieval, and parts() says what to install', async () => {

@@ -1,5 +1,8 @@
-import { describe, it } from 'vitest';
 import { unsupportedReason, type ConformanceCheck, type ConformanceOptions } from './conformance-core.js';
+
+// vitest is an optional peer: the checks (`*ConformanceChecks`) run without it, so it is loaded
+// only if installed, and only the `describe*Conformance` helpers need it.
+const vitest: typeof import('vitest') | undefined = await import('vitest').catch(() => undefined);
 
 /** Registers checks as vitest tests; unsupported ones are reported as skipped with the reason. */
 export function registerConformanceChecks(
@@ -7,6 +10,8 @@ export function registerConformanceChecks(
   checks: readonly ConformanceCheck[],
   options: ConformanceOptions<unknown> & { quotesContext?: boolean },
 ): void {
+  if (!vitest) throw new Error('describe*Conformance registers vitest tests: install vitest, or run the checks from *ConformanceChecks() yourself');
+  const { describe, it } = vitest;
   describe(title, () => {
     for (const check of checks) {
       const reason = unsupportedReason(check, options);

@@ -72,7 +72,8 @@ export interface ChainContext extends AdapterContext {
 /** The availability of a step whose adapter package is not installed: never, saying what to install. */
 function notInstalled(name: AdapterPackage): StepAvailability {
   const reason = notInstalledReason(name);
-  return StepAvailability.never(reason, () => new ModelNotFoundError({ message: reason, hint: `npm install ${name}` }));
+  // The reason already says what to install; an empty hint keeps the error from saying it twice.
+  return StepAvailability.never(reason, () => new ModelNotFoundError({ message: reason, hint: '' }));
 }
 
 /** An error for calls to a stand-in that the availability gate should have stopped. */
