@@ -59,6 +59,13 @@ export interface PipelineOptions {
   refusal?: Partial<RefusalPolicy>;
   /** Sentences quoted by an extractive answer. @default 3 */
   extractiveSentences?: number;
+  /** Longest answer the chat model may write, in tokens. @default the answerer's (512) */
+  maxTokens?: number;
+  /**
+   * Most tokens (estimated) of the prompt given to the chat model; past it the oldest earlier
+   * turns, then the lowest-ranked sources are left out (the best source always stays). @default no limit
+   */
+  maxContextTokens?: number;
   /**
    * Answer extractively from the same retrieval when the chat model fails, instead of throwing (a
    * caller's abort still throws). A stream falls back only before its first text; after that it
@@ -123,6 +130,8 @@ export interface PipelineIngestReport extends IngestReport {
 export interface AskOptions extends RetrieveOptions {
   /** Earlier turns, oldest first: a follow-up is retrieved with the previous question, and a chat model sees the turns. */
   history?: readonly ConversationTurn[];
+  /** Longest answer for this question, in tokens (e.g. a client's limit); never more than the pipeline's `maxTokens`. */
+  maxTokens?: number;
 }
 
 /** Ingest, retrieve and answer over one store. */
@@ -163,6 +172,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     ...(options.sources !== undefined && { sources: options.sources }),
     ...(options.refusal && { refusal: options.refusal }),
     ...(options.extractiveSentences !== undefined && { extractiveSentences: options.extractiveSentences }),
+    ...(options.maxTokens !== undefined && { maxTokens: options.maxTokens }),
+    ...(options.maxContextTokens !== undefined && { maxContextTokens: options.maxContextTokens }),
     documentName: (id) => names.get(id) ?? id,
   };
   const answerer = createAnswerer({ ...answererOptions, ...(options.chatModel && { chatModel: options.chatModel }) });

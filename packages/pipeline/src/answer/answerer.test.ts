@@ -1,4 +1,4 @@
-import type { Chunk, RetrievalHit } from '@ragbridge/core-interfaces';
+import { estimateTokens, type ChatCallOptions, type Chunk, type RetrievalHit } from '@ragbridge/core-interfaces';
 import { createMockChatModel } from '@ragbridge/core-interfaces/testing';
 import { describe, expect, it } from 'vitest';
 import { buildPrompt, createAnswerer, REFUSAL_TEXT } from './answerer.js';
@@ -106,5 +106,49 @@ describe('answerer', () => {
     const [system] = buildPrompt('q', hits, documentName);
     expect(system?.content).toContain('[1]');
     expect(system?.content).toContain(REFUSAL_TEXT);
+  });
+
+  it('limits the answer to maxTokens (512 by default); a question may only lower it', async () => {
+    const inner = createMockChatModel();
+    const seen: ChatCallOptions[] = [];
+    const spy = { ...inner, generate: (call: ChatCallOptions) => (seen.push(call), inner.generate(call)), stream: (call: ChatCallOptions) => (seen.push(call), inner.stream(call)) };
+    const question = 'How many integer registers does the base ISA have?';
+    await createAnswerer({ documentName, chatModel: spy }).answer(question, hits, strong);
+    const limited = createAnswerer({ documentName, chatModel: spy, maxTokens: 300 });
+    await limited.answer(question, hits, strong);
+    await limited.answer(question, hits, strong, { maxTokens: 100 });
+    await limited.answer(question, hits, strong, { maxTokens: 1000 });
+    for await (const _ of limited.stream(question, hits, strong, { maxTokens: 50 }));
+    expect(seen.map((c) => c.maxTokens)).toEqual([512, 300, 100, 300, 50]);
+  });
+
+  it('keeps the prompt within maxContextTokens: the oldest turns go first, then the lowest-ranked sources, never the best one', async () => {
+    const long = (id: string, page: number): RetrievalHit => hit(id, `Register file details for chapter ${page}: `.repeat(20), page);
+    const many = [hits[0] as RetrievalHit, long('c3', 4), long('c4', 5), long('c5', 6)];
+    const history = [{ question: 'What is the base ISA?', answer: 'RV32I. '.repeat(60) }, { question: 'And its registers?' }];
+    const model = createMockChatModel();
+    const tokensOf = (): number => (model.calls.at(-1) ?? []).reduce((n, m) => n + estimateTokens(m.content) + 4, 0);
+    const question = 'How many integer registers does the base ISA have?';
+
+    await createAnswerer({ documentName, chatModel: model }).answer(question, many, strong, { history });
+    const full = tokensOf();
+    expect((model.calls.at(-1) ?? []).map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user', 'user']);
+
+    // A little less than the whole prompt: the older turn is left out, every source stays.
+    await createAnswerer({ documentName, chatModel: model, maxContextTokens: full - 10 }).answer(question, many, strong, { history });
+    expect((model.calls.at(-1) ?? []).map((m) => m.role)).toEqual(['system', 'user', 'user']);
+    expect(model.calls.at(-1)?.at(-1)?.content).toContain('[4]');
+
+    // Tight: no turns, and only the best sources that fit; citations number the sources given.
+    const tight = await createAnswerer({ documentName, chatModel: model, maxContextTokens: 250 }).answer(question, many, strong, { history });
+    expect(tokensOf()).toBeLessThanOrEqual(250);
+    expect(model.calls.at(-1)?.at(-1)?.content).toContain('[1] (spec.pdf, page 13');
+    expect(model.calls.at(-1)?.at(-1)?.content).not.toContain('[4]');
+    expect(tight.sources.length).toBeLessThan(4);
+
+    // Too tight for anything: the best source still goes.
+    await createAnswerer({ documentName, chatModel: model, maxContextTokens: 10 }).answer(question, many, strong, { history });
+    expect(model.calls.at(-1)?.at(-1)?.content).toMatch(/\[1\] .*\n\nQuestion:/s);
+    expect(model.calls.at(-1)?.at(-1)?.content).not.toContain('[2]');
   });
 });

@@ -1,4 +1,4 @@
-import type { Answer, ChatMessage, ChatModelV1, Citation, RetrievalHit, SourceDocument, UsageEvent } from '@ragbridge/core-interfaces';
+import { estimateTokens, type Answer, type ChatMessage, type ChatModelV1, type Citation, type RetrievalHit, type SourceDocument, type UsageEvent } from '@ragbridge/core-interfaces';
 import type { RetrievalEvidence } from '../retrieval/retriever.js';
 import { checkCitationSupport } from './citation-support.js';
 import { parseCitations } from './citations.js';
@@ -20,8 +20,13 @@ export interface AnswererOptions {
   refusal?: Partial<RefusalPolicy>;
   /** Sentences quoted by an extractive answer. @default 3 */
   extractiveSentences?: number;
-  /** Generation limit for the model. @default 512 */
+  /** Longest answer the model may write, in tokens. @default {@link ANSWERER_DEFAULTS}.maxTokens */
   maxTokens?: number;
+  /**
+   * Most tokens (estimated) of the prompt given to the model: past it, the oldest earlier turns,
+   * then the lowest-ranked sources are left out; the best source always stays. @default no limit
+   */
+  maxContextTokens?: number;
   /** Looks up document names for citations. */
   documentName: (docId: string) => SourceDocument['name'];
 }
@@ -42,6 +47,8 @@ export interface AnswerCallOptions {
   history?: readonly ConversationTurn[];
   /** The question as retrieved (with the previous question for a follow-up): extractive answers match sentences against it when the question's own words match none. @default the question */
   retrievalQuestion?: string;
+  /** Longest answer for this question, in tokens; never more than the answerer's `maxTokens`. */
+  maxTokens?: number;
 }
 
 const SYSTEM_PROMPT = [
@@ -70,6 +77,35 @@ export function buildPrompt(question: string, hits: readonly RetrievalHit[], doc
   ];
 }
 
+/** Tokens a chat message adds besides its text (role and separators), roughly, for the context budget. */
+const MESSAGE_OVERHEAD_TOKENS = 4;
+
+const promptTokens = (messages: readonly ChatMessage[]): number => messages.reduce((n, m) => n + estimateTokens(m.content) + MESSAGE_OVERHEAD_TOKENS, 0);
+
+/**
+ * The prompt for the best `hits` within `maxContextTokens` (estimated): the oldest earlier turns
+ * are left out first, then the lowest-ranked sources, but the best source always stays. Returns
+ * the messages and the sources they number (citations refer to these).
+ */
+export function buildBudgetedPrompt(
+  question: string,
+  hits: readonly RetrievalHit[],
+  documentName: (docId: string) => string,
+  history: readonly ConversationTurn[] | undefined,
+  maxContextTokens: number | undefined,
+): { messages: ChatMessage[]; sources: RetrievalHit[] } {
+  let sources = [...hits];
+  let turns = [...(history ?? [])];
+  let messages = buildPrompt(question, sources, documentName, turns);
+  if (maxContextTokens === undefined) return { messages, sources };
+  while (promptTokens(messages) > maxContextTokens && (turns.length > 0 || sources.length > 1)) {
+    if (turns.length > 0) turns = turns.slice(1);
+    else sources = sources.slice(0, -1);
+    messages = buildPrompt(question, sources, documentName, turns);
+  }
+  return { messages, sources };
+}
+
 function citationsFor(used: number[], hits: readonly RetrievalHit[], documentName: (docId: string) => string): Citation[] {
   return used.map((n) => {
     const chunk = (hits[n - 1] as RetrievalHit).chunk;
@@ -83,6 +119,8 @@ export { extractiveAnswer } from './extractive-answer.js';
 export const ANSWERER_DEFAULTS = {
   /** Sources given to the answer generator (and cited from). */
   sources: 5,
+  /** Longest answer the model may write, in tokens. */
+  maxTokens: 512,
 } as const;
 
 /**
@@ -92,6 +130,9 @@ export const ANSWERER_DEFAULTS = {
  */
 export function createAnswerer(options: AnswererOptions): Answerer {
   const sourceCount = options.sources ?? ANSWERER_DEFAULTS.sources;
+  const answerLimit = options.maxTokens ?? ANSWERER_DEFAULTS.maxTokens;
+  const maxTokensOf = (call: AnswerCallOptions): number => Math.min(answerLimit, call.maxTokens ?? answerLimit);
+  const promptFor = (question: string, hits: RetrievalHit[], call: AnswerCallOptions) => buildBudgetedPrompt(question, hits, name, call.history, options.maxContextTokens);
   const policy: RefusalPolicy = { ...DEFAULT_REFUSAL_POLICY, ...options.refusal };
   const name = options.documentName;
 
@@ -138,13 +179,14 @@ export function createAnswerer(options: AnswererOptions): Answerer {
       if (!text) return refusal(sources, [], 'extractive', 'no sentence of the best passages matches the question');
       return { text, citations: citationsFor(used, sources, name), refused: false, mode: 'extractive', invalidCitations: [], sources, usage: [] };
     }
+    const prompt = promptFor(question, sources, call);
     const result = await options.chatModel.generate({
-      messages: buildPrompt(question, sources, name, call.history),
-      maxTokens: options.maxTokens ?? 512,
+      messages: prompt.messages,
+      maxTokens: maxTokensOf(call),
       temperature: 0,
       ...(call.abortSignal && { abortSignal: call.abortSignal }),
     });
-    return finish(result.text, sources, [result.usage]);
+    return finish(result.text, prompt.sources, [result.usage]);
   };
 
   return {
@@ -152,7 +194,6 @@ export function createAnswerer(options: AnswererOptions): Answerer {
       return answerWith(question, hits, decideRefusal(evidence, hits.length, policy), call);
     },
     async *stream(question, hits, evidence, call = {}) {
-      const sources = hits.slice(0, sourceCount);
       const decision = decideRefusal(evidence, hits.length, policy);
       if (!options.chatModel || decision.refuse) {
         const answer = await answerWith(question, hits, decision, call);
@@ -160,13 +201,14 @@ export function createAnswerer(options: AnswererOptions): Answerer {
         yield { type: 'answer', answer };
         return;
       }
+      const { messages, sources } = promptFor(question, hits.slice(0, sourceCount), call);
       let raw = '';
       let usage: UsageEvent | undefined;
       // Citations are cleaned as they stream: no reader sees a `[9]` the final answer drops.
       const cleaner = new StreamingCitationCleaner(sources.length);
       for await (const part of options.chatModel.stream({
-        messages: buildPrompt(question, sources, name, call.history),
-        maxTokens: options.maxTokens ?? 512,
+        messages,
+        maxTokens: maxTokensOf(call),
         temperature: 0,
         ...(call.abortSignal && { abortSignal: call.abortSignal }),
       })) {
