@@ -22,6 +22,17 @@ const HOSTED_CHAT = 'openai/gpt-oss-20b';
  * stream broke off after its first text).
  */
 const HOSTED_ANSWER_LIMITS = { timeoutMs: 4_000, streamIdleTimeoutMs: 3_000, totalTimeoutMs: 8_000, retry: { deadlineMs: 5_000 } };
+/**
+ * The embedding cache kept next to each profile's store: vectors survive restarts, so re-ingesting
+ * an edited document embeds only its changed chunks (an unchanged chunk's vector comes from here).
+ */
+const LOCAL_EMBEDDING_CACHE = { embeddings: { path: '.ragbridge/embeddings.db' } };
+/**
+ * Ollama's context window is 2,048 tokens in many installs (the model's Modelfile decides), and it
+ * silently drops the start of a longer prompt (the instructions): 1,500 tokens of prompt leave room
+ * for the answer.
+ */
+const OLLAMA_CONTEXT_TOKENS = 1_500;
 /** Transformers.js embedder (mean pooling, no prefixes, 384 dims). */
 const LOCAL_EMBEDDER = 'Xenova/all-MiniLM-L6-v2';
 /** Transformers.js cross-encoder. */
@@ -48,6 +59,9 @@ export const BUILT_IN_PROFILES: Readonly<Record<ProfileName, RagbridgeConfigInpu
     },
     // One generation and one ONNX inference at a time: more only thrash a laptop's cores.
     resilience: { concurrency: { ollama: 1, transformersjs: 1 } },
+    // A CPU writes about 10 tokens a second: 384 keep an answer under a minute.
+    budgets: { tokens: { maxOutput: 384, maxContext: OLLAMA_CONTEXT_TOKENS } },
+    caches: LOCAL_EMBEDDING_CACHE,
   },
 
   /**
@@ -74,8 +88,10 @@ export const BUILT_IN_PROFILES: Readonly<Record<ProfileName, RagbridgeConfigInpu
     retrieval: { candidates: 60, rerankCandidates: 20 },
     storage: { path: 'data/ragbridge.db' },
     resilience: { concurrency: { 'hf-inference': 4, transformersjs: 1 } },
-    budgets: { ledger: 'data/usage.db' },
-    caches: { embeddings: { maxEntries: 10_000 }, answers: { maxEntries: 200 } },
+    // Hosted tokens are paid: at most 3,000 of prompt per answer (5 sources of up to 320 tokens, the instructions, a follow-up's turns).
+    budgets: { ledger: 'data/usage.db', tokens: { maxContext: 3_000 } },
+    // Hosted embeddings are paid per call: their cache lives on the Space's persistent storage with the store.
+    caches: { embeddings: { path: 'data/embeddings.db' }, answers: { maxEntries: 200 } },
     server: { host: '0.0.0.0', port: 7860, maxConcurrentRequests: 4, maxUploadMb: 20 },
   },
 
@@ -93,6 +109,9 @@ export const BUILT_IN_PROFILES: Readonly<Record<ProfileName, RagbridgeConfigInpu
       reranker: { chain: [{ backend: 'transformersjs', model: LOCAL_RERANKER }] },
     },
     resilience: { concurrency: { 'hf-inference': 8, ollama: 1, transformersjs: 1 } },
+    // The prompt must fit the smallest context of the answer chain: Ollama's.
+    budgets: { tokens: { maxContext: OLLAMA_CONTEXT_TOKENS } },
+    caches: LOCAL_EMBEDDING_CACHE,
   },
 
   /**
@@ -107,5 +126,6 @@ export const BUILT_IN_PROFILES: Readonly<Record<ProfileName, RagbridgeConfigInpu
       reranker: { chain: [{ backend: 'transformersjs', model: LOCAL_RERANKER, options: { allowRemoteModels: false }, retry: false }] },
     },
     resilience: { concurrency: { transformersjs: 1 } },
+    caches: LOCAL_EMBEDDING_CACHE,
   },
 };

@@ -41,9 +41,20 @@ describe('built-in profiles', () => {
     expect(config.models.reranker.chain[1]).toMatchObject({ options: { threads: 2, dtype: 'q8' } });
     expect(config.server).toMatchObject({ host: '0.0.0.0', port: 7860, maxConcurrentRequests: 4 });
     expect(config.resilience.concurrency.transformersjs).toBe(1);
-    // A 2-CPU Space bounds the embedding cache; local keeps the cost monitor's default.
-    expect(config.caches.embeddings.maxEntries).toBeGreaterThan(0);
-    expect(getBuiltInProfile('local').caches.embeddings.maxEntries).toBeUndefined();
+    // Hosted tokens are paid: the prompt of an answer is bounded.
+    expect(config.budgets.tokens).toEqual({ maxContext: 3_000 });
+  });
+
+  it.each(PROFILE_NAMES)('%s keeps its embedding cache on disk next to its store, so vectors survive a restart', (name) => {
+    const config = getBuiltInProfile(name);
+    const folder = (path: string): string => path.slice(0, path.lastIndexOf('/'));
+    expect(config.caches.embeddings).toMatchObject({ enabled: true, path: expect.stringMatching(/embeddings\.db$/) });
+    expect(folder(config.caches.embeddings.path ?? '')).toBe(folder(config.storage.path));
+  });
+
+  it('profiles whose answers come from Ollama keep prompts within its usual 2,048-token context', () => {
+    expect(getBuiltInProfile('local').budgets.tokens).toEqual({ maxOutput: 384, maxContext: 1_500 });
+    expect(getBuiltInProfile('hybrid').budgets.tokens).toEqual({ maxContext: 1_500 });
   });
 
   it('hybrid: hosted answers with a local fallback, local embeddings', () => {
@@ -173,6 +184,30 @@ describe('configSchema errors point at the exact field and say what is allowed',
     expect(config.retrieval).toEqual({ mode: 'hybrid' });
     expect(config.resilience).toEqual({ timeoutMs: 60_000, streamIdleTimeoutMs: 30_000, concurrency: {} });
     expect(config.server).toMatchObject({ host: '127.0.0.1', port: 3000, trustProxy: false });
+  });
+
+  it('budgets.limits: dollars or tokens, for everyone or one client of server.clients', () => {
+    const clients = [{ id: 'alice', apiKey: 'alice-key-0123456789' }, { id: 'bob', apiKey: 'bob-key-0123456789ab', maxOutputTokens: 200 }];
+    const config = validateConfig({
+      server: { clients },
+      budgets: { limits: [{ window: 'day', limitUsd: 1, caller: 'alice' }, { window: 'month', limitTokens: 100_000, caller: 'bob', mode: 'block' }], tokens: { maxOutput: 400 } },
+    });
+    expect(config.budgets.limits).toEqual([
+      { window: 'day', limitUsd: 1, caller: 'alice', mode: 'downgrade' },
+      { window: 'month', limitTokens: 100_000, caller: 'bob', mode: 'block' },
+    ]);
+    expect(issuesOf({ budgets: { limits: [{ window: 'day' }] } })).toEqual(['budgets.limits[0]: give exactly one of limitUsd and limitTokens']);
+    expect(issuesOf({ budgets: { limits: [{ window: 'day', limitUsd: 1, limitTokens: 5 }] } })).toEqual(['budgets.limits[0]: give exactly one of limitUsd and limitTokens']);
+    expect(issuesOf({ server: { clients }, budgets: { limits: [{ window: 'day', limitUsd: 1, caller: 'carol' }] } })).toEqual([
+      'budgets.limits[0].caller: no client "carol" in server.clients (clients: alice, bob)',
+    ]);
+    expect(issuesOf({ server: { clients: [...clients, { id: 'alice', apiKey: 'bob-key-0123456789ab' }] } })).toEqual([
+      'server.clients[2].id: "alice" names two clients',
+      'server.clients[2].apiKey: the same key is given twice: each client needs its own',
+    ]);
+    const short = issuesOf({ server: { clients: [{ id: 'x', apiKey: 'short-secret' }] } }).join('\n');
+    expect(short).toMatch(/server\.clients\[0\]\.apiKey.*: use a key of at least 16 characters/);
+    expect(short).not.toContain('short-secret');
   });
 
   it('server.trustProxy: false, a number of proxy hops, or a list of proxy addresses and CIDRs', () => {

@@ -278,24 +278,63 @@ const limitedBackend = z.enum(['hf-inference', 'hf-tei', 'ollama', 'transformers
 const budgetsSchema = z.strictObject({
   /** SQLite file of the usage ledger. @default '.ragbridge/usage.db' */
   ledger: z.string().min(1).default('.ragbridge/usage.db'),
-  /** Spending limits per UTC day or month, overall or per backend. @default [] (no limits) */
+  /** Limits per UTC day or month, in US dollars or tokens, overall or per backend or client. @default [] (no limits) */
   limits: z
     .array(
-      z.strictObject({
-        /** Name in errors, alerts and metrics. @default `<window>` or `<window>:<backend>` */
-        id: z.string().min(1).optional(),
-        window: z.enum(['day', 'month']),
-        /** US dollars the window may spend; 0 allows local backends only. */
-        limitUsd: z.number().nonnegative(),
-        /** Count only this backend. @default every paid backend */
-        backend: limitedBackend.optional(),
-        /** `block`: refuse paid calls; `downgrade`: the fallback chains use their local steps only. @default 'downgrade' */
-        mode: z.enum(['block', 'downgrade']).default('downgrade'),
-      }),
+      z
+        .strictObject({
+          /** Name in errors, alerts and metrics. @default `<window>`, with `:<backend>` and `@<caller>` when set */
+          id: z.string().min(1).optional(),
+          window: z.enum(['day', 'month']),
+          /** US dollars the window may spend on paid calls; 0 allows local backends only. Give this or `limitTokens`. */
+          limitUsd: z.number().nonnegative().optional(),
+          /** Tokens (input plus output) the window may use, local models included. Give this or `limitUsd`. */
+          limitTokens: z.number().int().nonnegative().optional(),
+          /** Count only this backend. @default every backend */
+          backend: limitedBackend.optional(),
+          /** Count only the calls of this client of the OpenAI-compatible endpoint (a `server.clients[].id`). @default every call */
+          caller: z.string().min(1).optional(),
+          /** `block`: refuse the calls it counts; `downgrade`: the fallback chains use their local steps only. @default 'downgrade' */
+          mode: z.enum(['block', 'downgrade']).default('downgrade'),
+        })
+        .refine((limit) => (limit.limitUsd === undefined) !== (limit.limitTokens === undefined), 'give exactly one of limitUsd and limitTokens'),
     )
     .default([]),
   /** Paid calls to a model without a known price: `allow` (reported, not counted) or `block`. @default the cost monitor's ('allow') */
   unknownPrice: z.enum(['allow', 'block']).optional(),
+  /** Token limits of every answer. */
+  tokens: z
+    .strictObject({
+      /** Longest answer the model may write, in tokens. @default the pipeline's (512) */
+      maxOutput: positiveInt.optional(),
+      /**
+       * Most tokens the answer model is given (instructions, earlier turns, sources and question);
+       * past it the oldest turns, then the lowest-ranked sources are left out (the best source
+       * always stays). @default no limit
+       */
+      maxContext: positiveInt.optional(),
+    })
+    .optional(),
+});
+
+/**
+ * Prices the cost monitor charges. Rows are the cost monitor's (`modelPriceSchema`), written with
+ * `model` and a configuration backend name, and checked by the composition root
+ * ({@link validatePriceOverrides}).
+ */
+const pricesSchema = z.strictObject({
+  /**
+   * A dated price table (JSON: `{ asOf, source, prices }`), e.g. the file `ragbridge prices update`
+   * writes from the router's model listing; it replaces the built-in table. Relative to the data
+   * folder. @default the cost monitor's built-in table
+   */
+  file: z.string().min(1).optional(),
+  /**
+   * Prices of your own, winning over the table: `{ backend?, model, provider?, inputPerMillion?,
+   * outputPerMillion?, perRequest?, perHour?, scaleToZeroMinutes?, source? }` in US dollars, `model: '*'`
+   * for every model of a backend. @default []
+   */
+  overrides: z.array(z.record(z.string(), z.unknown())).optional(),
 });
 
 /** Mirrors the cost monitor's alert options; a field left out takes the cost monitor's default. */
@@ -362,8 +401,26 @@ const serverSchema = z.strictObject({
   requestTimeoutMs: positiveInt.default(120_000),
   /** Largest upload, in MB. @default 50 */
   maxUploadMb: positiveInt.default(50),
-  /** Key clients must send as a bearer token. @default none (open) */
+  /** Key clients must send as a bearer token. @default none (open, unless `clients` are listed) */
   apiKey: z.string().min(1).optional(),
+  /**
+   * Clients of the OpenAI-compatible endpoint, each with its own key: its calls carry its `id` in
+   * the usage ledger, `budgets.limits` with `caller: <id>` limit it, and `maxOutputTokens` caps its
+   * answers below `budgets.tokens.maxOutput`. With clients listed, a request needs one of their
+   * keys (or `apiKey`). @default []
+   */
+  clients: z
+    .array(
+      z.strictObject({
+        /** Name of the client in the ledger, budgets and logs (not a secret). */
+        id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" and "-", at most 64'),
+        /** The key it sends as a bearer token. */
+        apiKey: z.string().min(16, 'use a key of at least 16 characters'),
+        /** Longest answer this client may get, in tokens. @default budgets.tokens.maxOutput */
+        maxOutputTokens: positiveInt.optional(),
+      }),
+    )
+    .optional(),
   /**
    * Which `X-Forwarded-For` entries name the client (per-client rate limits): `false`, none (the
    * connection's own address); a number n, the entry n from the right (n proxies in front, each
@@ -388,7 +445,7 @@ function embedderIdentityOf(step: { backend: string; model: string; options?: Re
 
 /**
  * The whole ragbridge configuration: each model part's fallback chain, retrieval, storage,
- * resilience, budgets, alerts, caches and the server. Strict: unknown keys are errors. Parsing
+ * resilience, budgets, alerts, caches, prices and the server. Strict: unknown keys are errors. Parsing
  * fills defaults, adds the final `extractive` answer step and each step's `local` flag.
  */
 export const configSchema = z
@@ -404,6 +461,7 @@ export const configSchema = z
     budgets: budgetsSchema.prefault({}),
     alerts: alertsSchema.prefault({}),
     caches: cachesSchema.prefault({}),
+    prices: pricesSchema.prefault({}),
     server: serverSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
@@ -447,6 +505,24 @@ export const configSchema = z
         });
       }
     }
+    const clients = config.server.clients ?? [];
+    const ids = new Set<string>();
+    const keys = new Set<string>(config.server.apiKey === undefined ? [] : [config.server.apiKey]);
+    clients.forEach((client, index) => {
+      if (ids.has(client.id)) ctx.addIssue({ code: 'custom', path: ['server', 'clients', index, 'id'], message: `"${client.id}" names two clients` });
+      if (keys.has(client.apiKey)) ctx.addIssue({ code: 'custom', path: ['server', 'clients', index, 'apiKey'], message: 'the same key is given twice: each client needs its own' });
+      ids.add(client.id);
+      keys.add(client.apiKey);
+    });
+    config.budgets.limits.forEach((limit, index) => {
+      if (limit.caller !== undefined && !ids.has(limit.caller)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['budgets', 'limits', index, 'caller'],
+          message: `no client "${limit.caller}" in server.clients${ids.size ? ` (clients: ${[...ids].join(', ')})` : ''}`,
+        });
+      }
+    });
     const { chunking } = config.retrieval;
     if (chunking?.targetTokens !== undefined && chunking.maxTokens !== undefined && chunking.targetTokens > chunking.maxTokens) {
       ctx.addIssue({ code: 'custom', path: ['retrieval', 'chunking', 'targetTokens'], message: `must not exceed maxTokens (${chunking.maxTokens}), got ${chunking.targetTokens}` });

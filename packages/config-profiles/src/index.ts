@@ -18,5 +18,6 @@ export type { ConfigExplanation, ExplainOptions } from './explain.js';
 export { explain } from './explain.js';
 export type { ConfigSource, FieldOverride, ResolveConfigOptions, ResolvedConfig } from './resolve-config.js';
 export { getBuiltInProfile, resolveConfig, validateConfig } from './resolve-config.js';
+export { validatePriceOverrides } from './price-overrides.js';
 export type { StepOptionsSchemaOf } from './step-options.js';
 export { validateStepOptions } from './step-options.js';

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigError } from './config-error.js';
 import { resolveConfig, validateConfig } from './resolve-config.js';
+import { validatePriceOverrides } from './price-overrides.js';
 import { validateStepOptions, type StepOptionsSchemaOf } from './step-options.js';
 
 // Stands for an adapter package's exported step-options schema (the real ones are checked in @ragbridge/runtime).
@@ -51,5 +52,24 @@ describe('validateStepOptions: each step\'s options against the schema its adapt
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+// Stands for the cost monitor's `modelPriceSchema` (the real one is checked in @ragbridge/runtime).
+const priceSchema = z.strictObject({ backend: z.string().optional(), modelId: z.string(), provider: z.string().optional(), perRequest: z.number().nonnegative().optional() });
+
+describe("validatePriceOverrides: prices.overrides against the cost monitor's price schema", () => {
+  it('maps `model` and configuration backend names to the cost monitor\'s, and names wrong fields as written', () => {
+    const config = validateConfig({ prices: { overrides: [{ backend: 'hf-inference', model: 'BAAI/bge-small-en-v1.5', provider: 'hf-inference', perRequest: 0.0001 }, { model: '*', perRequest: 0 }] } });
+    expect(validatePriceOverrides(config, priceSchema)).toEqual([
+      { backend: 'hf-inference-providers', modelId: 'BAAI/bge-small-en-v1.5', provider: 'hf-inference', perRequest: 0.0001 },
+      { modelId: '*', perRequest: 0 },
+    ]);
+    const wrong = validateConfig({ prices: { overrides: [{ backend: 'hf-tei', perRequest: -1, currency: 'EUR' }] } });
+    expect(errorOf(() => validatePriceOverrides(wrong, priceSchema)).issues).toEqual([
+      { path: 'prices.overrides[0].model', message: 'is required (string)' },
+      { path: 'prices.overrides[0].perRequest', message: 'must be >=0, got -1' },
+      { path: 'prices.overrides[0]', message: 'unknown key "currency" (allowed: backend, model, provider, perRequest)' },
+    ]);
   });
 });
