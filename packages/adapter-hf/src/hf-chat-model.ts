@@ -1,6 +1,5 @@
 import { chatCompletion, chatCompletionStream, type InferenceProviderOrPolicy } from '@huggingface/inference';
 import {
-  BackendUnreachableError,
   BadInputError,
   redactUrl,
   throwIfAborted,
@@ -8,13 +7,13 @@ import {
   type ChatModelV1,
   type ChatResult,
   type ChatStreamPart,
-  type FinishReason,
 } from '@ragbridge/core-interfaces';
 import { z } from 'zod';
 import { HF_BACKEND, HF_HINTS } from './constants.js';
 import { finishReasonOf } from './internal/chat-finish-reasons.js';
-import { ReplySplitter, splitReply } from './internal/chat-reply.js';
-import { chatChunkSchema, chatOutputSchema, chatUsage, invalidChatResponse, reasoningField, type ReportedUsage } from './internal/chat-wire.js';
+import { splitReply } from './internal/chat-reply.js';
+import { readChatStream } from './internal/chat-stream.js';
+import { chatOutputSchema, chatUsage, invalidChatResponse, reasoningField, type ReportedUsage } from './internal/chat-wire.js';
 import { HF_ROUTER_URL, isHuggingFaceUrl, resolveHfHosts, type HfHosts } from './internal/hf-hosts.js';
 import { capturingFetch, errorFromHfClient, resolveFetch, type ResponseMeta } from './internal/http.js';
 import { hfClientOptions, httpUrlSchema, NOT_STEP_OPTIONS, parseOptions, secretSchema } from './internal/options.js';
@@ -191,56 +190,19 @@ export function createHfChatModel(options: HfChatModelOptions = {}): ChatModelV1
     let meta: ResponseMeta | undefined;
     const end = watchSseEnd(baseFetch);
     const chunks = chatCompletionStream({ ...args(call, s), stream_options: { include_usage: true } }, clientOptions(s, signal, (m) => (meta = m), end.fetch));
-    const reply = new ReplySplitter(templateModel);
-    let text = '';
-    let finishReason: FinishReason | undefined;
-    let reported: ReportedUsage;
     let completed = false;
     try {
-      while (true) {
-        let next: IteratorResult<unknown>;
-        try {
-          next = await chunks.next();
-        } catch (error) {
-          throw failure(error, s, call.abortSignal);
-        }
-        // The client may hand over chunks it had already buffered: nothing after an abort.
-        throwIfAborted(call.abortSignal, target);
-        if (next.done) break;
-        const chunk = chatChunkSchema.safeParse(next.value);
-        if (!chunk.success) throw invalidChatResponse(target, next.value, chunk.error, meta, 'stream chunk');
-        if (chunk.data.usage) reported = chunk.data.usage;
-        const choice = chunk.data.choices?.[0];
-        finishReason = finishReasonOf(choice?.finish_reason) ?? finishReason;
-        const thought = reasoningField(choice?.delta);
-        if (thought) reply.addReasoning(thought);
-        const delta = choice?.delta?.content;
-        const piece = delta ? reply.push(delta) : undefined;
-        if (piece?.text) {
-          text += piece.text;
-          yield { type: 'text-delta', delta: piece.text };
-        }
-      }
-      if (finishReason === undefined && !end.terminated) {
-        throw new BackendUnreachableError({
-          ...target,
-          ...(meta && { endpoint: meta.url }),
-          message: 'The stream ended before the model finished: no finish reason and no [DONE] (the connection was cut after its last complete event)',
-          hint: 'Retry; the resilience layer does so, or falls back, while no text has been shown.',
-        });
-      }
-      const last = reply.end();
-      if (last.text) {
-        text += last.text;
-        yield { type: 'text-delta', delta: last.text };
-      }
+      yield* readChatStream({
+        target,
+        templateModel,
+        chunks,
+        abortSignal: call.abortSignal,
+        mapError: (error) => failure(error, s, call.abortSignal),
+        terminated: () => end.terminated,
+        meta: () => meta,
+        usage: (text, reasoning, reported) => usage(call, text, reasoning, reported, meta, true, startedAt, began),
+      });
       completed = true;
-      yield {
-        type: 'finish',
-        finishReason: finishReason ?? 'other',
-        usage: usage(call, text, reply.reasoning, reported, meta, true, startedAt, began),
-        ...(reply.reasoning && { reasoning: reply.reasoning }),
-      };
     } finally {
       if (!completed) {
         controller.abort(new DOMException('The stream was closed by its consumer', 'AbortError'));
