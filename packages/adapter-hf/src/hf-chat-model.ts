@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { HF_BACKEND, HF_HINTS } from './constants.js';
 import { finishReasonOf } from './internal/chat-finish-reasons.js';
 import { splitReply } from './internal/chat-reply.js';
+import { estimatePromptTokens } from './internal/chat-templates.js';
 import { readChatStream } from './internal/chat-stream.js';
 import { chatOutputSchema, chatUsage, invalidChatResponse, reasoningField, type ReportedUsage } from './internal/chat-wire.js';
 import { HF_ROUTER_URL, isHuggingFaceUrl, resolveHfHosts, type HfHosts } from './internal/hf-hosts.js';
@@ -150,7 +151,8 @@ export function createHfChatModel(options: HfChatModelOptions = {}): ChatModelV1
   const failure = (error: unknown, s: CallSetup, signal: AbortSignal | undefined): unknown => {
     const mapped = errorFromHfClient(error, scope, signal);
     const endpoint = s.endpoint ?? `${s.hosts.router}${parsed.provider ? `/${parsed.provider}` : ''}`;
-    warmUpIfLoading(mapped, parsed, { ...target, endpoint }, (warm) => chatCompletion(args(WARM_UP_CALL, s), clientOptions(s, warm, undefined, baseFetch, true)));
+    const size = { operation: 'chat' as const, inputTokens: estimatePromptTokens(templateModel, WARM_UP_CALL.messages), outputTokens: 1, provider: knownProvider };
+    warmUpIfLoading(mapped, parsed, { ...target, endpoint }, size, (warm) => chatCompletion(args(WARM_UP_CALL, s), clientOptions(s, warm, undefined, baseFetch, true)));
     return mapped;
   };
 

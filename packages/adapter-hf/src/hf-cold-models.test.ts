@@ -66,6 +66,8 @@ describe('background warm-up after a cold answer', () => {
     expect((await settled).type).toBe('ready');
     expect(events.map((e) => e.type)).toEqual(['started', 'ready']);
     expect(events[0]).toMatchObject({ backend: 'hf-inference-providers', modelId: 'cold/embed-warm', endpoint: 'https://router.huggingface.co/hf-inference' });
+    // The warm-up is a billed request too: its (estimated) usage comes with `ready`, for a cost monitor to record.
+    expect(events[1]?.usage).toMatchObject({ operation: 'embed', modelId: 'cold/embed-warm', provider: 'hf-inference', items: 1, tokensEstimated: true });
     expect(waitHeader('hf-inference.pipeline')).toEqual([undefined, 'true', undefined]);
     const warm = hf.requestsTo('hf-inference.pipeline').find((r) => r.headers['x-wait-for-model'] === 'true');
     expect(warm?.headers.authorization).toBe(`Bearer ${TOKEN}`);
@@ -112,6 +114,7 @@ describe('background warm-up after a cold answer', () => {
     const warm = hf.requestsTo('hf-inference.chat')[1];
     expect(warm?.headers['x-wait-for-model']).toBe('true');
     expect(warm?.json).toMatchObject({ max_tokens: 1 });
+    expect((await settled).usage).toMatchObject({ operation: 'chat', outputTokens: 1, tokensEstimated: true });
     expect((await chat.generate({ messages })).text).toContain('[1]');
   });
 });

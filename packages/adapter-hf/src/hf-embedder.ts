@@ -9,7 +9,7 @@ import { embedderIdentity, embeddingIdentityOptions } from './internal/identity.
 import { batchingDefaults, batchingOptions, hfClientOptions, hfInferenceOptions, NOT_STEP_OPTIONS, parseOptions } from './internal/options.js';
 import { readHfToken, type HfToken } from './internal/secrets.js';
 import { vectorsFromFeatureExtraction } from './internal/vectors.js';
-import { WAIT_FOR_MODEL_HEADER, warmUpIfLoading } from './internal/warm-up.js';
+import { WAIT_FOR_MODEL_HEADER, WARM_UP_EMBED, WARM_UP_TEXT, warmUpIfLoading } from './internal/warm-up.js';
 
 /** The model the hf-inference embedder uses when `model` is not given. */
 export const DEFAULT_HF_EMBEDDING_MODEL = 'BAAI/bge-small-en-v1.5';
@@ -91,7 +91,7 @@ export function createHfEmbedder(options: HfEmbedderOptions = {}): EmbedderV1 {
         answer = await request(texts, token, hosts, signal, parsed.waitForModel ?? false);
       } catch (error) {
         const mapped = errorFromHfClient(error, scope, signal);
-        warmUpIfLoading(mapped, parsed, { ...target, endpoint: `${hosts.router}/hf-inference` }, (warm) => request(['warm-up'], token, hosts, warm, true));
+        warmUpIfLoading(mapped, parsed, { ...target, endpoint: `${hosts.router}/hf-inference` }, WARM_UP_EMBED, (warm) => request([WARM_UP_TEXT], token, hosts, warm, true));
         throw mapped;
       }
       const { output, meta } = answer;

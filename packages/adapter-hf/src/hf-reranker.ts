@@ -9,7 +9,7 @@ import { capturingFetch, errorFromHfClient, resolveFetch } from './internal/http
 import { batchingDefaults, batchingOptions, hfClientOptions, hfInferenceOptions, NOT_STEP_OPTIONS, parseOptions } from './internal/options.js';
 import { rerankTexts, type RerankerCore } from './internal/reranking.js';
 import { readHfToken, type HfToken } from './internal/secrets.js';
-import { WAIT_FOR_MODEL_HEADER, warmUpIfLoading } from './internal/warm-up.js';
+import { WAIT_FOR_MODEL_HEADER, WARM_UP_RERANK, WARM_UP_TEXT, warmUpIfLoading } from './internal/warm-up.js';
 
 /** The cross-encoder the hf-inference reranker uses when `model` is not given. */
 export const DEFAULT_HF_RERANKER_MODEL = 'cross-encoder/ms-marco-MiniLM-L6-v2';
@@ -99,7 +99,7 @@ export function createHfReranker(options: HfRerankerOptions = {}): RerankerV1 {
         answer = await request(query, texts, token, hosts, signal, parsed.waitForModel ?? false);
       } catch (error) {
         const mapped = errorFromHfClient(error, scope, signal);
-        warmUpIfLoading(mapped, parsed, { ...target, endpoint: `${hosts.router}/hf-inference` }, (warm) => request('warm-up', ['warm-up'], token, hosts, warm, true));
+        warmUpIfLoading(mapped, parsed, { ...target, endpoint: `${hosts.router}/hf-inference` }, WARM_UP_RERANK, (warm) => request(WARM_UP_TEXT, [WARM_UP_TEXT], token, hosts, warm, true));
         throw mapped;
       }
       const { url, headers, body } = answer;

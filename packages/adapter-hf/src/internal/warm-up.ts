@@ -1,7 +1,10 @@
-import { ModelLoadingError, type CallTarget } from '@ragbridge/core-interfaces';
+import { createUsageEvent, estimateTokens, ModelLoadingError, type CallTarget, type ModelOperation, type UsageEvent } from '@ragbridge/core-interfaces';
 
 /** The header asking hf-inference (and Inference Endpoints) to hold a request while the model loads instead of answering 503. */
 export const WAIT_FOR_MODEL_HEADER = { 'x-wait-for-model': 'true' } as const;
+
+/** The text a warm-up of an embedder or reranker sends. */
+export const WARM_UP_TEXT = 'warm-up';
 
 /** Longest a warm-up request may wait for its model to load. */
 export const WARM_UP_TIMEOUT_MS = 300_000;
@@ -18,6 +21,19 @@ export interface HfWarmUpEvent {
   latencyMs?: number;
   /** Why it failed (on `failed`). */
   error?: unknown;
+  /**
+   * The warm-up request's usage (on `ready`), estimated: record it with a cost monitor so that
+   * budgets see it too.
+   */
+  usage?: UsageEvent;
+}
+
+/** The warm-up request's size, for its usage event. */
+export interface WarmUpCall {
+  operation: ModelOperation;
+  inputTokens: number;
+  outputTokens?: number;
+  provider?: string | undefined;
 }
 
 /** Receives warm-up events; what it throws is ignored. */
@@ -41,6 +57,7 @@ function notify(listener: HfWarmUpListener | undefined, event: HfWarmUpEvent): v
  */
 export function startWarmUp(
   target: CallTarget & { modelId: string; endpoint: string },
+  call: WarmUpCall,
   request: (signal: AbortSignal) => Promise<unknown>,
   listener: HfWarmUpListener | undefined,
 ): boolean {
@@ -48,11 +65,25 @@ export function startWarmUp(
   if (inFlight.has(key)) return false;
   const base = { backend: target.backend, modelId: target.modelId, endpoint: target.endpoint };
   const began = performance.now();
+  const startedAt = Date.now();
   notify(listener, { type: 'started', ...base });
   const running = (async () => {
     try {
       await request(AbortSignal.timeout(WARM_UP_TIMEOUT_MS));
-      notify(listener, { type: 'ready', ...base, latencyMs: Math.round(performance.now() - began) });
+      const latencyMs = Math.round(performance.now() - began);
+      const usage = createUsageEvent({
+        backend: target.backend,
+        modelId: target.modelId,
+        operation: call.operation,
+        inputTokens: call.inputTokens,
+        outputTokens: call.outputTokens ?? 0,
+        tokensEstimated: true,
+        items: 1,
+        startedAt,
+        latencyMs,
+        ...(call.provider && { provider: call.provider }),
+      });
+      notify(listener, { type: 'ready', ...base, latencyMs, usage });
     } catch (error) {
       notify(listener, { type: 'failed', ...base, latencyMs: Math.round(performance.now() - began), error });
     } finally {
@@ -62,6 +93,10 @@ export function startWarmUp(
   inFlight.set(key, running);
   return true;
 }
+
+/** The size of an embedder's warm-up (one text) and a reranker's (one pair). */
+export const WARM_UP_EMBED: WarmUpCall = { operation: 'embed', inputTokens: estimateTokens(WARM_UP_TEXT), provider: 'hf-inference' };
+export const WARM_UP_RERANK: WarmUpCall = { operation: 'rerank', inputTokens: 2 * estimateTokens(WARM_UP_TEXT), provider: 'hf-inference' };
 
 /** The options that turn warm-ups on and observe them. */
 export interface WarmUpOptions {
@@ -74,7 +109,8 @@ export function warmUpIfLoading(
   error: unknown,
   options: WarmUpOptions,
   target: CallTarget & { modelId: string; endpoint: string },
+  call: WarmUpCall,
   request: (signal: AbortSignal) => Promise<unknown>,
 ): void {
-  if (options.warmUp && ModelLoadingError.isInstance(error)) startWarmUp(target, request, options.onWarmUp);
+  if (options.warmUp && ModelLoadingError.isInstance(error)) startWarmUp(target, call, request, options.onWarmUp);
 }
