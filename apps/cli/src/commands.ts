@@ -73,11 +73,17 @@ function configOverrides(overrides: PipelineOverrides = {}): Record<string, unkn
   return Object.keys(retrieval).length > 0 ? { retrieval } : undefined;
 }
 
-/** The runtime options of a command's store: the usage ledger next to it, relative paths from its folder. */
+/**
+ * The runtime options of a command's store: the usage ledger and the embedding cache next to it
+ * (`<store>.usage.db`, `<store>.embeddings.db`, so a re-ingest after an edit embeds only the changed
+ * chunks), relative paths from its folder.
+ */
 export function storeRuntimeOptions(storePath: string, options: OpenPipelineOptions): Omit<RuntimeOptions, 'config'> {
+  const beside = (suffix: string): string => (storePath === ':memory:' ? storePath : `${storePath.replace(/\.db$/, '')}.${suffix}.db`);
   return {
     storePath,
-    ledgerPath: storePath.replace(/\.db$/, '') + '.usage.db',
+    ledgerPath: beside('usage'),
+    embeddingCachePath: beside('embeddings'),
     baseDir: dirname(storePath),
     logger: options.logger ?? cliLogger(),
     ...(options.env && { env: options.env }),

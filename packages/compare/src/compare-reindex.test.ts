@@ -62,7 +62,8 @@ describe('reindexPlan and applyReindex: from the offline profile to the hosted e
     expect(plan.chunks).toBe(texts.length);
     expect(plan.chunksWithoutVectors).toBe(texts.length);
     expect(plan.estimatedTokens).toBe(Math.ceil(chars / 4));
-    expect(plan.embeddingCache).toMatchObject({ kind: 'memory', cachedChunks: 0 });
+    // The profile keeps its embedding cache in a file, empty so far.
+    expect(plan.embeddingCache).toMatchObject({ kind: 'file', cachedChunks: 0 });
     expect(plan.cost).toEqual({
       state: 'unknown',
       usd: null,

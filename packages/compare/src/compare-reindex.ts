@@ -1,5 +1,5 @@
 import { sameEmbedderIdentity, type Chunk, type EmbedderIdentity, type EmbedderV1 } from '@ragbridge/core-interfaces';
-import { embeddingCacheKey, openSqliteEmbeddingStore } from '@ragbridge/cost-monitor';
+import { embeddingCacheKey, openSqliteEmbeddingStore } from '@ragbridge/caches';
 import { createRuntime, TERMINAL_BACKENDS, type Runtime } from '@ragbridge/runtime';
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
@@ -71,11 +71,13 @@ async function openCacheLookup(runtime: Runtime, side: CompareSide, identity: Em
   const none = async (chunks: readonly Chunk[]): Promise<boolean[]> => chunks.map(() => false);
   const nothing = async (): Promise<void> => undefined;
   if (!cache.enabled) return { kind: 'off', empty: 'the embedding cache is off: every chunk is embedded', holds: none, close: nothing };
-  if (!cache.path || cache.path === ':memory:') {
+  // The runtime's own file when the side gives one, as createRuntime uses it.
+  const cachePath = side.runtime.embeddingCachePath ?? cache.path;
+  if (!cachePath || cachePath === ':memory:') {
     return { kind: 'memory', empty: 'the embedding cache lives in memory, so a new process starts with it empty: every chunk is embedded', holds: none, close: nothing };
   }
-  const path = isAbsolute(cache.path) ? cache.path : resolve(side.runtime.baseDir ?? process.cwd(), cache.path);
-  if (!existsSync(path)) return { kind: 'file', empty: `the embedding cache file ${cache.path} does not exist yet: every chunk is embedded`, holds: none, close: nothing };
+  const path = isAbsolute(cachePath) ? cachePath : resolve(side.runtime.baseDir ?? process.cwd(), cachePath);
+  if (!existsSync(path)) return { kind: 'file', empty: `the embedding cache file ${cachePath} does not exist yet: every chunk is embedded`, holds: none, close: nothing };
   const store = openSqliteEmbeddingStore({ path });
   return {
     kind: 'file',

@@ -9,8 +9,9 @@
  * 2. Per-call latency (p50/p95) of an instant in-memory chat model, bare and wrapped by a monitor
  *    with a file ledger, a budget, alerts and Prometheus metrics on; the difference is what the
  *    monitor adds.
- * 3. Hit paths: an embedding-cache hit (memory store; SQLite store; SQLite store behind the monitor,
- *    which also records the hit in the ledger) and a response-cache hit behind the monitor.
+ * 3. Hit paths (caches of @ragbridge/caches): an embedding-cache hit (memory store; SQLite store;
+ *    SQLite store in front of the monitor, which records the hit in the ledger) and a response-cache
+ *    hit in front of the monitor.
  *    Goal: under 0.2 ms p50.
  */
 import { createUsageEvent, type ChatCallOptions } from '@ragbridge/core-interfaces';
@@ -20,14 +21,8 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import {
-  createCostMonitor,
-  createEmbeddingCache,
-  createMemoryEmbeddingStore,
-  openSqliteEmbeddingStore,
-  openSqliteLedger,
-  type LedgerEntry,
-} from '../src/index.js';
+import { createEmbeddingCache, createMemoryEmbeddingStore, createResponseCache, openSqliteEmbeddingStore } from '@ragbridge/caches';
+import { createCostMonitor, openSqliteLedger, type LedgerEntry } from '../src/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -118,9 +113,15 @@ console.log(line('embedding cache hit, memory store', await latencies(CALLS, () 
 const sqliteStore = openSqliteEmbeddingStore({ path: join(dir, 'embeddings.db') });
 const sqliteCache = createEmbeddingCache(createMockEmbedder({ dimensions: 384 }), { store: sqliteStore });
 console.log(line('embedding cache hit, SQLite store', await latencies(CALLS, () => sqliteCache.embed({ texts: text }))));
-const monitoredCache = monitor.wrapEmbedder(createMockEmbedder({ dimensions: 384 }), { cache: { store: openSqliteEmbeddingStore({ path: join(dir, 'embeddings2.db') }) } });
+const monitoredCache = createEmbeddingCache(monitor.wrapEmbedder(createMockEmbedder({ dimensions: 384 })), {
+  store: openSqliteEmbeddingStore({ path: join(dir, 'embeddings2.db') }),
+  onHit: (usage) => monitor.record(usage),
+});
 console.log(line('embedding cache hit, SQLite store, monitored (hit recorded)', await latencies(CALLS, () => monitoredCache.embed({ texts: text }))));
-const cachedChat = monitor.wrapChat(createMockChatModel({ reply: () => 'RV32I has 32 registers.' }), { cache: { ttlMs: 3_600_000 } });
+const cachedChat = createResponseCache(monitor.wrapChat(createMockChatModel({ reply: () => 'RV32I has 32 registers.' })), {
+  ttlMs: 3_600_000,
+  onHit: (usage) => monitor.record(usage),
+});
 console.log(line('response cache hit, memory store, monitored (hit recorded)', await latencies(CALLS, () => cachedChat.generate(PROMPT))));
 
 const totals = await monitor.ledger.totals();

@@ -3,9 +3,10 @@
 //   npm run example -w @ragbridge/cost-monitor
 //
 // A "cloud" chat model with a price, a local one, a daily budget that downgrades to local, an
-// embedding cache, alerts, the JSON summary and the Prometheus metrics.
+// embedding cache (@ragbridge/caches), alerts, the JSON summary and the Prometheus metrics.
 import { createMockChatModel, createMockEmbedder } from '@ragbridge/core-interfaces/testing';
-import { createCostMonitor, openSqliteEmbeddingStore } from '@ragbridge/cost-monitor';
+import { createEmbeddingCache, openSqliteEmbeddingStore } from '@ragbridge/caches';
+import { createCostMonitor } from '@ragbridge/cost-monitor';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +26,11 @@ monitor.onAlert((alert) => console.log(`alert: ${alert.message}`));
 
 const cloud = monitor.wrapChat(createMockChatModel({ backend: 'cloud', modelId: 'big-model' }));
 const local = monitor.wrapChat(createMockChatModel({ backend: 'laptop', modelId: 'small-model' }));
-const embedder = monitor.wrapEmbedder(createMockEmbedder(), { cache: { store: openSqliteEmbeddingStore({ path: join(dir, 'embeddings.db') }) } });
+// The cache goes in front of the monitor: a hit touches no budget and is recorded as free.
+const embedder = createEmbeddingCache(monitor.wrapEmbedder(createMockEmbedder()), {
+  store: openSqliteEmbeddingStore({ path: join(dir, 'embeddings.db') }),
+  onHit: (usage) => monitor.record(usage),
+});
 
 // What a fallback chain does with monitor.stepFilter: skip steps the budget turned off.
 const steps = [

@@ -15,50 +15,33 @@ export type { SqliteLedger, SqliteLedgerOptions } from './ledger/sqlite-ledger.j
 export { openSqliteLedger } from './ledger/sqlite-ledger.js';
 
 export type { ModelPrice, PriceBook, PriceBookOptions, PricedCall, PriceQuote, PriceTable } from './prices/price-book.js';
-export { createPriceBook, DEFAULT_LOCAL_BACKENDS, splitProviderSuffix } from './prices/price-book.js';
+export {
+  createPriceBook,
+  DEFAULT_LOCAL_BACKENDS,
+  DEFAULT_SCALE_TO_ZERO_MINUTES,
+  modelPriceSchema,
+  priceTableSchema,
+  splitProviderSuffix,
+} from './prices/price-book.js';
 export { HF_INFERENCE_PROVIDERS_PRICES } from './prices/hf-price-table.js';
 export type { HfRouterCatalogOptions } from './prices/hf-router-catalog.js';
-export { pricesFromHfRouterCatalog } from './prices/hf-router-catalog.js';
+export { HF_ROUTER_MODELS_URL, pricesFromHfRouterCatalog } from './prices/hf-router-catalog.js';
 
-export type { CacheStats } from './cache/cache-stats.js';
-export type {
-  EmbeddingCacheRecord,
-  EmbeddingCacheStore,
-  MemoryEmbeddingStoreOptions,
-  SqliteEmbeddingStoreOptions,
-} from './cache/embedding-store.js';
-export { createMemoryEmbeddingStore, openSqliteEmbeddingStore } from './cache/embedding-store.js';
-export type { CachedEmbedder, EmbeddingCacheOptions } from './cache/embedding-cache.js';
-export { createEmbeddingCache, embeddingCacheKey } from './cache/embedding-cache.js';
-export type {
-  CachedChatModel,
-  MemoryResponseStoreOptions,
-  ResponseCacheEntry,
-  ResponseCacheOptions,
-  ResponseCacheStore,
-  SqliteResponseStoreOptions,
-} from './cache/response-cache.js';
-export { createMemoryResponseStore, createResponseCache, openSqliteResponseStore, responseCacheKey } from './cache/response-cache.js';
-
-export type { BudgetMode, BudgetRule, BudgetStatus, FallbackStepInfo } from './monitor/budgets.js';
+export type { BudgetMode, BudgetRule, BudgetStatus, BudgetUnit, FallbackStepInfo } from './monitor/budgets.js';
 export type {
   AlertOptions,
   BudgetAlert,
   CostAlert,
   CostThresholdAlert,
   ErrorRateAlert,
+  EstimatedPriceAlert,
   LatencyAlert,
   LedgerErrorAlert,
   UnknownPriceAlert,
 } from './monitor/alerts.js';
-export type { BackendSummary, LatencyPercentiles, UsageSummary } from './monitor/summary.js';
+export type { AlertLog } from './monitor/alert-notifier.js';
+export type { BackendSummary, CacheHitStats, LatencyPercentiles, UsageSummary } from './monitor/summary.js';
 export { summarizeUsage } from './monitor/summary.js';
-export type {
-  CostMonitor,
-  CostMonitorOptions,
-  MonitoredChatOptions,
-  MonitoredEmbedderOptions,
-  MonitoredModelOptions,
-  SummaryOptions,
-} from './monitor/cost-monitor.js';
+export type { MonitoredModelOptions } from './monitor/monitored-models.js';
+export type { CostMonitor, CostMonitorOptions, SummaryOptions } from './monitor/cost-monitor.js';
 export { createCostMonitor } from './monitor/cost-monitor.js';

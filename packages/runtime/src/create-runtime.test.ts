@@ -36,13 +36,13 @@ describe('createRuntime', () => {
 
   it('keyword retrieval mode builds no embedder', async () => {
     const config = { ...getBuiltInProfile('offline'), retrieval: { ...getBuiltInProfile('offline').retrieval, mode: 'keyword' as const } };
-    const runtime = await createRuntime({ config, env: {}, storePath: ':memory:', ledgerPath: ':memory:', logger: memoryLogger() });
+    const runtime = await createRuntime({ config, env: {}, storePath: ':memory:', ledgerPath: ':memory:', embeddingCachePath: ':memory:', logger: memoryLogger() });
     expect(runtime.parts()[1]).toEqual({ part: 'embedder', steps: [{ backend: 'keyword', local: true, breaker: 'closed' }] });
     await runtime.close();
   });
 
   it('refuses an invalid configuration with the configuration error', async () => {
     const broken = { ...getBuiltInProfile('offline'), retrieval: { k: -1 } } as unknown as ReturnType<typeof getBuiltInProfile>;
-    await expect(createRuntime({ config: broken, storePath: ':memory:', ledgerPath: ':memory:' })).rejects.toSatisfy((e) => e instanceof ConfigError);
+    await expect(createRuntime({ config: broken, storePath: ':memory:', ledgerPath: ':memory:', embeddingCachePath: ':memory:' })).rejects.toSatisfy((e) => e instanceof ConfigError);
   });
 });

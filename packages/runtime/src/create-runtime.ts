@@ -1,11 +1,12 @@
 import { ADAPTER_BACKENDS, explain, validateStepOptions, type RagbridgeConfig } from '@ragbridge/config-profiles';
-import { createCostMonitor, type CostMonitor, type CostMonitorOptions } from '@ragbridge/cost-monitor';
+import { createCostMonitor, type AlertLog, type CostMonitor, type CostMonitorOptions, type PriceBookOptions } from '@ragbridge/cost-monitor';
 import { createResilienceRegistry } from '@ragbridge/resilience';
 import { defined } from './internal/defined.js';
 import { loadAdapterModules, stepOptionsSchemas } from './internal/adapter-modules.js';
 import { buildAnswerPart, buildEmbedderPart, buildRerankerPart, partUnavailable, type ChainContext, type StepRecord } from './internal/model-chains.js';
 import { ensureParentDir, normalizeConfig, resolveDataPath, withAbsoluteModelPaths } from './internal/runtime-config.js';
 import { consoleLogger, redactingLogger } from './internal/runtime-log.js';
+import { priceBookOptions } from './internal/runtime-prices.js';
 import { createRuntimePipeline, observeRerankerChain } from './internal/runtime-pipeline.js';
 import { retrieverOptionsFromConfig } from './retriever-options.js';
 import type { Runtime, RuntimeModels, RuntimeOptions, RuntimePart, RuntimePartStatus } from './runtime-types.js';
@@ -22,19 +23,26 @@ function adapterBackendRecord<V>(record: Partial<Record<string, V>>): Record<str
 const adapterBackend = (name: string | undefined): string | undefined =>
   name === undefined ? undefined : (ADAPTER_BACKENDS[name as keyof typeof ADAPTER_BACKENDS] ?? name);
 
-/** The cost monitor's options from `budgets` and `alerts` (backend names mapped to the adapters'). */
-function monitorOptions(config: RagbridgeConfig, ledger: string, options: RuntimeOptions): CostMonitorOptions {
+/** The cost monitor's options from `budgets`, `alerts` and `prices` (backend names mapped to the adapters'); alerts go to `log`. */
+function monitorOptions(config: RagbridgeConfig, ledger: string, prices: PriceBookOptions | undefined, log: AlertLog, fetchFn: typeof fetch | undefined): CostMonitorOptions {
   const { budgets, alerts } = config;
   const webhook = alerts.webhook;
   return {
     ledger,
-    ...(options.prices && { prices: options.prices }),
+    ...(prices && { prices }),
     ...defined({ unknownPrice: budgets.unknownPrice }),
     budgets: budgets.limits.map((limit) => {
       const backend = adapterBackend(limit.backend);
-      return { window: limit.window, limitUsd: limit.limitUsd, mode: limit.mode, ...(limit.id && { id: limit.id }), ...(backend && { backend }) };
+      return {
+        window: limit.window,
+        mode: limit.mode,
+        ...defined({ limitUsd: limit.limitUsd, limitTokens: limit.limitTokens, id: limit.id, caller: limit.caller }),
+        ...(backend && { backend }),
+      };
     }),
     alerts: {
+      // Budgets running out or resetting, spend thresholds, error rate and latency alerts.
+      log,
       ...(alerts.cost && {
         cost: alerts.cost.map((c) => {
           const backend = adapterBackend(c.backend);
@@ -48,7 +56,7 @@ function monitorOptions(config: RagbridgeConfig, ledger: string, options: Runtim
           url: webhook.url,
           ...(webhook.headers && { headers: webhook.headers }),
           ...(webhook.timeoutMs !== undefined && { timeoutMs: webhook.timeoutMs }),
-          ...(options.fetch && { fetch: options.fetch }),
+          ...(fetchFn && { fetch: fetchFn }),
         },
       }),
     },
@@ -100,9 +108,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   const ledgerPath = resolveDataPath(options.ledgerPath ?? config.budgets.ledger, baseDir);
   ensureParentDir(ledgerPath);
-  const monitor: CostMonitor = await createCostMonitor(monitorOptions(config, ledgerPath, options));
-  // Budgets running out or resetting, spend thresholds, error rate and latency alerts.
-  monitor.onAlert((alert) => (alert.kind === 'budget-restored' ? logger.info(alert.message) : logger.warn(alert.message)));
+  const prices = priceBookOptions(resolved, config, baseDir, options.prices);
+  const monitor: CostMonitor = await createCostMonitor(monitorOptions(config, ledgerPath, prices, logger, options.fetch));
 
   const closers: Array<() => unknown> = [];
   const closeAll = async (): Promise<void> => {
@@ -132,6 +139,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       closers,
       adapters,
       warn: (message) => logger.warn(message),
+      embeddingCachePath: options.embeddingCachePath,
     };
     const answer = buildAnswerPart(ctx);
     const embedder = buildEmbedderPart(ctx);
@@ -158,6 +166,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       extractiveSentences: answer.extractiveSentences,
       retrieval: retrieverOptionsFromConfig(retrieval),
       ...defined({ k: retrieval.k, sources: retrieval.sources, refusal: retrieval.refusal, chunker: retrieval.chunking && defined(retrieval.chunking) }),
+      ...defined({ maxTokens: config.budgets.tokens?.maxOutput, maxContextTokens: config.budgets.tokens?.maxContext }),
       monitor,
       logger,
     });

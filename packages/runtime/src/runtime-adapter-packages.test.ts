@@ -53,7 +53,7 @@ describe('adapter packages are optional peers, imported when a profile names the
     const logger = memoryLogger();
     const { importer } = without('@ragbridge/adapter-ollama', '@ragbridge/adapter-transformersjs');
     const config = await resolveConfig({ profile: 'local', cwd: corpus.dir, env, overrides: { retrieval: { mode: 'keyword' } } });
-    runtime = await createRuntime({ config, env, storePath: ':memory:', ledgerPath: ':memory:', logger, importAdapter: importer });
+    runtime = await createRuntime({ config, env, storePath: ':memory:', ledgerPath: ':memory:', embeddingCachePath: ':memory:', logger, importAdapter: importer });
     const warnings = logger.lines.filter((l) => l.includes('is not installed'));
     expect(warnings).toEqual([
       expect.stringMatching(/^warn: models\.answer\.chain\[0\]\.backend: @ragbridge\/adapter-ollama is not installed \(npm install @ragbridge\/adapter-ollama\); the answer chain passes over its step 0 \(ollama /),
@@ -78,7 +78,7 @@ describe('adapter packages are optional peers, imported when a profile names the
     const logger = memoryLogger();
     const { importer } = without('@ragbridge/adapter-transformersjs');
     const config = await resolveConfig({ profile: 'local', cwd: corpus.dir, env });
-    runtime = await createRuntime({ config, env, storePath: ':memory:', ledgerPath: ':memory:', logger, importAdapter: importer });
+    runtime = await createRuntime({ config, env, storePath: ':memory:', ledgerPath: ':memory:', embeddingCachePath: ':memory:', logger, importAdapter: importer });
     expect(runtime.parts()[1]?.steps).toEqual([
       expect.objectContaining({ backend: 'transformersjs', unavailable: '@ragbridge/adapter-transformersjs is not installed (npm install @ragbridge/adapter-transformersjs)' }),
       expect.objectContaining({ backend: 'keyword' }),

@@ -43,6 +43,7 @@ describe('createRuntime with the hf-spaces profile against the fake Hugging Face
       baseDir: corpus.dir,
       storePath: ':memory:',
       ledgerPath: ':memory:',
+      embeddingCachePath: ':memory:',
       logger: memoryLogger(),
       ...extra,
     });

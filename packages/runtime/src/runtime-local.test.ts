@@ -31,7 +31,7 @@ describe('createRuntime with the local profile against the fake Ollama', () => {
 
   it('answers from Ollama; without cached Transformers.js models retrieval is keyword-only and hits keep the fused order', async () => {
     const logger = memoryLogger();
-    runtime = await createRuntime({ config: await resolveConfig({ profile: 'local', cwd: corpus.dir, env }), env, fetch: realFetch, storePath: ':memory:', ledgerPath: ':memory:', logger });
+    runtime = await createRuntime({ config: await resolveConfig({ profile: 'local', cwd: corpus.dir, env }), env, fetch: realFetch, storePath: ':memory:', ledgerPath: ':memory:', embeddingCachePath: ':memory:', logger });
     expect(runtime.parts().map((p) => p.steps.map((s) => `${s.backend}${s.model ? ` ${s.model}` : ''}`))).toEqual([
       ['ollama llama3.2:3b', 'extractive'],
       ['transformersjs Xenova/all-MiniLM-L6-v2', 'keyword'],
@@ -84,6 +84,7 @@ describe('createRuntime with the local profile against the fake Ollama', () => {
       baseDir: dirname(TEST_MODELS_DIR),
       storePath: ':memory:',
       ledgerPath: ':memory:',
+      embeddingCachePath: ':memory:',
       logger: memoryLogger(),
     });
     const report = await runtime.pipeline.ingest([corpus.dir], { workers: 0 });

@@ -31,6 +31,7 @@ describe('createRuntime with the offline profile', () => {
       baseDir: corpus.dir,
       storePath: ':memory:',
       ledgerPath: ':memory:',
+      embeddingCachePath: ':memory:',
       logger,
     });
     expect(runtime.profile).toBe('offline');
@@ -97,7 +98,7 @@ describe('createRuntime with the offline profile', () => {
   });
 
   it('streams the extractive answer after the retrieval', async () => {
-    runtime = await createRuntime({ config: getBuiltInProfile('offline'), env: {}, fetch: forbiddenFetch(), storePath: ':memory:', ledgerPath: ':memory:', logger: memoryLogger() });
+    runtime = await createRuntime({ config: getBuiltInProfile('offline'), env: {}, fetch: forbiddenFetch(), storePath: ':memory:', ledgerPath: ':memory:', embeddingCachePath: ':memory:', logger: memoryLogger() });
     await runtime.pipeline.ingest([corpus.pdf], { workers: 0 });
     const parts = [];
     for await (const part of runtime.pipeline.askStream('Which register is hardwired to the constant zero?')) parts.push(part);
@@ -141,6 +142,7 @@ describe('runtime.models on the offline profile', () => {
       baseDir: dirname(TEST_MODELS_DIR),
       storePath: ':memory:',
       ledgerPath: ':memory:',
+      embeddingCachePath: ':memory:',
       logger: memoryLogger(),
     });
     const { models, pipeline, monitor } = runtime;
@@ -192,7 +194,7 @@ describe('runtime.models on the offline profile', () => {
 
   it('without the models on disk: the embedder rejects (keyword is the pipeline’s step), the reranker serves fused-order, and neither is a ledger error', async () => {
     const logger = memoryLogger();
-    runtime = await createRuntime({ config: getBuiltInProfile('offline'), env: {}, fetch: forbiddenFetch(), storePath: ':memory:', ledgerPath: ':memory:', logger });
+    runtime = await createRuntime({ config: getBuiltInProfile('offline'), env: {}, fetch: forbiddenFetch(), storePath: ':memory:', ledgerPath: ':memory:', embeddingCachePath: ':memory:', logger });
     const { embedder, reranker } = runtime.models;
     await expect(embedder?.embed({ texts: ['x0'], inputType: 'query' })).rejects.toMatchObject({ name: 'ModelNotFoundError' });
     const result = await reranker?.rerank({ query: 'q', texts: ['a', 'b', 'c', 'd'] });

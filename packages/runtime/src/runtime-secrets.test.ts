@@ -38,7 +38,7 @@ describe('secrets never reach explain(), errors or logs', () => {
       env,
       overrides: { models: { answer: { chain: [{ backend: 'hf-inference', model: 'meta-llama/Llama-3.1-8B-Instruct', token: CONFIG_TOKEN }] } } },
     });
-    runtime = await createRuntime({ config, env, fetch: toFake, storePath: ':memory:', ledgerPath: ':memory:', logger, onResilienceEvent: (e) => events.push(e) });
+    runtime = await createRuntime({ config, env, fetch: toFake, storePath: ':memory:', ledgerPath: ':memory:', embeddingCachePath: ':memory:', logger, onResilienceEvent: (e) => events.push(e) });
 
     await runtime.pipeline.ingest([corpus.pdf], { workers: 0 });
     const { answer } = await runtime.pipeline.ask('Which register is hardwired to the constant zero?');

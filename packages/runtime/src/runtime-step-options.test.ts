@@ -53,7 +53,7 @@ describe("a step's options are declared once, by its adapter package", () => {
     );
     const env = { OLLAMA_HOST: ollama.url, HF_HUB_OFFLINE: '1' };
     const config = await resolveConfig({ cwd: corpus.dir, env });
-    const error = await createRuntime({ config, env, storePath: ':memory:', ledgerPath: ':memory:', logger: memoryLogger() }).then(
+    const error = await createRuntime({ config, env, storePath: ':memory:', ledgerPath: ':memory:', embeddingCachePath: ':memory:', logger: memoryLogger() }).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -75,7 +75,7 @@ describe("a step's options are declared once, by its adapter package", () => {
         models: { answer: { chain: [{ backend: 'ollama', model: 'llama3.2:3b', options: { numCtx: 4096, seed: 7, topK: 5, options: { repeat_penalty: 1.3 }, headers: { 'x-team': 'docs' } } }] } },
       },
     });
-    runtime = await createRuntime({ config, env, storePath: ':memory:', ledgerPath: ':memory:', logger: memoryLogger() });
+    runtime = await createRuntime({ config, env, storePath: ':memory:', ledgerPath: ':memory:', embeddingCachePath: ':memory:', logger: memoryLogger() });
     await runtime.pipeline.ingest([corpus.dir], { workers: 0 });
     await runtime.pipeline.ask('What does the funct3 field select?');
     const [chat] = ollama.requestsTo('ollama.chat');

@@ -38,7 +38,7 @@ describe('createRuntime with Text Embeddings Inference steps', () => {
       },
       resilience: { retry: { maxAttempts: 1 } },
     });
-    runtime = await createRuntime({ config, env: {}, storePath: ':memory:', ledgerPath: ':memory:', logger: memoryLogger() });
+    runtime = await createRuntime({ config, env: {}, storePath: ':memory:', ledgerPath: ':memory:', embeddingCachePath: ':memory:', logger: memoryLogger() });
     const report = await runtime.pipeline.ingest([corpus.pdf], { workers: 0 });
     expect(report.embedded).toBe(report.chunks);
     expect(primary.requestsTo('tei.embed')).toHaveLength(1);

@@ -30,7 +30,16 @@ export interface RuntimeOptions {
   storePath?: string;
   /** Usage ledger file instead of the configuration's (`:memory:` keeps it in memory); relative to `baseDir`. */
   ledgerPath?: string;
-  /** Prices for the cost monitor (`table`, `overrides`, `localBackends`). @default the built-in Inference Providers table */
+  /**
+   * Embedding cache file instead of the configuration's `caches.embeddings.path` (`:memory:` keeps
+   * it in memory); relative to `baseDir`. It does not turn on a cache the configuration turns off.
+   */
+  embeddingCachePath?: string;
+  /**
+   * Prices for the cost monitor (`table`, `overrides`, `localBackends`) besides the configuration's
+   * `prices`: this table replaces the configuration's, and these overrides come after (and win over)
+   * its own. @default the configuration's `prices`, else the built-in Inference Providers table
+   */
   prices?: PriceBookOptions;
   /**
    * Where the runtime reports a part falling back to its last step (once, not per question) and

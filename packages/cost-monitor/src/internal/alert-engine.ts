@@ -66,11 +66,11 @@ export class AlertEngine {
     t.fired = spentUsd >= t.thresholdUsd;
   }
 
-  /** Feeds one recorded call. */
+  /** Feeds one recorded call; `unknownReason` says why its price is unknown or estimated. */
   onEntry(entry: LedgerEntry, unknownReason: string | undefined): void {
     const now = this.clock.now();
     if (entry.costUsd !== null && entry.costUsd > 0) this.addCost(entry, now);
-    if (entry.priceState === 'unknown' && unknownReason !== undefined) this.unknownPrice(entry, unknownReason, now);
+    if ((entry.priceState === 'unknown' || entry.priceState === 'estimated') && unknownReason !== undefined) this.unknownPrice(entry, unknownReason, now);
     // Only calls that reached a backend say something about its health.
     if (entry.cacheHit || (entry.status !== 'ok' && entry.status !== 'error')) return;
     if (this.errors) {
@@ -115,18 +115,21 @@ export class AlertEngine {
   }
 
   private unknownPrice(entry: LedgerEntry, reason: string, now: number): void {
-    const key = `${entry.backend}\u0000${entry.modelId}\u0000${entry.provider ?? ''}`;
+    const key = `${entry.priceState}\u0000${entry.backend}\u0000${entry.modelId}\u0000${entry.provider ?? ''}`;
     if (this.unknownSeen.has(key)) return;
     this.unknownSeen.add(key);
-    this.emit({
-      kind: 'unknown-price',
-      at: now,
+    const target = {
       backend: entry.backend,
       modelId: entry.modelId,
       ...(entry.provider !== undefined && { provider: entry.provider }),
       reason,
-      message: `Calls to ${entry.backend} model "${entry.modelId}"${entry.provider ? ` via ${entry.provider}` : ''} are not priced: ${reason}. Add a price override so budgets count them.`,
-    });
+    };
+    const calls = `Calls to ${entry.backend} model "${entry.modelId}"${entry.provider ? ` via ${entry.provider}` : ''}`;
+    if (entry.priceState === 'estimated') {
+      this.emit({ kind: 'estimated-price', at: now, ...target, message: `${calls} are estimated: ${reason}. Add a price for it (prices.overrides) or refresh the prices.` });
+      return;
+    }
+    this.emit({ kind: 'unknown-price', at: now, ...target, message: `${calls} are not priced: ${reason}. Add a price override so budgets count them.` });
   }
 
   private checkErrors(now: number): void {

@@ -1,16 +1,33 @@
 import type { Clock } from '../clock.js';
-import type { BudgetMode, BudgetRule, BudgetStatus } from '../monitor/budgets.js';
+import type { BudgetMode, BudgetRule, BudgetStatus, BudgetUnit } from '../monitor/budgets.js';
 import { WindowedSpend } from './windows.js';
 
 interface RuleState {
   id: string;
   mode: BudgetMode;
-  limitUsd: number;
+  unit: BudgetUnit;
+  limit: number;
+  caller: string | undefined;
   spend: WindowedSpend;
   reserved: number;
   inFlight: number;
   /** An exhausted notice was sent in this window. */
   notified: boolean;
+}
+
+/** A call as budgets see it. */
+export interface BudgetCall {
+  backend: string;
+  /** Whose call it is (an API key's id), if anyone's. */
+  caller: string | undefined;
+  /** Runs on this machine: dollar budgets never count it, token budgets do. */
+  local: boolean;
+}
+
+/** What a call costs or is estimated to cost: USD (`null`: unknown) and tokens. */
+export interface BudgetAmount {
+  usd: number | null;
+  tokens: number;
 }
 
 /** What a call holds between admission and settlement. */
@@ -24,7 +41,11 @@ export type BudgetEvent = { kind: 'budget-exhausted' | 'budget-restored'; status
 /** The admission decision. */
 export type Admission = { ok: true; ticket: BudgetTicket } | { ok: false; status: BudgetStatus };
 
-const EMPTY_TICKET: BudgetTicket = { parts: [] };
+/** A ticket that holds nothing. */
+export const EMPTY_TICKET: BudgetTicket = { parts: [] };
+
+/** A rule with its id filled in. */
+export type IdentifiedRule = BudgetRule & { id: string };
 
 /**
  * Budget accounting. Admission and settlement are synchronous, so no `await` can run between
@@ -35,11 +56,21 @@ export class BudgetGuard {
   private states: RuleState[];
 
   constructor(
-    rules: ReadonlyArray<BudgetRule & { id: string }>,
+    rules: readonly IdentifiedRule[],
     private readonly clock: Clock,
     private readonly onEvent: (event: BudgetEvent) => void,
   ) {
-    this.states = BudgetGuard.statesOf(rules);
+    this.states = rules.map((rule) => ({
+      id: rule.id,
+      mode: rule.mode,
+      unit: rule.limitTokens !== undefined ? 'tokens' : 'usd',
+      limit: rule.limitTokens ?? rule.limitUsd ?? 0,
+      caller: rule.caller,
+      spend: new WindowedSpend(rule.window, rule.backend),
+      reserved: 0,
+      inFlight: 0,
+      notified: false,
+    }));
   }
 
   /**
@@ -50,46 +81,50 @@ export class BudgetGuard {
     this.states = next.states;
   }
 
-  private static statesOf(rules: ReadonlyArray<BudgetRule & { id: string }>): RuleState[] {
-    return rules.map((rule) => ({
-      id: rule.id,
-      mode: rule.mode,
-      limitUsd: rule.limitUsd,
-      spend: new WindowedSpend(rule.window, rule.backend),
-      reserved: 0,
-      inFlight: 0,
-      notified: false,
-    }));
+  /** The rules that count `call` (what it spends is added to them). */
+  private counting(call: BudgetCall): RuleState[] {
+    return this.states.filter(
+      (s) => s.spend.applies(call.backend) && (s.caller === undefined || s.caller === call.caller) && (s.unit === 'tokens' || !call.local),
+    );
   }
 
-  /** True when some budget counts calls on `backend`. */
-  covers(backend: string): boolean {
-    return this.states.some((s) => s.spend.applies(backend));
+  /** The rules that may refuse `call`: those counting it, except that only a `block` token budget refuses a local call. */
+  private refusing(call: BudgetCall): RuleState[] {
+    return this.counting(call).filter((s) => !call.local || s.mode === 'block');
   }
 
-  /** The windows to seed from the ledger: rule index, backend filter and window bounds. */
-  seedWindows(): Array<{ index: number; backend: string | undefined; from: number; to: number }> {
+  /** True when some budget counts `call`. */
+  covers(call: BudgetCall): boolean {
+    return this.counting(call).length > 0;
+  }
+
+  /** The windows to seed from the ledger: rule index, what it counts, and window bounds. */
+  seedWindows(): Array<{ index: number; backend: string | undefined; caller: string | undefined; unit: BudgetUnit; from: number; to: number }> {
     const now = this.clock.now();
     return this.states.map((s, index) => {
       this.roll(s, now);
-      return { index, backend: s.spend.backend, from: s.spend.start, to: s.spend.end };
+      return { index, backend: s.spend.backend, caller: s.caller, unit: s.unit, from: s.spend.start, to: s.spend.end };
     });
   }
 
   /** Sets the spend of rule `index` found in the ledger; a budget already spent counts as notified. */
-  seed(index: number, spentUsd: number): void {
+  seed(index: number, spent: number): void {
     const state = this.states[index];
     if (!state) return;
-    state.spend.spent = spentUsd;
-    state.notified = spentUsd >= state.limitUsd;
+    state.spend.spent = spent;
+    state.notified = spent >= state.limit;
   }
 
-  /** Admits a call on `backend` reserving `estimate` USD from every budget that counts it, or refuses it. */
-  admit(backend: string, estimate: number): Admission {
+  /**
+   * Admits `call`, reserving its estimate from every budget that counts it, or refuses it. A dollar
+   * budget reserves nothing for a free or unpriced call and never refuses one.
+   */
+  admit(call: BudgetCall, estimate: BudgetAmount): Admission {
     const now = this.clock.now();
+    const amountOf = (s: RuleState): number => (s.unit === 'tokens' ? estimate.tokens : (estimate.usd ?? 0));
+    const refusing = this.refusing(call).filter((s) => s.unit === 'tokens' || (estimate.usd ?? 0) > 0);
     let refused: RuleState | undefined;
-    for (const state of this.states) {
-      if (!state.spend.applies(backend)) continue;
+    for (const state of refusing) {
       this.roll(state, now);
       if (this.exhausted(state) && (!refused || (refused.mode === 'downgrade' && state.mode === 'block'))) refused = state;
     }
@@ -98,47 +133,48 @@ export class BudgetGuard {
       return { ok: false, status: this.statusOf(refused) };
     }
     const parts: BudgetTicket['parts'] = [];
-    for (const state of this.states) {
-      if (!state.spend.applies(backend)) continue;
-      state.reserved += estimate;
+    for (const state of this.counting(call)) {
+      this.roll(state, now);
+      const amount = amountOf(state);
+      state.reserved += amount;
       state.inFlight++;
-      parts.push({ state, windowStart: state.spend.start, amount: estimate });
+      parts.push({ state, windowStart: state.spend.start, amount });
     }
     return { ok: true, ticket: parts.length ? { parts } : EMPTY_TICKET };
   }
 
-  /** Replaces a ticket's reservation with the actual cost (null when unknown: counts as 0). */
-  settle(ticket: BudgetTicket, actualUsd: number | null): void {
+  /** Replaces a ticket's reservation with what the call actually spent (an unknown price counts as $0). */
+  settle(ticket: BudgetTicket, actual: BudgetAmount): void {
     for (const part of ticket.parts) {
       const state = part.state;
       // A call that began in a window that has since ended no longer counts anywhere.
       if (state.spend.start !== part.windowStart) continue;
       state.inFlight--;
       state.reserved = state.inFlight === 0 ? 0 : Math.max(0, state.reserved - part.amount);
-      state.spend.spent += actualUsd ?? 0;
-      if (state.spend.spent >= state.limitUsd) this.notifyExhausted(state);
+      state.spend.spent += state.unit === 'tokens' ? actual.tokens : (actual.usd ?? 0);
+      if (state.spend.spent >= state.limit) this.notifyExhausted(state);
     }
   }
 
-  /** Adds the cost of a call that did not go through {@link admit} (recorded from elsewhere). */
-  addSpend(backend: string, at: number, costUsd: number): void {
-    if (costUsd <= 0) return;
+  /** Adds what a call that did not go through {@link admit} spent (recorded from elsewhere). */
+  addSpend(call: BudgetCall, at: number, spent: BudgetAmount): void {
     const now = this.clock.now();
-    for (const state of this.states) {
-      if (!state.spend.applies(backend)) continue;
+    for (const state of this.counting(call)) {
+      const amount = state.unit === 'tokens' ? spent.tokens : (spent.usd ?? 0);
+      if (amount <= 0) continue;
       this.roll(state, now);
       if (!state.spend.contains(at)) continue;
-      state.spend.spent += costUsd;
-      if (state.spend.spent >= state.limitUsd) this.notifyExhausted(state);
+      state.spend.spent += amount;
+      if (state.spend.spent >= state.limit) this.notifyExhausted(state);
     }
   }
 
-  /** True while a `downgrade` budget counting `backend` is exhausted. */
-  downgraded(backend: string): boolean {
+  /** True while a `downgrade` budget that counts a paid call on `backend` for `caller` is exhausted. */
+  downgraded(backend: string, caller: string | undefined): boolean {
     const now = this.clock.now();
     let result = false;
-    for (const state of this.states) {
-      if (state.mode !== 'downgrade' || !state.spend.applies(backend)) continue;
+    for (const state of this.counting({ backend, caller, local: false })) {
+      if (state.mode !== 'downgrade') continue;
       this.roll(state, now);
       if (this.exhausted(state)) result = true;
     }
@@ -155,7 +191,7 @@ export class BudgetGuard {
   }
 
   private exhausted(state: RuleState): boolean {
-    return state.spend.spent + state.reserved >= state.limitUsd;
+    return state.spend.spent + state.reserved >= state.limit;
   }
 
   private roll(state: RuleState, now: number): void {
@@ -174,18 +210,19 @@ export class BudgetGuard {
   }
 
   private statusOf(s: RuleState): BudgetStatus {
-    return {
+    const base = {
       id: s.id,
       window: s.spend.window,
       ...(s.spend.backend !== undefined && { backend: s.spend.backend }),
+      ...(s.caller !== undefined && { caller: s.caller }),
       mode: s.mode,
-      limitUsd: s.limitUsd,
-      spentUsd: s.spend.spent,
-      reservedUsd: s.reserved,
       inFlight: s.inFlight,
       windowStart: s.spend.start,
       windowEnd: s.spend.end,
       exhausted: this.exhausted(s),
     };
+    return s.unit === 'tokens'
+      ? { ...base, unit: 'tokens', limitTokens: s.limit, spentTokens: s.spend.spent, reservedTokens: s.reserved }
+      : { ...base, unit: 'usd', limitUsd: s.limit, spentUsd: s.spend.spent, reservedUsd: s.reserved };
   }
 }

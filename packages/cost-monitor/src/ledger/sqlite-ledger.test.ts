@@ -75,6 +75,27 @@ describe('openSqliteLedger', () => {
     raw.close();
   });
 
+  it('adds the caller column to a ledger written before it existed, keeping its rows', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'rb-ledger-')), 'usage.db');
+    const old = new Database(path);
+    old.exec(`CREATE TABLE usage_events (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, started_at INTEGER NOT NULL, backend TEXT NOT NULL,
+      model_id TEXT NOT NULL, provider TEXT, operation TEXT NOT NULL, streamed INTEGER NOT NULL, input_tokens INTEGER NOT NULL,
+      output_tokens INTEGER NOT NULL, tokens_estimated INTEGER NOT NULL, items INTEGER NOT NULL, latency_ms REAL NOT NULL, cost_usd REAL,
+      price_state TEXT NOT NULL, cache_hit INTEGER NOT NULL, fallback_step INTEGER NOT NULL, request_id TEXT, status TEXT NOT NULL,
+      error_name TEXT, query_id TEXT)`);
+    old.prepare(`INSERT INTO usage_events (at, started_at, backend, model_id, operation, streamed, input_tokens, output_tokens, tokens_estimated,
+      items, latency_ms, cost_usd, price_state, cache_hit, fallback_step, status) VALUES (?, ?, 'paid', 'm', 'chat', 0, 1, 1, 0, 1, 1, 0.5, 'priced', 0, 0, 'ok')`).run(T0, T0);
+    old.close();
+    const ledger = openSqliteLedger({ path });
+    ledger.append([entry({ caller: 'alice', costUsd: 0.25 })]);
+    expect(ledger.query().map((e) => [e.costUsd, e.caller ?? '-'])).toEqual([
+      [0.5, '-'],
+      [0.25, 'alice'],
+    ]);
+    expect(ledger.totals({ caller: 'alice' }).costUsd).toBe(0.25);
+    ledger.close();
+  });
+
   it('rejects unknown options with BadInputError', () => {
     expect(() => openSqliteLedger({ path: ':memory:', sync: 'full' } as never)).toThrow(BadInputError);
   });

@@ -63,7 +63,8 @@ CREATE TABLE IF NOT EXISTS usage_events (
   request_id TEXT,
   status TEXT NOT NULL,
   error_name TEXT,
-  query_id TEXT
+  query_id TEXT,
+  caller TEXT
 );
 CREATE INDEX IF NOT EXISTS usage_events_at ON usage_events(at);
 CREATE INDEX IF NOT EXISTS usage_events_backend_at ON usage_events(backend, at);
@@ -97,6 +98,7 @@ interface EventRow {
   status: string;
   error_name: string | null;
   query_id: string | null;
+  caller: string | null;
 }
 
 function toRow(e: LedgerEntry): EventRow {
@@ -121,6 +123,7 @@ function toRow(e: LedgerEntry): EventRow {
     status: e.status,
     error_name: e.errorName ?? null,
     query_id: e.queryId ?? null,
+    caller: e.caller ?? null,
   };
 }
 
@@ -146,6 +149,7 @@ function fromRow(r: EventRow): LedgerEntry {
     status: r.status as CallStatus,
     ...(r.error_name !== null && { errorName: r.error_name }),
     ...(r.query_id !== null && { queryId: r.query_id }),
+    ...(r.caller !== null && r.caller !== undefined && { caller: r.caller }),
   };
 }
 
@@ -154,6 +158,7 @@ const FILTER_COLUMNS: Array<[keyof UsageQuery, string]> = [
   ['modelId', 'model_id'],
   ['operation', 'operation'],
   ['status', 'status'],
+  ['caller', 'caller'],
 ];
 
 function where(filter: UsageQuery): { sql: string; params: Record<string, unknown> } {
@@ -188,9 +193,9 @@ interface Writer {
 function prepareWriter(db: Database.Database): Writer {
   const insertEvent = db.prepare<[EventRow]>(
     `INSERT INTO usage_events (at, started_at, backend, model_id, provider, operation, streamed, input_tokens, output_tokens,
-       tokens_estimated, items, latency_ms, cost_usd, price_state, cache_hit, fallback_step, request_id, status, error_name, query_id)
+       tokens_estimated, items, latency_ms, cost_usd, price_state, cache_hit, fallback_step, request_id, status, error_name, query_id, caller)
      VALUES (@at, @started_at, @backend, @model_id, @provider, @operation, @streamed, @input_tokens, @output_tokens,
-       @tokens_estimated, @items, @latency_ms, @cost_usd, @price_state, @cache_hit, @fallback_step, @request_id, @status, @error_name, @query_id)`,
+       @tokens_estimated, @items, @latency_ms, @cost_usd, @price_state, @cache_hit, @fallback_step, @request_id, @status, @error_name, @query_id, @caller)`,
   );
   const insertQuery = db.prepare<[QueryRecord]>('INSERT OR REPLACE INTO usage_queries (id, at, latency_ms, status) VALUES (@id, @at, @latencyMs, @status)');
   return {
@@ -202,6 +207,15 @@ function prepareWriter(db: Database.Database): Writer {
       for (const record of records) insertQuery.run(record);
     }),
   };
+}
+
+/** Columns added since the first release, added to a ledger file written by an older version. */
+const ADDED_COLUMNS: ReadonlyArray<[name: string, type: string]> = [['caller', 'TEXT']];
+
+function addMissingColumns(db: Database.Database): void {
+  const present = new Set((db.prepare('PRAGMA table_info(usage_events)').all() as Array<{ name: string }>).map((c) => c.name));
+  for (const [name, type] of ADDED_COLUMNS) if (!present.has(name)) db.exec(`ALTER TABLE usage_events ADD COLUMN ${name} ${type}`);
+  db.exec('CREATE INDEX IF NOT EXISTS usage_events_caller_at ON usage_events(caller, at)');
 }
 
 /**
@@ -218,6 +232,7 @@ export function openSqliteLedger(options: SqliteLedgerOptions): SqliteLedger {
     db.pragma(`synchronous = ${parsed.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     db.pragma('busy_timeout = 5000');
     db.exec(SCHEMA);
+    addMissingColumns(db);
   }
 
   const writer = readonly ? undefined : prepareWriter(db);

@@ -1,10 +1,11 @@
 import type { ModelOperation, UsageEvent } from '@ragbridge/core-interfaces';
 
 /**
- * How a call's cost was determined: from the price table (`priced`), free because the backend is
- * local (`local`) or because a cache answered (`cached`), or not at all (`unknown`).
+ * How a call's cost was determined: from the price table (`priced`); at the highest price listed
+ * for the model, because the serving provider has none or is not known (`estimated`); free because
+ * the backend is local (`local`) or because a cache answered (`cached`); or not at all (`unknown`).
  */
-export type PriceState = 'priced' | 'local' | 'cached' | 'unknown';
+export type PriceState = 'priced' | 'estimated' | 'local' | 'cached' | 'unknown';
 
 /**
  * How a call ended: `ok`; `error` (the backend failed); `blocked` (a budget refused it, no backend
@@ -23,6 +24,8 @@ export interface LedgerEntry extends UsageEvent {
   priceState: PriceState;
   /** The query (see `CostMonitor.trackQuery`) the call served, if any. */
   queryId?: string;
+  /** Whose call it was (an API key's id; see `CostMonitor.asCaller`), if anyone's. */
+  caller?: string;
 }
 
 /** One tracked end-to-end query (a question answered by the app). */
@@ -44,6 +47,8 @@ export interface UsageQuery {
   status?: CallStatus;
   /** Only rows served from (`true`) or not from (`false`) a cache. */
   cacheHit?: boolean;
+  /** Only calls made for this caller. */
+  caller?: string;
   /** Rows in `at` order; the newest `limit` when set. */
   limit?: number;
 }

@@ -47,6 +47,13 @@ export const alertOptionsSchema = z.strictObject({
       }),
     ])
     .optional(),
+  /** Also write every alert's message to this log: `budget-restored` as info, the others as warnings. */
+  log: z
+    .custom<{ warn(message: string): void; info(message: string): void }>(
+      (v) => typeof (v as { warn?: unknown })?.warn === 'function' && typeof (v as { info?: unknown })?.info === 'function',
+      'must have warn() and info()',
+    )
+    .optional(),
   /** Also POST every alert as JSON to this URL. Failures never affect model calls. */
   webhook: z
     .strictObject({
@@ -109,6 +116,18 @@ export interface UnknownPriceAlert extends AlertBase {
   reason: string;
 }
 
+/**
+ * Calls to a model are charged at the highest price listed for it, because the provider that
+ * served them has no price or is not known (sent once per backend, model and provider).
+ */
+export interface EstimatedPriceAlert extends AlertBase {
+  kind: 'estimated-price';
+  backend: string;
+  modelId: string;
+  provider?: string;
+  reason: string;
+}
+
 /** A budget ran out (`budget-exhausted`) or its window reset (`budget-restored`). */
 export interface BudgetAlert extends AlertBase {
   kind: 'budget-exhausted' | 'budget-restored';
@@ -122,4 +141,4 @@ export interface LedgerErrorAlert extends AlertBase {
 }
 
 /** Everything the monitor alerts on. */
-export type CostAlert = CostThresholdAlert | ErrorRateAlert | LatencyAlert | UnknownPriceAlert | BudgetAlert | LedgerErrorAlert;
+export type CostAlert = CostThresholdAlert | ErrorRateAlert | LatencyAlert | UnknownPriceAlert | EstimatedPriceAlert | BudgetAlert | LedgerErrorAlert;

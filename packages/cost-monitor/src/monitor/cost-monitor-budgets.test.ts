@@ -134,7 +134,8 @@ describe('budgets', () => {
     expect(admitted).toBe(4);
     expect(inFlight).toBe(4);
     expect(inner.maxConcurrent).toBe(4);
-    const spent = monitor.budgets()[0]?.spentUsd ?? 0;
+    const status = monitor.budgets()[0];
+    const spent = status?.unit === 'usd' ? status.spentUsd : 0;
     const overshoot = spent - 1;
     expect(overshoot).toBeGreaterThan(0);
     expect(overshoot).toBeLessThanOrEqual(inFlight * 0.005 + 1e-9);

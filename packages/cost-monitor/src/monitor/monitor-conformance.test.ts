@@ -1,3 +1,4 @@
+import { createEmbeddingCache, createMemoryEmbeddingStore, createResponseCache } from '@ragbridge/caches';
 import {
   createMockChatModel,
   createMockEmbedder,
@@ -10,12 +11,12 @@ import {
   type MockEmbedder,
   type MockReranker,
 } from '@ragbridge/core-interfaces/testing';
-import { createMemoryEmbeddingStore } from '../cache/embedding-store.js';
 import { openSqliteLedger } from '../ledger/sqlite-ledger.js';
 import { createCostMonitor, type CostMonitor } from './cost-monitor.js';
 
 // Monitored models keep every promise of their contracts: same errors, streams, aborts and usage.
-// Each check gets a fresh monitor (and cache), so no check sees another's cache hits.
+// Each check gets a fresh monitor (and cache), so no check sees another's cache hits. Caches go
+// in front of the monitor, as the runtime composes them.
 const monitor = async (): Promise<CostMonitor> =>
   createCostMonitor({
     ledger: openSqliteLedger({ path: ':memory:' }),
@@ -35,7 +36,10 @@ describeChatModelConformance('monitored chat model', {
 
 const cachedChatFaults = new MockFaults();
 describeChatModelConformance('monitored chat model with a response cache', {
-  create: async () => (await monitor()).wrapChat(createMockChatModel({ faults: cachedChatFaults }), { cache: { ttlMs: 60_000 } }),
+  create: async () => {
+    const m = await monitor();
+    return createResponseCache(m.wrapChat(createMockChatModel({ faults: cachedChatFaults })), { ttlMs: 60_000, onHit: (usage) => m.record(usage) });
+  },
   faults: cachedChatFaults,
   quotesContext: true,
 });
@@ -43,10 +47,13 @@ describeChatModelConformance('monitored chat model with a response cache', {
 const embedFaults = new MockFaults();
 let embedder: MockEmbedder | undefined;
 describeEmbedderConformance('monitored embedder with an embedding cache', {
-  create: async () =>
-    (await monitor()).wrapEmbedder((embedder = createMockEmbedder({ faults: embedFaults, maxBatchSize: 8 })), {
-      cache: { store: createMemoryEmbeddingStore() },
-    }),
+  create: async () => {
+    const m = await monitor();
+    return createEmbeddingCache(m.wrapEmbedder((embedder = createMockEmbedder({ faults: embedFaults, maxBatchSize: 8 }))), {
+      store: createMemoryEmbeddingStore(),
+      onHit: (usage) => m.record(usage),
+    });
+  },
   faults: embedFaults,
   receivedTexts: () => embedder?.requests.flat() ?? [],
 });

@@ -1,8 +1,15 @@
 import type { ModelOperation } from '@ragbridge/core-interfaces';
-import type { CacheStats } from '../cache/cache-stats.js';
 import { percentileOf } from '../internal/windows.js';
 import type { LedgerEntry, QueryRecord } from '../ledger/usage-ledger.js';
 import type { BudgetStatus } from './budgets.js';
+
+/** Hits and misses of a cache, from the ledger: texts for embeddings, replies for chat. */
+export interface CacheHitStats {
+  hits: number;
+  misses: number;
+  /** hits / (hits + misses), or null when nothing was looked up. */
+  hitRate: number | null;
+}
 
 /** Latency percentiles in milliseconds (null when there are no samples). */
 export interface LatencyPercentiles {
@@ -47,6 +54,8 @@ export interface UsageSummary {
   costUsd: number;
   /** Calls that were made but could not be priced: their cost is missing from `costUsd`. */
   unpriced: { calls: number; models: Array<{ backend: string; modelId: string; provider?: string; calls: number }> };
+  /** Calls charged at the highest price listed for their model (the serving provider had none): in `costUsd`, maybe too high. */
+  estimated: { calls: number; models: Array<{ backend: string; modelId: string; provider?: string; calls: number }> };
   queries: {
     count: number;
     errors: number;
@@ -57,7 +66,7 @@ export interface UsageSummary {
     latencyMs: LatencyPercentiles;
   };
   /** Hit rates from the ledger: texts for embeddings, replies for chat. */
-  cache: { embeddings: CacheStats; responses: CacheStats };
+  cache: { embeddings: CacheHitStats; responses: CacheHitStats };
   /** Share of successful backend calls served by a fallback step. */
   fallbackRate: number | null;
   /** Share of backend calls that failed (aborted and blocked calls excluded). */
@@ -75,7 +84,7 @@ const percentiles = (values: number[]): LatencyPercentiles => ({
   p99: percentileOf(values, 99),
 });
 
-const stats = (hits: number, misses: number): CacheStats => ({ hits, misses, hitRate: hits + misses === 0 ? null : hits / (hits + misses) });
+const stats = (hits: number, misses: number): CacheHitStats => ({ hits, misses, hitRate: hits + misses === 0 ? null : hits / (hits + misses) });
 
 const ratio = (a: number, b: number): number | null => (b === 0 ? null : a / b);
 
@@ -97,7 +106,15 @@ export function summarizeUsage(input: {
   const embedItems = { hits: 0, misses: 0 };
   const chatItems = { hits: 0, misses: 0 };
   const latencies: Record<'all' | ModelOperation, number[]> = { all: [], chat: [], embed: [], rerank: [] };
-  const unpriced = new Map<string, { backend: string; modelId: string; provider?: string; calls: number }>();
+  type ModelCalls = { backend: string; modelId: string; provider?: string; calls: number };
+  const unpriced = new Map<string, ModelCalls>();
+  const estimated = new Map<string, ModelCalls>();
+  const count = (into: Map<string, ModelCalls>, e: LedgerEntry): void => {
+    const key = `${e.backend}\u0000${e.modelId}\u0000${e.provider ?? ''}`;
+    const u = into.get(key) ?? { backend: e.backend, modelId: e.modelId, ...(e.provider !== undefined && { provider: e.provider }), calls: 0 };
+    u.calls++;
+    into.set(key, u);
+  };
   const backends = new Map<string, BackendSummary>();
 
   for (const e of input.entries) {
@@ -128,11 +145,9 @@ export function summarizeUsage(input: {
     if (e.status === 'error') b.errors++;
     if (e.priceState === 'unknown') {
       b.unpricedCalls++;
-      const key = `${e.backend}\u0000${e.modelId}\u0000${e.provider ?? ''}`;
-      const u = unpriced.get(key) ?? { backend: e.backend, modelId: e.modelId, ...(e.provider !== undefined && { provider: e.provider }), calls: 0 };
-      u.calls++;
-      unpriced.set(key, u);
+      count(unpriced, e);
     }
+    if (e.priceState === 'estimated') count(estimated, e);
     if (e.status !== 'ok') continue;
     if (e.operation === 'embed') embedItems.misses += e.items;
     if (e.operation === 'chat') chatItems.misses += 1;
@@ -143,6 +158,7 @@ export function summarizeUsage(input: {
 
   const okQueries = input.queries.filter((q) => q.status === 'ok');
   const unpricedModels = [...unpriced.values()];
+  const estimatedModels = [...estimated.values()];
   return {
     from: input.from,
     to: input.to,
@@ -151,6 +167,7 @@ export function summarizeUsage(input: {
     calls,
     costUsd,
     unpriced: { calls: unpricedModels.reduce((n, u) => n + u.calls, 0), models: unpricedModels },
+    estimated: { calls: estimatedModels.reduce((n, u) => n + u.calls, 0), models: estimatedModels },
     queries: {
       count: input.queries.length,
       errors: input.queries.length - okQueries.length,

@@ -2,8 +2,13 @@ import { InvalidResponseError } from '@ragbridge/core-interfaces';
 import { z } from 'zod';
 import type { ModelPrice, PriceTable } from './price-book.js';
 
-// The router's model catalog (`GET https://router.huggingface.co/v1/models`). Only the fields we
-// read are checked; everything else may change freely.
+/** The router's model listing, whose providers carry per-million-token prices. */
+export const HF_ROUTER_MODELS_URL = 'https://router.huggingface.co/v1/models';
+
+// The router's model catalog (`GET https://router.huggingface.co/v1/models`): `{ data: [{ id,
+// providers: [{ provider, status, context_length?, pricing?: { input, output }, … }] }] }` (as the
+// Hugging Face inference playground reads it). Only the fields we read are checked; everything
+// else may change freely.
 const catalogSchema = z.object({
   data: z.array(
     z.object({
@@ -40,7 +45,7 @@ export function pricesFromHfRouterCatalog(catalog: unknown, options: HfRouterCat
   if (!parsed.success) {
     throw new InvalidResponseError({
       backend: 'hf-inference-providers',
-      endpoint: 'https://router.huggingface.co/v1/models',
+      endpoint: HF_ROUTER_MODELS_URL,
       message: `The model catalog is not in the expected format: ${parsed.error.issues[0]?.message ?? 'unknown problem'}`,
     });
   }
@@ -56,9 +61,9 @@ export function pricesFromHfRouterCatalog(catalog: unknown, options: HfRouterCat
         provider: p.provider,
         inputPerMillion: p.pricing.input,
         outputPerMillion: p.pricing.output ?? 0,
-        source: 'https://router.huggingface.co/v1/models',
+        source: HF_ROUTER_MODELS_URL,
       });
     }
   }
-  return { asOf, source: `Hugging Face router catalog (https://router.huggingface.co/v1/models) fetched ${asOf}`, prices };
+  return { asOf, source: `Hugging Face router catalog (${HF_ROUTER_MODELS_URL}) fetched ${asOf}`, prices };
 }

@@ -2,6 +2,7 @@ import { BadInputError, InvalidResponseError } from '@ragbridge/core-interfaces'
 import { describe, expect, it } from 'vitest';
 import { HF_INFERENCE_PROVIDERS_PRICES } from './hf-price-table.js';
 import { pricesFromHfRouterCatalog } from './hf-router-catalog.js';
+import { EndpointUptime } from './endpoint-uptime.js';
 import { createPriceBook, splitProviderSuffix } from './price-book.js';
 
 const HF = 'hf-inference-providers';
@@ -41,7 +42,8 @@ describe('createPriceBook', () => {
     expect(book.quote(call('org/chat:groq')).costUsd).toBeCloseTo(0.6, 12);
     expect(splitProviderSuffix('org/chat:fastest')).toEqual({ model: 'org/chat', provider: undefined });
     expect(splitProviderSuffix('llama3.2:3b')).toEqual({ model: 'llama3.2:3b', provider: undefined });
-    expect(book.quote(call('org/chat:fastest')).state).toBe('unknown');
+    // A policy names no provider: until the serving one is known, the highest listed price is charged.
+    expect(book.quote(call('org/chat:fastest'))).toMatchObject({ state: 'estimated', costUsd: 0.7 });
   });
 
   it('lets user overrides win over the table', () => {
@@ -56,9 +58,18 @@ describe('createPriceBook', () => {
     const missing = book.quote(call('org/never-heard-of'));
     expect(missing).toMatchObject({ state: 'unknown', costUsd: null });
     expect(missing.state === 'unknown' && missing.reason).toMatch(/no price is known/);
+  });
+
+  it('charges a model served by a provider without a price at the highest price listed for it, so budgets count it', () => {
     const ambiguous = book.quote(call('org/chat'));
-    expect(ambiguous.state === 'unknown' && ambiguous.reason).toMatch(/differs by provider/);
-    expect(book.quote(call('org/chat', { provider: 'nebius' })).state).toBe('unknown');
+    expect(ambiguous).toMatchObject({ state: 'estimated', costUsd: 0.7 });
+    expect(ambiguous.state === 'estimated' && ambiguous.reason).toMatch(/differs by provider and the serving provider is not known: charged at the highest price/);
+    const otherProvider = book.quote(call('org/chat', { provider: 'nebius' }));
+    expect(otherProvider).toMatchObject({ state: 'estimated', costUsd: 0.7, price: { provider: 'together' } });
+    expect(otherProvider.state === 'estimated' && otherProvider.reason).toMatch(/no price for provider "nebius"/);
+    // A wildcard row for the backend prices an unlisted provider exactly.
+    const withWildcard = createPriceBook({ table: false, overrides: [{ backend: HF, modelId: 'org/chat', provider: 'groq', inputPerMillion: 1 }, { backend: HF, modelId: '*', provider: 'nebius', inputPerMillion: 2 }] });
+    expect(withWildcard.quote(call('org/chat', { provider: 'nebius' }))).toMatchObject({ state: 'priced', costUsd: 2 });
   });
 
   it('prices a model whose providers agree even when the provider is unknown', () => {
@@ -84,6 +95,62 @@ describe('createPriceBook', () => {
   it('rejects malformed prices', () => {
     expect(() => createPriceBook({ overrides: [{ modelId: 'x', inputPerMillion: -1 }] })).toThrow(BadInputError);
     expect(() => createPriceBook({ overrides: [{ modelId: 'x', inputPerMillion: 1, currency: 'EUR' } as never] })).toThrow(BadInputError);
+    expect(() => createPriceBook({ overrides: [{ modelId: 'x' }] })).toThrow(/at least one of inputPerMillion, outputPerMillion, perRequest, perHour/);
+    expect(() => createPriceBook({ overrides: [{ modelId: 'x', perRequest: 1, scaleToZeroMinutes: 5 }] })).toThrow(/scaleToZeroMinutes needs perHour/);
+  });
+});
+
+describe('prices per request and per hour', () => {
+  const book = createPriceBook({
+    table: false,
+    overrides: [
+      // hf-inference embeddings, billed by compute time: an average per request.
+      { backend: HF, modelId: 'BAAI/bge-small-en-v1.5', provider: 'hf-inference', perRequest: 0.0001 },
+      // A dedicated endpoint at $0.50 an hour that scales to zero after 10 idle minutes.
+      { backend: 'hf-tei', modelId: '*', perHour: 0.5, scaleToZeroMinutes: 10 },
+    ],
+  });
+
+  it('multiplies a per-request price by the requests a call sent, and adds token prices', () => {
+    const embed = { backend: HF, modelId: 'BAAI/bge-small-en-v1.5', provider: 'hf-inference', inputTokens: 5000, outputTokens: 0 };
+    const three = book.quote({ ...embed, requests: 3 });
+    expect(three.state).toBe('priced');
+    expect(three.costUsd).toBeCloseTo(0.0003, 12);
+    expect(book.quote(embed).costUsd).toBeCloseTo(0.0001, 12);
+    const both = createPriceBook({ table: false, overrides: [{ modelId: 'm', inputPerMillion: 1, perRequest: 0.01 }] });
+    expect(both.quote({ backend: 'x', modelId: 'm', inputTokens: 1_000_000, outputTokens: 0, requests: 2 }).costUsd).toBeCloseTo(1.02, 12);
+  });
+
+  it('prices endpoint hours and says how long the endpoint stays up', () => {
+    const tei = { backend: 'hf-tei', modelId: 'BAAI/bge-small-en-v1.5', inputTokens: 100, outputTokens: 0 };
+    expect(book.hourly(tei)).toEqual({ perHour: 0.5, scaleToZeroMs: 600_000 });
+    expect(book.quote({ ...tei, uptimeHours: 0.25 })).toMatchObject({ state: 'priced', costUsd: 0.125 });
+    expect(book.hourly({ backend: HF, modelId: 'BAAI/bge-small-en-v1.5', provider: 'hf-inference' })).toBeUndefined();
+    expect(createPriceBook({ table: false, overrides: [{ modelId: 'm', perHour: 1 }] }).hourly({ backend: 'x', modelId: 'm' })).toEqual({ perHour: 1, scaleToZeroMs: 15 * 60_000 });
+  });
+});
+
+describe('EndpointUptime', () => {
+  it('charges a call the uptime it adds: a full idle window when the endpoint was down, the gap when it was up', () => {
+    const uptime = new EndpointUptime();
+    const idle = 10 * 60_000;
+    const t0 = Date.UTC(2026, 0, 15, 12);
+    const charged: number[] = [];
+    charged.push(uptime.charge('tei', t0, idle));
+    expect(charged[0]).toBeCloseTo(10 / 60, 12);
+    expect(uptime.peek('tei', t0 + 60_000, idle)).toBeCloseTo(1 / 60, 12);
+    charged.push(uptime.charge('tei', t0 + 60_000, idle));
+    expect(charged[1]).toBeCloseTo(1 / 60, 12);
+    // A call that began before the last one adds nothing.
+    charged.push(uptime.charge('tei', t0 + 30_000, idle));
+    expect(charged[2]).toBe(0);
+    // Idle for the whole window: the endpoint scaled to zero, and the next call wakes it again.
+    charged.push(uptime.charge('tei', t0 + 60_000 + idle, idle));
+    expect(charged[3]).toBeCloseTo(10 / 60, 12);
+    // Up 11 minutes (t0 to the second call plus the window), down, then up 10: 21 minutes in all.
+    expect(charged.reduce((a, b) => a + b, 0) * 60).toBeCloseTo(21, 9);
+    // Endpoints are counted apart.
+    expect(uptime.charge('other', t0 + 60_000, idle)).toBeCloseTo(10 / 60, 12);
   });
 });
 
@@ -135,7 +202,8 @@ describe('pricesFromHfRouterCatalog', () => {
       { backend: HF, modelId: 'org/chat', provider: 'groq', inputPerMillion: 0.1, outputPerMillion: 0.5, source: 'https://router.huggingface.co/v1/models' },
     ]);
     const book = createPriceBook({ table });
-    expect(book.quote(call('org/chat', { provider: 'nebius' })).state).toBe('unknown');
+    expect(book.quote(call('org/chat', { provider: 'groq' })).state).toBe('priced');
+    expect(book.quote(call('org/image')).state).toBe('unknown');
     expect(pricesFromHfRouterCatalog(catalog, { includeNotLive: true }).prices).toHaveLength(2);
   });
 

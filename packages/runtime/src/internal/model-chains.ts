@@ -7,10 +7,10 @@ import {
   createResponseCache,
   openSqliteEmbeddingStore,
   openSqliteResponseStore,
-  type CostMonitor,
   type EmbeddingCacheStore,
   type ResponseCacheStore,
-} from '@ragbridge/cost-monitor';
+} from '@ragbridge/caches';
+import type { CostMonitor } from '@ragbridge/cost-monitor';
 import {
   createFallbackChatModel,
   createFallbackEmbedder,
@@ -67,6 +67,8 @@ export interface ChainContext extends AdapterContext {
   closers: Array<() => unknown>;
   /** The runtime's warning log (redacted). */
   warn: (message: string) => void;
+  /** The embedding cache file given to `createRuntime`, instead of the configuration's. */
+  embeddingCachePath: string | undefined;
 }
 
 /** The availability of a step whose adapter package is not installed: never, saying what to install. */
@@ -276,8 +278,9 @@ export function buildEmbedderPart(ctx: ChainContext): BuiltPart<EmbedderV1> {
   const caching = ctx.config.caches.embeddings;
   if (caching.enabled) {
     let store: EmbeddingCacheStore;
-    if (caching.path) {
-      const path = resolveDataPath(caching.path, ctx.baseDir);
+    const cachePath = ctx.embeddingCachePath ?? caching.path;
+    if (cachePath) {
+      const path = resolveDataPath(cachePath, ctx.baseDir);
       ensureParentDir(path);
       const sqlite = openSqliteEmbeddingStore({ path });
       ctx.closers.push(() => sqlite.close());

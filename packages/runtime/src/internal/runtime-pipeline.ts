@@ -32,6 +32,10 @@ export interface RuntimePipelineOptions {
   refusal?: Partial<RefusalPolicy>;
   /** @default the pipeline's chunker defaults */
   chunker?: ChunkerOptions;
+  /** Longest answer, in tokens. @default the pipeline's */
+  maxTokens?: number;
+  /** Most prompt tokens given to the answer model. @default no limit */
+  maxContextTokens?: number;
   monitor: CostMonitor;
   logger: RuntimeLogger;
 }
@@ -66,7 +70,7 @@ export function createRuntimePipeline(options: RuntimePipelineOptions): Pipeline
     ...(options.reranker && { reranker: options.reranker }),
     ...(options.chatModel && { chatModel: options.chatModel }),
     retrieval: options.retrieval,
-    ...defined({ k: options.k, chunker: options.chunker, sources: options.sources, refusal: options.refusal }),
+    ...defined({ k: options.k, chunker: options.chunker, sources: options.sources, refusal: options.refusal, maxTokens: options.maxTokens, maxContextTokens: options.maxContextTokens }),
     ...(options.extractiveSentences !== undefined && { extractiveSentences: options.extractiveSentences }),
     extractiveFallback: true,
     keywordFallback: true,

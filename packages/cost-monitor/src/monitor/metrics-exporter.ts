@@ -1,12 +1,15 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { LedgerEntry, QueryRecord } from '../ledger/usage-ledger.js';
-import type { CostAlert } from '../monitor/alerts.js';
-import type { BudgetStatus } from '../monitor/budgets.js';
+import type { CostAlert } from './alerts.js';
+import type { BudgetStatus } from './budgets.js';
 
 const LATENCY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30, 60];
 
-/** The Prometheus metrics of one monitor. */
-export class MonitorMetrics {
+/**
+ * The monitor's Prometheus metrics: calls, cost, tokens, latency, cache items, fallbacks, queries
+ * and alerts, fed from recorded rows, and budget gauges read when scraped.
+ */
+export class MetricsExporter {
   private readonly calls: Counter<'backend' | 'model' | 'operation' | 'status' | 'cache_hit'>;
   private readonly cost: Counter<'backend' | 'model' | 'operation'>;
   private readonly tokens: Counter<'backend' | 'model' | 'direction'>;
@@ -17,7 +20,7 @@ export class MonitorMetrics {
   private readonly queries: Counter<'status'>;
   private readonly queryDuration: Histogram;
   private readonly alerts: Counter<'kind'>;
-  readonly webhookFailures: Counter;
+  private readonly webhookFailures: Counter;
 
   constructor(
     readonly registry: Registry,
@@ -57,20 +60,22 @@ export class MonitorMetrics {
     this.queryDuration = new Histogram({ name: `${prefix}query_duration_seconds`, help: 'Latency of tracked queries.', buckets: LATENCY_BUCKETS_S, registers });
     this.alerts = new Counter({ name: `${prefix}alerts_total`, help: 'Alerts fired, by kind.', labelNames: ['kind'], registers });
     this.webhookFailures = new Counter({ name: `${prefix}alert_webhook_failures_total`, help: 'Alert webhook deliveries that failed.', registers });
-    const gauge = (name: string, help: string, value: (b: BudgetStatus) => number): void => {
+    const gauge = (name: string, help: string, unit: BudgetStatus['unit'] | undefined, value: (b: BudgetStatus) => number): void => {
       new Gauge({
         name: `${prefix}${name}`,
         help,
         labelNames: ['budget'],
         registers,
         collect() {
-          for (const b of budgets()) this.set({ budget: b.id }, value(b));
+          for (const b of budgets()) if (unit === undefined || b.unit === unit) this.set({ budget: b.id }, value(b));
         },
       });
     };
-    gauge('budget_limit_usd', 'Budget limit per window.', (b) => b.limitUsd);
-    gauge('budget_spent_usd', 'Spend in the budget window so far.', (b) => b.spentUsd);
-    gauge('budget_exhausted', '1 while the budget refuses (or downgrades) paid calls.', (b) => (b.exhausted ? 1 : 0));
+    gauge('budget_limit_usd', 'Limit of a dollar budget per window.', 'usd', (b) => (b.unit === 'usd' ? b.limitUsd : 0));
+    gauge('budget_spent_usd', 'Spend in a dollar budget window so far.', 'usd', (b) => (b.unit === 'usd' ? b.spentUsd : 0));
+    gauge('budget_limit_tokens', 'Limit of a token budget per window.', 'tokens', (b) => (b.unit === 'tokens' ? b.limitTokens : 0));
+    gauge('budget_spent_tokens', 'Tokens used in a token budget window so far.', 'tokens', (b) => (b.unit === 'tokens' ? b.spentTokens : 0));
+    gauge('budget_exhausted', '1 while the budget refuses (or downgrades) the calls it counts.', undefined, (b) => (b.exhausted ? 1 : 0));
   }
 
   onEntry(e: LedgerEntry): void {
@@ -94,5 +99,9 @@ export class MonitorMetrics {
 
   onAlert(alert: CostAlert): void {
     this.alerts.inc({ kind: alert.kind });
+  }
+
+  onWebhookFailure(): void {
+    this.webhookFailures.inc();
   }
 }

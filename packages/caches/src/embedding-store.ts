@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { parseOptions } from '../internal/options.js';
+import { parseOptions } from './internal/options.js';
 
 /** One vector to store. */
 export interface EmbeddingCacheRecord {

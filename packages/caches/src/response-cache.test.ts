@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../__fixtures__/test-models.js';
+import { ManualClock } from './__fixtures__/manual-clock.js';
 import { createMemoryResponseStore, createResponseCache, openSqliteResponseStore } from './response-cache.js';
 
 const PROMPT: ChatCallOptions = {

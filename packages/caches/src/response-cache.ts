@@ -12,8 +12,7 @@ import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
-import { systemClock } from '../clock.js';
-import { clockSchema, parseOptions } from '../internal/options.js';
+import { clockSchema, parseOptions, systemClock } from './internal/options.js';
 import { CacheCounter, type CacheStats } from './cache-stats.js';
 
 /** A cached reply. */

@@ -14,8 +14,7 @@ import {
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
-import { systemClock } from '../clock.js';
-import { clockSchema, parseOptions } from '../internal/options.js';
+import { clockSchema, parseOptions, systemClock } from './internal/options.js';
 import { CacheCounter, type CacheStats } from './cache-stats.js';
 import type { EmbeddingCacheStore } from './embedding-store.js';
 
