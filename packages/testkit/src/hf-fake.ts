@@ -37,6 +37,11 @@ export interface FakeHfOptions extends FakeServerOptions {
   token?: string;
   /** Models served. @default {@link DEFAULT_FAKE_HF_MODELS} */
   models?: FakeHfModel[];
+  /**
+   * Per-million-token prices the router's model listing (`GET /v1/models`) gives, by model and
+   * provider; a provider left out is listed without a price. @default {@link FAKE_ROUTER_PRICES}
+   */
+  routerPrices?: Readonly<Record<string, Readonly<Record<string, { input: number; output: number }>>>>;
 }
 
 /** Models the fake serves when none are given. */
@@ -51,6 +56,13 @@ export const DEFAULT_FAKE_HF_MODELS: FakeHfModel[] = [
   { id: 'cross-encoder/ms-marco-MiniLM-L6-v2', task: 'text-classification', labels: ['LABEL_0'] },
   { id: 'distilbert/distilbert-base-uncased-finetuned-sst-2-english', task: 'text-classification', labels: ['POSITIVE', 'NEGATIVE'] },
 ];
+
+/** Prices the fake router lists for the default chat models (made up, in USD per million tokens); nebius lists none. */
+export const FAKE_ROUTER_PRICES: Readonly<Record<string, Readonly<Record<string, { input: number; output: number }>>>> = {
+  'meta-llama/Llama-3.1-8B-Instruct': { together: { input: 0.18, output: 0.18 } },
+  'Qwen/Qwen2.5-7B-Instruct': { together: { input: 0.3, output: 0.3 } },
+  'openai/gpt-oss-20b': { groq: { input: 0.1, output: 0.5 }, together: { input: 0.05, output: 0.2 } },
+};
 
 /** The provider-side model id the fake's Hub mapping reports. */
 export function fakeProviderModelId(id: string, provider: string): string {
@@ -322,6 +334,35 @@ export async function startFakeHf(options: FakeHfOptions = {}): Promise<FakeServ
           return;
         }
         await chat(ctx, id, provider ?? providers[0] ?? 'hf-inference', raw);
+      },
+    },
+    {
+      // The router's model listing, as the Hugging Face inference playground reads it
+      // (huggingface/inference-playground src/lib/state/pricing.svelte.ts): chat models with
+      // their providers, each with status, context length and, when known, per-million-token prices.
+      name: 'router.models',
+      method: 'GET',
+      pattern: '/v1/models',
+      handle(ctx) {
+        const prices = options.routerPrices ?? FAKE_ROUTER_PRICES;
+        const data = [...models.values()]
+          .filter((m) => m.task === 'conversational')
+          .map((m) => ({
+            id: m.id,
+            object: 'model',
+            created: 1_735_689_600,
+            owned_by: m.id.split('/')[0] ?? m.id,
+            architecture: { input_modalities: ['text'], output_modalities: ['text'] },
+            providers: (m.providers ?? ['hf-inference']).map((provider) => ({
+              provider,
+              status: 'live',
+              context_length: m.contextTokens ?? 32768,
+              ...(prices[m.id]?.[provider] && { pricing: prices[m.id]?.[provider] }),
+              supports_tools: false,
+              supports_structured_output: false,
+            })),
+          }));
+        ctx.json(200, { object: 'list', data });
       },
     },
     {

@@ -5,7 +5,7 @@ export { fakeServerFaults, OPTIONAL_FAULT_KINDS, TRANSPORT_FAULTS } from './faul
 export type { FakeHfModel, FakeHfOptions } from './hf-fake.js';
 export type { FakeHfChatBehaviour } from './hf-fake-chat.js';
 export { FAKE_REASONING } from './hf-fake-chat.js';
-export { DEFAULT_FAKE_HF_MODELS, fakeProviderModelId, fetchToFake, hfFaultPresets, startFakeHf } from './hf-fake.js';
+export { DEFAULT_FAKE_HF_MODELS, FAKE_ROUTER_PRICES, fakeProviderModelId, fetchToFake, hfFaultPresets, startFakeHf } from './hf-fake.js';
 export type { FakeTeiOptions } from './tei-fake.js';
 export { startFakeTei, teiFaultPresets } from './tei-fake.js';
 export type { FakeOllamaModel, FakeOllamaOptions } from './ollama-fake.js';
