@@ -6,6 +6,8 @@ import {
   RagbridgeError,
   RateLimitError,
   ServerError,
+  BadInputError,
+  UnsupportedRequestError,
 } from './errors.js';
 import { registerSecret } from './redact.js';
 
@@ -18,6 +20,15 @@ describe('typed errors', () => {
     expect(new AuthenticationError().isRetryable).toBe(false);
     expect(new ServerError().isRetryable).toBe(true);
     expect(new BudgetExceededError().name).toBe('BudgetExceededError');
+  });
+
+  it('UnsupportedRequestError is its own kind: not retryable, and not a BadInputError (a fallback chain moves on)', () => {
+    const e = new UnsupportedRequestError({ backend: 'hf-inference-providers', modelId: 'org/m', statusCode: 422 });
+    expect(e.name).toBe('UnsupportedRequestError');
+    expect(e.isRetryable).toBe(false);
+    expect(UnsupportedRequestError.isInstance(e)).toBe(true);
+    expect(BadInputError.isInstance(e)).toBe(false);
+    expect(e.message).toMatch(/cannot serve this request .*another model or provider/);
   });
 
   it('isInstance follows the class hierarchy and nothing else', () => {
