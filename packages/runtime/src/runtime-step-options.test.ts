@@ -1,3 +1,6 @@
+import * as adapterHf from '@ragbridge/adapter-hf';
+import * as adapterOllama from '@ragbridge/adapter-ollama';
+import * as adapterTransformers from '@ragbridge/adapter-transformersjs';
 import { ConfigError, MODEL_PARTS, PART_BACKENDS, PROFILE_NAMES, getBuiltInProfile, resolveConfig, validateStepOptions } from '@ragbridge/config-profiles';
 import { startFakeOllama, type FakeServer } from '@ragbridge/testkit';
 import { writeFile } from 'node:fs/promises';
@@ -26,11 +29,7 @@ describe("a step's options are declared once, by its adapter package", () => {
   it('every backend of every part has its adapter package\'s step-options schema', async () => {
     const config = getBuiltInProfile('offline');
     const everyAdapter = { ...config, models: { answer: { chain: [] }, embedder: { chain: [] }, reranker: { chain: [] } } };
-    const modules = {
-      '@ragbridge/adapter-hf': await import('@ragbridge/adapter-hf'),
-      '@ragbridge/adapter-ollama': await import('@ragbridge/adapter-ollama'),
-      '@ragbridge/adapter-transformersjs': await import('@ragbridge/adapter-transformersjs'),
-    };
+    const modules = { '@ragbridge/adapter-hf': adapterHf, '@ragbridge/adapter-ollama': adapterOllama, '@ragbridge/adapter-transformersjs': adapterTransformers };
     const schemaOf = stepOptionsSchemas((await loadAdapterModules(everyAdapter, modules)).modules);
     for (const part of MODEL_PARTS) {
       for (const backend of PART_BACKENDS[part]) if (backend !== 'extractive') expect(schemaOf(part, backend), `${part}/${backend}`).toBeDefined();
