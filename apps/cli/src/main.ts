@@ -6,6 +6,7 @@ import { evalCommand } from './eval-command.js';
 import { compareCommand } from './compare.js';
 import { demoCommand } from './demo.js';
 import { doctorCommand } from './doctor-command.js';
+import { pricesCommand } from './prices-command.js';
 
 const USAGE = `ragbridge: question answering over technical documents, with page citations.
 
@@ -17,6 +18,7 @@ Usage:
   ragbridge compare --profiles A,B --qa FILE [--corpus DIR] [--out DIR] [--k 10] [--fake-services]
   ragbridge compare --reindex-plan --profiles A,B [--corpus DIR] [--apply] [--fake-services]
   ragbridge doctor [--profile NAME]          the profile commands run and why; calls each model step once
+  ragbridge prices update [--out DIR]        current Inference Providers prices into a dated file (prices.file)
   ragbridge help [command]                   help on one command
   ragbridge --version
 
@@ -89,6 +91,21 @@ ollama pull, set HF_TOKEN, start TEI, npm install an adapter, download a model).
 Exits 0 when every model step works (a Transformers.js model not on disk is allowed with
 offline: true), 1 when one does not; ragbridge still answers then, with the part's next step,
 extractive answers, keyword retrieval or the fused order.`,
+  prices: `ragbridge prices update [--out DIR] [--router URL] [--fake-services]
+
+Reads the Inference Providers router's model listing (GET https://router.huggingface.co/v1/models,
+no token needed), in which each provider of a model lists its price per million input and output
+tokens, and writes it as a price table to DIR/hf-router-prices-YYYY-MM-DD.json (default DIR:
+.ragbridge/prices), saying how many prices changed since the newest earlier file there. Point the
+configuration at it, and budgets price routed calls with today's numbers:
+  prices:
+    file: /absolute/path/hf-router-prices-YYYY-MM-DD.json
+Providers listed without a price stay out: a call they serve is charged the highest price listed for
+its model. hf-inference embeddings and reranking and dedicated endpoints are not in the listing:
+give them prices.overrides (perRequest, perHour).
+  --out DIR        where the dated file goes
+  --router URL     a router elsewhere (a mirror or private gateway); its listing is <URL>/v1/models
+  --fake-services  read the listing from the repository's fake service (a checkout only)`,
   help: `ragbridge help [command]
 
 Prints the overview, or one command's help.`,
@@ -125,6 +142,7 @@ export async function main(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
       debug: { type: 'boolean' },
+      router: { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
@@ -180,6 +198,13 @@ export async function main(argv: string[]): Promise<number> {
     case 'doctor':
       if (rest.length > 0) throw new UsageError(`doctor: unexpected argument "${rest[0]}"; run ragbridge doctor [--profile NAME]`);
       return doctorCommand(values.profile !== undefined ? { profile: values.profile } : {});
+    case 'prices':
+      if (rest.length > 1) throw new UsageError(`prices: unexpected argument "${rest[1]}"; run ragbridge prices update [--out DIR]`);
+      return pricesCommand(rest[0], {
+        ...(values.out !== undefined && { out: values.out }),
+        ...(values.router !== undefined && { router: values.router }),
+        ...(values['fake-services'] && { fakeServices: true }),
+      });
     case 'compare': {
       if (!values.profiles) throw new UsageError('compare: --profiles A,B is required, e.g. --profiles offline,hf-spaces');
       const k = values.k === undefined ? undefined : Number(values.k);
