@@ -71,9 +71,20 @@ function ollamaConnection(step: { endpoint?: string | undefined }, ctx: AdapterC
   return defined({ host: ollamaHost(step.endpoint, ctx), fetch: ctx.fetch });
 }
 
-/** The Hugging Face token of a step: its own `token`, else HF_TOKEN, read at each call (never logged). */
-function hfToken(stepToken: string | undefined, ctx: AdapterContext): () => string | undefined {
+/**
+ * The Hugging Face token of a step: its own `token`, else HF_TOKEN, read at each call (never
+ * logged). With a `routerUrl` elsewhere than Hugging Face (a gateway), HF_TOKEN is not sent there:
+ * the adapter cannot tell a token function's source, so the rule is applied here.
+ */
+function hfToken(stepToken: string | undefined, ctx: AdapterContext, routerUrl?: string): () => string | undefined {
+  if (routerUrl !== undefined) return endpointToken(stepToken, routerUrl, ctx);
   return () => stepToken ?? ctx.env.HF_TOKEN;
+}
+
+/** The Hub base URL from the runtime's environment when the caller passed one (else the adapter reads HF_ENDPOINT itself). */
+function hubUrl(options: { hubUrl?: string | undefined } | undefined, ctx: AdapterContext): { hubUrl?: string } {
+  const url = options?.hubUrl ?? (ctx.envGiven ? ctx.env.HF_ENDPOINT : undefined);
+  return url === undefined ? {} : { hubUrl: url };
 }
 
 /** HF_TOKEN goes to Hugging Face hosts only (as the adapter does); other endpoints get the step's token or none. */
@@ -106,9 +117,9 @@ function transformersOptions<O extends { allowRemoteModels?: boolean | undefined
 export function createAnswerAdapter(step: Exclude<AnswerStepConfig, { backend: 'extractive' }>, ctx: AdapterContext): BuiltAdapter<ChatModelV1> {
   switch (step.backend) {
     case 'hf-inference': {
-      const token = step.endpoint ? endpointToken(step.token, step.endpoint, ctx) : hfToken(step.token, ctx);
       const options = step.options as HfChatStepOptions | undefined;
-      return { model: hf(ctx).createHfChatModel({ ...options, model: step.model, ...defined({ endpointUrl: step.endpoint, fetch: ctx.fetch }), token }) };
+      const token = step.endpoint ? endpointToken(step.token, step.endpoint, ctx) : hfToken(step.token, ctx, options?.routerUrl);
+      return { model: hf(ctx).createHfChatModel({ ...options, ...hubUrl(options, ctx), model: step.model, ...defined({ endpointUrl: step.endpoint, fetch: ctx.fetch }), token }) };
     }
     case 'ollama': {
       const options = step.options as OllamaChatStepOptions | undefined;
@@ -130,7 +141,8 @@ export function createEmbedderAdapter(step: EmbedderStepConfig, ctx: AdapterCont
     }
     case 'hf-inference': {
       const options = step.options as HfEmbedderStepOptions | undefined;
-      return { model: hf(ctx).createHfEmbedder({ ...options, model: step.model, token: hfToken(step.token, ctx), ...defined({ fetch: ctx.fetch }) }) };
+      const token = hfToken(step.token, ctx, options?.routerUrl);
+      return { model: hf(ctx).createHfEmbedder({ ...options, ...hubUrl(options, ctx), model: step.model, token, ...defined({ fetch: ctx.fetch }) }) };
     }
     case 'ollama': {
       const options = step.options as OllamaEmbedderStepOptions | undefined;
@@ -152,7 +164,8 @@ export function createRerankerAdapter(step: RerankerStepConfig, ctx: AdapterCont
     }
     case 'hf-inference': {
       const options = step.options as HfRerankerStepOptions | undefined;
-      return { model: hf(ctx).createHfReranker({ ...options, model: step.model, token: hfToken(step.token, ctx), ...defined({ fetch: ctx.fetch }) }) };
+      const token = hfToken(step.token, ctx, options?.routerUrl);
+      return { model: hf(ctx).createHfReranker({ ...options, ...hubUrl(options, ctx), model: step.model, token, ...defined({ fetch: ctx.fetch }) }) };
     }
     case 'transformersjs': {
       const options = transformersOptions(step.options as TransformersRerankerStepOptions | undefined, ctx);
