@@ -1,7 +1,11 @@
 import { defineConfig, type ViteUserConfig } from 'vitest/config';
 
-/** Workspace packages resolve to their TypeScript sources in tests, so nothing needs building first. */
-const conditions = ['@ragbridge/source', 'import', 'module', 'node', 'default'];
+/**
+ * Workspace packages resolve to their TypeScript sources in tests, so nothing needs building first.
+ * Otherwise as Node resolves: no `module` condition, which picks bundler builds Node cannot load
+ * (@opentelemetry/api's has extensionless imports).
+ */
+const conditions = ['@ragbridge/source', 'import', 'node', 'default'];
 
 /** The vitest configuration every package uses (tests live beside the code as `*.test.ts`). */
 export function packageTestConfig(root: string, overrides: ViteUserConfig['test'] = {}): ViteUserConfig {

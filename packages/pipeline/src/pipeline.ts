@@ -4,6 +4,7 @@ import { followUpQuestion, type ConversationTurn } from './answer/follow-up.js';
 import type { RefusalPolicy } from './answer/refusal-policy.js';
 import type { ChunkerOptions } from './ingest/chunker.js';
 import { ingestPaths, type IngestOptions, type IngestReport } from './ingest/ingest.js';
+import { askAttributes, addActiveSpanEvent, describeAnswer, describeAskUsage, describeRetrieval, inSpan, inSpanStream, PIPELINE_SPANS } from './internal/pipeline-tracing.js';
 import { streamInside } from './internal/stream-inside.js';
 import { createRetriever, type RetrievalResult, type RetrieverOptions, type RetrieveOptions } from './retrieval/retriever.js';
 import { openSqliteStore } from './store/sqlite-store.js';
@@ -184,15 +185,23 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     namesLoaded = true;
   };
 
-  const retrieve = async (question: string, call: RetrieveOptions): Promise<RetrievalResult> => {
-    const retrieval = await retriever.retrieve(question, options.k === undefined ? call : { ...call, k: call.k ?? options.k });
-    if (retrieval.queryEmbedFailure) {
-      options.onFallback?.({ part: 'query-embedding', error: retrieval.queryEmbedFailure.error });
-      const usage = options.localStepUsage?.({ step: 'keyword', startedAt: Date.now(), latencyMs: 0 });
-      if (usage) retrieval.usage.unshift(usage);
-    } else if (options.embedder) options.onPartWorked?.('query-embedding');
-    return retrieval;
+  /** Reports a fallback to `onFallback` and as an event of the active span (the stage that fell back). */
+  const reportFallback = (event: PipelineFallbackEvent): void => {
+    addActiveSpanEvent('ragbridge.fallback', () => ({ 'ragbridge.fallback.part': event.part, 'error.type': event.error instanceof Error ? event.error.name : 'Error' }));
+    options.onFallback?.(event);
   };
+
+  const retrieve = (question: string, call: RetrieveOptions): Promise<RetrievalResult> =>
+    inSpan(PIPELINE_SPANS.retrieve, async (span) => {
+      const retrieval = await retriever.retrieve(question, options.k === undefined ? call : { ...call, k: call.k ?? options.k });
+      if (retrieval.queryEmbedFailure) {
+        reportFallback({ part: 'query-embedding', error: retrieval.queryEmbedFailure.error });
+        const usage = options.localStepUsage?.({ step: 'keyword', startedAt: Date.now(), latencyMs: 0 });
+        if (usage) retrieval.usage.unshift(usage);
+      } else if (options.embedder) options.onPartWorked?.('query-embedding');
+      if (span.isRecording()) describeRetrieval(span, retrieval);
+      return retrieval;
+    });
 
   /** The extractive answer: without a chat model, or in place of a failed one. */
   const answerExtractively = async (question: string, retrieval: RetrievalResult, call: AskCall): Promise<Answer> => {
@@ -207,11 +216,18 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   /** Whether a failed chat call is answered extractively (never after a caller's abort); reports the fallback when it is. */
   const startFallback = (call: RetrieveOptions, error: unknown): boolean => {
     if (!options.extractiveFallback || call.abortSignal?.aborted) return false;
-    options.onFallback?.({ part: 'chat', error });
+    reportFallback({ part: 'chat', error });
     return true;
   };
 
-  const answerQuestion = async (question: string, retrieval: RetrievalResult, call: AskCall): Promise<Answer> => {
+  const answerQuestion = (question: string, retrieval: RetrievalResult, call: AskCall): Promise<Answer> =>
+    inSpan(PIPELINE_SPANS.answer, async (span) => {
+      const answer = await answerWithFallback(question, retrieval, call);
+      if (span.isRecording()) describeAnswer(span, answer);
+      return answer;
+    });
+
+  const answerWithFallback = async (question: string, retrieval: RetrievalResult, call: AskCall): Promise<Answer> => {
     if (!options.chatModel) return answerExtractively(question, retrieval, call);
     let answer: Answer;
     try {
@@ -298,7 +314,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         });
       } catch (error) {
         if (!options.reportEmbedErrors) throw error;
-        options.onFallback?.({ part: 'chunk-embedding', error });
+        reportFallback({ part: 'chunk-embedding', error });
         return { ...report, embedded, embedError: error };
       }
       return { ...report, embedded };
@@ -317,7 +333,12 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         answer.usage.unshift(...retrieval.usage);
         return { answer, retrieval, ms: { retrieve: t1 - t0, answer: performance.now() - t1 } };
       };
-      return options.runQuery ? options.runQuery(query) : query();
+      return inSpan(PIPELINE_SPANS.ask, async (span) => {
+        if (span.isRecording()) span.setAttributes(askAttributes(false, askOptions));
+        const result = await (options.runQuery ? options.runQuery(query) : query());
+        if (span.isRecording()) describeAskUsage(span, result.answer.usage);
+        return result;
+      });
     },
     askStream(question, askOptions = {}) {
       const call = askCall(question, askOptions);
@@ -325,9 +346,18 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         await ensureNames();
         const retrieval = await retrieve(streamCall.retrievalQuestion, streamCall);
         yield { type: 'retrieval', retrieval };
-        yield* streamAnswer(question, retrieval, streamCall);
+        yield* inSpanStream(PIPELINE_SPANS.answer, () => streamAnswer(question, retrieval, streamCall), {
+          part: (span, part) => part.type === 'answer' && describeAnswer(span, part.answer),
+        });
       }
-      return options.runQuery ? streamInside(options.runQuery, (abortSignal) => parts({ ...call, abortSignal }), call.abortSignal) : parts(call);
+      return inSpanStream(
+        PIPELINE_SPANS.ask,
+        () => (options.runQuery ? streamInside(options.runQuery, (abortSignal) => parts({ ...call, abortSignal }), call.abortSignal) : parts(call)),
+        {
+          start: (span) => span.setAttributes(askAttributes(true, askOptions)),
+          part: (span, part) => part.type === 'answer' && describeAskUsage(span, part.answer.usage),
+        },
+      );
     },
     async close() {
       if (ownsStore) await store.close();

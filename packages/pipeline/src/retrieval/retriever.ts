@@ -1,5 +1,6 @@
 export type { RetrievalEvidence } from './evidence.js';
 import type { Chunk, DocumentStore, EmbedderV1, EmbedResult, RerankerV1, RetrievalHit, UsageEvent } from '@ragbridge/core-interfaces';
+import { inSpan, PIPELINE_SPANS } from '../internal/pipeline-tracing.js';
 import { CorpusCache } from './corpus-cache.js';
 import { measureEvidence, type RetrievalEvidence } from './evidence.js';
 import { dropNearDuplicates, fuseRankings, type FusedHit } from './fusion.js';
@@ -137,11 +138,20 @@ export function createRetriever(options: RetrieverOptions): Retriever {
   const rrfK = options.rrfK ?? D.rrfK;
 
   /** The question's vector neighbours, or none when there is no embedder (or, with `keywordFallback`, it failed). */
-  const denseSearch = async (question: string, call: RetrieveOptions, usage: UsageEvent[]): Promise<{ dense: Array<{ id: string; score: number }>; failure?: { error: unknown } }> => {
-    if (!options.embedder) return { dense: [] };
+  const denseSearch = async (question: string, call: RetrieveOptions, usage: UsageEvent[]): Promise<DenseResult> => {
+    const embedder = options.embedder;
+    if (!embedder) return { dense: [] };
+    return inSpan(PIPELINE_SPANS.dense, async (span) => {
+      const result = await embedAndSearch(embedder, question, call, usage);
+      if (span.isRecording()) span.setAttributes({ 'ragbridge.retrieve.candidates': result.dense.length, ...(result.failure && { 'ragbridge.retrieve.keyword_only': true }) });
+      return result;
+    });
+  };
+
+  const embedAndSearch = async (embedder: EmbedderV1, question: string, call: RetrieveOptions, usage: UsageEvent[]): Promise<DenseResult> => {
     let embedded: EmbedResult;
     try {
-      embedded = await options.embedder.embed({ texts: [question], inputType: 'query', ...(call.abortSignal && { abortSignal: call.abortSignal }) });
+      embedded = await embedder.embed({ texts: [question], inputType: 'query', ...(call.abortSignal && { abortSignal: call.abortSignal }) });
     } catch (error) {
       if (!options.keywordFallback || call.abortSignal?.aborted) throw error;
       return { dense: [], failure: { error } };
@@ -150,7 +160,7 @@ export function createRetriever(options: RetrieverOptions): Retriever {
     const vector = embedded.embeddings[0];
     // No vector (an embedder standing in for a failing model may give none): keyword search alone.
     if (!vector) return { dense: [] };
-    return { dense: await store.searchVectors({ identity: options.embedder.identity, vector, limit: candidates }) };
+    return { dense: await store.searchVectors({ identity: embedder.identity, vector, limit: candidates }) };
   };
 
   return {
@@ -167,7 +177,11 @@ export function createRetriever(options: RetrieverOptions): Retriever {
       const k = call.k ?? D.k;
       const kept = Math.max(k * 3, rerankCandidates);
       const usage: UsageEvent[] = [];
-      const keyword = await keywordSearch(question, corpus, searchSettings);
+      const keyword = await inSpan(PIPELINE_SPANS.keyword, async (span) => {
+        const found = await keywordSearch(question, corpus, searchSettings);
+        if (span.isRecording()) span.setAttribute('ragbridge.retrieve.candidates', found.hits.length);
+        return found;
+      });
       const keywordDone = performance.now();
       const { dense, failure } = await denseSearch(question, call, usage);
       const denseDone = performance.now();
@@ -193,13 +207,17 @@ export function createRetriever(options: RetrieverOptions): Retriever {
       let hits: RetrievalHit[] = distinct.map((hit) => toRetrievalHit(hit, call.explain ? { keyword: keywordHits.get(hit.id), weights, denseScore: denseScores.get(hit.id) } : undefined));
 
       let rerankMs = 0;
-      if (options.reranker && hits.length > 0) {
+      const reranker = options.reranker;
+      if (reranker && hits.length > 0) {
         const rerankStart = performance.now();
         const pool = hits.slice(0, rerankCandidates);
-        const result = await options.reranker.rerank({
-          query: question,
-          texts: pool.map((h) => [...h.chunk.sectionPath.slice(-1), h.chunk.text].join('\n')),
-          ...(call.abortSignal && { abortSignal: call.abortSignal }),
+        const result = await inSpan(PIPELINE_SPANS.rerank, async (span) => {
+          if (span.isRecording()) span.setAttribute('ragbridge.retrieve.candidates', pool.length);
+          return reranker.rerank({
+            query: question,
+            texts: pool.map((h) => [...h.chunk.sectionPath.slice(-1), h.chunk.text].join('\n')),
+            ...(call.abortSignal && { abortSignal: call.abortSignal }),
+          });
         });
         usage.push(result.usage);
         hits = pool.map((h, i) => ({ ...h, rerankScore: result.scores[i] ?? 0 })).sort((a, b) => (b.rerankScore ?? 0) - (a.rerankScore ?? 0));
@@ -224,6 +242,12 @@ export function createRetriever(options: RetrieverOptions): Retriever {
       };
     },
   };
+}
+
+/** Dense search's neighbours, and why there are none when the question could not be embedded. */
+interface DenseResult {
+  dense: Array<{ id: string; score: number }>;
+  failure?: { error: unknown };
 }
 
 function toRetrievalHit(hit: FusedHit & { chunk: Chunk }, explain: { keyword: KeywordHit | undefined; weights: Float64Array; denseScore: number | undefined } | undefined): RetrievalHit {
