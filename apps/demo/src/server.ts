@@ -84,7 +84,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const env = options.resolve?.env ?? process.env;
   const resolved = await resolveAppConfig({ ...options.resolve, env });
   const dataDir = options.dataDir ?? dataDirectory(env);
-  const runtime = await createRuntime({ config: resolved, env, baseDir: dataDir, ...options.runtime });
+  // A server lives long enough for a cold hosted model to finish loading in the background.
+  const runtime = await createRuntime({ config: resolved, env, baseDir: dataDir, warmUpColdModels: true, ...options.runtime });
   const settings = appSettings(runtime.config, env, join(dataDir, 'uploads'));
   await cleanUploads(settings.uploadDir, runtime, log);
   const sampleDir = join(dataDir, 'sample');

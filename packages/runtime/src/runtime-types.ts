@@ -65,6 +65,14 @@ export interface RuntimeOptions {
    * store that only caches a corpus kept elsewhere (an evaluation's). @default false
    */
   rebuildStoreOnSchemaChange?: boolean;
+  /**
+   * For long-running servers: when a Hugging Face model answers 503 "loading" and its chain falls
+   * back, load it with one background request (per model) so later questions get it; logged, and
+   * its usage recorded. A step's own `options.warmUp` wins. Off by default: a pending warm-up keeps
+   * a process alive for up to 5 minutes, which a one-shot command should not wait for.
+   * @default false
+   */
+  warmUpColdModels?: boolean;
 }
 
 /** One step of a part's fallback chain, as the runtime built it. */

@@ -1,4 +1,4 @@
-import type { HfChatStepOptions, HfEmbedderStepOptions, HfRerankerStepOptions, TeiEmbedderStepOptions, TeiRerankerStepOptions } from '@ragbridge/adapter-hf';
+import type { HfWarmUpListener, HfChatStepOptions, HfEmbedderStepOptions, HfRerankerStepOptions, TeiEmbedderStepOptions, TeiRerankerStepOptions } from '@ragbridge/adapter-hf';
 import type { OllamaChatStepOptions, OllamaEmbedderStepOptions } from '@ragbridge/adapter-ollama';
 import type {
   TransformersChatStepOptions,
@@ -42,6 +42,8 @@ export interface AdapterContext {
   offline: boolean;
   /** The adapter packages imported for the configuration's steps (a missing one is absent). */
   adapters: LoadedAdapters;
+  /** Receives background warm-up events of Hugging Face steps; absent: steps warm up only when their options say. */
+  onWarmUp?: HfWarmUpListener;
 }
 
 /** An adapter built for one chain step. */
@@ -79,6 +81,11 @@ function ollamaConnection(step: { endpoint?: string | undefined }, ctx: AdapterC
 function hfToken(stepToken: string | undefined, ctx: AdapterContext, routerUrl?: string): () => string | undefined {
   if (routerUrl !== undefined) return endpointToken(stepToken, routerUrl, ctx);
   return () => stepToken ?? ctx.env.HF_TOKEN;
+}
+
+/** Background warm-up of a cold Hugging Face model, when the runtime turns it on and the step does not say. */
+function warmUp(options: { warmUp?: boolean | undefined } | undefined, ctx: AdapterContext): { warmUp?: boolean; onWarmUp?: HfWarmUpListener } {
+  return ctx.onWarmUp && options?.warmUp === undefined ? { warmUp: true, onWarmUp: ctx.onWarmUp } : {};
 }
 
 /** The Hub base URL from the runtime's environment when the caller passed one (else the adapter reads HF_ENDPOINT itself). */
@@ -119,7 +126,7 @@ export function createAnswerAdapter(step: Exclude<AnswerStepConfig, { backend: '
     case 'hf-inference': {
       const options = step.options as HfChatStepOptions | undefined;
       const token = step.endpoint ? endpointToken(step.token, step.endpoint, ctx) : hfToken(step.token, ctx, options?.routerUrl);
-      return { model: hf(ctx).createHfChatModel({ ...options, ...hubUrl(options, ctx), model: step.model, ...defined({ endpointUrl: step.endpoint, fetch: ctx.fetch }), token }) };
+      return { model: hf(ctx).createHfChatModel({ ...options, ...hubUrl(options, ctx), ...warmUp(options, ctx), model: step.model, ...defined({ endpointUrl: step.endpoint, fetch: ctx.fetch }), token }) };
     }
     case 'ollama': {
       const options = step.options as OllamaChatStepOptions | undefined;
@@ -142,7 +149,7 @@ export function createEmbedderAdapter(step: EmbedderStepConfig, ctx: AdapterCont
     case 'hf-inference': {
       const options = step.options as HfEmbedderStepOptions | undefined;
       const token = hfToken(step.token, ctx, options?.routerUrl);
-      return { model: hf(ctx).createHfEmbedder({ ...options, ...hubUrl(options, ctx), model: step.model, token, ...defined({ fetch: ctx.fetch }) }) };
+      return { model: hf(ctx).createHfEmbedder({ ...options, ...hubUrl(options, ctx), ...warmUp(options, ctx), model: step.model, token, ...defined({ fetch: ctx.fetch }) }) };
     }
     case 'ollama': {
       const options = step.options as OllamaEmbedderStepOptions | undefined;
@@ -165,7 +172,7 @@ export function createRerankerAdapter(step: RerankerStepConfig, ctx: AdapterCont
     case 'hf-inference': {
       const options = step.options as HfRerankerStepOptions | undefined;
       const token = hfToken(step.token, ctx, options?.routerUrl);
-      return { model: hf(ctx).createHfReranker({ ...options, ...hubUrl(options, ctx), model: step.model, token, ...defined({ fetch: ctx.fetch }) }) };
+      return { model: hf(ctx).createHfReranker({ ...options, ...hubUrl(options, ctx), ...warmUp(options, ctx), model: step.model, token, ...defined({ fetch: ctx.fetch }) }) };
     }
     case 'transformersjs': {
       const options = transformersOptions(step.options as TransformersRerankerStepOptions | undefined, ctx);

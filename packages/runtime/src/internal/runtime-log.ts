@@ -1,4 +1,4 @@
-import { redactSecrets } from '@ragbridge/core-interfaces';
+import { redactSecrets, type UsageEvent } from '@ragbridge/core-interfaces';
 import type { RuntimeLogger } from '../runtime-types.js';
 import { isStepUnavailable } from './step-availability.js';
 
@@ -56,4 +56,25 @@ export class DegradationLog {
     this.degraded = false;
     this.logger.info(`${this.what} works again`);
   }
+}
+
+/** What the runtime reads from a Hugging Face warm-up event (the adapter's `HfWarmUpEvent`). */
+interface WarmUpEvent {
+  type: 'started' | 'ready' | 'failed';
+  backend: string;
+  modelId: string;
+  latencyMs?: number;
+  error?: unknown;
+  usage?: UsageEvent;
+}
+
+/** Logs background warm-ups of cold models and records a finished one's usage, so budgets see it. */
+export function warmUpLog(logger: RuntimeLogger, monitor: { record(usage: UsageEvent): unknown }): (event: WarmUpEvent) => void {
+  return (event) => {
+    const model = `${event.backend} "${event.modelId}"`;
+    if (event.type === 'started') logger.info(`Loading the cold model ${model} in the background`);
+    else if (event.type === 'ready') logger.info(`The cold model ${model} is loaded (${Math.round(event.latencyMs ?? 0)} ms)`);
+    else logger.warn(`Loading the cold model ${model} in the background failed (${event.error instanceof Error ? `${event.error.name}: ${event.error.message}` : String(event.error)})`);
+    if (event.usage) monitor.record(event.usage);
+  };
 }
