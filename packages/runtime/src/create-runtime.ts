@@ -5,7 +5,7 @@ import { defined } from './internal/defined.js';
 import { loadAdapterModules, stepOptionsSchemas } from './internal/adapter-modules.js';
 import { buildAnswerPart, buildEmbedderPart, buildRerankerPart, partUnavailable, type ChainContext, type StepRecord } from './internal/model-chains.js';
 import { ensureParentDir, normalizeConfig, resolveDataPath, withAbsoluteModelPaths } from './internal/runtime-config.js';
-import { consoleLogger, redactingLogger } from './internal/runtime-log.js';
+import { consoleLogger, redactingLogger, warmUpLog } from './internal/runtime-log.js';
 import { priceBookOptions } from './internal/runtime-prices.js';
 import { createRuntimePipeline, observeRerankerChain } from './internal/runtime-pipeline.js';
 import { retrieverOptionsFromConfig } from './retriever-options.js';
@@ -138,6 +138,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       onEvent: options.onResilienceEvent,
       closers,
       adapters,
+      ...(options.warmUpColdModels && { onWarmUp: warmUpLog(logger, monitor) }),
       warn: (message) => logger.warn(message),
       embeddingCachePath: options.embeddingCachePath,
     };
