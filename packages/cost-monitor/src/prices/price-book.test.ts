@@ -48,6 +48,9 @@ describe('createPriceBook', () => {
 
   it('lets user overrides win over the table', () => {
     expect(book.quote(call('org/chat', { provider: 'together' })).costUsd).toBeCloseTo(0.7, 12);
+    // An override naming no provider prices the model whoever serves it: the table's provider rows give way.
+    const flat = createPriceBook({ table: { asOf: '2026-11-25', source: 'test', prices: [{ backend: HF, modelId: 'org/chat', provider: 'groq', inputPerMillion: 0.1 }] }, overrides: [{ backend: HF, modelId: 'org/chat', inputPerMillion: 2 }] });
+    expect(flat.quote(call('org/chat', { provider: 'groq' }))).toMatchObject({ state: 'priced', costUsd: 2 });
   });
 
   it('prices every model of a backend from a wildcard override', () => {

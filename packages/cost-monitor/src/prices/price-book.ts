@@ -171,11 +171,18 @@ const costOf = (p: NormalizedPrice, call: PricedCall): number =>
 export function createPriceBook(options: PriceBookOptions = {}): PriceBook {
   const parsed = parseOptions(priceBookOptionsSchema, options, 'createPriceBook');
   const table = parsed.table === false ? undefined : (parsed.table ?? HF_INFERENCE_PROVIDERS_PRICES);
-  // Overrides replace table rows with the same backend, model and provider, and add new ones.
+  // Overrides replace table rows with the same backend, model and provider, and add new ones; an
+  // override that names no provider prices the model whoever serves it, so it replaces the table's
+  // rows of every provider of that model.
   const keyOf = (p: NormalizedPrice): string => `${p.backend ?? '*'}\u0000${p.modelId}\u0000${p.provider ?? '*'}`;
   const merged = new Map<string, NormalizedPrice>();
   if (table) for (const p of parseOptions(priceTableSchema, table, 'price table').prices.map(normalize)) merged.set(keyOf(p), p);
-  for (const p of (parsed.overrides ?? []).map(normalize)) merged.set(keyOf(p), p);
+  const overrides = (parsed.overrides ?? []).map(normalize);
+  for (const o of overrides) {
+    if (o.provider !== undefined) continue;
+    for (const [key, p] of merged) if (p.modelId === o.modelId && (o.backend === undefined || p.backend === o.backend)) merged.delete(key);
+  }
+  for (const p of overrides) merged.set(keyOf(p), p);
   const all = [...merged.values()];
   const local = new Set(parsed.localBackends ?? DEFAULT_LOCAL_BACKENDS);
 
