@@ -3,6 +3,7 @@ import { createCostMonitor, type AlertLog, type CostMonitor, type CostMonitorOpt
 import { createResilienceRegistry } from '@ragbridge/resilience';
 import { defined } from './internal/defined.js';
 import { loadAdapterModules, stepOptionsSchemas } from './internal/adapter-modules.js';
+import { withSpanEvents } from './internal/model-tracing.js';
 import { buildAnswerPart, buildEmbedderPart, buildRerankerPart, partUnavailable, type ChainContext, type StepRecord } from './internal/model-chains.js';
 import { ensureParentDir, normalizeConfig, resolveDataPath, withAbsoluteModelPaths } from './internal/runtime-config.js';
 import { consoleLogger, redactingLogger, warmUpLog } from './internal/runtime-log.js';
@@ -96,14 +97,15 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const registry = createResilienceRegistry({
     ...(config.resilience.breaker && { breaker: defined(config.resilience.breaker) }),
     concurrency: adapterBackendRecord(config.resilience.concurrency),
-    onEvent: (event) => {
+    // Breakers changing state are logged, and events of the span of the call that made them change.
+    onEvent: withSpanEvents((event) => {
       if (event.type === 'circuit-state') {
         const message = `Circuit ${event.key}: ${event.from} → ${event.to}${event.to === 'open' ? ` (failure rate ${Math.round(event.failureRate * 100)}%); calls skip this step until a trial succeeds` : ''}`;
         if (event.to === 'open') logger.warn(message);
         else logger.info(message);
       }
       options.onResilienceEvent?.(event);
-    },
+    }),
   });
 
   const ledgerPath = resolveDataPath(options.ledgerPath ?? config.budgets.ledger, baseDir);
@@ -135,7 +137,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       offline: config.offline,
       registry,
       monitor,
-      onEvent: options.onResilienceEvent,
+      // Retries, skipped, failed and serving fallback steps: events of the active span, then the caller's listener.
+      onEvent: withSpanEvents(options.onResilienceEvent),
       closers,
       adapters,
       ...(options.warmUpColdModels && { onWarmUp: warmUpLog(logger, monitor) }),

@@ -34,6 +34,7 @@ import {
 import { ensureParentDir, resolveDataPath } from './runtime-config.js';
 import { createFusedOrderReranker } from '../terminal-steps.js';
 import { defined } from './defined.js';
+import { traceChatModel, traceEmbedder, traceReranker, type TracedStep } from './model-tracing.js';
 import { gateChatModel, gateEmbedder, gateReranker, StepAvailability, UNAVAILABLE_STEP_BREAKER } from './step-availability.js';
 
 /** A step as `parts()` reports it, with the breaker key to read its state from. */
@@ -148,7 +149,7 @@ function chainOptions(ctx: ChainContext): FallbackChainOptions {
   };
 }
 
-/** How one kind of model becomes a chain step: its adapter, the cost monitor's wrapper, the availability gate. */
+/** How one kind of model becomes a chain step: its adapter, the cost monitor's wrapper, its span, the availability gate. */
 interface StepWrappers<C, M> {
   create: (step: C) => BuiltAdapter<M>;
   /**
@@ -158,6 +159,8 @@ interface StepWrappers<C, M> {
    */
   missing: { standIn: (backend: string, model: string) => M; consequence: (index: number, step: string) => string };
   monitor: (model: M, options: { fallbackStep: number; local: boolean }) => M;
+  /** One OpenTelemetry span per call that gets past the availability gate (so per attempt), with its cost. */
+  trace: (model: M, step: TracedStep) => M;
   gate: (model: M, availability: StepAvailability) => M;
 }
 
@@ -182,15 +185,15 @@ function createOrStandIn<C extends ModelStepConfig, M>(
 
 /**
  * Builds the adapters of a chain's model steps, each wrapped by the cost monitor (so every
- * attempt is recorded, priced and checked against budgets) and described for the chain (breaker
- * key, retry, timeout, local flag). A step whose model may be missing (see `prepare`) is checked
- * before the monitor sees a call: a model that is not installed is passed over, not counted as
- * an error.
+ * attempt is recorded, priced and checked against budgets), then traced (one span per attempt,
+ * with the monitor's price), and described for the chain (breaker key, retry, timeout, local
+ * flag). A step whose model may be missing (see `prepare`) is checked before the monitor sees a
+ * call: a model that is not installed is passed over, not counted as an error.
  */
 function buildSteps<C extends ModelStepConfig, M extends { backend: string; modelId: string }>(
   steps: readonly C[],
   ctx: ChainContext,
-  { create, monitor, gate, missing }: StepWrappers<C, M>,
+  { create, monitor, trace, gate, missing }: StepWrappers<C, M>,
   part: string,
 ): { fallback: Array<FallbackStep<M>>; records: StepRecord[] } {
   const used = new Map<string, number>();
@@ -205,10 +208,10 @@ function buildSteps<C extends ModelStepConfig, M extends { backend: string; mode
     const seen = used.get(key) ?? 0;
     used.set(key, seen + 1);
     if (seen > 0 && step.key === undefined) key = `${key}#${seen + 1}`;
-    const monitored = monitor(built.model, { fallbackStep: index, local: step.local });
+    const wrapped = trace(monitor(built.model, { fallbackStep: index, local: step.local }), { index, key, local: step.local });
     const availability = built.availability ?? (built.prepare && new StepAvailability(built.prepare));
     fallback.push({
-      model: availability ? gate(monitored, availability) : monitored,
+      model: availability ? gate(wrapped, availability) : wrapped,
       local: step.local,
       key,
       ...(availability && { breaker: UNAVAILABLE_STEP_BREAKER }),
@@ -235,6 +238,7 @@ export function buildAnswerPart(ctx: ChainContext): BuiltPart<ChatModelV1> & { e
   const { fallback, records } = buildSteps(modelSteps, ctx, {
     create: (s) => createAnswerAdapter(s, ctx),
     monitor: (m, o) => ctx.monitor.wrapChat(m, o),
+    trace: traceChatModel,
     gate: gateChatModel,
     missing: { standIn: missingChatModel, consequence: (index, step) => `the answer chain passes over its step ${index} (${step})` },
   }, 'answer');
@@ -268,6 +272,7 @@ export function buildEmbedderPart(ctx: ChainContext): BuiltPart<EmbedderV1> {
   const { fallback, records } = buildSteps(chain, ctx, {
     create: (s) => createEmbedderAdapter(s, ctx),
     monitor: (m, o) => ctx.monitor.wrapEmbedder(m, o),
+    trace: traceEmbedder,
     gate: gateEmbedder,
     // One chain, one identity, one package: all its steps are missing together.
     missing: { standIn: missingEmbedder, consequence: () => 'retrieval is keyword-only' },
@@ -300,6 +305,7 @@ export function buildRerankerPart(ctx: ChainContext): BuiltPart<RerankerV1> {
   const { fallback, records } = buildSteps(ctx.config.models.reranker.chain, ctx, {
     create: (s) => createRerankerAdapter(s, ctx),
     monitor: (m, o) => ctx.monitor.wrapReranker(m, o),
+    trace: traceReranker,
     gate: gateReranker,
     missing: { standIn: missingReranker, consequence: (index, step) => `the reranker chain passes over its step ${index} (${step})` },
   }, 'reranker');
