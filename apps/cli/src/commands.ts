@@ -169,11 +169,14 @@ export function formatExplanation(result: PipelineAnswer, names: ReadonlyMap<str
   return lines.join('\n');
 }
 
-/** `ragbridge ask "<question>"` */
-export async function askCommand(question: string, options: { store: string; json?: boolean; explain?: boolean; profile?: string; out?: NodeJS.WritableStream }): Promise<number> {
+/** `ragbridge ask "<question>"`; `env` and `fetch` as {@link OpenPipelineOptions} (e.g. the fake services). */
+export async function askCommand(
+  question: string,
+  options: { store: string; json?: boolean; explain?: boolean; profile?: string; out?: NodeJS.WritableStream } & Pick<OpenPipelineOptions, 'env' | 'fetch'>,
+): Promise<number> {
   if (!question.trim()) throw new UsageError('ask: give a question, e.g. ragbridge ask "What does funct3 select?"');
   const out = options.out ?? process.stdout;
-  const pipeline = await openPipeline(options.store, { profile: options.profile });
+  const pipeline = await openPipeline(options.store, { profile: options.profile, ...(options.env && { env: options.env }), ...(options.fetch && { fetch: options.fetch }) });
   try {
     const docs = await pipeline.store.listDocuments();
     if (docs.length === 0) throw new UsageError(`the store ${options.store} has no documents yet: run \`ragbridge ingest <folder>\` first`);

@@ -2,10 +2,10 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { applyReindex, compareProfiles, reindexPlan, renderCharts, renderMarkdown, type CompareQuestion, type CompareSide, type ReindexPlan } from '@ragbridge/compare';
 import { isProfileName, resolveConfig, type ProfileName } from '@ragbridge/config-profiles';
-import type * as Testkit from '@ragbridge/testkit';
 import type { RuntimeLogger } from '@ragbridge/runtime';
 import { createWarningTally } from './cli-warnings.js';
 import { defaultStorePath, UsageError } from './commands.js';
+import { startFakeServices } from './fake-services.js';
 import { createPhaseProgress } from './progress.js';
 
 function formatPlan(plan: ReindexPlan): string {
@@ -37,33 +37,6 @@ export interface CompareCommandOptions {
   log?: NodeJS.WritableStream;
   /** Progress, then the runtimes' warnings and the report's notes, each once. @default process.stderr */
   err?: NodeJS.WritableStream;
-}
-
-const FAKE_TOKEN = 'hf_ragbridgeCompareFakeToken_00000000';
-
-interface Fakes {
-  env: Record<string, string | undefined>;
-  fetch: typeof fetch;
-  close(): Promise<void>;
-}
-
-/** Starts the fake services and the environment that points every profile at them. */
-async function startFakes(): Promise<Fakes> {
-  // The fake services are the repository's test kit, not published: a dev dependency of the CLI.
-  let testkit: typeof Testkit;
-  try {
-    testkit = (await import('@ragbridge/testkit')) as typeof Testkit;
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
-    throw new UsageError('--fake-services runs from a checkout of the ragbridge repository (the fake services are its private test kit); from npm, compare real profiles');
-  }
-  const { fetchToFake, startFakeServices } = testkit;
-  const services = await startFakeServices({ hfToken: FAKE_TOKEN });
-  return {
-    env: { ...process.env, HF_TOKEN: FAKE_TOKEN, OLLAMA_HOST: services.ollama.url, HF_HUB_OFFLINE: '1', RAGBRIDGE_PROFILE: undefined },
-    fetch: fetchToFake(services.hf.url),
-    close: () => services.close(),
-  };
 }
 
 /** What both sides' runtimes share: environment, `fetch`, data folder, and one log for the command. */
@@ -110,7 +83,7 @@ export async function compareCommand(options: CompareCommandOptions): Promise<nu
   if (names.length !== 2) throw new UsageError('--profiles: give two profiles, e.g. --profiles local,hf-spaces');
   const storePath = options.store ?? defaultStorePath(`compare-${options.corpus ? basename(resolve(options.corpus)) : 'store'}`);
   const outDir = resolve(options.out ?? 'compare-report');
-  const fakes = options.fakeServices ? await startFakes() : undefined;
+  const fakes = options.fakeServices ? await startFakeServices() : undefined;
   try {
     const ctx: SideContext = { env: fakes?.env ?? { ...process.env }, fetch: fakes?.fetch, baseDir: resolve('.ragbridge'), logger: warnings.logger };
     const [a, b] = [await side(names[0] as string, ctx), await side(names[1] as string, ctx)];

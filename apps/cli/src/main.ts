@@ -7,13 +7,15 @@ import { compareCommand } from './compare.js';
 import { demoCommand } from './demo.js';
 import { doctorCommand } from './doctor-command.js';
 import { pricesCommand } from './prices-command.js';
+import { withFakeServices } from './fake-services.js';
+import { startTracing } from './otel-tracing.js';
 
 const USAGE = `ragbridge: question answering over technical documents, with page citations.
 
 Usage:
   ragbridge demo [--question "<q>"]          ingest a sample corpus (docs and a generated PDF), answer a question
   ragbridge ingest <files or folders…> [--store FILE] [--prune] [--yes] [--workers N] [--profile NAME]
-  ragbridge ask "<question>" [--store FILE] [--json] [--explain] [--profile NAME]
+  ragbridge ask "<question>" [--store FILE] [--json] [--explain] [--profile NAME] [--fake-services]
   ragbridge eval --corpus DIR --qa FILE[,FILE…] --out FILE.json [--folds K] [--store FILE] [--profile NAME]
   ragbridge compare --profiles A,B --qa FILE [--corpus DIR] [--out DIR] [--k 10] [--fake-services]
   ragbridge compare --reindex-plan --profiles A,B [--corpus DIR] [--apply] [--fake-services]
@@ -32,12 +34,15 @@ Options:
   --explain        ask: show each source's retrieval signals (weight × value) and the evidence the refusal check read
   --folds K        eval: also cross-validate (weights and refusal fitted on K−1 folds, scored on the held-out one)
   --profiles A,B   compare: two built-in profiles or configuration files (.yaml/.json)
-  --fake-services  compare: run the profiles against the fake Hugging Face, TEI and Ollama services (repository checkout only)
+  --fake-services  compare, ask: run the profiles against the fake Hugging Face, TEI and Ollama services (repository checkout only)
   --debug          print the stack trace of an error
   -h, --help       this help (after a command: that command's help)
   -v, --version    the version of @ragbridge/cli
 
-Exit codes: 0 done; 1 the command failed (or a refused answer); 2 wrong usage (or a paid embedding without --yes).`;
+Exit codes: 0 done; 1 the command failed (or a refused answer); 2 wrong usage (or a paid embedding without --yes).
+
+Traces: set OTEL_EXPORTER_OTLP_ENDPOINT (and OTEL_EXPORTER_OTLP_PROTOCOL http/protobuf or http/json,
+OTEL_SERVICE_NAME, …) to send OpenTelemetry spans of each command over OTLP/HTTP; off when unset.`;
 
 /** Help of each command: `ragbridge help <command>` or `ragbridge <command> --help`. */
 const COMMAND_HELP: Readonly<Record<string, string>> = {
@@ -61,13 +66,15 @@ embedding are shown and confirmed on a terminal (elsewhere --yes is needed: with
 embedded and the exit code is 2). Local embedders (Ollama, Transformers.js) need no confirmation.
 Exits 1 when a file failed, nothing was ingested, --prune refused to empty the folders, or the
 embedding was declined or failed.`,
-  ask: `ragbridge ask "<question>" [--store FILE] [--json] [--explain] [--profile NAME]
+  ask: `ragbridge ask "<question>" [--store FILE] [--json] [--explain] [--profile NAME] [--fake-services]
 
 Answers from the store with citations to document and page (or section).
   --store FILE     the store (default .ragbridge/store.db)
   --json           print the answer, citations and retrieval as JSON
   --explain        show why each source ranks where it does
-  --profile NAME   offline, local, hf-spaces or hybrid (default: resolved as the demo app does)`,
+  --profile NAME   offline, local, hf-spaces or hybrid (default: resolved as the demo app does)
+  --fake-services  answer with the profile's models on the fake Hugging Face, TEI and Ollama
+                   services (repository checkout only)`,
   eval: `ragbridge eval --corpus DIR --qa FILE[,FILE…] --out FILE.json [--folds K] [--store FILE] [--profile NAME]
 
 Ingests DIR, asks every question of the QA files and scores retrieval (hit@k, MRR), refusals and
@@ -181,7 +188,15 @@ export async function main(argv: string[]): Promise<number> {
       });
     }
     case 'ask':
-      return askCommand(rest.join(' '), { store, ...(values.json && { json: true }), ...(values.explain && { explain: true }), ...(values.profile !== undefined && { profile: values.profile }) });
+      return withFakeServices(values['fake-services'], (fakes) =>
+        askCommand(rest.join(' '), {
+          store,
+          ...(values.json && { json: true }),
+          ...(values.explain && { explain: true }),
+          ...(values.profile !== undefined && { profile: values.profile }),
+          ...(fakes && { env: fakes.env, fetch: fakes.fetch }),
+        }),
+      );
     case 'eval': {
       if (!values.corpus || !values.qa || !values.out) throw new UsageError('eval: --corpus DIR, --qa FILE and --out FILE.json are required');
       const folds = values.folds === undefined ? undefined : Number(values.folds);
@@ -240,6 +255,20 @@ const PARSE_ERRORS = new Set(['ERR_PARSE_ARGS_UNKNOWN_OPTION', 'ERR_PARSE_ARGS_I
  */
 export async function runCli(argv: string[], streams: CliStreams = {}): Promise<number> {
   const err = streams.err ?? process.stderr;
+  // OpenTelemetry when the OTEL_* variables ask for it (nothing is loaded otherwise): the command is
+  // the root span, and every span is sent before the CLI exits.
+  const tracing = await startTracing({ serviceName: 'ragbridge-cli', serviceVersion: cliVersion(), warn: (message) => err.write(`${message}\n`) });
+  if (!tracing) return runCommand(argv, err);
+  try {
+    const command = argv.find((arg) => Object.hasOwn(COMMAND_HELP, arg)) ?? 'help';
+    return await tracing.inSpan(`ragbridge ${command}`, () => runCommand(argv, err));
+  } finally {
+    await tracing.shutdown();
+  }
+}
+
+/** Runs a command: errors become one line on `err` and the exit code. */
+async function runCommand(argv: string[], err: NodeJS.WritableStream): Promise<number> {
   const debug = argv.includes('--debug');
   try {
     return await main(argv);

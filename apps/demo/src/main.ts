@@ -1,11 +1,17 @@
 import { ConfigError } from '@ragbridge/config-profiles';
+import { startDemoTracing } from './demo-tracing.js';
 import { startServer } from './server.js';
 
 /** `npm start -w @ragbridge/demo`: serve the demo until interrupted. */
 try {
+  const tracing = await startDemoTracing();
   const server = await startServer();
   const stop = (): void => {
-    void server.close().finally(() => process.exit(0));
+    // The spans still buffered are sent before the process ends.
+    void server
+      .close()
+      .finally(() => tracing?.shutdown())
+      .finally(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -12,6 +12,8 @@ export type { FakeOllamaModel, FakeOllamaOptions } from './ollama-fake.js';
 export { DEFAULT_OLLAMA_MODELS, ollamaFaultPresets, startFakeOllama } from './ollama-fake.js';
 export type { FakeServicesOptions, RunningFakeServices } from './fake-services.js';
 export { startFakeServices } from './fake-services.js';
+export type { OtlpReceiver, OtlpValue, ReceivedExport, ReceivedSpan } from './otlp-receiver.js';
+export { startOtlpReceiver } from './otlp-receiver.js';
 // The PDF writer lives in the published @ragbridge/sample-corpus; tests keep importing it from here.
 export type { PdfLine, PdfOutlineEntry, PdfPage, PdfPlacedText, SimplePdfOptions } from '@ragbridge/sample-corpus';
 export { markdownToPdfPages, writeSimplePdf } from '@ragbridge/sample-corpus';
