@@ -966,16 +966,19 @@ function renderBudgets(budgets) {
   byId('budgets-empty').hidden = budgets.length > 0;
   byId('budgets').replaceChildren(
     ...budgets.map((b) => {
-      const limit = num(b.limitUsd);
-      const spent = num(b.spentUsd) ?? 0;
+      // A budget counts US dollars or tokens (`unit`).
+      const tokens = b.unit === 'tokens';
+      const limit = num(tokens ? b.limitTokens : b.limitUsd);
+      const spent = num(tokens ? b.spentTokens : b.spentUsd) ?? 0;
+      const format = tokens ? (n) => (n === undefined ? '—' : `${Math.round(n).toLocaleString('en-US')} tokens`) : formatUsd;
       const fraction = limit ? spent / limit : 0;
       const exhausted = b.exhausted === true || (limit !== null && spent >= limit);
       const name = b.name ?? b.id ?? b.window ?? 'budget';
-      const scope = b.backend ? ` (${b.backend})` : '';
+      const scope = [b.backend, b.caller && `key ${b.caller}`].filter(Boolean).join(', ');
       return h(
         'li',
         { className: `budget${exhausted ? ' budget-exhausted' : ''}` },
-        h('div', { className: 'budget-head' }, h('strong', {}, `${name}${scope}`), h('span', {}, `${formatUsd(spent)} of ${formatUsd(limit ?? undefined)}${limit ? ` · ${Math.round(fraction * 100)}%` : ''}`)),
+        h('div', { className: 'budget-head' }, h('strong', {}, `${name}${scope ? ` (${scope})` : ''}`), h('span', {}, `${format(spent)} of ${format(limit ?? undefined)}${limit ? ` · ${Math.round(fraction * 100)}%` : ''}`)),
         fractionBar(fraction, exhausted ? 'over' : fraction >= 0.8 ? 'near' : ''),
         h('p', { className: 'muted budget-mode' }, `${b.mode ?? 'block'}: ${BUDGET_MODES[b.mode] ?? 'applies when spent'}${exhausted ? ' · limit reached' : ''}`),
       );

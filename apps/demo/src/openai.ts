@@ -5,6 +5,20 @@ import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { ChatCompletionRequest, ErrorReply } from './request-schemas.js';
 
+/** A client of the endpoint, named by its API key (`server.clients`). */
+export interface ApiClient {
+  id: string;
+  /** Longest answer it may get, in tokens. */
+  maxOutputTokens?: number;
+}
+
+/** Why a client may not ask now: a `block` budget of its own is spent (undefined when none is). */
+export function spentBudget(runtime: Runtime, clientId: string): string | undefined {
+  const spent = runtime.monitor.budgets().find((b) => b.caller === clientId && b.mode === 'block' && b.exhausted);
+  if (!spent) return undefined;
+  return `the ${spent.window === 'day' ? 'daily' : 'monthly'} budget of this API key is spent; it resets at ${new Date(spent.windowEnd).toISOString()}`;
+}
+
 /** The model id the OpenAI-compatible endpoint serves (and names in replies when a request names none). */
 export const OPENAI_MODEL_ID = 'ragbridge';
 
@@ -43,14 +57,19 @@ function usageOf(answer: Answer | undefined): { prompt_tokens: number; completio
  * Earlier messages are ignored: each question is answered from the documents alone. `release`
  * is called once the answer ends, whichever way.
  */
-export async function chatCompletions(c: Context, runtime: Runtime, request: ChatCompletionRequest, release: () => void): Promise<Response> {
+export async function chatCompletions(c: Context, runtime: Runtime, request: ChatCompletionRequest, release: () => void, client?: ApiClient): Promise<Response> {
   const id = `chatcmpl-${randomUUID()}`;
   const created = Math.floor(Date.now() / 1000);
   const model = request.model ?? OPENAI_MODEL_ID;
+  // The request's and the client's limits, the lower one; the profile's own limit caps both.
+  const limits = [request.maxTokens, client?.maxOutputTokens].filter((n): n is number => n !== undefined);
+  const askOptions = { ...(request.history && { history: request.history }), ...(limits.length > 0 && { maxTokens: Math.min(...limits) }) };
+  // A client's calls carry its id in the ledger and count against its budgets.
+  const asClient = <T>(fn: () => Promise<T>): Promise<T> => (client ? runtime.monitor.asCaller(client.id, fn) : fn());
 
   if (!request.stream) {
     try {
-      const { answer } = await runtime.pipeline.ask(request.question, { ...(request.history && { history: request.history }) });
+      const { answer } = await asClient(() => runtime.pipeline.ask(request.question, askOptions));
       return c.json({
         id,
         object: 'chat.completion',
@@ -76,24 +95,26 @@ export async function chatCompletions(c: Context, runtime: Runtime, request: Cha
     stream.onAbort(() => abort.abort());
     try {
       await chunk({ role: 'assistant', content: '' });
-      let streamed = false;
       let answer: Answer | undefined;
-      for await (const part of runtime.pipeline.askStream(request.question, { abortSignal: abort.signal, ...(request.history && { history: request.history }) })) {
-        if (part.type === 'text-delta') {
-          streamed = true;
-          await chunk({ content: part.delta });
-        } else if (part.type === 'answer') {
-          answer = part.answer;
-          // Extractive answers arrive whole; a generated one was streamed and only gets the footer;
-          // one that broke off after it began is followed by the extractive answer, labelled.
-          const body = part.answer.interrupted
-            ? `\n\n(The model's answer broke off: ${part.answer.interrupted.reason}. Quoted from the sources instead:)\n${part.answer.text}`
-            : streamed
-              ? ''
-              : part.answer.text;
-          await chunk({ content: body + sourcesFooter(part.answer) });
+      await asClient(async () => {
+        let streamed = false;
+        for await (const part of runtime.pipeline.askStream(request.question, { abortSignal: abort.signal, ...askOptions })) {
+          if (part.type === 'text-delta') {
+            streamed = true;
+            await chunk({ content: part.delta });
+          } else if (part.type === 'answer') {
+            answer = part.answer;
+            // Extractive answers arrive whole; a generated one was streamed and only gets the footer;
+            // one that broke off after it began is followed by the extractive answer, labelled.
+            const body = part.answer.interrupted
+              ? `\n\n(The model's answer broke off: ${part.answer.interrupted.reason}. Quoted from the sources instead:)\n${part.answer.text}`
+              : streamed
+                ? ''
+                : part.answer.text;
+            await chunk({ content: body + sourcesFooter(part.answer) });
+          }
         }
-      }
+      });
       await chunk({}, 'stop');
       if (request.includeUsage) await send([], { usage: usageOf(answer) });
       await stream.writeSSE({ data: '[DONE]' });

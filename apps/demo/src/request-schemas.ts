@@ -48,7 +48,8 @@ function textOf(content: z.output<typeof chatMessage>['content']): string {
 
 /**
  * `POST /v1/chat/completions`: OpenAI's request, of which the last user message (the question),
- * `model`, `stream` and `stream_options.include_usage` are read; other fields are accepted and ignored.
+ * `model`, `stream`, `stream_options.include_usage` and `max_completion_tokens` (or the older
+ * `max_tokens`) are read; other fields are accepted and ignored.
  */
 export const chatCompletionRequestSchema = z
   .looseObject({
@@ -56,6 +57,8 @@ export const chatCompletionRequestSchema = z
     messages: z.array(chatMessage).min(1),
     stream: z.boolean().nullish(),
     stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
+    max_completion_tokens: z.number().int().positive().nullish(),
+    max_tokens: z.number().int().positive().nullish(),
   })
   .transform((body, ctx) => {
     const last = body.messages.findLastIndex((m) => m.role === 'user');
@@ -69,6 +72,8 @@ export const chatCompletionRequestSchema = z
       model: body.model || undefined,
       stream: body.stream === true,
       includeUsage: body.stream_options?.include_usage === true,
+      // The answer's limit; the profile's (and the client's) limits still apply.
+      ...((body.max_completion_tokens ?? body.max_tokens) && { maxTokens: (body.max_completion_tokens ?? body.max_tokens) as number }),
     };
   });
 
