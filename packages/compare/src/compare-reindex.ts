@@ -173,10 +173,18 @@ export async function reindexPlan(options: ReindexOptions): Promise<ReindexPlan>
     if (!step) {
       plan.cost = { state: 'unknown', usd: null, basis: `${options.to.name}'s embedder chain names no model to price` };
     } else {
-      const quote = runtime.monitor.prices.quote({ backend: step.backend, modelId: step.modelId, inputTokens: tokensToPay, outputTokens: 0 });
+      // One request per maxBatchSize chunks, as the adapters batch them (for prices per request).
+      const requests = Math.ceil((missing.length - cached.size) / Math.max(1, runtime.models.embedder?.maxBatchSize ?? 1));
+      const quote = runtime.monitor.prices.quote({ backend: step.backend, modelId: step.modelId, inputTokens: tokensToPay, outputTokens: 0, requests });
       const what = `${tokensToPay} tokens (${missing.length - cached.size} chunks not in the cache) at ${step.backend} ${step.modelId}`;
-      if (quote.state === 'priced') {
-        plan.cost = { state: 'priced', usd: quote.costUsd, basis: `${what}: $${quote.price.inputPerMillion} per million input tokens` };
+      if (quote.state === 'priced' || quote.state === 'estimated') {
+        const p = quote.price;
+        const rates = [
+          p.inputPerMillion !== undefined && `$${p.inputPerMillion} per million input tokens`,
+          p.perRequest !== undefined && `$${p.perRequest} per request (${requests} requests)`,
+          p.perHour !== undefined && `$${p.perHour} per endpoint hour (not counted: it depends on the uptime)`,
+        ].filter(Boolean);
+        plan.cost = { state: 'priced', usd: quote.costUsd, basis: `${what}: ${rates.join(' + ')}${quote.state === 'estimated' ? ` (${quote.reason})` : ''}` };
       } else if (quote.state === 'local') {
         plan.cost = { state: 'local', usd: 0, basis: `${what}: a local backend, free` };
       } else {
