@@ -109,7 +109,9 @@ export async function compareProfiles(options: CompareOptions): Promise<CompareR
     for (const key of ['a', 'b'] as const) {
       const side = options[key];
       const failures = failedStepCounter(side.runtime.onResilienceEvent);
-      const runtime = await createRuntime({ ...side.runtime, storePath, onResilienceEvent: failures.onEvent });
+      // Each side's embedding cache starts empty (unless the side names a file): model calls, latency
+      // and cost are measured, not served from an earlier run's cache.
+      const runtime = await createRuntime({ embeddingCachePath: ':memory:', ...side.runtime, storePath, onResilienceEvent: failures.onEvent });
       opened.push({ key, side, runtime, failures, identity: runtime.models.embedder?.identity, indexed: 0, missing: null });
     }
     report = await compareOpened(options, k, opened as [OpenedSide, OpenedSide]);
