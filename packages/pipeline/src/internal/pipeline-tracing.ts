@@ -1,4 +1,4 @@
-import { context, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+import { context, INVALID_TRACEID, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import { redactSecrets, type Answer, type UsageEvent } from '@ragbridge/core-interfaces';
 import type { RetrievalResult } from '../retrieval/retriever.js';
 
@@ -23,6 +23,15 @@ function startSpan(name: string, parent: Context): Span {
   return trace.getTracer(TRACER_NAME).startSpan(name, undefined, parent);
 }
 
+/**
+ * A span of the API's no-op tracer (no SDK registered, no trace to continue): it records nothing
+ * and has no context worth passing on, so the code it wraps runs as if it were not there. A
+ * span an SDK chose not to sample still has a trace id, which inner spans must inherit.
+ */
+export function isNoopSpan(span: Span): boolean {
+  return !span.isRecording() && span.spanContext().traceId === INVALID_TRACEID;
+}
+
 /** Marks a span as failed: `error.type` (the error's name), ERROR status, an `exception` event without secrets. */
 export function recordSpanFailure(span: Span, error: unknown): void {
   if (!span.isRecording()) return;
@@ -34,9 +43,13 @@ export function recordSpanFailure(span: Span, error: unknown): void {
 }
 
 /** Runs `run` with a new span active (so model calls and inner stages nest under it); the span ends when it settles. */
-export async function inSpan<T>(name: string, run: (span: Span) => Promise<T>): Promise<T> {
+export function inSpan<T>(name: string, run: (span: Span) => Promise<T>): Promise<T> {
   const parent = context.active();
   const span = startSpan(name, parent);
+  return isNoopSpan(span) ? run(span) : runInSpan(span, parent, run);
+}
+
+async function runInSpan<T>(span: Span, parent: Context, run: (span: Span) => Promise<T>): Promise<T> {
   try {
     return await context.with(trace.setSpan(parent, span), run, undefined, span);
   } catch (error) {
@@ -61,7 +74,7 @@ export function inSpanStream<T>(
 ): AsyncIterable<T> {
   return {
     [Symbol.asyncIterator]() {
-      let state: { span: Span; active: Context; iterator: AsyncIterator<T> } | undefined;
+      let state: { span: Span; active: Context | undefined; iterator: AsyncIterator<T> } | undefined;
       let ended = false;
       const end = (error?: unknown): void => {
         if (ended || !state) return;
@@ -73,6 +86,11 @@ export function inSpanStream<T>(
         if (state) return state;
         const parent = context.active();
         const span = startSpan(name, parent);
+        if (isNoopSpan(span)) {
+          // Nothing to record or pass on: the stream is read as it is.
+          state = { span, active: undefined, iterator: open()[Symbol.asyncIterator]() };
+          return state;
+        }
         if (hooks.start && span.isRecording()) hooks.start(span);
         const active = trace.setSpan(parent, span);
         state = { span, active, iterator: context.with(active, () => open()[Symbol.asyncIterator]()) };
@@ -83,7 +101,7 @@ export function inSpanStream<T>(
           const { span, active, iterator } = started();
           let result: IteratorResult<T>;
           try {
-            result = await context.with(active, () => iterator.next());
+            result = await (active ? context.with(active, () => iterator.next()) : iterator.next());
           } catch (error) {
             end(error);
             throw error;
@@ -96,7 +114,8 @@ export function inSpanStream<T>(
           if (!state) return { done: true, value: value as T };
           try {
             const { active, iterator } = state;
-            return (await context.with(active, () => iterator.return?.(value))) ?? { done: true, value: value as T };
+            const close = () => iterator.return?.(value);
+            return (await (active ? context.with(active, close) : close())) ?? { done: true, value: value as T };
           } finally {
             end();
           }

@@ -1,4 +1,4 @@
-import { SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { INVALID_TRACEID, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
 import {
   delegateChatModel,
   delegateEmbedder,
@@ -58,6 +58,9 @@ function startModelSpan(model: { backend: string; modelId: string }, operation: 
   return span;
 }
 
+/** A span of the API's no-op tracer (no SDK registered): the call runs as if it were not wrapped. */
+const isNoopSpan = (span: Span): boolean => !span.isRecording() && span.spanContext().traceId === INVALID_TRACEID;
+
 /** What a finished call reports: served model, tokens, cost (USD, from the cost monitor), finish reason. */
 function describeUsage(span: Span, usage: UsageEvent, finishReason?: FinishReason): void {
   span.setAttributes({
@@ -86,7 +89,11 @@ function recordFailure(span: Span, error: unknown): void {
 }
 
 /** Runs one unary call inside its span. */
-async function traced<R extends { usage: UsageEvent }>(span: Span, run: () => Promise<R>, finishReason?: (result: R) => FinishReason): Promise<R> {
+function traced<R extends { usage: UsageEvent }>(span: Span, run: () => Promise<R>, finishReason?: (result: R) => FinishReason): Promise<R> {
+  return isNoopSpan(span) ? run() : recorded(span, run, finishReason);
+}
+
+async function recorded<R extends { usage: UsageEvent }>(span: Span, run: () => Promise<R>, finishReason?: (result: R) => FinishReason): Promise<R> {
   try {
     const result = await run();
     if (span.isRecording()) describeUsage(span, result.usage, finishReason?.(result));
@@ -107,12 +114,11 @@ function chatRequest(call: ChatCallOptions): () => Attributes {
   });
 }
 
-/** A stream inside its span: from the first read to the finish part, a failure, or the reader stopping. */
-async function* tracedStream(model: ChatModelV1, call: ChatCallOptions, step: TracedStep): AsyncGenerator<ChatStreamPart> {
-  const span = startModelSpan(model, 'chat', step, chatRequest(call));
+/** A stream inside its span, which started when reading did: until the finish part, a failure, or the reader stopping. */
+async function* tracedStream(span: Span, parts: AsyncIterable<ChatStreamPart>): AsyncGenerator<ChatStreamPart> {
   let settled = false;
   try {
-    for await (const part of model.stream(call)) {
+    for await (const part of parts) {
       if (part.type === 'finish') {
         settled = true;
         if (span.isRecording()) describeUsage(span, part.usage, part.finishReason);
@@ -138,7 +144,13 @@ export function traceChatModel(model: ChatModelV1, step: TracedStep): ChatModelV
         () => model.generate(call),
         (result) => result.finishReason,
       ),
-    stream: (call) => ({ [Symbol.asyncIterator]: () => tracedStream(model, call, step) }),
+    stream: (call) => ({
+      [Symbol.asyncIterator]: () => {
+        const span = startModelSpan(model, 'chat', step, chatRequest(call));
+        const parts = model.stream(call);
+        return isNoopSpan(span) ? parts[Symbol.asyncIterator]() : tracedStream(span, parts);
+      },
+    }),
   });
 }
 

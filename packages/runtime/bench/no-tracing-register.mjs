@@ -1,0 +1,3 @@
+import { register } from 'node:module';
+
+register('./no-tracing-hooks.mjs', import.meta.url);
