@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { startFakeServices } from './fake-services.js';
+import { startOtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
 
 const USAGE = `ragbridge-fakes: fake Hugging Face, TEI and Ollama services on 127.0.0.1
 
@@ -12,6 +13,8 @@ Usage: ragbridge-fakes [options]
   --latency MS         latency added to every request (default 0)
   --stream-delay MS    delay between stream events (default 0)
   --hf-token TOKEN     token the fake router requires (default: none)
+  --otlp-port N        also an OpenTelemetry trace receiver (OTLP/HTTP, JSON or protobuf) that
+                       prints each span it receives, e.g. 4318 (default: none)
   --json               print the URLs as one JSON line (for scripts)
   -h, --help           show this help
 Stops on Ctrl-C (SIGINT) or SIGTERM.`;
@@ -40,6 +43,7 @@ async function main(): Promise<void> {
       latency: { type: 'string' },
       'stream-delay': { type: 'string' },
       'hf-token': { type: 'string' },
+      'otlp-port': { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -59,11 +63,13 @@ async function main(): Promise<void> {
     ...(streamDelayMs !== undefined && { streamDelayMs }),
     ...(values['hf-token'] !== undefined && { hfToken: values['hf-token'] }),
   });
+  const otlp = values['otlp-port'] === undefined ? undefined : await startOtlpReceiver({ port: port(values['otlp-port'], 4318, 'otlp-port'), onExport: (received) => received.spans.forEach(printSpan) });
   const urls = {
     hf: services.hf.url,
     teiEmbed: services.teiEmbed.url,
     teiRerank: services.teiRerank.url,
     ollama: services.ollama.url,
+    ...(otlp && { otlp: otlp.url }),
   };
   if (values.json) console.log(JSON.stringify(urls));
   else {
@@ -72,12 +78,21 @@ async function main(): Promise<void> {
     console.log(`  TEI embeddings                        ${urls.teiEmbed}`);
     console.log(`  TEI reranker                          ${urls.teiRerank}`);
     console.log(`  Ollama                                ${urls.ollama}`);
+    if (otlp) console.log(`  OTLP trace receiver (spans below)     ${otlp.url}`);
   }
   const stop = (): void => {
-    void services.close().then(() => process.exit(0));
+    void Promise.all([services.close(), otlp?.close()]).then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+/** One line per span: trace, name, and its GenAI and ragbridge attributes. */
+function printSpan(span: ReceivedSpan): void {
+  const attributes = Object.entries(span.attributes)
+    .filter(([key]) => key.startsWith('gen_ai.') || key.startsWith('ragbridge.') || key === 'error.type')
+    .map(([key, value]) => `${key}=${JSON.stringify(value)}`);
+  console.log(`span ${span.traceId.slice(0, 8)} ${span.name}${span.status.code === 2 ? ' [error]' : ''}${attributes.length ? `  ${attributes.join(' ')}` : ''}`);
 }
 
 main().catch((error: unknown) => {

@@ -168,7 +168,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
  * `application/x-protobuf`, optionally gzip): it decodes each export and keeps its spans, for
  * tests of what an app sends to a collector.
  */
-export async function startOtlpReceiver(options: { port?: number } = {}): Promise<OtlpReceiver> {
+export async function startOtlpReceiver(options: { port?: number; onExport?: (received: ReceivedExport) => void } = {}): Promise<OtlpReceiver> {
   const exports: ReceivedExport[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
@@ -181,7 +181,9 @@ export async function startOtlpReceiver(options: { port?: number } = {}): Promis
       try {
         const { encoding, request } = decodeExport(contentType, await readBody(req));
         const headers = Object.fromEntries(Object.entries(req.headers).map(([name, v]) => [name.toLowerCase(), Array.isArray(v) ? v.join(', ') : String(v ?? '')]));
-        exports.push({ path, contentType, headers, encoding, spans: spansOf(request) });
+        const received: ReceivedExport = { path, contentType, headers, encoding, spans: spansOf(request) };
+        exports.push(received);
+        options.onExport?.(received);
       } catch (error) {
         res.writeHead(400, { 'content-type': 'text/plain' }).end(error instanceof Error ? error.message : String(error));
         return;
