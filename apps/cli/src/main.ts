@@ -260,8 +260,8 @@ export async function runCli(argv: string[], streams: CliStreams = {}): Promise<
   const tracing = await startTracing({ serviceName: 'ragbridge-cli', serviceVersion: cliVersion(), warn: (message) => err.write(`${message}\n`) });
   if (!tracing) return runCommand(argv, err);
   try {
-    const command = argv.find((arg) => Object.hasOwn(COMMAND_HELP, arg)) ?? 'help';
-    return await tracing.inSpan(`ragbridge ${command}`, () => runCommand(argv, err));
+    const command = argv.find((arg) => Object.hasOwn(COMMAND_HELP, arg));
+    return await tracing.inSpan(command ? `ragbridge ${command}` : 'ragbridge', () => runCommand(argv, err));
   } finally {
     await tracing.shutdown();
   }

@@ -114,7 +114,10 @@ export interface Tracing {
   readonly protocol: OtlpHttpProtocol;
   /** Runs `run` in a span named `name` (e.g. the CLI command), the parent of the spans it makes. */
   inSpan<T>(name: string, run: () => Promise<T>): Promise<T>;
-  /** Sends the spans still buffered and stops; never throws (a failure is reported through `warn`). */
+  /**
+   * Sends the spans still buffered and stops; never throws (a failure is reported through `warn`).
+   * A collector that does not answer holds it for up to the export timeout (10 s by default).
+   */
   shutdown(): Promise<void>;
 }
 
@@ -146,9 +149,13 @@ export async function startTracing(options: StartTracingOptions): Promise<Tracin
     settings.protocol === 'http/json' ? import('@opentelemetry/exporter-trace-otlp-http') : import('@opentelemetry/exporter-trace-otlp-proto'),
   ]);
   const endpoint = redactUrl(settings.url);
+  let sendFailed = false;
   const exporter = reportingFailures(
     new OTLPTraceExporter({ url: settings.url, headers: settings.headers, ...(settings.timeoutMillis !== undefined && { timeoutMillis: settings.timeoutMillis }) }),
-    (reason) => options.warn(`ragbridge: traces could not be sent to ${endpoint} (${reason}); check OTEL_EXPORTER_OTLP_ENDPOINT and that the collector is running`),
+    (reason) => {
+      sendFailed = true;
+      options.warn(`ragbridge: traces could not be sent to ${endpoint} (${reason}); check OTEL_EXPORTER_OTLP_ENDPOINT and that the collector is running`);
+    },
   );
   const provider = new NodeTracerProvider({
     resource: defaultResource().merge(resourceFromAttributes(settings.resource)),
@@ -174,7 +181,8 @@ export async function startTracing(options: StartTracingOptions): Promise<Tracin
       try {
         await provider.shutdown();
       } catch (error) {
-        options.warn(`ragbridge: tracing did not shut down cleanly (${redactSecrets(error instanceof Error ? error.message : String(error))})`);
+        // The last spans failing to send was reported already.
+        if (!sendFailed) options.warn(`ragbridge: tracing did not shut down cleanly (${redactSecrets(error instanceof Error ? error.message : String(error))})`);
       }
     },
   };
