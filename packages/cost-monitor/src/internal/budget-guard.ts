@@ -81,21 +81,19 @@ export class BudgetGuard {
     this.states = next.states;
   }
 
-  /** The rules that count `call` (what it spends is added to them). */
-  private counting(call: BudgetCall): RuleState[] {
-    return this.states.filter(
-      (s) => s.spend.applies(call.backend) && (s.caller === undefined || s.caller === call.caller) && (s.unit === 'tokens' || !call.local),
-    );
+  /** Whether rule `s` counts `call` (what it spends is added to it). */
+  private static counts(s: RuleState, call: BudgetCall): boolean {
+    return s.spend.applies(call.backend) && (s.caller === undefined || s.caller === call.caller) && (s.unit === 'tokens' || !call.local);
   }
 
-  /** The rules that may refuse `call`: those counting it, except that only a `block` token budget refuses a local call. */
-  private refusing(call: BudgetCall): RuleState[] {
-    return this.counting(call).filter((s) => !call.local || s.mode === 'block');
+  /** The rules that count `call`. */
+  private counting(call: BudgetCall): RuleState[] {
+    return this.states.filter((s) => BudgetGuard.counts(s, call));
   }
 
   /** True when some budget counts `call`. */
   covers(call: BudgetCall): boolean {
-    return this.counting(call).length > 0;
+    return this.states.some((s) => BudgetGuard.counts(s, call));
   }
 
   /** The windows to seed from the ledger: rule index, what it counts, and window bounds. */
@@ -122,9 +120,11 @@ export class BudgetGuard {
   admit(call: BudgetCall, estimate: BudgetAmount): Admission {
     const now = this.clock.now();
     const amountOf = (s: RuleState): number => (s.unit === 'tokens' ? estimate.tokens : (estimate.usd ?? 0));
-    const refusing = this.refusing(call).filter((s) => s.unit === 'tokens' || (estimate.usd ?? 0) > 0);
+    const counting = this.counting(call);
     let refused: RuleState | undefined;
-    for (const state of refusing) {
+    for (const state of counting) {
+      // Only a `block` token budget refuses a local call; a dollar budget never refuses a free or unpriced one.
+      if ((call.local && state.mode !== 'block') || (state.unit === 'usd' && !((estimate.usd ?? 0) > 0))) continue;
       this.roll(state, now);
       if (this.exhausted(state) && (!refused || (refused.mode === 'downgrade' && state.mode === 'block'))) refused = state;
     }
@@ -133,7 +133,7 @@ export class BudgetGuard {
       return { ok: false, status: this.statusOf(refused) };
     }
     const parts: BudgetTicket['parts'] = [];
-    for (const state of this.counting(call)) {
+    for (const state of counting) {
       this.roll(state, now);
       const amount = amountOf(state);
       state.reserved += amount;

@@ -184,6 +184,8 @@ export function createPriceBook(options: PriceBookOptions = {}): PriceBook {
   }
   for (const p of overrides) merged.set(keyOf(p), p);
   const all = [...merged.values()];
+  // Most books price nothing by the hour: every call can skip the endpoint-uptime lookup.
+  const anyHourly = all.some((p) => p.perHour > 0);
   const local = new Set(parsed.localBackends ?? DEFAULT_LOCAL_BACKENDS);
 
   /**
@@ -240,7 +242,7 @@ export function createPriceBook(options: PriceBookOptions = {}): PriceBook {
       return found ? highest(found.rows, call).cost : null;
     },
     hourly(call) {
-      if (local.has(call.backend)) return undefined;
+      if (!anyHourly || local.has(call.backend)) return undefined;
       const hourlyRows = (resolve(call)?.rows ?? []).filter((row) => row.perHour > 0);
       if (hourlyRows.length === 0) return undefined;
       const top = hourlyRows.reduce((a, b) => (b.perHour > a.perHour ? b : a));
