@@ -76,8 +76,9 @@ describe('API keys of the OpenAI-compatible endpoint: one per client, each with 
     expect((ollama.requestsTo('ollama.chat').at(-1)?.json as { options?: { num_predict?: number } }).options?.num_predict).toBe(20);
     expect(await demo.runtime.monitor.ledger.query({ operation: 'chat', caller: 'bob' })).toHaveLength(1);
 
-    // The shared key still answers, attributed to no client.
+    // The shared key still answers, attributed to no client, within the profile's own limit (local: 384 tokens).
     expect((await ask(SHARED)).status).toBe(200);
+    expect((ollama.requestsTo('ollama.chat').at(-1)?.json as { options?: { num_predict?: number } }).options?.num_predict).toBe(384);
     expect((await demo.runtime.monitor.ledger.query({ operation: 'chat' })).filter((r) => r.caller === undefined)).toHaveLength(1);
   });
 });
