@@ -1,8 +1,8 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import type * as Testkit from '@ragbridge/testkit';
 import { HF_ROUTER_MODELS_URL, pricesFromHfRouterCatalog, priceTableSchema, type PriceTable } from '@ragbridge/cost-monitor';
 import { UsageError } from './commands.js';
+import { withFakeServices } from './fake-services.js';
 
 /** Where `ragbridge prices update` writes its tables when `--out` is not given. */
 export const DEFAULT_PRICES_DIR = join('.ragbridge', 'prices');
@@ -24,23 +24,6 @@ export interface PricesCommandOptions {
   now?: () => Date;
   /** Where the report goes. @default process.stdout */
   stdout?: NodeJS.WritableStream;
-}
-
-/** Runs `fn` with a fetch to the repository's fake Hugging Face service. */
-async function withFakeRouter<T>(fn: (fetchFn: typeof fetch) => Promise<T>): Promise<T> {
-  let testkit: typeof Testkit;
-  try {
-    testkit = (await import('@ragbridge/testkit')) as typeof Testkit;
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
-    throw new UsageError('--fake-services runs from a checkout of the ragbridge repository (the fake services are its private test kit)');
-  }
-  const hf = await testkit.startFakeHf();
-  try {
-    return await fn(testkit.fetchToFake(hf.url));
-  } finally {
-    await hf.close();
-  }
 }
 
 /** The newest earlier table in `dir` (by the date in its name), to say what changed. */
@@ -94,7 +77,7 @@ export async function pricesCommand(action: string | undefined, options: PricesC
       throw new Error(`The model listing at ${url} is not JSON (${text.slice(0, 80)}…)`);
     }
   };
-  const catalog = options.fakeServices ? await withFakeRouter(read) : await read(options.fetch ?? globalThis.fetch);
+  const catalog = await withFakeServices(options.fakeServices, (fakes) => read(fakes?.fetch ?? options.fetch ?? globalThis.fetch));
   const asOf = (options.now?.() ?? new Date()).toISOString().slice(0, 10);
   const table = pricesFromHfRouterCatalog(catalog, { asOf });
   const listed = (catalog as { data: unknown[] }).data.length;
