@@ -1,9 +1,9 @@
 import { resolveConfig } from '@ragbridge/config-profiles';
 import { hashEmbedding } from '@ragbridge/core-interfaces/testing';
 import type { ResilienceEvent } from '@ragbridge/resilience';
-import { startFakeHf, type FakeServer } from '@ragbridge/testkit';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fetchToFakeHf, forbiddenFetch, memoryLogger, writeCorpus } from './__fixtures__/runtime-fixtures.js';
+import { type FakeServer } from '@ragbridge/testkit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { memoryLogger, writeCorpus, openFakeHf, closeFakeHf } from './__fixtures__/runtime-fixtures.js';
 import { createRuntime } from './create-runtime.js';
 import type { Runtime, RuntimeOptions } from './runtime-types.js';
 
@@ -19,19 +19,14 @@ describe('createRuntime with the hf-spaces profile against the fake Hugging Face
   let toFake: typeof fetch;
 
   beforeEach(async () => {
-    corpus = await writeCorpus();
     // The router serves the profile's chat model through groq, whose price is in the built-in table.
-    hf = await startFakeHf({ token: TOKEN });
-    toFake = fetchToFakeHf(hf.url);
     // Anything not sent through the runtime's fetch would be a leak to the real network.
-    vi.stubGlobal('fetch', forbiddenFetch());
+    ({ corpus, hf, toFake } = await openFakeHf({ token: TOKEN }));
   });
   afterEach(async () => {
     await runtime?.close();
     runtime = undefined;
-    vi.unstubAllGlobals();
-    await hf.close();
-    await corpus.cleanup();
+    await closeFakeHf({ corpus, hf, toFake });
   });
 
   async function start(overrides: unknown = undefined, extra: Partial<RuntimeOptions> = {}): Promise<Runtime> {

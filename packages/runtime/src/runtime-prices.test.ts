@@ -1,10 +1,10 @@
 import { ConfigError, resolveConfig, validateConfig } from '@ragbridge/config-profiles';
-import { startFakeHf, startFakeTei, type FakeServer } from '@ragbridge/testkit';
+import { startFakeTei, type FakeServer } from '@ragbridge/testkit';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fetchToFakeHf, forbiddenFetch, memoryLogger, writeCorpus } from './__fixtures__/runtime-fixtures.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { memoryLogger, writeCorpus, openFakeHf, closeFakeHf } from './__fixtures__/runtime-fixtures.js';
 import { createRuntime } from './create-runtime.js';
 import type { Runtime } from './runtime-types.js';
 
@@ -31,18 +31,12 @@ describe('budgets see every priced call kind, priced from the configuration', ()
   let toFake: typeof fetch;
 
   beforeEach(async () => {
-    corpus = await writeCorpus();
-    hf = await startFakeHf({ token: TOKEN });
-    // Bound to the real fetch before it is replaced: anything else reaching the network fails.
-    toFake = fetchToFakeHf(hf.url);
-    vi.stubGlobal('fetch', forbiddenFetch());
+    ({ corpus, hf, toFake } = await openFakeHf({ token: TOKEN }));
   });
   afterEach(async () => {
     await runtime?.close();
     runtime = undefined;
-    vi.unstubAllGlobals();
-    await hf.close();
-    await corpus.cleanup();
+    await closeFakeHf({ corpus, hf, toFake });
   });
 
   /** hf-spaces on the fake, with `kind` priced and a daily downgrade budget it spends at once. */

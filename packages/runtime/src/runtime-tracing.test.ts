@@ -1,9 +1,9 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import { resolveConfig } from '@ragbridge/config-profiles';
-import { startFakeHf, type FakeServer } from '@ragbridge/testkit';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fetchToFakeHf, forbiddenFetch, memoryLogger, writeCorpus } from './__fixtures__/runtime-fixtures.js';
+import { type FakeServer } from '@ragbridge/testkit';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { memoryLogger, writeCorpus, openFakeHf, closeFakeHf } from './__fixtures__/runtime-fixtures.js';
 import { createRuntime } from './create-runtime.js';
 import type { Runtime } from './runtime-types.js';
 
@@ -41,18 +41,12 @@ describe('runtime spans: one GenAI span per model call, resilience as span event
   let toFake: typeof fetch;
 
   beforeEach(async () => {
-    corpus = await writeCorpus();
-    hf = await startFakeHf({ token: TOKEN });
-    // Made before the global fetch is stubbed: it sends through the real one, to the fake.
-    toFake = fetchToFakeHf(hf.url);
-    vi.stubGlobal('fetch', forbiddenFetch());
+    ({ corpus, hf, toFake } = await openFakeHf({ token: TOKEN }));
   });
   afterEach(async () => {
     await runtime?.close();
     runtime = undefined;
-    vi.unstubAllGlobals();
-    await hf.close();
-    await corpus.cleanup();
+    await closeFakeHf({ corpus, hf, toFake });
   });
 
   async function start(overrides: unknown = undefined): Promise<Runtime> {

@@ -1,7 +1,7 @@
 import { resolveConfig } from '@ragbridge/config-profiles';
-import { DEFAULT_FAKE_HF_MODELS, startFakeHf, type FakeServer } from '@ragbridge/testkit';
+import { DEFAULT_FAKE_HF_MODELS, type FakeServer } from '@ragbridge/testkit';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fetchToFakeHf, forbiddenFetch, memoryLogger, writeCorpus } from './__fixtures__/runtime-fixtures.js';
+import { memoryLogger, writeCorpus, openFakeHf, closeFakeHf } from './__fixtures__/runtime-fixtures.js';
 import { createRuntime } from './create-runtime.js';
 import type { Runtime } from './runtime-types.js';
 
@@ -15,19 +15,14 @@ describe('warmUpColdModels: a cold hosted model is loaded in the background afte
   let runtime: Runtime | undefined;
   let toFake: typeof fetch;
   beforeEach(async () => {
-    corpus = await writeCorpus();
     // The reranker is cold: 503 "loading" (20 s, longer than the retry layer waits) until a request waits for it.
     const models = DEFAULT_FAKE_HF_MODELS.map((m) => (m.id === RERANKER ? { ...m, cold: { estimatedTimeS: 20, loadMs: 50 } } : m));
-    hf = await startFakeHf({ token: TOKEN, models });
-    toFake = fetchToFakeHf(hf.url);
-    vi.stubGlobal('fetch', forbiddenFetch());
+    ({ corpus, hf, toFake } = await openFakeHf({ token: TOKEN, models }));
   });
   afterEach(async () => {
     await runtime?.close();
     runtime = undefined;
-    vi.unstubAllGlobals();
-    await hf.close();
-    await corpus.cleanup();
+    await closeFakeHf({ corpus, hf, toFake });
   });
 
   async function start(warmUpColdModels: boolean) {

@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeSimplePdf } from '@ragbridge/testkit';
+import { startFakeHf, writeSimplePdf, type FakeHfOptions, type FakeServer } from '@ragbridge/testkit';
+import { vi } from 'vitest';
 
 /** The tiny generated Transformers.js models of the adapter package (they load offline). */
 export const TEST_MODELS_DIR = fileURLToPath(new URL('../../../adapter-transformersjs/test-models', import.meta.url));
@@ -72,4 +73,31 @@ export function fetchToFakeHf(fakeUrl: string, log?: string[]): typeof fetch {
     log?.push(url);
     return realFetch(url.replace(/^https:\/\/(router\.)?huggingface\.co/, fakeUrl), init);
   };
+}
+
+/** What {@link openFakeHf} sets up: a corpus, a fake Hugging Face service, and the fetch that reaches it. */
+export interface FakeHfSetup {
+  corpus: Awaited<ReturnType<typeof writeCorpus>>;
+  hf: FakeServer;
+  /** Sends Hugging Face requests to the fake through the real fetch, taken before it was stubbed. */
+  toFake: typeof fetch;
+}
+
+/**
+ * The hosted-profile tests' setup: a corpus and a fake HF service, with the global fetch replaced
+ * by {@link forbiddenFetch} so anything not sent through `toFake` (the runtime's fetch) fails.
+ */
+export async function openFakeHf(options: FakeHfOptions): Promise<FakeHfSetup> {
+  const corpus = await writeCorpus();
+  const hf = await startFakeHf(options);
+  const toFake = fetchToFakeHf(hf.url);
+  vi.stubGlobal('fetch', forbiddenFetch());
+  return { corpus, hf, toFake };
+}
+
+/** Undoes {@link openFakeHf}. */
+export async function closeFakeHf(setup: FakeHfSetup): Promise<void> {
+  vi.unstubAllGlobals();
+  await setup.hf.close();
+  await setup.corpus.cleanup();
 }
