@@ -68,6 +68,9 @@ export interface VectorQuery {
 }
 
 /**
+ * @deprecated Use {@link DocumentStoreV2} (storage split from search providers). V1 stays for
+ * stores written against it; nothing in ragbridge reads it any more.
+ *
  * Where documents, chunks, the keyword index and vectors live. The embedded default is SQLite;
  * a server-backed store (e.g. PostgreSQL with pgvector) implements the same contract.
  * Writes are atomic: a failure or crash leaves the previous state.
@@ -107,5 +110,5 @@ export interface DocumentStoreV1 {
   close(): Promise<void>;
 }
 
-/** The current store contract. */
+/** The store contract the pipeline reads (moving to {@link DocumentStoreV2}). */
 export type DocumentStore = DocumentStoreV1;

@@ -33,11 +33,11 @@ export type {
   SourceDocument,
 } from './documents.js';
 export type {
+  DocumentStore,
   ChunkTerms,
   DocumentTerms,
   TermsScan,
   DocumentRecord,
-  DocumentStore,
   DocumentStoreV1,
   IndexedChunk,
   KeywordQuery,
@@ -45,6 +45,16 @@ export type {
   VectorBatch,
   VectorQuery,
 } from './document-store.js';
+export type {
+  DocumentStoreStats,
+  DocumentStoreV2,
+  KeywordCandidates,
+  KeywordCandidatesQuery,
+  KeywordCollectionStats,
+  KeywordSearchV1,
+  VectorCandidatesQuery,
+  VectorSearchV1,
+} from './document-store-v2.js';
 export type { ModelOperation, UsageEvent, UsageEventInit } from './usage.js';
 export { createUsageEvent, estimateTokens } from './usage.js';
 export type { RagbridgeErrorContext, RagbridgeErrorOptions } from './errors.js';

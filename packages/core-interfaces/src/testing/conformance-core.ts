@@ -19,6 +19,8 @@ export interface CheckRequirements {
   quotesContext?: boolean;
   /** The harness can say which texts the backend received. */
   receivedTexts?: boolean;
+  /** The harness can open a second handle on the same store (`openSecond`). */
+  secondHandle?: boolean;
 }
 
 /** One promise of a contract, runnable on its own (with or without vitest). */
@@ -47,10 +49,11 @@ export interface ConformanceOptions<M> {
 /** Why a check cannot run with these options, or undefined when it can. */
 export function unsupportedReason(
   check: ConformanceCheck,
-  options: ConformanceOptions<unknown> & { quotesContext?: boolean },
+  options: ConformanceOptions<unknown> & { quotesContext?: boolean; secondHandle?: boolean },
 ): string | undefined {
   const needs = check.requires;
   if (!needs) return undefined;
+  if (needs.secondHandle && !options.secondHandle) return 'the harness cannot open a second handle on the same store (openSecond)';
   if (needs.fault && !options.faults?.supports.includes(needs.fault)) return `the harness cannot inject "${needs.fault}"`;
   if (needs.quotesContext && !options.quotesContext && !options.receivedTexts) {
     return 'the backend neither quotes its context nor reports the texts it received';

@@ -8,7 +8,7 @@ const vitest: typeof import('vitest') | undefined = await import('vitest').catch
 export function registerConformanceChecks(
   title: string,
   checks: readonly ConformanceCheck[],
-  options: ConformanceOptions<unknown> & { quotesContext?: boolean },
+  options: ConformanceOptions<unknown> & { quotesContext?: boolean; secondHandle?: boolean },
 ): void {
   if (!vitest) throw new Error('describe*Conformance registers vitest tests: install vitest, or run the checks from *ConformanceChecks() yourself');
   const { describe, it } = vitest;

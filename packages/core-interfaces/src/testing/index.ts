@@ -2,6 +2,8 @@ export type { ChatModelConformanceOptions } from './chat-model-conformance.js';
 export { chatModelConformanceChecks, describeChatModelConformance } from './chat-model-conformance.js';
 export type { EmbedderConformanceOptions } from './embedder-conformance.js';
 export { describeEmbedderConformance, embedderConformanceChecks } from './embedder-conformance.js';
+export type { DocumentStoreConformanceOptions } from './document-store-conformance.js';
+export { describeDocumentStoreConformance, documentStoreConformanceChecks } from './document-store-conformance.js';
 export type { RerankerConformanceOptions } from './reranker-conformance.js';
 export { describeRerankerConformance, rerankerConformanceChecks } from './reranker-conformance.js';
 export type { CheckRequirements, ConformanceCheck, ConformanceOptions } from './conformance-core.js';
