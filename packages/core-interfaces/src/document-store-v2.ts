@@ -18,6 +18,11 @@ export interface KeywordCandidatesQuery {
    * rank (on top of `limit`), so a rare identifier always reaches the retrieval signals.
    */
   rareTermLimit: number;
+  /**
+   * A multiplier of each term's weight in the provider's ranking (1 when absent), e.g. to count
+   * years and version numbers less; a provider that cannot weight terms may ignore it.
+   */
+  termWeights?: Readonly<Record<string, number>>;
   abortSignal?: AbortSignal;
 }
 
