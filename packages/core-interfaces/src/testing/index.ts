@@ -16,6 +16,8 @@ export type { MockChatModel, MockChatModelOptions } from './mock-chat-model.js';
 export { createMockChatModel } from './mock-chat-model.js';
 export type { MockEmbedder, MockEmbedderOptions } from './mock-embedder.js';
 export { createMockEmbedder } from './mock-embedder.js';
+export type { MockDocumentStore } from './mock-document-store.js';
+export { createMockDocumentStore } from './mock-document-store.js';
 export type { MockReranker, MockRerankerOptions } from './mock-reranker.js';
 export { createMockReranker } from './mock-reranker.js';
 export type { PromptSource } from './text-features.js';

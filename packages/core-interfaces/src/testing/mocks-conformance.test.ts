@@ -1,6 +1,8 @@
 import { registerSecret } from '../redact.js';
 import { describeChatModelConformance } from './chat-model-conformance.js';
+import { describeDocumentStoreConformance } from './document-store-conformance.js';
 import { describeEmbedderConformance } from './embedder-conformance.js';
+import { createMockDocumentStore } from './mock-document-store.js';
 import { MockFaults } from './mock-faults.js';
 import { createMockChatModel, type MockChatModel } from './mock-chat-model.js';
 import { createMockEmbedder, type MockEmbedder } from './mock-embedder.js';
@@ -44,3 +46,5 @@ describeRerankerConformance('in-memory reranker', {
   secret,
   receivedTexts: () => (reranker?.requests ?? []).flatMap((r) => [r.query, ...r.texts]),
 });
+
+describeDocumentStoreConformance('in-memory document store', { create: () => createMockDocumentStore() });
