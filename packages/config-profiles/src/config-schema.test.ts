@@ -49,7 +49,8 @@ describe('built-in profiles', () => {
     const config = getBuiltInProfile(name);
     const folder = (path: string): string => path.slice(0, path.lastIndexOf('/'));
     expect(config.caches.embeddings).toMatchObject({ enabled: true, path: expect.stringMatching(/embeddings\.db$/) });
-    expect(folder(config.caches.embeddings.path ?? '')).toBe(folder(config.storage.path));
+    expect(config.storage.kind).toBe('sqlite');
+    expect(folder(config.caches.embeddings.path ?? '')).toBe(folder(config.storage.kind === 'sqlite' ? config.storage.path : ''));
   });
 
   it('profiles whose answers come from Ollama keep prompts within its usual 2,048-token context', () => {
@@ -218,5 +219,40 @@ describe('configSchema errors point at the exact field and say what is allowed',
     }
     expect(issuesOf({ server: { trustProxy: ['proxy.internal'] } })).toEqual(['server.trustProxy: does not match any allowed form, got a list of 1']);
     expect(issuesOf({ server: { trustProxy: 0 } })).toEqual(['server.trustProxy: must be >=1, got 0']);
+  });
+});
+
+describe('storage: SQLite or PostgreSQL, told apart by kind', () => {
+  const url = 'postgres://rag:s3cret-pw@db.internal:5432/rag';
+
+  it('is SQLite when kind is left out, as ragbridge.yaml files written before PostgreSQL say it', () => {
+    expect(validateConfig({}).storage).toEqual({ kind: 'sqlite', path: '.ragbridge/index.db' });
+    expect(validateConfig({ storage: { path: 'data/docs.db' } }).storage).toEqual({ kind: 'sqlite', path: 'data/docs.db' });
+    expect(validateConfig({ storage: { kind: 'sqlite' } }).storage).toEqual({ kind: 'sqlite', path: '.ragbridge/index.db' });
+    // The ledger stays a SQLite file beside it.
+    expect(validateConfig({}).budgets.ledger).toBe('.ragbridge/usage.db');
+  });
+
+  it('PostgreSQL: url, and the store package’s defaults left unset', () => {
+    const config = validateConfig({ storage: { kind: 'postgres', url } });
+    expect(config.storage).toEqual({ kind: 'postgres', url });
+    const tuned = validateConfig({ storage: { kind: 'postgres', url, schema: 'docs_eu', maxConnections: 4, efSearch: 80 } });
+    expect(tuned.storage).toEqual({ kind: 'postgres', url, schema: 'docs_eu', maxConnections: 4, efSearch: 80 });
+  });
+
+  it('PostgreSQL: the ledger and the embedding cache live in the same database unless a file is named', () => {
+    const shared = validateConfig({ storage: { kind: 'postgres', url } });
+    expect(shared.budgets.ledger).toBeUndefined();
+    expect(shared.caches.embeddings.path).toBeUndefined();
+    const own = validateConfig({ storage: { kind: 'postgres', url }, budgets: { ledger: 'usage.db' }, caches: { embeddings: { path: 'cache.db' } } });
+    expect([own.budgets.ledger, own.caches.embeddings.path]).toEqual(['usage.db', 'cache.db']);
+  });
+
+  it('names what is wrong: the kind, a missing or non-PostgreSQL url, a SQLite field in a PostgreSQL section', () => {
+    expect(issuesOf({ storage: { kind: 'mysql' } })).toEqual(['storage.kind: expected one of sqlite, postgres, got "mysql"']);
+    expect(issuesOf({ storage: { kind: 'postgres' } })).toEqual(['storage.url: is required (string)']);
+    expect(issuesOf({ storage: { kind: 'postgres', url: 'mysql://db/rag' } })).toEqual(['storage.url: must be a postgres:// or postgresql:// URL']);
+    expect(issuesOf({ storage: { kind: 'postgres', url, path: 'x.db' } })).toEqual(['storage: unknown key "path" (allowed: kind, url, schema, maxConnections, efSearch)']);
+    expect(issuesOf({ storage: { kind: 'postgres', url, maxConnections: 0 } })).toEqual(['storage.maxConnections: must be >0, got 0']);
   });
 });

@@ -1,5 +1,6 @@
 import { isLocalBackend, type BackendName } from '@ragbridge/core-interfaces';
 import { z } from 'zod';
+import { isPostgresUrl } from './detect-profile.js';
 
 /** The model parts, in the order answers use them. */
 export const MODEL_PARTS = ['answer', 'embedder', 'reranker'] as const;
@@ -244,10 +245,44 @@ const retrievalSchema = z.strictObject({
     .optional(),
 });
 
-const storageSchema = z.strictObject({
+/** The SQLite store file when a configuration names none. */
+const DEFAULT_SQLITE_PATH = '.ragbridge/index.db';
+/** The usage ledger's SQLite file with SQLite storage, when the configuration names none. */
+const DEFAULT_LEDGER_PATH = '.ragbridge/usage.db';
+
+/** A PostgreSQL connection URL (`postgres://` or `postgresql://`, as libpq and `pg` read it). */
+const postgresUrl = z.string().refine(isPostgresUrl, 'must be a postgres:// or postgresql:// URL');
+
+const sqliteStorageSchema = z.strictObject({
+  /** An embedded SQLite file (`@ragbridge/pipeline`). May be left out: a `storage` without `kind` is SQLite. @default 'sqlite' */
+  kind: z.literal('sqlite').default('sqlite'),
   /** SQLite file of the document index. @default '.ragbridge/index.db' */
-  path: z.string().min(1).default('.ragbridge/index.db'),
+  path: z.string().min(1).default(DEFAULT_SQLITE_PATH),
 });
+
+/**
+ * PostgreSQL with pgvector (`@ragbridge/store-postgres`), for several replicas over one corpus.
+ * The usage ledger, budget reservations, alert state and embedding cache live in the same database
+ * unless `budgets.ledger` or `caches.embeddings.path` name a file. Fields left out take the store
+ * package's defaults.
+ */
+const postgresStorageSchema = z.strictObject({
+  kind: z.literal('postgres'),
+  /**
+   * Connection URL, e.g. `${DATABASE_URL}` or `postgres://ragbridge:…@db.internal:5432/ragbridge`.
+   * Treated as a secret: shown without its user and password. @default DATABASE_URL
+   */
+  url: postgresUrl,
+  /** PostgreSQL schema holding ragbridge's tables, created when missing (the store checks the name). @default the store's */
+  schema: z.string().min(1).optional(),
+  /** Connections in the pool of each process (each replica). @default the store's */
+  maxConnections: positiveInt.optional(),
+  /** pgvector HNSW `ef_search`: candidates an approximate vector query examines (more: better recall, slower). @default the store's */
+  efSearch: positiveInt.optional(),
+});
+
+/** `storage`: SQLite (the default; `kind` may be left out) or PostgreSQL, told apart by `kind`. */
+const storageSchema = z.discriminatedUnion('kind', [sqliteStorageSchema, postgresStorageSchema]);
 
 const resilienceSchema = z.strictObject({
   /** Per-attempt timeout of every step, in ms (streams: time to first text). @default 60_000 */
@@ -276,8 +311,12 @@ const limitedBackend = z.enum(['hf-inference', 'hf-tei', 'ollama', 'transformers
 
 /** Mirrors the cost monitor's options, so the composition root passes them on (mapping backend names with {@link ADAPTER_BACKENDS}). */
 const budgetsSchema = z.strictObject({
-  /** SQLite file of the usage ledger. @default '.ragbridge/usage.db' */
-  ledger: z.string().min(1).default('.ragbridge/usage.db'),
+  /**
+   * SQLite file of the usage ledger. With PostgreSQL storage, leave it out to keep the ledger,
+   * budget reservations and alert state in that database (shared by every replica).
+   * @default '.ragbridge/usage.db' with SQLite storage; the storage's database with PostgreSQL
+   */
+  ledger: z.string().min(1).optional(),
   /** Limits per UTC day or month, in US dollars or tokens, overall or per backend or client. @default [] (no limits) */
   limits: z
     .array(
@@ -368,7 +407,10 @@ const cachesSchema = z.strictObject({
       enabled: z.boolean().default(true),
       /** Most vectors kept in memory. @default the cost monitor's (100_000) */
       maxEntries: positiveInt.optional(),
-      /** SQLite file that keeps the cache across restarts. @default in memory */
+      /**
+       * SQLite file that keeps the cache across restarts (`:memory:`: in memory only).
+       * @default in memory with SQLite storage; the storage's database with PostgreSQL
+       */
       path: z.string().min(1).optional(),
     })
     .prefault({}),
@@ -533,6 +575,8 @@ export const configSchema = z
     const complete = answer.at(-1)?.backend === 'extractive' ? answer : [...answer, { backend: 'extractive' as const }];
     return {
       ...config,
+      // With PostgreSQL storage an unset ledger lives in the storage's database.
+      budgets: { ...config.budgets, ledger: config.budgets.ledger ?? (config.storage.kind === 'sqlite' ? DEFAULT_LEDGER_PATH : undefined) },
       models: {
         answer: { chain: withLocal(complete) },
         embedder: { chain: withLocal(config.models.embedder.chain) },
@@ -546,6 +590,12 @@ export type RagbridgeConfig = z.output<typeof configSchema>;
 
 /** A configuration as written: every section and most fields optional. */
 export type RagbridgeConfigInput = z.input<typeof configSchema>;
+
+/** The `storage` section of a validated configuration. */
+export type StorageConfig = RagbridgeConfig['storage'];
+
+/** PostgreSQL storage, as configured (defaults left to `@ragbridge/store-postgres`). */
+export type PostgresStorageConfig = Extract<StorageConfig, { kind: 'postgres' }>;
 
 /** One step of the answer chain. */
 export type AnswerStepConfig = RagbridgeConfig['models']['answer']['chain'][number];

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startFakeOllama, type FakeServer } from '@ragbridge/testkit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { detectProfile, ollamaBaseUrl } from './detect-profile.js';
+import { detectProfile, detectStorage, ollamaBaseUrl } from './detect-profile.js';
 
 let ollama: FakeServer;
 let closedPort: number;
@@ -116,5 +116,23 @@ describe('ollamaBaseUrl', () => {
     ['http://10.0.0.5:11434/', 'http://10.0.0.5:11434'],
   ])('%s → %s', (host, expected) => {
     expect(ollamaBaseUrl(host)).toBe(expected);
+  });
+});
+
+describe('detectStorage', () => {
+  it('PostgreSQL when DATABASE_URL holds a postgres:// or postgresql:// URL, described without it', () => {
+    const url = 'postgresql://app:Secret-Pw-1@db.example:6543/rag?sslmode=require';
+    const found = detectStorage({ DATABASE_URL: url });
+    expect(found.storage).toEqual({ kind: 'postgres', url });
+    expect(found.detail).toBe('DATABASE_URL is set to a PostgreSQL URL');
+    expect(detectStorage({ DATABASE_URL: 'postgres://localhost/rag' }).storage?.kind).toBe('postgres');
+  });
+
+  it('nothing when DATABASE_URL is unset, empty, or another database’s', () => {
+    expect(detectStorage({})).toEqual({ detail: 'DATABASE_URL is not set' });
+    expect(detectStorage({ DATABASE_URL: '  ' })).toEqual({ detail: 'DATABASE_URL is not set' });
+    const other = detectStorage({ DATABASE_URL: 'mysql://root:pw@db/app' });
+    expect(other.storage).toBeUndefined();
+    expect(other.detail).toBe('DATABASE_URL is set but is not a PostgreSQL URL (mysql://…): storage stays SQLite');
   });
 });

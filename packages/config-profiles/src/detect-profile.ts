@@ -126,3 +126,31 @@ async function probeOllama(base: string, fetchImpl: typeof globalThis.fetch, tim
     };
   }
 }
+
+/** The storage the environment calls for when the configuration does not set `storage`. */
+export interface StorageDetection {
+  /** PostgreSQL at DATABASE_URL; absent: the profile's SQLite file. */
+  storage?: { kind: 'postgres'; url: string };
+  /** What was found, without the URL (it may hold a password), e.g. `DATABASE_URL is set to a PostgreSQL URL`. */
+  detail: string;
+}
+
+/** Whether `url` is a PostgreSQL connection URL (the scheme libpq and `pg` read). */
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\/\S+$/i.test(url);
+}
+
+/**
+ * Picks the storage from the environment: PostgreSQL when `DATABASE_URL` holds a `postgres://` or
+ * `postgresql://` URL (as platforms with a managed database set it), else none (the profile's
+ * SQLite file). Only used when no configuration layer sets `storage`; the profile is not affected.
+ */
+export function detectStorage(env: Readonly<Record<string, string | undefined>> = process.env): StorageDetection {
+  const url = present(env, 'DATABASE_URL');
+  if (url === undefined) return { detail: 'DATABASE_URL is not set' };
+  if (!isPostgresUrl(url)) {
+    const scheme = /^([a-z][a-z\d+.-]*):/i.exec(url)?.[1];
+    return { detail: `DATABASE_URL is set but is not a PostgreSQL URL (${scheme ? `${scheme}://…` : 'no scheme'}): storage stays SQLite` };
+  }
+  return { storage: { kind: 'postgres', url }, detail: 'DATABASE_URL is set to a PostgreSQL URL' };
+}

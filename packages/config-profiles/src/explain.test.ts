@@ -87,3 +87,23 @@ describe('explain', () => {
     expect(explanation.text).toContain('    k: 7');
   });
 });
+
+describe('explain: storage', () => {
+  it('names PostgreSQL from DATABASE_URL with the password redacted, everywhere', async () => {
+    const password = 'Explain-Db-Pa55';
+    const url = `postgres://rag:${password}@db.internal:5432/rag`;
+    const resolved = await resolveConfig({ cwd: tmpdir(), env: { DATABASE_URL: url, HF_TOKEN: 'hf_explainStorage123456' }, fetch: noOllama });
+    const explanation = explain(resolved, { env: { DATABASE_URL: url } });
+    expect(explanation.storage).toBe(
+      'PostgreSQL at postgres://db.internal:5432/rag (DATABASE_URL is set to a PostgreSQL URL); usage ledger, budget reservations, alert state and embedding cache in the same database',
+    );
+    expect(explanation.text).toContain(`Storage: ${explanation.storage}`);
+    expect(explanation.config.storage).toEqual({ kind: 'postgres', url: 'postgres://db.internal:5432/rag' });
+    expect(JSON.stringify(explanation)).not.toContain(password);
+  });
+
+  it('names the SQLite file and why', async () => {
+    const resolved = await resolveConfig({ cwd: tmpdir(), profile: 'offline', env: {}, fetch: noOllama });
+    expect(explain(resolved, { env: {} }).storage).toBe("SQLite file .ragbridge/index.db (the profile's default; DATABASE_URL is not set)");
+  });
+});

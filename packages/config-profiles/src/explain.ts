@@ -4,7 +4,7 @@ import type { ProfileName } from './built-in-profiles.js';
 import type { RagbridgeConfig } from './config-schema.js';
 import type { DetectionCheck } from './detect-profile.js';
 import { isPlainObject } from './internal/merge.js';
-import { isSecretEnvName, isSecretPath } from './internal/secret-keys.js';
+import { isSecretEnvName, isSecretPath, registerUrlPassword } from './internal/secret-keys.js';
 import type { ConfigSource, FieldOverride, ResolvedConfig } from './resolve-config.js';
 
 /** Options of {@link explain}. */
@@ -18,6 +18,8 @@ export interface ConfigExplanation {
   profile: ProfileName;
   /** Why this profile was chosen. */
   reason: string;
+  /** Where documents live and why, without the database URL's user and password, e.g. `PostgreSQL at postgres://db:5432/rag (DATABASE_URL is set) …`. */
+  storage: string;
   /** What detection looked at (empty when the profile was set explicitly or by a file). */
   checks: DetectionCheck[];
   /** Layers, lowest first, e.g. `built-in profile "local"`, `ragbridge.yaml`, `environment (RAGBRIDGE_SERVER__PORT)`. */
@@ -38,7 +40,7 @@ function redactValue(value: unknown, path: Array<string | number>): unknown {
     if (value === '') return value;
     if (isSecretPath(path)) return REDACTED;
     const key = path.at(-1);
-    if (key === 'endpoint' || (typeof key === 'string' && key.endsWith('Url'))) {
+    if (key === 'endpoint' || key === 'url' || (typeof key === 'string' && key.endsWith('Url'))) {
       const safe = redactUrl(value);
       // Keep the address as written unless redaction changed more than URL normalization does.
       return safe === `${value}/` ? value : safe;
@@ -53,10 +55,26 @@ function redactValue(value: unknown, path: Array<string | number>): unknown {
 function registerConfigSecrets(value: unknown, path: Array<string | number> = []): void {
   if (typeof value === 'string') {
     if (isSecretPath(path)) registerSecret(value);
+    else if (path.at(-1) === 'url') registerUrlPassword(value);
     return;
   }
   if (Array.isArray(value)) value.forEach((item, i) => registerConfigSecrets(item, [...path, i]));
   else if (isPlainObject(value)) for (const [k, v] of Object.entries(value)) registerConfigSecrets(v, [...path, k]);
+}
+
+/** One line on where documents and cost state live, and why. */
+function describeStorage(config: RagbridgeConfig, why: string | undefined): string {
+  const because = why === undefined ? '' : ` (${why})`;
+  const { storage, budgets, caches } = config;
+  if (storage.kind === 'sqlite') return `SQLite file ${storage.path}${because}`;
+  const shared = [
+    ...(budgets.ledger === undefined ? ['usage ledger, budget reservations, alert state'] : []),
+    ...(caches.embeddings.enabled && caches.embeddings.path === undefined ? ['embedding cache'] : []),
+  ];
+  return (
+    `PostgreSQL at ${redactUrl(storage.url)}${storage.schema === undefined ? '' : `, schema ${storage.schema}`}${because}` +
+    (shared.length ? `; ${shared.join(' and ')} in the same database` : '')
+  );
 }
 
 function describeSource(source: ConfigSource): string {
@@ -88,11 +106,13 @@ export function explain(resolved: ResolvedConfig, options: ExplainOptions = {}):
   const sources = resolved.sources.map(describeSource).map(redactSecrets);
   const warnings = resolved.warnings.map(redactSecrets);
   const reason = redactSecrets(resolved.reason);
+  const storage = redactSecrets(describeStorage(resolved.config, resolved.storageReason));
 
   const lines = [
     `Profile: ${resolved.profile}`,
     `Why: ${reason}`,
     ...(checks.length ? ['Detection:', ...checks.map((c) => `  ${c.result === 'matched' ? '✓' : c.result === 'no' ? '✗' : '·'} [${c.check}] ${c.detail}`)] : []),
+    `Storage: ${storage}`,
     `Layers (later wins): ${sources.join(' → ')}`,
     ...(resolved.overrides.length ? ['Set above the profile:', ...resolved.overrides.map((o) => `  ${o.path} ← ${o.source}`)] : []),
     ...(warnings.length ? ['Warnings:', ...warnings.map((w) => `  ! ${w}`)] : []),
@@ -105,6 +125,7 @@ export function explain(resolved: ResolvedConfig, options: ExplainOptions = {}):
   return {
     profile: resolved.profile,
     reason,
+    storage,
     checks,
     sources,
     overrides: resolved.overrides,

@@ -7,13 +7,15 @@ export type {
   ConfigBackend,
   EmbedderStepConfig,
   ModelPart,
+  PostgresStorageConfig,
   RagbridgeConfig,
   RagbridgeConfigInput,
   RerankerStepConfig,
+  StorageConfig,
 } from './config-schema.js';
 export { ADAPTER_BACKENDS, configSchema, LOCAL_BY_DEFAULT, MODEL_PARTS, PART_BACKENDS, REMOTE_BACKENDS } from './config-schema.js';
-export type { DetectionCheck, DetectProfileOptions, ProfileDetection } from './detect-profile.js';
-export { detectProfile, ollamaBaseUrl } from './detect-profile.js';
+export type { DetectionCheck, DetectProfileOptions, ProfileDetection, StorageDetection } from './detect-profile.js';
+export { detectProfile, detectStorage, isPostgresUrl, ollamaBaseUrl } from './detect-profile.js';
 export type { ConfigExplanation, ExplainOptions } from './explain.js';
 export { explain } from './explain.js';
 export type { ConfigSource, FieldOverride, ResolveConfigOptions, ResolvedConfig } from './resolve-config.js';

@@ -205,3 +205,83 @@ describe('resolveConfig: environment overrides', () => {
     expect((await resolveIn({ profile: 'hf-spaces', env: { HF_TOKEN: 'hf_abcdefghijk' } })).warnings).toEqual([]);
   });
 });
+
+describe('resolveConfig: storage', () => {
+  const password = 'Pg-pa55word-for-tests';
+  const url = `postgres://rag:${password}@db.internal:5432/rag`;
+
+  it('DATABASE_URL with no storage setting: PostgreSQL, the profile unchanged, cost state in the same database', async () => {
+    const resolved = await resolveIn({ env: { DATABASE_URL: url, SPACE_ID: 'org/space' } });
+    expect(resolved.profile).toBe('hf-spaces');
+    expect(resolved.config.storage).toEqual({ kind: 'postgres', url });
+    // hf-spaces keeps its ledger and embedding cache in SQLite files next to its store; with PostgreSQL they move in with it.
+    expect(resolved.config.budgets.ledger).toBeUndefined();
+    expect(resolved.config.caches.embeddings.path).toBeUndefined();
+    expect(resolved.storageReason).toBe('DATABASE_URL is set to a PostgreSQL URL');
+    expect(resolved.overrides).toContainEqual({ path: 'storage', source: 'env DATABASE_URL' });
+    expect(resolved.sources).toContainEqual({ kind: 'env', variables: ['DATABASE_URL'] });
+  });
+
+  it('without DATABASE_URL the profile’s SQLite file, as before', async () => {
+    const resolved = await resolveIn({ profile: 'hf-spaces' });
+    expect(resolved.config.storage).toEqual({ kind: 'sqlite', path: 'data/ragbridge.db' });
+    expect(resolved.config.budgets.ledger).toBe('data/usage.db');
+    expect(resolved.storageReason).toBe("the profile's default; DATABASE_URL is not set");
+  });
+
+  it('a storage setting above the profile wins over DATABASE_URL', async () => {
+    await write('ragbridge.yaml', 'extends: local\nstorage:\n  path: docs.db\n');
+    const byFile = await resolveIn({ env: { DATABASE_URL: url } });
+    expect(byFile.config.storage).toEqual({ kind: 'sqlite', path: 'docs.db' });
+    expect(byFile.storageReason).toBe('set by ragbridge.yaml (DATABASE_URL is not used)');
+    const byEnv = await resolveIn({ file: await write('other.yaml', 'extends: local\n'), env: { DATABASE_URL: url, RAGBRIDGE_STORAGE__PATH: 'env.db' } });
+    expect(byEnv.config.storage).toEqual({ kind: 'sqlite', path: 'env.db' });
+  });
+
+  it('url: ${DATABASE_URL} in ragbridge.yaml, replacing the profile’s SQLite section; other fields kept', async () => {
+    const file = await write('ragbridge.yaml', 'extends: hf-spaces\nstorage:\n  kind: postgres\n  url: ${DATABASE_URL}\n  schema: docs\nbudgets:\n  ledger: data/usage.db\n');
+    const resolved = await resolveIn({ file, env: { DATABASE_URL: url } });
+    expect(resolved.config.storage).toEqual({ kind: 'postgres', url, schema: 'docs' });
+    // A ledger file the user names stays a file; the profile's embedding cache file moves to the database.
+    expect(resolved.config.budgets.ledger).toBe('data/usage.db');
+    expect(resolved.config.caches.embeddings.path).toBeUndefined();
+    expect(resolved.storageReason).toBe('set by ragbridge.yaml');
+  });
+
+  it('names the variable when ${DATABASE_URL} is not set', async () => {
+    const file = await write('ragbridge.yaml', 'storage:\n  kind: postgres\n  url: ${DATABASE_URL}\n');
+    const error = await configError(resolveIn({ file }));
+    expect(error.issues).toEqual([
+      { path: 'storage.url', message: 'environment variable DATABASE_URL is not set (write ${DATABASE_URL:-default} to give a default)', source: 'ragbridge.yaml' },
+    ]);
+  });
+
+  it('kind: postgres without url takes DATABASE_URL, and says what to do when it is not set', async () => {
+    const file = await write('ragbridge.yaml', 'storage:\n  kind: postgres\n');
+    const resolved = await resolveIn({ file, env: { DATABASE_URL: url } });
+    expect(resolved.config.storage).toEqual({ kind: 'postgres', url });
+    expect(resolved.storageReason).toBe('set by ragbridge.yaml, url from DATABASE_URL');
+    const error = await configError(resolveIn({ file }));
+    expect(error.issues).toEqual([
+      { path: 'storage.url', message: 'is required with kind: postgres (DATABASE_URL is not set): write url: ${DATABASE_URL} or a postgres:// URL, or set DATABASE_URL', source: 'ragbridge.yaml' },
+    ]);
+  });
+
+  it('RAGBRIDGE_STORAGE__* variables switch the kind too', async () => {
+    const resolved = await resolveIn({ profile: 'hf-spaces', env: { RAGBRIDGE_STORAGE__KIND: 'postgres', RAGBRIDGE_STORAGE__URL: url, RAGBRIDGE_STORAGE__MAX_CONNECTIONS: '3' } });
+    expect(resolved.config.storage).toEqual({ kind: 'postgres', url, maxConnections: 3 });
+  });
+
+  it('a DATABASE_URL of another database is left alone, and said so', async () => {
+    const resolved = await resolveIn({ env: { DATABASE_URL: 'mysql://app:pw@db/app' } });
+    expect(resolved.config.storage.kind).toBe('sqlite');
+    expect(resolved.storageReason).toBe("the profile's default; DATABASE_URL is set but is not a PostgreSQL URL (mysql://…): storage stays SQLite");
+  });
+
+  it('never shows the database password in an error', async () => {
+    const file = await write('ragbridge.yaml', `storage:\n  kind: postgres\n  url: ${url}\n  maxConnections: many\n`);
+    const error = await configError(resolveIn({ file }));
+    expect(error.message).toContain('storage.maxConnections');
+    expect(error.message).not.toContain(password);
+  });
+});

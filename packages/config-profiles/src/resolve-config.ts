@@ -8,7 +8,9 @@ import { detectProfile, type ProfileDetection } from './detect-profile.js';
 import { overlayOf, readEnvOverrides } from './internal/env-overrides.js';
 import { formatPath, formatZodIssues } from './internal/format-issues.js';
 import { interpolate } from './internal/interpolate.js';
-import { deepMerge, isPlainObject, layerSets, leafPaths } from './internal/merge.js';
+import { isPlainObject, layerSets, leafPaths } from './internal/merge.js';
+import { registerUrlPassword } from './internal/secret-keys.js';
+import { mergeLayer, resolveStorage } from './internal/storage-layers.js';
 
 /** Options of {@link resolveConfig}. */
 export interface ResolveConfigOptions {
@@ -60,6 +62,11 @@ export interface ResolvedConfig {
   overrides: FieldOverride[];
   /** Things that will work, but probably not as intended. */
   warnings: string[];
+  /**
+   * Why `config.storage` is what it is, without secrets, e.g. `DATABASE_URL is set to a PostgreSQL
+   * URL`, `set by ragbridge.yaml` or `the profile's default; DATABASE_URL is not set`.
+   */
+  storageReason?: string;
 }
 
 interface Layer {
@@ -205,7 +212,9 @@ function warningsFor(config: RagbridgeConfig, env: Readonly<Record<string, strin
  * Resolves the configuration: picks a built-in profile (the `profile` option, `RAGBRIDGE_PROFILE`,
  * a file's `extends`, or {@link detectProfile}), then layers a YAML or JSON file (with `${VAR}`
  * interpolation and `extends` chains), `RAGBRIDGE_*` environment overrides and `overrides`
- * over it, and validates the result. Throws {@link ConfigError} naming each wrong field and
+ * over it, and validates the result. When none of those sets `storage`, a PostgreSQL
+ * `DATABASE_URL` in the environment makes the storage PostgreSQL (`detectStorage`). Throws
+ * {@link ConfigError} naming each wrong field and
  * the layer that set it.
  *
  * @example
@@ -258,21 +267,25 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
 
   const layers: Layer[] = [{ label: `built-in profile "${profile}"`, data: BUILT_IN_PROFILES[profile] }, ...files.layers];
   let merged: unknown = { ...structuredClone(BUILT_IN_PROFILES[profile]) };
-  for (const layer of files.layers) merged = deepMerge(merged, layer.data);
+  for (const layer of files.layers) merged = mergeLayer(merged, layer.data);
 
   const envOverrides = readEnvOverrides(env);
   for (const override of envOverrides) {
     const overlay = overlayOf([override], merged);
     layers.push({ label: `env ${override.variable}`, data: overlay, envPath: override.path });
-    merged = deepMerge(merged, overlay);
+    merged = mergeLayer(merged, overlay);
   }
   if (options.overrides !== undefined) {
     layers.push({ label: 'overrides', data: options.overrides });
-    merged = deepMerge(merged, options.overrides);
+    merged = mergeLayer(merged, options.overrides);
   }
+  const storage = resolveStorage(merged, env, sourceFinder(layers.slice(1)));
+  merged = storage.merged;
+  if (storage.fromEnv) layers.push({ label: 'env DATABASE_URL', data: storage.fromEnv.data, envPath: storage.fromEnv.path });
   if (isPlainObject(merged)) merged.profile = profile;
 
   const config = validate(merged, layers);
+  if (config.storage.kind === 'postgres') registerUrlPassword(config.storage.url);
 
   const overrides: FieldOverride[] = [];
   for (const layer of layers.slice(1)) {
@@ -282,7 +295,9 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
   const sources: ConfigSource[] = [
     { kind: 'profile', name: profile },
     ...files.layers.map((l): ConfigSource => ({ kind: 'file', path: l.label })),
-    ...(envOverrides.length ? [{ kind: 'env', variables: envOverrides.map((o) => o.variable) } satisfies ConfigSource] : []),
+    ...(envOverrides.length || storage.fromEnv
+      ? [{ kind: 'env', variables: [...envOverrides.map((o) => o.variable), ...(storage.fromEnv ? ['DATABASE_URL'] : [])] } satisfies ConfigSource]
+      : []),
     ...(options.overrides !== undefined ? [{ kind: 'overrides' } satisfies ConfigSource] : []),
   ];
   return {
@@ -293,6 +308,7 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
     sources,
     overrides,
     warnings: [...warnings, ...warningsFor(config, env)],
+    storageReason: storage.reason,
   };
 }
 

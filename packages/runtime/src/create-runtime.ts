@@ -108,7 +108,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     }),
   });
 
-  const ledgerPath = resolveDataPath(options.ledgerPath ?? config.budgets.ledger, baseDir);
+  // PostgreSQL storage is composed in the next step of #17; until then only a store file given here runs.
+  const storage = config.storage;
+  if (storage.kind !== 'sqlite' && options.storePath === undefined) throw new Error('PostgreSQL storage is not composed by this runtime yet');
+  const ledgerPath = resolveDataPath(options.ledgerPath ?? config.budgets.ledger ?? ':memory:', baseDir);
   ensureParentDir(ledgerPath);
   const prices = priceBookOptions(resolved, config, baseDir, options.prices);
   const monitor: CostMonitor = await createCostMonitor(monitorOptions(config, ledgerPath, prices, logger, options.fetch));
@@ -156,7 +159,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       ...(reranker.model && { reranker: observeRerankerChain(reranker.model, logger, () => partUnavailable(reranker.steps)) }),
     });
 
-    const storePath = resolveDataPath(options.storePath ?? config.storage.path, baseDir);
+    const storePath = resolveDataPath(options.storePath ?? (storage.kind === 'sqlite' ? storage.path : ':memory:'), baseDir);
     ensureParentDir(storePath);
     const { retrieval } = config;
     const pipeline = createRuntimePipeline({

@@ -94,11 +94,12 @@ describe('every default is defined once', () => {
         'models.embedder.chain',
         'models.reranker.chain',
         'retrieval.mode',
+        'storage.kind', // sqlite when left out
         'storage.path',
         'resilience.timeoutMs', // the resilience layer has no timeout unless given one
         'resilience.streamIdleTimeoutMs',
         'resilience.concurrency',
-        'budgets.ledger',
+        'budgets.ledger', // with SQLite storage; with PostgreSQL the storage's database
         'budgets.limits',
         'caches.embeddings.enabled',
         'caches.answers.enabled',

@@ -107,7 +107,8 @@ export function formatZodIssues(
       case 'invalid_union': {
         const options = (issue as { options?: unknown[] }).options;
         if (options && (issue as { note?: string }).note === 'No matching discriminator') {
-          message = `expected one of ${options.map(String).join(', ')}, got ${shown(value, path)}`;
+          // An option that may be left out (`storage.kind` defaults to sqlite) is listed as undefined: not a value to write.
+          message = `expected one of ${options.filter((o) => o !== undefined && o !== null).map(String).join(', ')}, got ${shown(value, path)}`;
         } else {
           message = `does not match any allowed form, got ${shown(value, path)}`;
         }

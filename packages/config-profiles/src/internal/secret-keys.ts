@@ -1,3 +1,5 @@
+import { registerSecret } from '@ragbridge/core-interfaces';
+
 /** Keys whose values are secrets in a configuration (tokens, keys, webhooks, headers). */
 const SECRET_KEY = /token|api[-_]?key|secret|password|authorization|webhook/i;
 
@@ -20,4 +22,21 @@ export function isSecretPath(path: readonly PropertyKey[]): boolean {
 /** True when an environment variable holds a secret, going by its name. */
 export function isSecretEnvName(name: string): boolean {
   return SECRET_ENV.test(name);
+}
+
+/** Registers the password of a URL with user-info (a database URL) with the redactor, as written and decoded. */
+export function registerUrlPassword(url: string): void {
+  let password: string;
+  try {
+    password = new URL(url).password;
+  } catch {
+    return;
+  }
+  if (!password) return;
+  registerSecret(password);
+  try {
+    registerSecret(decodeURIComponent(password));
+  } catch {
+    // Not percent-encoded as a URL should be: the raw form is registered.
+  }
 }
