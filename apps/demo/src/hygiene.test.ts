@@ -1,6 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveConfig } from '@ragbridge/config-profiles';
+import { explain, resolveConfig } from '@ragbridge/config-profiles';
 import type { Runtime } from '@ragbridge/runtime';
 import type { Hono } from 'hono';
 import OpenAI from 'openai';
@@ -313,6 +314,22 @@ describe('/api/profile', () => {
     } finally {
       await configured.close();
     }
+  });
+
+  it('with PostgreSQL storage from DATABASE_URL: the kind, but neither the URL, its host, user, password nor schema', async () => {
+    const env = {
+      DATABASE_URL: 'postgres://rag_app:Demo-Db-Pa55word@db-primary.internal:6543/ragdocs',
+      RAGBRIDGE_STORAGE__KIND: 'postgres',
+      RAGBRIDGE_STORAGE__SCHEMA: 'tenant_secret_layout',
+    };
+    const resolved = await resolveConfig({ profile: 'offline', env, cwd: mkdtempSync(join(tmpdir(), 'rb-demo-pg-profile-')) });
+    expect(resolved.config.storage).toMatchObject({ kind: 'postgres', url: env.DATABASE_URL });
+    // The app's runtime here is the offline one on SQLite: only what /api/profile shows is under test.
+    const over: Runtime = { ...offline.runtime, config: resolved.config, explain: () => explain(resolved, { env }) };
+    const response = await offline.build({}, over).request('/api/profile');
+    const text = await response.text();
+    for (const leak of ['Demo-Db-Pa55word', 'rag_app', 'db-primary', '6543', 'ragdocs', 'postgres://', 'tenant_secret_layout']) expect(text).not.toContain(leak);
+    expect((JSON.parse(text) as { config: { storage: unknown } }).config.storage).toEqual({ kind: 'postgres' });
   });
 });
 

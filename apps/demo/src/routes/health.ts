@@ -36,8 +36,11 @@ function gauge(name: string, help: string, value: number): string {
   return `# HELP ${name} ${help}\n# TYPE ${name} gauge\n${name} ${value}`;
 }
 
-/** Configuration keys holding file paths, internal addresses or secrets: left out of the public profile. */
-const PRIVATE_KEYS = new Set(['endpoint', 'host', 'path', 'ledger', 'cacheDir', 'localModelPath', 'webhook', 'headers', 'token', 'apiKey', 'trustProxy']);
+/**
+ * Configuration keys holding file paths, internal addresses or secrets: left out of the public
+ * profile (`url`: the database's, even without its password; `schema`: its layout).
+ */
+const PRIVATE_KEYS = new Set(['endpoint', 'host', 'path', 'ledger', 'cacheDir', 'localModelPath', 'webhook', 'headers', 'token', 'apiKey', 'trustProxy', 'url', 'schema']);
 
 /** URLs (any scheme), and paths at the start of a word: absolute, `./`, `../`, `~/`. */
 const URL_IN_TEXT = /\b[a-z][a-z\d+.-]*:\/\/[^\s"'<>]+/gi;
