@@ -40,6 +40,15 @@ export type {
   UnknownPriceAlert,
 } from './monitor/alerts.js';
 export type { AlertLog } from './monitor/alert-notifier.js';
+export type {
+  BudgetClaim,
+  BudgetReservation,
+  BudgetReservations,
+  BudgetReserveOutcome,
+  BudgetUsage,
+  BudgetWindowRef,
+} from './monitor/budget-reservations.js';
+export type { AlertState, CostThresholdCheck, CostThresholdOutcome } from './monitor/alert-state.js';
 export type { BackendSummary, CacheHitStats, LatencyPercentiles, UsageSummary } from './monitor/summary.js';
 export { summarizeUsage } from './monitor/summary.js';
 export type { MonitoredModelOptions } from './monitor/monitored-models.js';

@@ -1,14 +1,28 @@
 import type { Clock } from '../clock.js';
 import type { LedgerEntry, QueryRecord } from '../ledger/usage-ledger.js';
+import type { AlertState, CostThresholdOutcome } from '../monitor/alert-state.js';
 import type { AlertOptions, CostAlert } from '../monitor/alerts.js';
+import { isPromise } from './maybe-promise.js';
 import { usd } from './options.js';
 import { RollingSamples, WindowedSpend } from './windows.js';
 
-
 interface Threshold {
+  /** Names the rule for a shared alert state. */
+  key: string;
   spend: WindowedSpend;
   thresholdUsd: number;
   fired: boolean;
+}
+
+/** What the engine needs besides its options. */
+export interface AlertEngineParts {
+  clock: Clock;
+  /** Sends an alert. */
+  emit: (alert: CostAlert) => void;
+  /** Decides cost alerts (in this process by default, or shared between processes). */
+  state: AlertState;
+  /** Keeps a shared state's answer for `flush()` and reports its failure. */
+  background: (work: Promise<unknown>, what: string) => void;
 }
 
 interface SlidingAlert {
@@ -25,14 +39,22 @@ export class AlertEngine {
   private readonly errors: (SlidingAlert & { maxRate: number; minCalls: number }) | undefined;
   private readonly latency: (SlidingAlert & { maxMs: number; minSamples: number; source: 'calls' | 'queries' }) | undefined;
   private readonly unknownSeen = new Set<string>();
+  private readonly clock: Clock;
+  private readonly emit: (alert: CostAlert) => void;
 
   constructor(
     options: AlertOptions,
-    private readonly clock: Clock,
-    private readonly emit: (alert: CostAlert) => void,
+    private readonly parts: AlertEngineParts,
   ) {
+    this.clock = parts.clock;
+    this.emit = parts.emit;
     const cost = options.cost ?? [{ window: 'month', thresholdUsd: 25 }];
-    this.thresholds = cost.map((c) => ({ spend: new WindowedSpend(c.window, c.backend), thresholdUsd: c.thresholdUsd, fired: false }));
+    this.thresholds = cost.map((c) => ({
+      key: `cost-threshold:${c.window}:${c.backend ?? '*'}:${c.thresholdUsd}`,
+      spend: new WindowedSpend(c.window, c.backend),
+      thresholdUsd: c.thresholdUsd,
+      fired: false,
+    }));
     if (options.errorRate !== false) {
       const e = options.errorRate ?? {};
       this.errors = { samples: new RollingSamples(e.windowMs ?? 3_600_000), active: false, maxRate: e.maxRate ?? 0.05, minCalls: e.minCalls ?? 20 };
@@ -66,10 +88,13 @@ export class AlertEngine {
     t.fired = spentUsd >= t.thresholdUsd;
   }
 
-  /** Feeds one recorded call; `unknownReason` says why its price is unknown or estimated. */
-  onEntry(entry: LedgerEntry, unknownReason: string | undefined): void {
+  /**
+   * Feeds one recorded call; `unknownReason` says why its price is unknown or estimated; `written`
+   * resolves when an asynchronous ledger has written it.
+   */
+  onEntry(entry: LedgerEntry, unknownReason: string | undefined, written?: Promise<unknown>): void {
     const now = this.clock.now();
-    if (entry.costUsd !== null && entry.costUsd > 0) this.addCost(entry, now);
+    if (entry.costUsd !== null && entry.costUsd > 0) this.addCost(entry, now, written);
     if ((entry.priceState === 'unknown' || entry.priceState === 'estimated') && unknownReason !== undefined) this.unknownPrice(entry, unknownReason, now);
     // Only calls that reached a backend say something about its health.
     if (entry.cacheHit || (entry.status !== 'ok' && entry.status !== 'error')) return;
@@ -91,27 +116,46 @@ export class AlertEngine {
     this.checkLatency(now);
   }
 
-  private addCost(entry: LedgerEntry, now: number): void {
+  private addCost(entry: LedgerEntry, now: number, written: Promise<unknown> | undefined): void {
     for (const t of this.thresholds) {
       if (!t.spend.applies(entry.backend)) continue;
       if (t.spend.roll(now)) t.fired = false;
       if (!t.spend.contains(entry.at)) continue;
       t.spend.spent += entry.costUsd ?? 0;
-      if (!t.fired && t.spend.spent >= t.thresholdUsd) {
-        t.fired = true;
-        const scope = t.spend.backend ? ` on ${t.spend.backend}` : '';
-        this.emit({
-          kind: 'cost-threshold',
-          at: now,
-          window: t.spend.window,
-          ...(t.spend.backend !== undefined && { backend: t.spend.backend }),
-          thresholdUsd: t.thresholdUsd,
-          spentUsd: t.spend.spent,
-          windowStart: t.spend.start,
-          message: `Spend this ${t.spend.window}${scope} reached ${usd(t.spend.spent)}, over the ${usd(t.thresholdUsd)} alert threshold.`,
-        });
-      }
+      if (t.fired) continue;
+      const windowStart = t.spend.start;
+      const outcome = this.parts.state.costThreshold({
+        key: t.key,
+        window: t.spend.window,
+        backend: t.spend.backend,
+        thresholdUsd: t.thresholdUsd,
+        windowStart,
+        windowEnd: t.spend.end,
+        spentUsd: t.spend.spent,
+        written,
+      });
+      if (!isPromise(outcome)) this.thresholdAnswered(t, windowStart, outcome, now);
+      else this.parts.background(outcome.then((o) => this.thresholdAnswered(t, windowStart, o, this.clock.now())), 'Checking a cost alert');
     }
+  }
+
+  /** Marks the threshold fired once the alert is sent (here or elsewhere), and sends it when this process should. */
+  private thresholdAnswered(t: Threshold, windowStart: number, outcome: CostThresholdOutcome, now: number): void {
+    if (outcome.state === 'below') return;
+    // The state sends each window's alert once, even when it answers after the window has moved on.
+    if (t.spend.start === windowStart) t.fired = true;
+    if (outcome.state === 'sent') return;
+    const scope = t.spend.backend ? ` on ${t.spend.backend}` : '';
+    this.emit({
+      kind: 'cost-threshold',
+      at: now,
+      window: t.spend.window,
+      ...(t.spend.backend !== undefined && { backend: t.spend.backend }),
+      thresholdUsd: t.thresholdUsd,
+      spentUsd: outcome.spentUsd,
+      windowStart,
+      message: `Spend this ${t.spend.window}${scope} reached ${usd(outcome.spentUsd)}, over the ${usd(t.thresholdUsd)} alert threshold.`,
+    });
   }
 
   private unknownPrice(entry: LedgerEntry, reason: string, now: number): void {

@@ -1,16 +1,19 @@
 import type { Clock } from '../clock.js';
+import type { BudgetClaim, BudgetReservation, BudgetReservations, BudgetReserveOutcome, BudgetUsage, BudgetWindowRef } from '../monitor/budget-reservations.js';
 import type { BudgetMode, BudgetRule, BudgetStatus, BudgetUnit } from '../monitor/budgets.js';
-import { WindowedSpend } from './windows.js';
+import { andThen, type MaybePromise } from './maybe-promise.js';
+import { CalendarWindow } from './windows.js';
 
 interface RuleState {
   id: string;
   mode: BudgetMode;
   unit: BudgetUnit;
   limit: number;
+  backend: string | undefined;
   caller: string | undefined;
-  spend: WindowedSpend;
-  reserved: number;
-  inFlight: number;
+  window: CalendarWindow;
+  /** The current window as the reservations see it (made again when the window moves on). */
+  ref: BudgetWindowRef | undefined;
   /** An exhausted notice was sent in this window. */
   notified: boolean;
 }
@@ -32,7 +35,10 @@ export interface BudgetAmount {
 
 /** What a call holds between admission and settlement. */
 export interface BudgetTicket {
-  parts: Array<{ state: RuleState; windowStart: number; amount: number }>;
+  parts: Array<{ state: RuleState; windowStart: number }>;
+  /** Where it was reserved, and what (absent when no budget counts the call). */
+  reservations?: BudgetReservations;
+  reservation?: BudgetReservation;
 }
 
 /** A budget event for the alert stream. */
@@ -48,9 +54,10 @@ export const EMPTY_TICKET: BudgetTicket = { parts: [] };
 export type IdentifiedRule = BudgetRule & { id: string };
 
 /**
- * Budget accounting. Admission and settlement are synchronous, so no `await` can run between
- * reading a budget and reserving from it: concurrent calls see each other's reservations, and
- * a budget is overshot by at most the calls already admitted.
+ * Budget rules over a {@link BudgetReservations}: which budgets count a call, their UTC windows,
+ * which refusal to report, and the exhausted and restored events. The reservations hold the
+ * numbers and admit calls; the in-process default answers synchronously, so no `await` can run
+ * between reading a budget and reserving from it.
  */
 export class BudgetGuard {
   private states: RuleState[];
@@ -59,16 +66,17 @@ export class BudgetGuard {
     rules: readonly IdentifiedRule[],
     private readonly clock: Clock,
     private readonly onEvent: (event: BudgetEvent) => void,
+    private reservations: BudgetReservations,
   ) {
     this.states = rules.map((rule) => ({
       id: rule.id,
       mode: rule.mode,
       unit: rule.limitTokens !== undefined ? 'tokens' : 'usd',
       limit: rule.limitTokens ?? rule.limitUsd ?? 0,
+      backend: rule.backend,
       caller: rule.caller,
-      spend: new WindowedSpend(rule.window, rule.backend),
-      reserved: 0,
-      inFlight: 0,
+      window: new CalendarWindow(rule.window),
+      ref: undefined,
       notified: false,
     }));
   }
@@ -79,11 +87,12 @@ export class BudgetGuard {
    */
   adopt(next: BudgetGuard): void {
     this.states = next.states;
+    this.reservations = next.reservations;
   }
 
   /** Whether rule `s` counts `call` (what it spends is added to it). */
   private static counts(s: RuleState, call: BudgetCall): boolean {
-    return s.spend.applies(call.backend) && (s.caller === undefined || s.caller === call.caller) && (s.unit === 'tokens' || !call.local);
+    return (s.backend === undefined || s.backend === call.backend) && (s.caller === undefined || s.caller === call.caller) && (s.unit === 'tokens' || !call.local);
   }
 
   /** The rules that count `call`. */
@@ -101,7 +110,7 @@ export class BudgetGuard {
     const now = this.clock.now();
     return this.states.map((s, index) => {
       this.roll(s, now);
-      return { index, backend: s.spend.backend, caller: s.caller, unit: s.unit, from: s.spend.start, to: s.spend.end };
+      return { index, backend: s.backend, caller: s.caller, unit: s.unit, from: s.window.start, to: s.window.end };
     });
   }
 
@@ -109,7 +118,7 @@ export class BudgetGuard {
   seed(index: number, spent: number): void {
     const state = this.states[index];
     if (!state) return;
-    state.spend.spent = spent;
+    this.reservations.seed(this.ref(state), spent);
     state.notified = spent >= state.limit;
   }
 
@@ -117,43 +126,55 @@ export class BudgetGuard {
    * Admits `call`, reserving its estimate from every budget that counts it, or refuses it. A dollar
    * budget reserves nothing for a free or unpriced call and never refuses one.
    */
-  admit(call: BudgetCall, estimate: BudgetAmount): Admission {
+  admit(call: BudgetCall, estimate: BudgetAmount): MaybePromise<Admission> {
     const now = this.clock.now();
-    const amountOf = (s: RuleState): number => (s.unit === 'tokens' ? estimate.tokens : (estimate.usd ?? 0));
     const counting = this.counting(call);
-    let refused: RuleState | undefined;
-    for (const state of counting) {
-      // Only a `block` token budget refuses a local call; a dollar budget never refuses a free or unpriced one.
-      if ((call.local && state.mode !== 'block') || (state.unit === 'usd' && !((estimate.usd ?? 0) > 0))) continue;
+    if (counting.length === 0) return { ok: true, ticket: EMPTY_TICKET };
+    const claims: BudgetClaim[] = counting.map((state) => {
       this.roll(state, now);
-      if (this.exhausted(state) && (!refused || (refused.mode === 'downgrade' && state.mode === 'block'))) refused = state;
-    }
-    if (refused) {
-      this.notifyExhausted(refused);
-      return { ok: false, status: this.statusOf(refused) };
-    }
-    const parts: BudgetTicket['parts'] = [];
-    for (const state of counting) {
-      this.roll(state, now);
-      const amount = amountOf(state);
-      state.reserved += amount;
-      state.inFlight++;
-      parts.push({ state, windowStart: state.spend.start, amount });
-    }
-    return { ok: true, ticket: parts.length ? { parts } : EMPTY_TICKET };
+      return {
+        window: this.ref(state),
+        amount: state.unit === 'tokens' ? estimate.tokens : (estimate.usd ?? 0),
+        // Only a `block` token budget refuses a local call; a dollar budget never refuses a free or unpriced one.
+        enforced: !((call.local && state.mode !== 'block') || (state.unit === 'usd' && !((estimate.usd ?? 0) > 0))),
+      };
+    });
+    const reservations = this.reservations;
+    return andThen(reservations.reserve(claims, now), (outcome) => this.decide(counting, outcome, reservations));
   }
 
-  /** Replaces a ticket's reservation with what the call actually spent (an unknown price counts as $0). */
-  settle(ticket: BudgetTicket, actual: BudgetAmount): void {
+  private decide(counting: readonly RuleState[], outcome: BudgetReserveOutcome, reservations: BudgetReservations): Admission {
+    if (outcome.ok) {
+      const parts = outcome.reservation.claims.map((claim, i) => ({ state: counting[i] as RuleState, windowStart: claim.window.windowStart }));
+      return { ok: true, ticket: { parts, reservations, reservation: outcome.reservation } };
+    }
+    // Report a `block` budget before a `downgrade` one: the call is refused either way.
+    let refused: RuleState | undefined;
+    for (const index of outcome.refused) {
+      const state = counting[index] as RuleState;
+      if (!refused || (refused.mode === 'downgrade' && state.mode === 'block')) refused = state;
+    }
+    const state = refused as RuleState;
+    this.notifyExhausted(state);
+    return { ok: false, status: this.statusOf(state) };
+  }
+
+  /**
+   * Replaces a ticket's reservation with what the call actually spent (an unknown price counts as
+   * $0). `written` resolves when the call's ledger row is written. Returns the reservations' work
+   * still running (a shared store), if any.
+   */
+  settle(ticket: BudgetTicket, actual: BudgetAmount, written?: Promise<unknown>): void | Promise<void> {
+    if (!ticket.reservations || !ticket.reservation) return;
+    const spent = ticket.parts.map(({ state }) => (state.unit === 'tokens' ? actual.tokens : (actual.usd ?? 0)));
+    const pending = ticket.reservations.settle(ticket.reservation, spent, written);
     for (const part of ticket.parts) {
       const state = part.state;
       // A call that began in a window that has since ended no longer counts anywhere.
-      if (state.spend.start !== part.windowStart) continue;
-      state.inFlight--;
-      state.reserved = state.inFlight === 0 ? 0 : Math.max(0, state.reserved - part.amount);
-      state.spend.spent += state.unit === 'tokens' ? actual.tokens : (actual.usd ?? 0);
-      if (state.spend.spent >= state.limit) this.notifyExhausted(state);
+      if (state.window.start !== part.windowStart) continue;
+      if (this.usageOf(state, ticket.reservations).spent >= state.limit) this.notifyExhausted(state);
     }
+    return pending;
   }
 
   /** Adds what a call that did not go through {@link admit} spent (recorded from elsewhere). */
@@ -163,9 +184,9 @@ export class BudgetGuard {
       const amount = state.unit === 'tokens' ? spent.tokens : (spent.usd ?? 0);
       if (amount <= 0) continue;
       this.roll(state, now);
-      if (!state.spend.contains(at)) continue;
-      state.spend.spent += amount;
-      if (state.spend.spent >= state.limit) this.notifyExhausted(state);
+      if (!state.window.contains(at)) continue;
+      this.reservations.addSpend(this.ref(state), amount);
+      if (this.usageOf(state).spent >= state.limit) this.notifyExhausted(state);
     }
   }
 
@@ -190,15 +211,31 @@ export class BudgetGuard {
     });
   }
 
-  private exhausted(state: RuleState): boolean {
-    return state.spend.spent + state.reserved >= state.limit;
+  private ref(s: RuleState): BudgetWindowRef {
+    if (s.ref?.windowStart === s.window.start) return s.ref;
+    return (s.ref = {
+      budgetId: s.id,
+      window: s.window.window,
+      unit: s.unit,
+      windowStart: s.window.start,
+      windowEnd: s.window.end,
+      backend: s.backend,
+      caller: s.caller,
+      limit: s.limit,
+    });
+  }
+
+  private usageOf(s: RuleState, reservations: BudgetReservations = this.reservations): BudgetUsage {
+    return reservations.usage(this.ref(s), this.clock.now());
+  }
+
+  private exhausted(state: RuleState, usage: BudgetUsage = this.usageOf(state)): boolean {
+    return usage.spent + usage.reserved >= state.limit;
   }
 
   private roll(state: RuleState, now: number): void {
     const wasNotified = state.notified;
-    if (!state.spend.roll(now)) return;
-    state.reserved = 0;
-    state.inFlight = 0;
+    if (!state.window.roll(now)) return;
     state.notified = false;
     if (wasNotified) this.onEvent({ kind: 'budget-restored', status: this.statusOf(state) });
   }
@@ -210,19 +247,20 @@ export class BudgetGuard {
   }
 
   private statusOf(s: RuleState): BudgetStatus {
+    const usage = this.usageOf(s);
     const base = {
       id: s.id,
-      window: s.spend.window,
-      ...(s.spend.backend !== undefined && { backend: s.spend.backend }),
+      window: s.window.window,
+      ...(s.backend !== undefined && { backend: s.backend }),
       ...(s.caller !== undefined && { caller: s.caller }),
       mode: s.mode,
-      inFlight: s.inFlight,
-      windowStart: s.spend.start,
-      windowEnd: s.spend.end,
-      exhausted: this.exhausted(s),
+      inFlight: usage.inFlight,
+      windowStart: s.window.start,
+      windowEnd: s.window.end,
+      exhausted: this.exhausted(s, usage),
     };
     return s.unit === 'tokens'
-      ? { ...base, unit: 'tokens', limitTokens: s.limit, spentTokens: s.spend.spent, reservedTokens: s.reserved }
-      : { ...base, unit: 'usd', limitUsd: s.limit, spentUsd: s.spend.spent, reservedUsd: s.reserved };
+      ? { ...base, unit: 'tokens', limitTokens: s.limit, spentTokens: usage.spent, reservedTokens: usage.reserved }
+      : { ...base, unit: 'usd', limitUsd: s.limit, spentUsd: usage.spent, reservedUsd: usage.reserved };
   }
 }

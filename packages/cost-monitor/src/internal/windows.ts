@@ -1,15 +1,37 @@
 import { windowBounds, type BudgetWindow } from '../clock.js';
 
-/** Money spent in the current UTC day or month, optionally for one backend only. */
-export class WindowedSpend {
+/** The current UTC day or month: its bounds, moved on when time passes it. */
+export class CalendarWindow {
   start = Number.NaN;
   end = Number.NaN;
+
+  constructor(readonly window: BudgetWindow) {}
+
+  /** Moves to the window containing `now`; true when the window changed. */
+  roll(now: number): boolean {
+    if (now >= this.start && now < this.end) return false;
+    const bounds = windowBounds(this.window, now);
+    this.start = bounds.start;
+    this.end = bounds.end;
+    return true;
+  }
+
+  /** True when `at` falls in the current window. */
+  contains(at: number): boolean {
+    return at >= this.start && at < this.end;
+  }
+}
+
+/** Money spent in the current UTC day or month, optionally for one backend only. */
+export class WindowedSpend extends CalendarWindow {
   spent = 0;
 
   constructor(
-    readonly window: BudgetWindow,
+    window: BudgetWindow,
     readonly backend: string | undefined,
-  ) {}
+  ) {
+    super(window);
+  }
 
   /** True when calls on `backend` count here. */
   applies(backend: string): boolean {
@@ -17,18 +39,10 @@ export class WindowedSpend {
   }
 
   /** Moves to the window containing `now`, forgetting the spend; true when the window changed. */
-  roll(now: number): boolean {
-    if (now >= this.start && now < this.end) return false;
-    const bounds = windowBounds(this.window, now);
-    this.start = bounds.start;
-    this.end = bounds.end;
+  override roll(now: number): boolean {
+    if (!super.roll(now)) return false;
     this.spent = 0;
     return true;
-  }
-
-  /** True when `at` falls in the current window. */
-  contains(at: number): boolean {
-    return at >= this.start && at < this.end;
   }
 }
 

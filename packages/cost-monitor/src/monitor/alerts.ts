@@ -134,7 +134,7 @@ export interface BudgetAlert extends AlertBase {
   budget: BudgetStatus;
 }
 
-/** Writing to the ledger failed; the call itself went through. */
+/** Writing to the ledger (or to a shared budget or alert state) failed; the call itself went through. */
 export interface LedgerErrorAlert extends AlertBase {
   kind: 'ledger-error';
   error: string;

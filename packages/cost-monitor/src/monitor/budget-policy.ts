@@ -1,9 +1,12 @@
 import type { ModelOperation } from '@ragbridge/core-interfaces';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
-import { BudgetGuard, EMPTY_TICKET, type BudgetEvent, type BudgetTicket, type IdentifiedRule } from '../internal/budget-guard.js';
+import { BudgetGuard, EMPTY_TICKET, type Admission, type BudgetEvent, type BudgetTicket, type IdentifiedRule } from '../internal/budget-guard.js';
+import { InProcessBudgetReservations } from '../internal/in-process-reservations.js';
+import { andThen, type MaybePromise } from '../internal/maybe-promise.js';
 import { usd } from '../internal/options.js';
 import type { LedgerEntry, UsageLedger } from '../ledger/usage-ledger.js';
+import type { BudgetReservations } from './budget-reservations.js';
 import { budgetRuleSchema, type BudgetRule, type BudgetStatus, type FallbackStepInfo } from './budgets.js';
 import type { CallPricer } from './call-pricer.js';
 import type { CallScope } from './usage-recorder.js';
@@ -65,6 +68,8 @@ export interface BudgetPolicyOptions {
   estimatedOutputTokens: number;
   /** Budgets running out and resetting, for the alerts. */
   onEvent: (event: BudgetEvent) => void;
+  /** Where spend and reservations are kept. @default in this process's memory (a new store whenever the rules change) */
+  reservations?: BudgetReservations | undefined;
 }
 
 /**
@@ -77,7 +82,7 @@ export class BudgetPolicy {
   private readonly guard: BudgetGuard;
 
   private constructor(private readonly options: BudgetPolicyOptions) {
-    this.guard = new BudgetGuard(identified(options.rules), options.clock, options.onEvent);
+    this.guard = this.newGuard(identified(options.rules));
   }
 
   /** A policy over `options.rules`, seeded with the current windows' spend from the ledger. */
@@ -87,8 +92,11 @@ export class BudgetPolicy {
     return policy;
   }
 
-  /** Admits a call, reserving its estimate from the budgets that count it, or says why it is refused. */
-  admit(call: BudgetRequest): BudgetDecision {
+  /**
+   * Admits a call, reserving its estimate from the budgets that count it, or says why it is
+   * refused. Answers synchronously with the in-process reservations.
+   */
+  admit(call: BudgetRequest): MaybePromise<BudgetDecision> {
     const budgetCall = { backend: call.backend, caller: call.scope.caller, local: call.local };
     const { pricer, blockUnknown } = this.options;
     const covered = this.guard.covers(budgetCall);
@@ -105,7 +113,10 @@ export class BudgetPolicy {
         hint: 'Add a price override for the model (prices.overrides) or set unknownPrice to "allow".',
       };
     }
-    const admission = this.guard.admit(budgetCall, { usd: estimate, tokens: t.input + t.output });
+    return andThen(this.guard.admit(budgetCall, { usd: estimate, tokens: t.input + t.output }), (admission) => this.decision(admission, call.local));
+  }
+
+  private decision(admission: Admission, local: boolean): BudgetDecision {
     if (admission.ok) return { ok: true, ticket: admission.ticket };
     const s = admission.status;
     const resets = new Date(s.windowEnd).toISOString();
@@ -114,15 +125,18 @@ export class BudgetPolicy {
       ok: false,
       message: `The ${WINDOW_WORD[s.window]} budget "${s.id}" of ${limit} is spent (${spent} spent, ${reserved} reserved by ${s.inFlight} calls in flight)`,
       hint:
-        s.mode === 'downgrade' && !call.local
+        s.mode === 'downgrade' && !local
           ? `This budget downgrades to local models: give the fallback chain monitor.stepFilter so its local steps answer until the window resets at ${resets}.`
           : `Raise the budget, wait for the window to reset at ${resets}, or use ${s.unit === 'tokens' ? 'fewer tokens' : 'local models'}.`,
     };
   }
 
-  /** Replaces a ticket's reservation with what the recorded call spent. */
-  settle(ticket: BudgetTicket, entry: LedgerEntry): void {
-    this.guard.settle(ticket, { usd: entry.costUsd, tokens: entry.inputTokens + entry.outputTokens });
+  /**
+   * Replaces a ticket's reservation with what the recorded call spent; `written` resolves when its
+   * ledger row is written. Returns the work a shared store still does, if any.
+   */
+  settle(ticket: BudgetTicket, entry: LedgerEntry, written?: Promise<unknown>): void | Promise<void> {
+    return this.guard.settle(ticket, { usd: entry.costUsd, tokens: entry.inputTokens + entry.outputTokens }, written);
   }
 
   /** Counts a call recorded without admission (e.g. `CostMonitor.record`). */
@@ -158,10 +172,14 @@ export class BudgetPolicy {
   async replace(rules: readonly BudgetRule[]): Promise<BudgetStatus[]> {
     const parsed = z.array(budgetRuleSchema).parse(rules);
     // Seed the new rules aside, then swap them in at once: no call is admitted against an unseeded budget.
-    const next = new BudgetGuard(identified(parsed), this.options.clock, this.options.onEvent);
+    const next = this.newGuard(identified(parsed));
     await this.seed(next);
     this.guard.adopt(next);
     return this.guard.status();
+  }
+
+  private newGuard(rules: IdentifiedRule[]): BudgetGuard {
+    return new BudgetGuard(rules, this.options.clock, this.options.onEvent, this.options.reservations ?? new InProcessBudgetReservations());
   }
 
   /** Continue where the last process stopped: the spend already in the current windows. */

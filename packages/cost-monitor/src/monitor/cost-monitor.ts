@@ -3,14 +3,18 @@ import { Registry } from 'prom-client';
 import { z } from 'zod';
 import { systemClock } from '../clock.js';
 import { AlertEngine } from '../internal/alert-engine.js';
+import type { BudgetEvent } from '../internal/budget-guard.js';
+import { inProcessAlertState } from '../internal/in-process-alert-state.js';
 import { clockSchema, parseOptions } from '../internal/options.js';
 import { openSqliteLedger } from '../ledger/sqlite-ledger.js';
 import type { CallStatus, LedgerEntry, UsageLedger } from '../ledger/usage-ledger.js';
 import { endpointKey } from '../prices/endpoint-uptime.js';
 import { createPriceBook, type PriceBook, type PriceBookOptions } from '../prices/price-book.js';
 import { AlertNotifier } from './alert-notifier.js';
+import type { AlertState } from './alert-state.js';
 import { alertOptionsSchema, type CostAlert } from './alerts.js';
 import { BudgetPolicy, budgetEventMessage } from './budget-policy.js';
+import type { BudgetReservations } from './budget-reservations.js';
 import { budgetRuleSchema, type BudgetRule, type BudgetStatus, type FallbackStepInfo } from './budgets.js';
 import { CallPricer } from './call-pricer.js';
 import { MetricsExporter } from './metrics-exporter.js';
@@ -20,6 +24,8 @@ import { UsageRecorder } from './usage-recorder.js';
 
 const isLedger = (v: unknown): v is UsageLedger =>
   typeof v === 'object' && v !== null && typeof (v as UsageLedger).append === 'function' && typeof (v as UsageLedger).totals === 'function';
+const hasVersion = (v: unknown, methods: readonly string[]): boolean =>
+  typeof v === 'object' && v !== null && (v as { specificationVersion?: unknown }).specificationVersion === 'v1' && methods.every((m) => typeof (v as Record<string, unknown>)[m] === 'function');
 
 const costMonitorOptionsSchema = z.strictObject({
   /** Where usage is recorded: a SQLite file path (opened with `openSqliteLedger`) or any {@link UsageLedger}. */
@@ -28,6 +34,20 @@ const costMonitorOptionsSchema = z.strictObject({
   prices: z.custom<PriceBook | PriceBookOptions>((v) => typeof v === 'object' && v !== null, 'must be a PriceBook or PriceBookOptions').optional(),
   /** Limits per day or month, in US dollars or tokens, overall or per backend or caller. @default [] */
   budgets: z.array(budgetRuleSchema).optional(),
+  /**
+   * Where budgets keep their spend and reservations and admit calls. Give a shared one (e.g.
+   * `openPostgresCostState().reservations`) so several processes share one budget.
+   * @default in this process's memory
+   */
+  reservations: z
+    .custom<BudgetReservations>((v) => hasVersion(v, ['usage', 'seed', 'reserve', 'settle', 'addSpend']), 'must be a BudgetReservations (specificationVersion v1)')
+    .optional(),
+  /**
+   * Who sends the alerts that fire once per window (cost thresholds, budgets exhausted and
+   * restored). Give a shared one (e.g. `openPostgresCostState().alertState`) so several processes
+   * send each such alert once between them. @default decided in this process
+   */
+  alertState: z.custom<AlertState>((v) => hasVersion(v, ['costThreshold', 'claim']), 'must be an AlertState (specificationVersion v1)').optional(),
   /** Alert thresholds and delivery. @default $25 a month, 5% errors, 15 s p95 latency */
   alerts: alertOptionsSchema.optional(),
   /** @default the system clock */
@@ -135,6 +155,7 @@ export async function createCostMonitor(options: CostMonitorOptions): Promise<Co
 
   const pricer = new CallPricer(prices);
   const recorder = new UsageRecorder(ledger, clock);
+  const alertState = parsed.alertState ?? inProcessAlertState;
   let exporter: MetricsExporter | undefined;
   const notifier = new AlertNotifier({
     webhook: parsed.alerts?.webhook,
@@ -142,6 +163,17 @@ export async function createCostMonitor(options: CostMonitorOptions): Promise<Co
     track: (delivery) => recorder.track(delivery),
     onWebhookFailure: () => exporter?.onWebhookFailure(),
   });
+  /** Keeps a shared store's work for `flush()`; its failure becomes a `ledger-error` alert (the call itself went through). */
+  const background = (work: Promise<unknown>, what: string): void =>
+    recorder.track(work.catch((error: unknown) => notifier.notify({ kind: 'ledger-error', at: clock.now(), error: String(error), message: `${what} failed: ${String(error)}` })));
+  const budgetEvent = (event: BudgetEvent): void => {
+    const claimed = alertState.claim(`${event.kind}:${event.status.id}`, event.status.windowStart);
+    const send = (ok: boolean): void => {
+      if (ok) notifier.notify({ kind: event.kind, at: clock.now(), budget: event.status, message: budgetEventMessage(event) });
+    };
+    if (claimed === true || claimed === false) send(claimed);
+    else background(claimed.then(send), 'Claiming a budget alert');
+  };
   const policy = await BudgetPolicy.create({
     rules: parsed.budgets ?? [],
     pricer,
@@ -149,9 +181,10 @@ export async function createCostMonitor(options: CostMonitorOptions): Promise<Co
     clock,
     blockUnknown: parsed.unknownPrice === 'block',
     estimatedOutputTokens: parsed.estimatedOutputTokens ?? 512,
-    onEvent: (event) => notifier.notify({ kind: event.kind, at: clock.now(), budget: event.status, message: budgetEventMessage(event) }),
+    onEvent: budgetEvent,
+    reservations: parsed.reservations,
   });
-  const alertRules = new AlertEngine(parsed.alerts ?? {}, clock, (alert) => notifier.notify(alert));
+  const alertRules = new AlertEngine(parsed.alerts ?? {}, { clock, emit: (alert) => notifier.notify(alert), state: alertState, background });
   for (const w of alertRules.seedWindows()) {
     const totals = await ledger.totals({ from: w.from, to: w.to, ...(w.backend !== undefined && { backend: w.backend }) });
     alertRules.seed(w.index, totals.costUsd);
@@ -163,9 +196,9 @@ export async function createCostMonitor(options: CostMonitorOptions): Promise<Co
     notifier.observe((alert) => exporter?.onAlert(alert));
   }
   recorder.listen({
-    entry: (entry, note) => {
+    entry: (entry, note, written) => {
       exporter?.onEntry(entry);
-      alertRules.onEntry(entry, note);
+      alertRules.onEntry(entry, note, written);
     },
     query: (record) => {
       exporter?.onQuery(record);
@@ -174,7 +207,7 @@ export async function createCostMonitor(options: CostMonitorOptions): Promise<Co
     ledgerError: (error, what) =>
       notifier.notify({ kind: 'ledger-error', at: clock.now(), error: String(error), message: `Recording ${what === 'query' ? 'a query' : 'usage'} in the ledger failed: ${String(error)}` }),
   });
-  const models = new MonitoredModels({ recorder, policy, pricer, clock, estimatedOutputTokens: parsed.estimatedOutputTokens ?? 512 });
+  const models = new MonitoredModels({ recorder, policy, pricer, clock, estimatedOutputTokens: parsed.estimatedOutputTokens ?? 512, background });
 
   const monitor: CostMonitor = {
     prices,
@@ -187,7 +220,7 @@ export async function createCostMonitor(options: CostMonitorOptions): Promise<Co
     record(usage, details = {}) {
       const at = details.at ?? clock.now();
       const local = prices.isLocal(usage.backend);
-      const entry = recorder.record(usage, pricer.quote(usage, { local, requests: 1, at }), { status: details.status ?? 'ok', at, ...(details.errorName !== undefined && { errorName: details.errorName }) });
+      const { entry } = recorder.record(usage, pricer.quote(usage, { local, requests: 1, at }), { status: details.status ?? 'ok', at, ...(details.errorName !== undefined && { errorName: details.errorName }) });
       policy.addSpend(entry, local);
       return entry;
     },

@@ -20,10 +20,11 @@ import {
 import { performance } from 'node:perf_hooks';
 import type { Clock } from '../clock.js';
 import type { BudgetTicket } from '../internal/budget-guard.js';
+import { andThen, isPromise, type MaybePromise } from '../internal/maybe-promise.js';
 import type { CallStatus } from '../ledger/usage-ledger.js';
-import type { BudgetPolicy } from './budget-policy.js';
+import type { BudgetDecision, BudgetPolicy } from './budget-policy.js';
 import type { CallPricer } from './call-pricer.js';
-import type { CallScope, UsageRecorder } from './usage-recorder.js';
+import type { CallScope, Recorded, UsageRecorder } from './usage-recorder.js';
 
 /** Per-model options of the `wrap*` methods. */
 export interface MonitoredModelOptions {
@@ -60,7 +61,15 @@ const requestsFor = (items: number, maxBatchSize: number): number => Math.max(1,
  */
 export class MonitoredModels {
   constructor(
-    private readonly parts: { recorder: UsageRecorder; policy: BudgetPolicy; pricer: CallPricer; clock: Clock; estimatedOutputTokens: number },
+    private readonly parts: {
+      recorder: UsageRecorder;
+      policy: BudgetPolicy;
+      pricer: CallPricer;
+      clock: Clock;
+      estimatedOutputTokens: number;
+      /** Keeps a shared budget store's settlement for `flush()` and reports its failure. */
+      background: (work: Promise<unknown>, what: string) => void;
+    },
   ) {}
 
   /** A chat model that records every call (streams included), prices it and checks budgets first. */
@@ -114,7 +123,9 @@ export class MonitoredModels {
   private async *monitorStream(model: ChatModelV1, call: ChatCallOptions, opts: MonitoredModelOptions): AsyncGenerator<ChatStreamPart> {
     throwIfAborted(call.abortSignal, { backend: model.backend, modelId: model.modelId });
     const tokens = this.chatTokens(call);
-    const ctx = this.begin(model, 'chat', true, 1, opts, tokens);
+    const begun = this.begin(model, 'chat', true, 1, opts, tokens);
+    // Only a shared budget store answers asynchronously; the in-process one adds no await.
+    const ctx = isPromise(begun) ? await begun : begun;
     let text = '';
     let settled = false;
     const partial = (): { input: number; output: number } => ({ input: tokens().input, output: estimateTokens(text) });
@@ -150,7 +161,8 @@ export class MonitoredModels {
     tokens: Tokens,
     run: () => Promise<R>,
   ): Promise<R> {
-    const ctx = this.begin(model, operation, false, requests, opts, tokens);
+    const begun = this.begin(model, operation, false, requests, opts, tokens);
+    const ctx = isPromise(begun) ? await begun : begun;
     let result: R;
     try {
       result = await run();
@@ -169,34 +181,40 @@ export class MonitoredModels {
     requests: number,
     opts: MonitoredModelOptions,
     tokens: Tokens,
-  ): CallContext {
+  ): MaybePromise<CallContext> {
     const { recorder, policy, pricer, clock } = this.parts;
     const local = opts.local ?? pricer.prices.isLocal(model.backend);
     const scope = recorder.scope();
     const at = clock.now();
-    const base = { backend: model.backend, modelId: model.modelId, operation, streamed, local, fallbackStep: opts.fallbackStep ?? 0, requests, at, began: performance.now(), scope };
+    const call = { backend: model.backend, modelId: model.modelId, operation, streamed, local, fallbackStep: opts.fallbackStep ?? 0, requests, at, scope };
     const decision = policy.admit({ backend: model.backend, modelId: model.modelId, operation, local, scope, requests, tokens });
-    if (decision.ok) return { ...base, ticket: decision.ticket };
-    const usage = createUsageEvent({ backend: model.backend, modelId: model.modelId, operation, streamed, inputTokens: 0, items: 0, startedAt: at, latencyMs: 0 });
+    return andThen(decision, (d) => this.started(call, d));
+  }
+
+  /** The context of an admitted call; a refused one is recorded as `blocked` and throws BudgetExceededError. */
+  private started(call: Omit<CallContext, 'ticket' | 'began'>, decision: BudgetDecision): CallContext {
+    if (decision.ok) return { ...call, began: performance.now(), ticket: decision.ticket };
+    const { recorder, pricer } = this.parts;
+    const { backend, modelId, operation, streamed, at, local, scope } = call;
+    const usage = createUsageEvent({ backend, modelId, operation, streamed, inputTokens: 0, items: 0, startedAt: at, latencyMs: 0 });
     // Nothing was called: the row costs $0 and says only how the model is priced.
-    const state = local ? 'local' : pricer.prices.quote({ ...model, inputTokens: 0, outputTokens: 0, requests: 0 }).state;
+    const state = local ? 'local' : pricer.prices.quote({ backend, modelId, inputTokens: 0, outputTokens: 0, requests: 0 }).state;
     recorder.record(usage, { costUsd: 0, state }, { status: 'blocked', at, errorName: 'BudgetExceededError', scope });
-    throw new BudgetExceededError({ backend: model.backend, modelId: model.modelId, message: decision.message, hint: decision.hint });
+    throw new BudgetExceededError({ backend, modelId, message: decision.message, hint: decision.hint });
   }
 
   /** Prices and records a finished call; returns its usage with `costUsd` and `fallbackStep` set. */
   private succeed(ctx: CallContext, usage: UsageEvent): UsageEvent {
-    const { recorder, policy, pricer } = this.parts;
+    const { recorder, pricer } = this.parts;
     const price = pricer.quote(usage, { local: ctx.local, requests: ctx.requests, at: ctx.at });
     const final: UsageEvent = { ...usage, costUsd: price.costUsd, fallbackStep: usage.fallbackStep || ctx.fallbackStep };
-    const entry = recorder.record(final, price, { status: 'ok', at: ctx.at, scope: ctx.scope });
-    policy.settle(ctx.ticket, entry);
+    this.settle(ctx, recorder.record(final, price, { status: 'ok', at: ctx.at, scope: ctx.scope }));
     return final;
   }
 
   /** Records a failed call (with estimated tokens when a stream had produced some output). */
   private fail(ctx: CallContext, error: unknown, partial?: { input: number; output: number }, status?: CallStatus): void {
-    const { recorder, policy, pricer } = this.parts;
+    const { recorder, pricer } = this.parts;
     const usage = createUsageEvent({
       backend: ctx.backend,
       modelId: ctx.modelId,
@@ -213,7 +231,12 @@ export class MonitoredModels {
     // Nothing was served, so no request is charged; the endpoint was woken all the same.
     const price = pricer.quote(usage, { local: ctx.local, requests: 0, at: ctx.at });
     const name = typeof (error as { name?: unknown })?.name === 'string' ? (error as { name: string }).name : 'Error';
-    const entry = recorder.record(usage, price, { status: status ?? (isAbortError(error) ? 'aborted' : 'error'), at: ctx.at, errorName: name, scope: ctx.scope });
-    policy.settle(ctx.ticket, entry);
+    this.settle(ctx, recorder.record(usage, price, { status: status ?? (isAbortError(error) ? 'aborted' : 'error'), at: ctx.at, errorName: name, scope: ctx.scope }));
+  }
+
+  /** Replaces the call's reservation with what its recorded row says it spent. */
+  private settle(ctx: CallContext, { entry, written }: Recorded): void {
+    const pending = this.parts.policy.settle(ctx.ticket, entry, written);
+    if (pending) this.parts.background(pending, 'Releasing a budget reservation');
   }
 }

@@ -13,11 +13,21 @@ export interface CallScope {
 
 /** Who hears about recorded rows besides the ledger (metrics, alert rules, budgets). */
 export interface RecorderSinks {
-  /** A row was recorded; `note` says why its price is unknown or estimated. */
-  entry?: (entry: LedgerEntry, note: string | undefined) => void;
+  /**
+   * A row was recorded; `note` says why its price is unknown or estimated; `written` resolves when
+   * an asynchronous ledger has written it (undefined: the ledger wrote it before returning).
+   */
+  entry?: (entry: LedgerEntry, note: string | undefined, written: Promise<void> | undefined) => void;
   query?: (record: QueryRecord) => void;
   /** Writing to the ledger failed (the call itself went through). */
   ledgerError?: (error: unknown, what: 'usage' | 'query') => void;
+}
+
+/** A recorded row, and when it is written (see {@link RecorderSinks.entry}). */
+export interface Recorded {
+  entry: LedgerEntry;
+  /** Resolves when an asynchronous ledger has written the row, or failed to (never rejects). */
+  written: Promise<void> | undefined;
 }
 
 /** How one row is recorded. */
@@ -55,8 +65,8 @@ export class UsageRecorder {
     return this.scopes.getStore() ?? { queryId: undefined, caller: undefined };
   }
 
-  /** Builds the ledger row of a call and records it; returns the row. */
-  record(usage: UsageEvent, price: CallPrice, details: RecordDetails): LedgerEntry {
+  /** Builds the ledger row of a call and records it; returns the row and when it is written. */
+  record(usage: UsageEvent, price: CallPrice, details: RecordDetails): Recorded {
     const scope = details.scope ?? this.scope();
     const entry: LedgerEntry = {
       ...usage,
@@ -68,14 +78,18 @@ export class UsageRecorder {
       ...(scope.queryId !== undefined && { queryId: scope.queryId }),
       ...(scope.caller !== undefined && { caller: scope.caller }),
     };
+    let written: Promise<void> | undefined;
     try {
       const result = this.ledger.append([entry]);
-      if (result instanceof Promise) this.track(result.catch((error: unknown) => this.ledgerFailed(error, 'usage')));
+      if (result instanceof Promise) {
+        written = result.catch((error: unknown) => this.ledgerFailed(error, 'usage'));
+        this.track(written);
+      }
     } catch (error) {
       this.ledgerFailed(error, 'usage');
     }
-    for (const sink of this.sinks) sink.entry?.(entry, price.note);
-    return entry;
+    for (const sink of this.sinks) sink.entry?.(entry, price.note, written);
+    return { entry, written };
   }
 
   /** Runs `fn` with its calls attributed to `caller` (their rows carry it; budgets for that caller count them). */
