@@ -11,15 +11,17 @@ import { describeError } from './internal/side-observers.js';
 /** Chunks read from the store at a time while planning. */
 const READ_BATCH = 500;
 
-function checkReindexOptions(options: ReindexOptions, fn: string): string {
+/** The shared store file, or undefined when the sides use their configured storage. */
+function checkReindexOptions(options: ReindexOptions, fn: string): string | undefined {
   for (const key of ['from', 'to'] as const) {
     const side = options[key] as CompareSide | undefined;
     if (!side || typeof side.name !== 'string' || side.name.trim() === '' || !side.runtime) {
       throw new TypeError(`${fn}: options.${key} must be { name, runtime }`);
     }
   }
+  if (options.storePath === undefined) return undefined;
   if (typeof options.storePath !== 'string' || options.storePath === '' || options.storePath === ':memory:') {
-    throw new TypeError(`${fn}: options.storePath must be the store file both sides use (not :memory:)`);
+    throw new TypeError(`${fn}: options.storePath must be the store file both sides use (not :memory:), or left out for their configured storage`);
   }
   return resolve(options.storePath);
 }
@@ -73,6 +75,9 @@ async function openCacheLookup(runtime: Runtime, side: CompareSide, identity: Em
   if (!cache.enabled) return { kind: 'off', empty: 'the embedding cache is off: every chunk is embedded', holds: none, close: nothing };
   // The runtime's own file when the side gives one, as createRuntime uses it.
   const cachePath = side.runtime.embeddingCachePath ?? cache.path;
+  if (!cachePath && runtime.config.storage.kind === 'postgres' && side.runtime.storePath === undefined) {
+    return { kind: 'database', empty: 'the embedding cache is in the PostgreSQL database, which the plan does not look up: every chunk is counted', holds: none, close: nothing };
+  }
   if (!cachePath || cachePath === ':memory:') {
     return { kind: 'memory', empty: 'the embedding cache lives in memory, so a new process starts with it empty: every chunk is embedded', holds: none, close: nothing };
   }
@@ -103,7 +108,7 @@ export async function reindexPlan(options: ReindexOptions): Promise<ReindexPlan>
   const sampleChunks = options.sampleChunks ?? 8;
   if (!Number.isInteger(sampleChunks) || sampleChunks < 0) throw new RangeError(`reindexPlan: sampleChunks must be a whole number, got ${sampleChunks}`);
 
-  const fromRuntime = await createRuntime({ ...options.from.runtime, storePath });
+  const fromRuntime = await createRuntime({ ...options.from.runtime, ...(storePath && { storePath }) });
   const fromIdentity: EmbedderIdentity | undefined = fromRuntime.models.embedder?.identity;
   let ingestNotes: string[];
   try {
@@ -112,7 +117,7 @@ export async function reindexPlan(options: ReindexOptions): Promise<ReindexPlan>
     await fromRuntime.close();
   }
 
-  const runtime = await createRuntime({ ...options.to.runtime, storePath });
+  const runtime = await createRuntime({ ...options.to.runtime, ...(storePath && { storePath }) });
   try {
     const embedder = runtime.models.embedder;
     const identity = embedder?.identity;
@@ -247,14 +252,14 @@ export async function reindexPlan(options: ReindexOptions): Promise<ReindexPlan>
 export async function applyReindex(options: ReindexOptions & { onProgress?: (progress: { done: number; total: number }) => void }): Promise<ReindexResult> {
   const storePath = checkReindexOptions(options, 'applyReindex');
   if (options.corpus && options.corpus.length > 0) {
-    const fromRuntime = await createRuntime({ ...options.from.runtime, storePath });
+    const fromRuntime = await createRuntime({ ...options.from.runtime, ...(storePath && { storePath }) });
     try {
       await ingestThrough(fromRuntime, options);
     } finally {
       await fromRuntime.close();
     }
   }
-  const runtime = await createRuntime({ ...options.to.runtime, storePath });
+  const runtime = await createRuntime({ ...options.to.runtime, ...(storePath && { storePath }) });
   try {
     const ledgerFrom = Date.now();
     const began = performance.now();

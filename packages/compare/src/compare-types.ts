@@ -316,8 +316,11 @@ export interface ReindexPlan {
   chunksWithoutVectors: number | null;
   /** ⌈characters / 4⌉ of those chunks' text. */
   estimatedTokens: number;
-  /** Of those chunks, the ones whose vector B's embedding cache already holds (free). */
-  embeddingCache: { kind: 'off' | 'memory' | 'file'; cachedChunks: number; note: string };
+  /**
+   * Of those chunks, the ones whose vector B's embedding cache already holds (free). A cache in B's
+   * PostgreSQL database (`database`) is not looked up: its chunks are counted as not cached.
+   */
+  embeddingCache: { kind: 'off' | 'memory' | 'file' | 'database'; cachedChunks: number; note: string };
   /**
    * Price of the tokens not in the cache from B's price book: `priced`, `local` (free), `unknown`
    * (`usd` is `null`, `basis` says why) or `none` (nothing to embed).
@@ -336,8 +339,12 @@ export interface ReindexOptions {
   from: CompareSide;
   /** The side to switch to. */
   to: CompareSide;
-  /** The store to index (the one both use). */
-  storePath: string;
+  /**
+   * The SQLite store file to index (the one both use). Leave it out when both sides' configuration
+   * names the same storage, e.g. a PostgreSQL database (`storage.kind: postgres`).
+   * @default the sides' configured storage
+   */
+  storePath?: string;
   /**
    * Files and folders ingested through `from` first (as `compareProfiles` does), so the plan covers
    * them; unchanged files are skipped. @default nothing: the store is used as it is
