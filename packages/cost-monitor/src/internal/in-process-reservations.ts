@@ -60,6 +60,18 @@ export class InProcessBudgetReservations implements BudgetReservations {
     if (account) account.spent += amount;
   }
 
+  /**
+   * Sets a window's numbers to what a shared store says (the PostgreSQL reservations keep their
+   * local view in one of these). Ignored for a window older than the one held.
+   */
+  replace(window: BudgetWindowRef, usage: BudgetUsage): void {
+    const account = this.account(window);
+    if (!account) return;
+    account.spent = usage.spent;
+    account.reserved = usage.reserved;
+    account.inFlight = usage.inFlight;
+  }
+
   /** The budget's account for `window`, opened empty when the window is newer than the one held; undefined for an older window. */
   private account(window: BudgetWindowRef): Account | undefined {
     const held = this.accounts.get(window.budgetId);
