@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { decodeVector, encodeVector, identityHash } from './internal/embedding-vectors.js';
 import { parseOptions } from './internal/options.js';
 
 /** One vector to store. */
@@ -78,8 +78,6 @@ const sqliteStoreOptionsSchema = z.strictObject({
 /** Options of {@link openSqliteEmbeddingStore}. */
 export type SqliteEmbeddingStoreOptions = z.input<typeof sqliteStoreOptionsSchema>;
 
-const identityHash = (identityKey: string): string => createHash('sha256').update(identityKey).digest('base64url').slice(0, 22);
-
 /**
  * A persistent {@link EmbeddingCacheStore} in SQLite (WAL). Vectors survive restarts, so an
  * unchanged corpus re-embeds without a single backend call.
@@ -118,18 +116,15 @@ export function openSqliteEmbeddingStore(options: SqliteEmbeddingStoreOptions): 
         putIdentity.run(identity, r.identityKey);
         seen.add(identity);
       }
-      const array = float32 ? Float32Array.from(r.vector) : Float64Array.from(r.vector);
-      put.run(r.key, identity, r.vector.length, float32 ? 4 : 8, Buffer.from(array.buffer, array.byteOffset, array.byteLength));
+      const precision = float32 ? 4 : 8;
+      put.run(r.key, identity, r.vector.length, precision, encodeVector(r.vector, precision));
     }
   });
   return {
     getMany(keys) {
       return keys.map((key) => {
         const row = get.get(key);
-        if (!row) return undefined;
-        // Copy into a fresh, aligned buffer before viewing it as floats.
-        const bytes = new Uint8Array(row.vector).buffer;
-        return Array.from(row.precision === 4 ? new Float32Array(bytes) : new Float64Array(bytes));
+        return row ? decodeVector(row.vector, row.precision) : undefined;
       });
     },
     putMany(records) {

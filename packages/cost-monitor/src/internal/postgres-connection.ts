@@ -188,6 +188,5 @@ export async function migrate(db: PostgresDatabase, component: string, steps: re
   });
 }
 
-/** pg returns `bigint`, `numeric` and `count(*)` as strings: a number, or null for SQL NULL. */
+/** pg returns `bigint`, `numeric` and `count(*)` as strings: the number (0 for SQL NULL). */
 export const num = (value: unknown): number => Number(value ?? 0);
-export const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
