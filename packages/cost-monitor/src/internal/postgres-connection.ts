@@ -45,9 +45,13 @@ export const postgresConnectionShape = {
   connectTimeoutMs: z.number().int().positive().optional(),
 };
 
-/** Refinement: exactly one of `url` and `pool`. */
-export const oneConnection = (o: { url?: string | undefined; pool?: unknown }): boolean => (o.url === undefined) !== (o.pool === undefined);
-export const ONE_CONNECTION_MESSAGE = 'give exactly one of url and pool';
+/**
+ * Refinement: exactly one of `url` and `pool`, and the pool settings only with `url` (a pool that
+ * is given keeps its own).
+ */
+export const oneConnection = (o: { url?: string | undefined; pool?: unknown; maxConnections?: number | undefined; connectTimeoutMs?: number | undefined }): boolean =>
+  o.pool === undefined ? o.url !== undefined : o.url === undefined && o.maxConnections === undefined && o.connectTimeoutMs === undefined;
+export const ONE_CONNECTION_MESSAGE = 'give exactly one of url and pool (maxConnections and connectTimeoutMs only with url)';
 
 /** A pool and what errors may say about it. */
 export interface PostgresDatabase {

@@ -9,6 +9,8 @@ describe('openPostgresCostState options', () => {
     await expect(openPostgresCostState({ url: 'postgres://h/db', shema: 'x' } as never)).rejects.toThrow(BadInputError);
     await expect(openPostgresCostState({ url: 'postgres://h/db', schema: 'Robert"; DROP TABLE x' })).rejects.toThrow(/schema: must be a lower-case SQL identifier/);
     await expect(openPostgresCostState({})).rejects.toThrow(/exactly one of url and pool/);
+    const pool = { query: async () => ({ rows: [], rowCount: 0 }), connect: async () => ({}) as never, end: async () => undefined };
+    await expect(openPostgresCostState({ pool, maxConnections: 3 })).rejects.toThrow(/maxConnections and connectTimeoutMs only with url/);
   });
 
   it('a refused connection is a BackendUnreachableError naming the host without the password', async () => {
