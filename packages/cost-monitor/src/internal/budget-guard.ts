@@ -6,6 +6,8 @@ import { CalendarWindow } from './windows.js';
 
 interface RuleState {
   id: string;
+  /** Unique among the rules (see {@link BudgetWindowRef.budgetKey}). */
+  key: string;
   mode: BudgetMode;
   unit: BudgetUnit;
   limit: number;
@@ -41,8 +43,8 @@ export interface BudgetTicket {
   reservation?: BudgetReservation;
 }
 
-/** A budget event for the alert stream. */
-export type BudgetEvent = { kind: 'budget-exhausted' | 'budget-restored'; status: BudgetStatus };
+/** A budget event for the alert stream; `budgetKey` tells budgets with the same id apart. */
+export type BudgetEvent = { kind: 'budget-exhausted' | 'budget-restored'; status: BudgetStatus; budgetKey: string };
 
 /** The admission decision. */
 export type Admission = { ok: true; ticket: BudgetTicket } | { ok: false; status: BudgetStatus };
@@ -50,8 +52,8 @@ export type Admission = { ok: true; ticket: BudgetTicket } | { ok: false; status
 /** A ticket that holds nothing. */
 export const EMPTY_TICKET: BudgetTicket = { parts: [] };
 
-/** A rule with its id filled in. */
-export type IdentifiedRule = BudgetRule & { id: string };
+/** A rule with its id filled in, and its key (the id, with `#2`, `#3`… for a repeated id). */
+export type IdentifiedRule = BudgetRule & { id: string; key: string };
 
 /**
  * Budget rules over a {@link BudgetReservations}: which budgets count a call, their UTC windows,
@@ -70,6 +72,7 @@ export class BudgetGuard {
   ) {
     this.states = rules.map((rule) => ({
       id: rule.id,
+      key: rule.key,
       mode: rule.mode,
       unit: rule.limitTokens !== undefined ? 'tokens' : 'usd',
       limit: rule.limitTokens ?? rule.limitUsd ?? 0,
@@ -214,7 +217,7 @@ export class BudgetGuard {
   private ref(s: RuleState): BudgetWindowRef {
     if (s.ref?.windowStart === s.window.start) return s.ref;
     return (s.ref = {
-      budgetId: s.id,
+      budgetKey: s.key,
       window: s.window.window,
       unit: s.unit,
       windowStart: s.window.start,
@@ -237,13 +240,13 @@ export class BudgetGuard {
     const wasNotified = state.notified;
     if (!state.window.roll(now)) return;
     state.notified = false;
-    if (wasNotified) this.onEvent({ kind: 'budget-restored', status: this.statusOf(state) });
+    if (wasNotified) this.onEvent({ kind: 'budget-restored', status: this.statusOf(state), budgetKey: state.key });
   }
 
   private notifyExhausted(state: RuleState): void {
     if (state.notified) return;
     state.notified = true;
-    this.onEvent({ kind: 'budget-exhausted', status: this.statusOf(state) });
+    this.onEvent({ kind: 'budget-exhausted', status: this.statusOf(state), budgetKey: state.key });
   }
 
   private statusOf(s: RuleState): BudgetStatus {

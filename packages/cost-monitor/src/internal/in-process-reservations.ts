@@ -26,7 +26,7 @@ export class InProcessBudgetReservations implements BudgetReservations {
   }
 
   seed(window: BudgetWindowRef, spent: number): void {
-    this.accounts.set(window.budgetId, { windowStart: window.windowStart, spent, reserved: 0, inFlight: 0 });
+    this.accounts.set(window.budgetKey, { windowStart: window.windowStart, spent, reserved: 0, inFlight: 0 });
   }
 
   reserve(claims: readonly BudgetClaim[]): BudgetReserveOutcome {
@@ -46,7 +46,7 @@ export class InProcessBudgetReservations implements BudgetReservations {
 
   settle(reservation: BudgetReservation, spent: readonly number[]): void {
     reservation.claims.forEach((claim, index) => {
-      const account = this.accounts.get(claim.window.budgetId);
+      const account = this.accounts.get(claim.window.budgetKey);
       // A call that began in a window that has since ended no longer counts anywhere.
       if (!account || account.windowStart !== claim.window.windowStart) return;
       account.inFlight--;
@@ -74,11 +74,11 @@ export class InProcessBudgetReservations implements BudgetReservations {
 
   /** The budget's account for `window`, opened empty when the window is newer than the one held; undefined for an older window. */
   private account(window: BudgetWindowRef): Account | undefined {
-    const held = this.accounts.get(window.budgetId);
+    const held = this.accounts.get(window.budgetKey);
     if (held && held.windowStart === window.windowStart) return held;
     if (held && held.windowStart > window.windowStart) return undefined;
     const fresh: Account = { windowStart: window.windowStart, spent: 0, reserved: 0, inFlight: 0 };
-    this.accounts.set(window.budgetId, fresh);
+    this.accounts.set(window.budgetKey, fresh);
     return fresh;
   }
 }

@@ -48,12 +48,18 @@ export function budgetEventMessage({ kind, status }: BudgetEvent): string {
     : `The ${WINDOW_WORD[status.window]} budget "${status.id}"${scope} has reset; ${which} are allowed again.`;
 }
 
-/** Rules with their ids filled in: `<window>`, `:<backend>` and `@<caller>` when they narrow. */
+/**
+ * Rules with their ids filled in (`<window>`, `:<backend>` and `@<caller>` when they narrow) and
+ * their keys: the id, with `#2`, `#3`… when an earlier rule has the same id.
+ */
 function identified(rules: ReadonlyArray<z.output<typeof budgetRuleSchema>>): IdentifiedRule[] {
-  return rules.map((rule) => ({
-    ...rule,
-    id: rule.id ?? `${rule.window}${rule.backend ? `:${rule.backend}` : ''}${rule.caller ? `@${rule.caller}` : ''}`,
-  }));
+  const seen = new Map<string, number>();
+  return rules.map((rule) => {
+    const id = rule.id ?? `${rule.window}${rule.backend ? `:${rule.backend}` : ''}${rule.caller ? `@${rule.caller}` : ''}`;
+    const n = (seen.get(id) ?? 0) + 1;
+    seen.set(id, n);
+    return { ...rule, id, key: n === 1 ? id : `${id}#${n}` };
+  });
 }
 
 /** Options of {@link BudgetPolicy}. */

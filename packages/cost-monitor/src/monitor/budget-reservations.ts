@@ -3,8 +3,11 @@ import type { BudgetUnit } from './budgets.js';
 
 /** One budget's current window: what is counted in it, and its limit. */
 export interface BudgetWindowRef {
-  /** The budget's id (see `BudgetRule.id`). */
-  budgetId: string;
+  /**
+   * The budget's key: its id (see `BudgetRule.id`), followed by `#2`, `#3`… when an earlier budget
+   * has the same id. Processes with the same budgets share the spend and reservations of a key.
+   */
+  budgetKey: string;
   window: BudgetWindow;
   unit: BudgetUnit;
   /** Epoch ms (monitor clock) of the window's start and end (exclusive). */

@@ -145,6 +145,20 @@ describe('budgets', () => {
     await expect(model.generate(ASK)).rejects.toSatisfy((e) => BudgetExceededError.isInstance(e));
   });
 
+  it('two budgets with the same id keep counts of their own', async () => {
+    const { monitor } = await setup({
+      budgets: [
+        { window: 'day', limitUsd: 0.005, mode: 'downgrade' },
+        { window: 'day', limitUsd: 0.01, mode: 'block' },
+      ],
+    });
+    await monitor.wrapChat(createScriptedChatModel({ outputTokens: 6 })).generate(ASK);
+    expect(monitor.budgets()).toEqual([
+      expect.objectContaining({ id: 'day', mode: 'downgrade', spentUsd: 0.006, exhausted: true }),
+      expect.objectContaining({ id: 'day', mode: 'block', spentUsd: 0.006, exhausted: false }),
+    ]);
+  });
+
   it('never blocks local backends, even with a $0 budget', async () => {
     const { monitor, ledger } = await setup({ budgets: [{ window: 'day', limitUsd: 0, mode: 'block' }] });
     const local = monitor.wrapChat(createMockChatModel({ backend: 'transformersjs', modelId: 'tiny' }));

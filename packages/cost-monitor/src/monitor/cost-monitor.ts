@@ -167,7 +167,7 @@ export async function createCostMonitor(options: CostMonitorOptions): Promise<Co
   const background = (work: Promise<unknown>, what: string): void =>
     recorder.track(work.catch((error: unknown) => notifier.notify({ kind: 'ledger-error', at: clock.now(), error: String(error), message: `${what} failed: ${String(error)}` })));
   const budgetEvent = (event: BudgetEvent): void => {
-    const claimed = alertState.claim(`${event.kind}:${event.status.id}`, event.status.windowStart);
+    const claimed = alertState.claim(`${event.kind}:${event.budgetKey}`, event.status.windowStart);
     const send = (ok: boolean): void => {
       if (ok) notifier.notify({ kind: event.kind, at: clock.now(), budget: event.status, message: budgetEventMessage(event) });
     };

@@ -164,14 +164,23 @@ describePostgres('budgets and alerts shared on PostgreSQL', ({ url, schema, admi
     await never;
   });
 
-  it("token budgets count every replica's tokens, local calls included", async () => {
+  it("token budgets count every replica's tokens, local calls included, apart from a dollar budget with the same id", async () => {
     clock.set('2026-01-18T12:00:00Z');
-    const [a, b] = await replicas(2, { budgets: [{ id: 'tokens', window: 'day', limitTokens: 30, mode: 'block' }] });
-    // Each call reports 10 input + 10 output tokens (20 in all).
-    const local = (r: Replica) => r.monitor.wrapChat(createScriptedChatModel({ backend: 'ollama', inputTokens: 10, outputTokens: 10 }), { local: true });
-    await local(a).generate(ASK);
-    await local(b).generate(ASK);
-    await Promise.all([a.monitor.flush(), b.monitor.flush()]);
-    await expect(local(a).generate(ASK)).rejects.toSatisfy((e) => BudgetExceededError.isInstance(e) && /40 tokens spent/.test((e as Error).message));
+    const budgets = [
+      { window: 'day' as const, limitTokens: 30, mode: 'block' as const },
+      { window: 'day' as const, limitUsd: 100, mode: 'block' as const },
+    ];
+    const [a, b] = await replicas(2, { budgets });
+    // Each call reports 10 input + 10 output tokens (20 in all); the paid one costs $0.01.
+    const model = (r: Replica, backend: string) => r.monitor.wrapChat(createScriptedChatModel({ backend, modelId: 'm', inputTokens: 10, outputTokens: 10 }));
+    await model(a, 'ollama').generate(ASK);
+    await a.monitor.flush();
+    await model(b, 'paid').generate(ASK);
+    await b.monitor.flush();
+    expect(b.monitor.budgets()).toEqual([
+      expect.objectContaining({ id: 'day', unit: 'tokens', spentTokens: 40, exhausted: true }),
+      expect.objectContaining({ id: 'day', unit: 'usd', spentUsd: expect.closeTo(0.01, 9), exhausted: false }),
+    ]);
+    await expect(model(a, 'ollama').generate(ASK)).rejects.toSatisfy((e) => BudgetExceededError.isInstance(e) && /40 tokens spent/.test((e as Error).message));
   });
 });

@@ -75,13 +75,13 @@ SELECT n, spent, reserved, in_flight, n IN (SELECT n FROM refused) AS refused, (
 /** One lock per budget window, taken in a fixed (sorted) order so two calls on the same windows cannot deadlock. */
 const LOCK_SQL = `SELECT pg_advisory_xact_lock(hashtext($1), hashtext(k)) FROM unnest($2::text[]) AS k`;
 
-const lockKey = (w: BudgetWindowRef): string => `${w.windowStart}:${w.budgetId}`;
+const lockKey = (w: BudgetWindowRef): string => `${w.windowStart}:${w.budgetKey}`;
 
 /** The claims as the statement's array parameters $1–$9, then `now`. */
 function claimParams(claims: readonly BudgetClaim[], now: number): unknown[] {
   const w = claims.map((c) => c.window);
   return [
-    w.map((x) => x.budgetId),
+    w.map((x) => x.budgetKey),
     w.map((x) => x.windowStart),
     w.map((x) => x.windowEnd),
     w.map((x) => x.unit),
@@ -134,7 +134,7 @@ export class PostgresBudgetReservations implements BudgetReservations {
   }
 
   usage(window: BudgetWindowRef, now: number): BudgetUsage {
-    const fetched = this.fetched.get(window.budgetId);
+    const fetched = this.fetched.get(window.budgetKey);
     const fresh = fetched?.windowStart === window.windowStart && now - fetched.at < this.options.refreshMs;
     if (!fresh && (fetched === undefined || fetched.windowStart <= window.windowStart)) this.refresh(window, now);
     return this.view.usage(window);
@@ -176,7 +176,7 @@ export class PostgresBudgetReservations implements BudgetReservations {
             WHERE r.id = $1
                OR EXISTS (SELECT 1 FROM unnest($2::text[], $3::bigint[]) AS w (budget_id, window_start)
                            WHERE r.budget_id = w.budget_id AND r.window_start < w.window_start)`,
-          [reservation.id, windows.map((w) => w.budgetId), windows.map((w) => w.windowStart)],
+          [reservation.id, windows.map((w) => w.budgetKey), windows.map((w) => w.windowStart)],
         );
       })(),
     );
@@ -195,11 +195,11 @@ export class PostgresBudgetReservations implements BudgetReservations {
     const key = lockKey(window);
     if (this.refreshing.has(key)) return;
     this.refreshing.add(key);
-    const generation = this.fetched.get(window.budgetId)?.generation ?? 0;
+    const generation = this.fetched.get(window.budgetKey)?.generation ?? 0;
     const claim: BudgetClaim = { window, amount: 0, enforced: false };
     const work = query(this.db, `WITH ${counted(this.schema)} SELECT spent, reserved, in_flight FROM counted`, claimParams([claim], now))
       .then(({ rows }) => {
-        if ((this.fetched.get(window.budgetId)?.generation ?? 0) === generation && rows[0]) this.learn(window, now, usageOf(rows[0]));
+        if ((this.fetched.get(window.budgetKey)?.generation ?? 0) === generation && rows[0]) this.learn(window, now, usageOf(rows[0]));
       })
       // A failed refresh keeps the last numbers; the next reservation asks the database anyway.
       .catch(() => undefined)
@@ -208,10 +208,10 @@ export class PostgresBudgetReservations implements BudgetReservations {
   }
 
   private learn(window: BudgetWindowRef, now: number, usage: BudgetUsage): void {
-    const previous = this.fetched.get(window.budgetId);
+    const previous = this.fetched.get(window.budgetKey);
     if (previous && previous.windowStart > window.windowStart) return;
     this.view.replace(window, usage);
-    this.fetched.set(window.budgetId, { windowStart: window.windowStart, at: now, generation: (previous?.generation ?? 0) + 1 });
+    this.fetched.set(window.budgetKey, { windowStart: window.windowStart, at: now, generation: (previous?.generation ?? 0) + 1 });
   }
 
   private track<T>(work: Promise<T>): Promise<T> {
