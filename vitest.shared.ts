@@ -6,13 +6,19 @@ import { defineConfig, type ViteUserConfig } from 'vitest/config';
  * (@opentelemetry/api's has extensionless imports).
  */
 const conditions = ['@ragbridge/source', 'import', 'node', 'default'];
+/**
+ * Vitest hands `ssr.resolve.conditions` to Node as `--conditions`. With `import` among them a
+ * CommonJS `require()` (pg's `require('pg-pool')`) picks the dependency's ESM build and fails;
+ * Node adds `import` to ESM imports by itself, so it is left out there.
+ */
+const nodeConditions = conditions.filter((condition) => condition !== 'import');
 
 /** The vitest configuration every package uses (tests live beside the code as `*.test.ts`). */
 export function packageTestConfig(root: string, overrides: ViteUserConfig['test'] = {}): ViteUserConfig {
   return defineConfig({
     root,
     resolve: { conditions },
-    ssr: { resolve: { conditions, externalConditions: ['@ragbridge/source'] } },
+    ssr: { resolve: { conditions: nodeConditions, externalConditions: ['@ragbridge/source'] } },
     test: {
       include: ['src/**/*.test.ts'],
       environment: 'node',
@@ -22,4 +28,15 @@ export function packageTestConfig(root: string, overrides: ViteUserConfig['test'
       ...overrides,
     },
   });
+}
+
+/**
+ * For packages whose tests load `pg` (PostgreSQL): vitest hands `ssr.resolve.conditions` to Node as
+ * `--conditions`, and with `import` among them pg's CommonJS `require('pg-pool')` loads pg-pool's ESM
+ * build and fails. Node adds `import` to ESM imports by itself, so it is left out.
+ */
+export function withoutNodeImportCondition(config: ViteUserConfig): ViteUserConfig {
+  const ssrResolve = config.ssr?.resolve;
+  if (ssrResolve?.conditions) ssrResolve.conditions = ssrResolve.conditions.filter((condition) => condition !== 'import');
+  return config;
 }
