@@ -83,7 +83,7 @@ describe('compareProfiles between two hosted profiles (both embedders and rerank
         for (const r of report.results) {
           const query = `${prefix}${r.question}`;
           expect(sent.some((q) => q.path.includes(model) && q.inputs.length === 1 && q.inputs[0] === query)).toBe(true);
-          const nearest = await store.searchVectors({ identity: identity as NonNullable<typeof identity>, vector: hashEmbedding(query, 384), limit: 3 });
+          const nearest = await store.vectorSearch.vectorCandidates({ identity: identity as NonNullable<typeof identity>, vector: hashEmbedding(query, 384), limit: 3 });
           expect(r[s].denseTopK).toEqual(nearest.map((h) => h.id));
         }
       }

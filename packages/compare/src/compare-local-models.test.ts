@@ -32,8 +32,9 @@ describe('compareProfiles: local Transformers.js test models (A) against hf-spac
     report = await compareProfiles({ a, b, questions: QUESTIONS, corpus: [corpus.docs], storePath: corpus.storePath, k: 3, ingestWorkers: 0 });
     const store = openSqliteStore({ path: corpus.storePath });
     try {
-      const ids = (await store.scanChunkTerms()).rows.map((r) => r.id);
-      for (const c of await store.getChunks(ids)) texts.set(c.id, [...c.sectionPath.slice(-1), c.text].join('\n'));
+      for (const doc of await store.listDocuments()) {
+        for (const c of await store.getDocumentChunks(doc.id)) texts.set(c.id, [...c.sectionPath.slice(-1), c.text].join('\n'));
+      }
     } finally {
       await store.close();
     }
@@ -72,9 +73,9 @@ describe('compareProfiles: local Transformers.js test models (A) against hf-spac
       const identityB = report.sides.b.embedderIdentity as NonNullable<typeof report.sides.b.embedderIdentity>;
       for (const r of report.results) {
         const { embeddings } = await embedder.embed({ texts: [r.question], inputType: 'query' });
-        const nearestA = await fresh.pipeline.store.searchVectors({ identity: embedder.identity, vector: embeddings[0] as number[], limit: 3 });
+        const nearestA = await fresh.pipeline.store.vectorSearch.vectorCandidates({ identity: embedder.identity, vector: embeddings[0] as number[], limit: 3 });
         expect(r.a.denseTopK).toEqual(nearestA.map((h) => h.id));
-        const nearestB = await fresh.pipeline.store.searchVectors({ identity: identityB, vector: hashEmbedding(`${BGE_QUERY_PREFIX}${r.question}`, 384), limit: 3 });
+        const nearestB = await fresh.pipeline.store.vectorSearch.vectorCandidates({ identity: identityB, vector: hashEmbedding(`${BGE_QUERY_PREFIX}${r.question}`, 384), limit: 3 });
         expect(r.b.denseTopK).toEqual(nearestB.map((h) => h.id));
       }
     } finally {

@@ -26,8 +26,9 @@ async function ingestOffline(dir: string, docs: string, storePath: string): Prom
 async function storeContents(path: string): Promise<{ texts: string[]; vectors: Record<string, number> }> {
   const store = openSqliteStore({ path });
   try {
-    const ids = (await store.scanChunkTerms()).rows.map((r) => r.id);
-    return { texts: (await store.getChunks(ids)).map((c) => c.text), vectors: (await store.stats()).vectors };
+    const texts: string[] = [];
+    for (const doc of await store.listDocuments()) for (const c of await store.getDocumentChunks(doc.id)) texts.push(c.text);
+    return { texts, vectors: (await store.stats()).vectors };
   } finally {
     await store.close();
   }

@@ -99,7 +99,7 @@ export interface CompareSideResult {
   /**
    * The side's embedder alone: the question embedded by `runtime.models.embedder`
    * (`inputType: 'query'`), and the chunk ids of the k nearest vectors of that embedder's identity
-   * in the shared store (`store.searchVectors`), nearest first. `null` when not measured: no
+   * in the shared store (`store.vectorSearch`), nearest first. `null` when not measured: no
    * embedder, an incomplete index of its vectors, or the embedder failed on this question.
    */
   denseTopK: string[] | null;

@@ -129,3 +129,6 @@ export interface DocumentStoreV2 {
   readonly vectorSearch: VectorSearchV1;
   close(): Promise<void>;
 }
+
+/** The store contract ragbridge reads: the current version, {@link DocumentStoreV2}. */
+export type DocumentStore = DocumentStoreV2;

@@ -32,7 +32,7 @@ export interface DocumentTerms {
   terms: string;
 }
 
-/** A scan of the store's index terms (see {@link DocumentStoreV1.scanChunkTerms}). */
+/** @deprecated Part of {@link DocumentStoreV1}. A scan of the store's index terms (see {@link DocumentStoreV1.scanChunkTerms}). */
 export interface TermsScan {
   revision: string;
   changed: boolean;
@@ -41,7 +41,7 @@ export interface TermsScan {
   documents: DocumentTerms[];
 }
 
-/** A keyword (BM25) query over analyzed terms. */
+/** @deprecated Part of {@link DocumentStoreV1}; see `KeywordCandidatesQuery`. A keyword (BM25) query over analyzed terms. */
 export interface KeywordQuery {
   /** Analyzed query terms; a chunk matches when it contains any of them. */
   terms: string[];
@@ -109,6 +109,3 @@ export interface DocumentStoreV1 {
   stats(): Promise<{ documents: number; chunks: number; vectors: Record<string, number> }>;
   close(): Promise<void>;
 }
-
-/** The store contract the pipeline reads (moving to {@link DocumentStoreV2}). */
-export type DocumentStore = DocumentStoreV1;

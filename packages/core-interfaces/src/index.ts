@@ -33,7 +33,6 @@ export type {
   SourceDocument,
 } from './documents.js';
 export type {
-  DocumentStore,
   ChunkTerms,
   DocumentTerms,
   TermsScan,
@@ -46,6 +45,7 @@ export type {
   VectorQuery,
 } from './document-store.js';
 export type {
+  DocumentStore,
   DocumentStoreStats,
   DocumentStoreV2,
   KeywordCandidates,

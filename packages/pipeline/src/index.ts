@@ -32,7 +32,7 @@ export type { SignalName, SignalWeights } from './retrieval/signals/signal-table
 export { DEFAULT_SIGNAL_WEIGHTS, resolveSignalWeights, SIGNAL_NAMES } from './retrieval/signals/signal-table.js';
 export { createRetriever, RETRIEVER_DEFAULTS } from './retrieval/retriever.js';
 export { analyze, analyzeQuery, analyzeQueryGroups, normalizeText } from './retrieval/text-analysis.js';
-export type { SqliteStore, SqliteStoreOptions } from './store/sqlite-store.js';
+export type { ExportedDocument, SqliteStore, SqliteStoreOptions } from './store/sqlite-store.js';
 export { openSqliteStore } from './store/sqlite-store.js';
 export type { HnswOptions, VectorHit, VectorIndex, VectorIndexOptions } from './store/vector-index.js';
 export { ANN_THRESHOLD_DEFAULT, createAnnIndex, createVectorIndex, ExactVectorIndex, HnswVectorIndex, loadUsearch, UsearchVectorIndex } from './store/vector-index.js';

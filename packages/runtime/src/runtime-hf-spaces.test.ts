@@ -127,7 +127,7 @@ describe('createRuntime with the hf-spaces profile against the fake Hugging Face
     (embeddings[0] as number[]).forEach((v, i) => expect(v).toBeCloseTo(expected[i] as number, 6));
     expect(usage).toMatchObject({ backend: 'hf-inference-providers', modelId: 'BAAI/bge-small-en-v1.5', fallbackStep: 0, cacheHit: false });
     // Dense search of the store under the exposed identity finds the chunks the vector is nearest to.
-    expect((await rt.pipeline.store.searchVectors({ identity: embedder.identity, vector: embeddings[0] as number[], limit: 2 })).length).toBeGreaterThan(0);
+    expect((await rt.pipeline.store.vectorSearch.vectorCandidates({ identity: embedder.identity, vector: embeddings[0] as number[], limit: 2 })).length).toBeGreaterThan(0);
 
     const reranked = await reranker.rerank({ query: question, texts: ['JAL stores the return address in rd.', 'Software validation.'] });
     expect(reranked.usage).toMatchObject({ backend: 'hf-inference-providers', fallbackStep: 0 });

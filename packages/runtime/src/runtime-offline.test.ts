@@ -171,7 +171,7 @@ describe('runtime.models on the offline profile', () => {
     if (!chunk) throw new Error('the PDF has chunks');
     const stored = await embedder.embed({ texts: [[...chunk.sectionPath.slice(-1), chunk.text].join('\n')], inputType: 'document' });
     expect(stored.usage.cacheHit).toBe(true);
-    const [nearest] = await pipeline.store.searchVectors({ identity: embedder.identity, vector: stored.embeddings[0] as number[], limit: 1 });
+    const [nearest] = await pipeline.store.vectorSearch.vectorCandidates({ identity: embedder.identity, vector: stored.embeddings[0] as number[], limit: 1 });
     expect(nearest?.id).toBe(chunk.id);
     expect(nearest?.score).toBeCloseTo(1, 5);
 

@@ -17,7 +17,7 @@ export async function denseNeighbours(embedder: EmbedderV1, store: DocumentStore
   const { embeddings, usage } = await embedder.embed({ texts: [question], inputType: 'query' });
   const vector = embeddings[0];
   if (!vector) throw new Error(`The embedder ${embedder.modelId} returned no vector for the question`);
-  const nearest = await store.searchVectors({ identity: embedder.identity, vector, limit: k });
+  const nearest = await store.vectorSearch.vectorCandidates({ identity: embedder.identity, vector, limit: k });
   return { ids: nearest.map((hit) => hit.id), usage };
 }
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { analyzeQuery } from '../retrieval/text-analysis.js';
+import { analyzeQueryGroups } from '../retrieval/text-analysis.js';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite-store.js';
 import { ingestPaths, type IngestProgress } from './ingest.js';
 
@@ -36,7 +36,7 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const find = async (query: string): Promise<number> => (await store.searchChunks({ terms: analyzeQuery(query), limit: 10 })).length;
+const find = async (query: string): Promise<number> => (await store.keywordSearch.keywordCandidates({ groups: analyzeQueryGroups(query), limit: 10, rareTermLimit: 0 })).chunks.length;
 
 describe('ingestPaths', () => {
   it('ingests PDF, Markdown and text, then skips unchanged files without extracting or writing', async () => {
@@ -145,7 +145,7 @@ describe('ingestPaths', () => {
       // Throttled, but the last page is always reported, and before the file's own event.
       expect(pages.at(-1)).toMatchObject({ page: 40, pages: 40 });
       expect(events.findIndex((e) => e.type === 'pages' && e.source === long)).toBeLessThan(events.findIndex((e) => e.type === 'file' && e.source === long));
-      expect((await target.searchChunks({ terms: analyzeQuery('counter 37'), limit: 3 })).length).toBeGreaterThan(0);
+      expect((await target.keywordSearch.keywordCandidates({ groups: analyzeQueryGroups('counter 37'), limit: 3, rareTermLimit: 0 })).chunks.length).toBeGreaterThan(0);
       await target.close();
     }
   });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { analyze, analyzeQuery } from '../retrieval/text-analysis.js';
+import { analyze, analyzeQueryGroups } from '../retrieval/text-analysis.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 
 const writer = fileURLToPath(new URL('./__fixtures__/slow-writer.ts', import.meta.url));
@@ -45,8 +45,8 @@ describe('an ingest killed mid-write', () => {
     raw.close();
     expect((await after.getDocument('big'))?.contentHash).toBe('old');
     expect((await after.getDocumentChunks('big')).map((c) => c.id)).toEqual(['big:orig']);
-    expect((await after.searchChunks({ terms: analyzeQuery('register files'), limit: 5 })).map((h) => h.id)).toEqual(['big:orig']);
-    expect(await after.searchChunks({ terms: analyzeQuery('replacement interrupted'), limit: 5 })).toEqual([]);
+    expect((await after.keywordSearch.keywordCandidates({ groups: analyzeQueryGroups('register files'), limit: 5, rareTermLimit: 0 })).chunks.map((h) => h.id)).toEqual(['big:orig']);
+    expect((await after.keywordSearch.keywordCandidates({ groups: analyzeQueryGroups('replacement interrupted'), limit: 5, rareTermLimit: 0 })).chunks).toEqual([]);
     // And it still takes writes.
     await after.deleteDocument('big');
     expect((await after.stats()).chunks).toBe(0);

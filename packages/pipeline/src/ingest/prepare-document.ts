@@ -1,5 +1,5 @@
 import type { IndexedChunk, SourceDocument } from '@ragbridge/core-interfaces';
-import { analyze } from '../retrieval/text-analysis.js';
+import { analyze, chunkIndexTerms } from '../retrieval/text-analysis.js';
 import { chunkDocument, type ChunkerOptions } from './chunker.js';
 import type { ExtractedDocument, PageError } from './extracted.js';
 
@@ -56,11 +56,7 @@ export function prepareDocument(extracted: ExtractedDocument, request: PrepareRe
   const { chunks } = chunkDocument(request.docId, extracted, request.chunker);
   const chunkMs = performance.now() - started;
   started = performance.now();
-  const indexed: IndexedChunk[] = chunks.map((chunk) => ({
-    ...chunk,
-    terms: analyze(chunk.text).join(' '),
-    headingTerms: analyze(chunk.sectionPath.join(' ')).join(' '),
-  }));
+  const indexed: IndexedChunk[] = chunks.map((chunk) => ({ ...chunk, ...chunkIndexTerms(chunk) }));
   const terms = documentTerms(request.name, extracted);
   return {
     ...(extracted.title !== undefined && { title: extracted.title }),

@@ -1,4 +1,4 @@
-import { type Bm25Parameters, type KeywordIndex, kthLargest } from './keyword-index.js';
+import type { Bm25Parameters, KeywordIndex } from './keyword-index.js';
 import type { QueryContext } from './query-context.js';
 
 /** A chunk found by keyword search, with the statistics the signals read. */
@@ -22,36 +22,19 @@ export interface CandidateSetStats {
   readonly bestDocumentScore: number;
 }
 
-/** Options of {@link collectCandidates}. */
-export interface CandidateOptions {
-  /** Best chunks by BM25 kept as candidates. */
-  candidates: number;
-  /** Chunks holding a question term found in at most this many chunks are always candidates. */
-  rareTermLimit: number;
-  bm25: Bm25Parameters;
-}
-
 /**
- * Keyword candidates: the best chunks by grouped BM25 (a compound like `page-table` counts once)
- * plus every chunk holding a rare question term, with the per-chunk and per-page statistics the
- * signals score.
+ * The question's candidates: the chunks at `positions` of the index (every chunk when not given),
+ * in that order, with their grouped BM25 (a compound like `page-table` counts once) and coverage,
+ * and the statistics of the set the signals score.
  */
-export function collectCandidates(query: QueryContext, index: KeywordIndex, options: CandidateOptions): { candidates: Candidate[]; stats: CandidateSetStats } {
-  const { total: bm25, matching } = index.scoreGroups(query.groups, query.idf, options.bm25);
-  // The best `candidates` by BM25: a selection, not a sort of every match.
-  let threshold = -Infinity;
-  if (matching.length > options.candidates) {
-    const values = new Float32Array(matching.length);
-    for (let i = 0; i < matching.length; i++) values[i] = bm25[matching[i] as number] as number;
-    threshold = kthLargest(values, options.candidates);
-  }
-  const chosen = new Set<number>();
-  for (const c of matching) if ((bm25[c] as number) >= threshold && chosen.size < options.candidates) chosen.add(c);
-  for (const term of query.terms) {
-    const f = query.df(term);
-    if (f > 0 && f <= options.rareTermLimit) for (const c of index.chunksWith(term)) chosen.add(c);
-  }
-  const list = [...chosen];
+export function collectCandidates(
+  query: QueryContext,
+  index: KeywordIndex,
+  bm25Parameters: Bm25Parameters,
+  positions?: readonly number[],
+): { candidates: Candidate[]; stats: CandidateSetStats } {
+  const { total: bm25 } = index.scoreGroups(query.groups, query.idf, bm25Parameters);
+  const list = positions ?? Array.from({ length: index.size }, (_, i) => i);
   const candidates: Candidate[] = list.map((c) => {
     let covered = 0;
     query.groupIds.forEach((ids, gi) => {

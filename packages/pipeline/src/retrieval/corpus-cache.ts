@@ -1,47 +1,42 @@
-import type { Chunk, DocumentStore } from '@ragbridge/core-interfaces';
+import type { Chunk, DocumentStore, DocumentTerms } from '@ragbridge/core-interfaces';
 import { ChunkWords } from './chunk-words.js';
-import { KeywordIndex } from './keyword-index.js';
+import { type DocumentDescription, describeDocument } from './keyword-index.js';
 
 /**
- * What a retriever keeps in memory about a store: the keyword index (rebuilt when the store's
- * revision changes), chunks read for earlier questions, and chunks as word ids. Everything is
- * dropped together when the store changes.
+ * What a retriever keeps in memory about a store's content: chunks read for earlier questions,
+ * chunks as word ids, and documents' counted description terms (every question's candidates
+ * bring their documents). All are dropped together when the store's revision changes.
  */
 export class CorpusCache {
-  private cached: { index: KeywordIndex; revision: string } | undefined;
-  private loading: Promise<KeywordIndex> | undefined;
+  private revision: string | undefined;
   private readonly chunks = new Map<string, Chunk>();
+  private readonly descriptions = new Map<string, DocumentDescription>();
   /** Chunks as word ids, for phrase matching and near-duplicate detection. */
   readonly words = new ChunkWords();
 
   constructor(
-    private readonly store: DocumentStore,
+    private readonly store: Pick<DocumentStore, 'revision' | 'getChunks'>,
     private readonly maxChunks = 20_000,
   ) {}
 
-  /** The in-memory keyword index, rebuilt when the store changed since it was built. */
-  async keywordIndex(): Promise<KeywordIndex> {
-    // A rebuild under way serves every question that comes meanwhile (no second scan).
-    if (this.loading) return this.loading;
-    const scan = await this.store.scanChunkTerms(this.cached?.revision);
-    if (!scan.changed && this.cached) return this.cached.index;
-    if (this.loading) return this.loading;
-    // Built in slices: the event loop keeps serving while a large corpus is indexed.
-    this.loading = KeywordIndex.build(scan.rows, scan.documents).then(
-      (index) => {
-        this.cached = { index, revision: scan.revision };
-        this.chunks.clear();
-        this.words.clear();
-        this.loading = undefined;
-        return index;
-      },
-      (error: unknown) => {
-        this.loading = undefined;
-        throw error;
-      },
-    );
-    return this.loading;
+  /** Forgets every chunk when the store changed since the last call (a chunk id may then name new text). */
+  async sync(): Promise<void> {
+    const revision = await this.store.revision();
+    if (revision === this.revision) return;
+    this.revision = revision;
+    this.chunks.clear();
+    this.words.clear();
+    this.descriptions.clear();
   }
+
+  /** A document's counted description terms, counted once per document (while its terms stay the same). */
+  readonly describe = (doc: DocumentTerms): DocumentDescription => {
+    const known = this.descriptions.get(doc.id);
+    if (known && known.terms === doc.terms) return known;
+    const described = describeDocument(doc);
+    this.descriptions.set(doc.id, described);
+    return described;
+  };
 
   /** Chunks by id (those that no longer exist are left out), from memory when read before. */
   async readChunks(ids: readonly string[]): Promise<Chunk[]> {

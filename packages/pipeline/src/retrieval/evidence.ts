@@ -1,7 +1,7 @@
-import type { RetrievalHit } from '@ragbridge/core-interfaces';
+import type { Chunk, RetrievalHit } from '@ragbridge/core-interfaces';
 import type { KeywordIndex } from './keyword-index.js';
 import type { QueryContext } from './query-context.js';
-import { specificTerms } from './specific-terms.js';
+import { chunkIndexTerms } from './text-analysis.js';
 
 /** How well the best hits support an answer to the question; the refusal policy decides from it. */
 export interface RetrievalEvidence {
@@ -36,10 +36,44 @@ const TOP = 3;
 /** A specific term in at most this many chunks is rare: a passing mention, not a topic of the corpus. */
 const RARE = 3;
 
+/** What evidence reads of the corpus's terms. */
+export interface EvidenceTerms {
+  /** How many chunks of the corpus hold the term. */
+  chunkFrequency(term: string): number;
+  /** Whether the chunk holds the term (in its text or section path). */
+  chunkHolds(chunk: Chunk, term: string): boolean;
+  /** Whether a document's description (title, name, headings, first page) holds the term. */
+  documentHolds(docId: string, term: string): boolean;
+}
+
+/**
+ * The corpus's terms as a question's candidate index knows them: frequencies from the collection
+ * statistics, candidates' terms from the index, and the terms of a hit that is no keyword
+ * candidate (found by dense search) analysed from its text as ingestion does.
+ */
+export function evidenceTermsOf(index: KeywordIndex): EvidenceTerms {
+  const analysed = new Map<string, Set<string>>();
+  return {
+    chunkFrequency: (term) => index.chunkFrequency(term),
+    chunkHolds(chunk, term) {
+      const position = index.positionOf(chunk.id);
+      if (position >= 0) return index.holds(position, index.termId(term));
+      let terms = analysed.get(chunk.id);
+      if (!terms) {
+        const { terms: body, headingTerms } = chunkIndexTerms(chunk);
+        terms = new Set(`${body} ${headingTerms}`.split(' '));
+        analysed.set(chunk.id, terms);
+      }
+      return terms.has(term);
+    },
+    documentHolds: (docId, term) => index.documentHolds(docId, term),
+  };
+}
+
 /** Measures the evidence of the top hits: keyword coverage, specific terms, dense and reranker scores. */
 export function measureEvidence(
   query: QueryContext,
-  index: KeywordIndex,
+  corpus: EvidenceTerms,
   hits: readonly RetrievalHit[],
   keywordCoverage: (chunkId: string) => number,
   denseScore: (chunkId: string) => number | undefined,
@@ -47,24 +81,22 @@ export function measureEvidence(
   const top = hits.slice(0, TOP);
   let coverage = 0;
   for (const hit of top) coverage = Math.max(coverage, keywordCoverage(hit.chunk.id));
-  const positions = top.map((hit) => index.positionOf(hit.chunk.id)).filter((p) => p >= 0);
   const documents = [...new Set(top.map((hit) => hit.chunk.docId))];
-  const specific = specificTerms(query.question);
+  const specific = query.specific;
   const missing: string[] = [];
   const weak: string[] = [];
   let known = 0;
   let matched = 0;
   for (const term of specific) {
-    const forms = term.forms.filter((form) => index.termId(form) >= 0);
+    const forms = term.forms.filter((form) => corpus.chunkFrequency(form) > 0);
     if (forms.length === 0) {
       missing.push(term.token);
       continue;
     }
     known++;
-    const ids = forms.map((form) => index.termId(form));
-    const inTop = positions.some((p) => ids.some((id) => index.holds(p, id))) || documents.some((doc) => forms.some((form) => index.documentHolds(doc, form)));
+    const inTop = top.some((hit) => forms.some((form) => corpus.chunkHolds(hit.chunk, form))) || documents.some((doc) => forms.some((form) => corpus.documentHolds(doc, form)));
     if (inTop) matched++;
-    else if (Math.max(...forms.map((form) => index.documentFrequency(form))) <= RARE) weak.push(term.token);
+    else if (Math.max(...forms.map((form) => corpus.chunkFrequency(form))) <= RARE) weak.push(term.token);
   }
   const dense = top.map((hit) => denseScore(hit.chunk.id)).filter((s): s is number => s !== undefined);
   const rerank = top.map((hit) => hit.rerankScore).filter((s): s is number => s !== undefined);

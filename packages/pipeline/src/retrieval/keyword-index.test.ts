@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { openSqliteStore } from '../store/sqlite-store.js';
-import { KeywordIndex } from './keyword-index.js';
-import { analyze } from './text-analysis.js';
+import { BM25_DEFAULTS, KeywordIndex } from './keyword-index.js';
+import { analyze, analyzeQueryGroups } from './text-analysis.js';
 
 const docs = [
   { id: 'priv', text: 'RISC-V Privileged Architecture 20211203 machine-level CSRs mstatus privilege levels' },
@@ -11,25 +10,34 @@ const docs = [
 ];
 
 describe('KeywordIndex', () => {
-  it('scores documents as SQLite FTS5 bm25() does, so in-memory and store ranking agree', async () => {
-    const store = openSqliteStore({ path: ':memory:' });
-    for (const d of docs) {
-      await store.putDocument({
-        document: { id: d.id, source: `/${d.id}.pdf`, name: `${d.id}.pdf`, mediaType: 'application/pdf', contentHash: d.id, pageCount: 1, byteSize: 1, ingestedAt: 1 },
-        chunks: [],
-        documentTerms: analyze(d.text).join(' '),
-      });
-    }
-    const scan = await store.scanChunkTerms();
-    const index = new KeywordIndex(scan.rows, scan.documents);
-    for (const question of ['privileged architecture 20211203 privilege levels', 'software validation guidance 2002', 'machine learning device software']) {
-      const terms = [...new Set(analyze(question))];
-      const fromStore = await store.searchDocuments({ terms, limit: 10 });
-      const inMemory = index.scoreDocuments(terms);
-      expect([...inMemory.keys()].sort()).toEqual(fromStore.map((h) => h.id).sort());
-      for (const hit of fromStore) expect(inMemory.get(hit.id)).toBeCloseTo(hit.score, 4);
-    }
-    await store.close();
+  it('scores a few rows with the collection statistics as an index over the whole collection does', () => {
+    const texts = [
+      'machine-level CSRs hold the privilege state of a hart',
+      'the mstatus register keeps the global interrupt enable',
+      'software validation covers the whole life cycle of the device',
+      'privileged architecture: machine mode, supervisor mode and user mode',
+      'vector registers are grouped by LMUL',
+      'the hart enters machine mode on reset',
+    ];
+    const rows = texts.map((text, i) => ({ id: `c${i}`, docId: docs[i % docs.length]?.id as string, page: i + 1, terms: analyze(text).join(' '), headingTerms: analyze(i % 2 ? 'Machine mode' : 'Registers').join(' ') }));
+    const documents = docs.map((d) => ({ id: d.id, terms: analyze(d.text).join(' ') }));
+    const whole = new KeywordIndex(rows, documents);
+    const groups = analyzeQueryGroups('machine mode privilege registers of a hart 20211203');
+    const terms = [...new Set(groups.flat())];
+    const some = [3, 0, 5];
+    const part = new KeywordIndex(
+      some.map((i) => rows[i] as (typeof rows)[number]),
+      whole.documentsHolding(terms),
+      { collection: whole.collectionStats(terms) },
+    );
+    const idf = (index: KeywordIndex) => (term: string) => Math.log(1 + index.chunkCount / (1 + index.chunkFrequency(term)));
+    const all = whole.scoreGroups(groups, idf(whole), BM25_DEFAULTS).total;
+    const few = part.scoreGroups(groups, idf(part), BM25_DEFAULTS).total;
+    expect(some.map((_, j) => few[j])).toEqual(some.map((i) => all[i]));
+    expect(part.chunkCount).toBe(rows.length);
+    expect(terms.map((t) => part.chunkFrequency(t))).toEqual(terms.map((t) => whole.chunkFrequency(t)));
+    expect(part.scoreDocuments(terms)).toEqual(whole.scoreDocuments(terms));
+    expect(part.scoreDocuments(terms).size).toBeGreaterThan(0);
   });
 
   it('sums grouped BM25 per chunk and lists every chunk holding a question term', () => {
@@ -79,7 +87,7 @@ describe('KeywordIndex.build', () => {
     const direct = new KeywordIndex(rows, [{ id: 'd1', terms: 'timer manual' }]);
     expect(built.size).toBe(direct.size);
     expect(built.averageLength).toBe(direct.averageLength);
-    const idf = (term: string): number => Math.log(1 + direct.size / (1 + direct.documentFrequency(term)));
+    const idf = (term: string): number => Math.log(1 + direct.size / (1 + direct.chunkFrequency(term)));
     const a = built.scoreGroups([['timer'], ['unique123']], idf, { k1: 1.2, b: 0.75 });
     const b = direct.scoreGroups([['timer'], ['unique123']], idf, { k1: 1.2, b: 0.75 });
     expect([...a.total]).toEqual([...b.total]);

@@ -1,4 +1,4 @@
-import type { ChunkTerms, DocumentTerms } from '@ragbridge/core-interfaces';
+import type { ChunkTerms, DocumentTerms, KeywordCollectionStats } from '@ragbridge/core-interfaces';
 
 /** BM25 parameters. */
 export interface Bm25Parameters {
@@ -6,10 +6,54 @@ export interface Bm25Parameters {
   b: number;
 }
 
+/** BM25 term-frequency saturation (k1) and length normalisation (b) unless configured otherwise. */
+export const BM25_DEFAULTS: Readonly<Bm25Parameters> = { k1: 1.2, b: 0.75 };
+
+/** A term's inverse chunk frequency among `chunks` chunks, `frequency` of which hold it (BM25's, kept positive). */
+export function inverseChunkFrequency(chunks: number, frequency: number): number {
+  return Math.log(1 + (chunks - frequency + 0.5) / (frequency + 0.5));
+}
+
+/** A document's description terms (title, name, headings, first page) with their counts. */
+export interface DocumentDescription {
+  readonly id: string;
+  readonly terms: string;
+  readonly tf: ReadonlyMap<string, number>;
+  /** Number of terms. */
+  readonly length: number;
+}
+
+/** Counts a document's description terms. */
+export function describeDocument(doc: DocumentTerms): DocumentDescription {
+  const tf = new Map<string, number>();
+  const terms = doc.terms ? doc.terms.split(' ') : [];
+  for (const term of terms) tf.set(term, (tf.get(term) ?? 0) + 1);
+  return { id: doc.id, terms: doc.terms, tf, length: terms.length };
+}
+
+/** Options of {@link KeywordIndex}. */
+export interface KeywordIndexOptions {
+  /**
+   * Statistics of the whole collection the rows were taken from (a store's keyword candidates):
+   * BM25, IDF and document scores then rank the rows as an index over the whole collection would.
+   * @default the statistics of the rows themselves
+   */
+  collection?: KeywordCollectionStats;
+  /**
+   * Index only these terms (a question's): the others still count in lengths and code density.
+   * Building over a question's candidates then touches a few postings instead of every term.
+   * @default every term
+   */
+  terms?: ReadonlySet<string>;
+  /** Counts a document's description terms, e.g. from a cache kept across questions. @default {@link describeDocument} */
+  describe?: (doc: DocumentTerms) => DocumentDescription;
+}
+
 /**
- * An in-memory inverted index over the chunks' analyzed terms, postings as typed arrays, with the
- * per-document description terms. Scoring every chunk that holds a question term takes well under
- * a millisecond for thousands of chunks, where an FTS5 OR-query takes several.
+ * An in-memory inverted index over chunks' analyzed terms, postings as typed arrays, with
+ * per-document description terms. The retriever builds one over a question's keyword candidates,
+ * scored with the store's collection statistics; over a whole corpus it is the reference the
+ * candidates' scores must equal.
  */
 export class KeywordIndex {
   readonly ids: string[];
@@ -19,26 +63,31 @@ export class KeywordIndex {
   private readonly dictionary: Map<string, number>;
   private readonly postingChunks: Int32Array[];
   private readonly postingFrequencies: Float32Array[];
+  /** Average body length in terms over the collection (BM25 length normalisation). */
   readonly averageLength: number;
+  /** Chunks in the collection (the store's, when built over its candidates). */
+  readonly chunkCount: number;
   /** Share of each chunk's terms that are binary or hex codes (opcode tables, register maps). */
   readonly codeDensity: Float32Array;
   /** Per document: its description terms (title, name, headings, first page) with their counts. */
-  private readonly documentTerms: Array<{ id: string; tf: Map<string, number>; length: number }>;
+  private readonly documentTerms: readonly DocumentDescription[];
   private readonly documentDf = new Map<string, number>();
   private readonly averageDocumentLength: number;
+  private readonly documentCount: number;
+  private readonly collection: KeywordCollectionStats | undefined;
   /** Scratch per chunk for `scoreGroups` (all zero between calls). */
   private scratch = new Float32Array(0);
   /** Chunk position by id, built on first use. */
   private positions: Map<string, number> | undefined;
   /** Document description terms by document id, built on first use. */
-  private documentsById: Map<string, Map<string, number>> | undefined;
+  private documentsById: Map<string, ReadonlyMap<string, number>> | undefined;
 
   /**
    * Builds the index at once (synchronously). Over a large corpus prefer {@link KeywordIndex.build},
    * which gives the event loop a turn every few milliseconds.
    */
-  constructor(rows: readonly ChunkTerms[], documents: readonly DocumentTerms[] = [], collected?: CollectedPostings) {
-    const parts = collected ?? collectPostings(rows);
+  constructor(rows: readonly ChunkTerms[], documents: readonly DocumentTerms[] = [], options: KeywordIndexOptions = {}, collected?: CollectedPostings) {
+    const parts = collected ?? collectPostings(rows, options.terms);
     const { chunkLists, frequencyLists, lengths, density } = parts;
     this.ids = parts.ids;
     this.docIds = parts.docIds;
@@ -53,23 +102,26 @@ export class KeywordIndex {
     }
     this.lengths = Float64Array.from(lengths);
     this.codeDensity = Float32Array.from(density);
-    this.averageLength = lengths.length ? lengths.reduce((a, b) => a + b, 0) / lengths.length : 1;
-    this.documentTerms = documents.map((doc) => {
-      const tf = new Map<string, number>();
-      const terms = doc.terms ? doc.terms.split(' ') : [];
-      for (const term of terms) tf.set(term, (tf.get(term) ?? 0) + 1);
-      for (const term of tf.keys()) this.documentDf.set(term, (this.documentDf.get(term) ?? 0) + 1);
-      return { id: doc.id, tf, length: terms.length };
-    });
-    this.averageDocumentLength = this.documentTerms.length ? this.documentTerms.reduce((a, d) => a + d.length, 0) / this.documentTerms.length : 1;
+    this.collection = options.collection;
+    this.chunkCount = options.collection?.chunks ?? lengths.length;
+    this.averageLength = options.collection ? options.collection.averageChunkTerms : lengths.length ? lengths.reduce((a, b) => a + b, 0) / lengths.length : 1;
+    this.documentTerms = documents.map(options.describe ?? describeDocument);
+    // With the collection's statistics given, its document frequencies serve instead.
+    if (!options.collection) for (const doc of this.documentTerms) for (const term of doc.tf.keys()) this.documentDf.set(term, (this.documentDf.get(term) ?? 0) + 1);
+    this.documentCount = options.collection?.documents ?? this.documentTerms.length;
+    this.averageDocumentLength = options.collection
+      ? options.collection.averageDocumentTerms
+      : this.documentTerms.length
+        ? this.documentTerms.reduce((a, d) => a + d.length, 0) / this.documentTerms.length
+        : 1;
   }
 
   /**
    * Builds the index in slices of about `sliceMs`, yielding to the event loop between them, so a
    * server keeps answering other requests while a large corpus is indexed.
    */
-  static async build(rows: readonly ChunkTerms[], documents: readonly DocumentTerms[] = [], sliceMs = 8): Promise<KeywordIndex> {
-    const parts = emptyPostings();
+  static async build(rows: readonly ChunkTerms[], documents: readonly DocumentTerms[] = [], sliceMs = 8, options: KeywordIndexOptions = {}): Promise<KeywordIndex> {
+    const parts = emptyPostings(options.terms);
     let sliceStart = performance.now();
     const pause = async (i: number): Promise<void> => {
       if ((i & 63) !== 63 || performance.now() - sliceStart <= sliceMs) return;
@@ -88,19 +140,19 @@ export class KeywordIndex {
       await pause(id);
     }
     parts.packed = packed;
-    return new KeywordIndex(rows, documents, parts);
+    return new KeywordIndex(rows, documents, options, parts);
   }
 
   /**
    * BM25 of each document's description terms against the question terms (the formula of SQLite
-   * FTS5's `bm25()`, k1 1.2, b 0.75, so a store's `searchDocuments` ranks the same). Documents
-   * matching no term are left out.
+   * FTS5's `bm25()`, k1 1.2, b 0.75), with the collection's document count, frequencies and average
+   * length. Documents matching no term are left out.
    */
   scoreDocuments(terms: readonly string[]): Map<string, number> {
     const scores = new Map<string, number>();
-    const n = this.documentTerms.length;
+    const n = this.documentCount;
     for (const term of terms) {
-      const df = this.documentDf.get(term);
+      const df = this.collection?.documentFrequency[term] ?? this.documentDf.get(term);
       if (!df) continue;
       const idf = Math.max(1e-6, Math.log((n - df + 0.5) / (df + 0.5)));
       for (const doc of this.documentTerms) {
@@ -117,8 +169,31 @@ export class KeywordIndex {
     return this.ids.length;
   }
 
-  /** How many chunks hold the term. */
-  documentFrequency(term: string): number {
+  /** The statistics of the indexed rows and documents for these terms (as a store reports them). */
+  collectionStats(terms: readonly string[]): KeywordCollectionStats {
+    const documents = this.documentTerms.length;
+    return {
+      chunks: this.size,
+      averageChunkTerms: this.size > 0 ? this.averageLength : 0,
+      chunkFrequency: Object.fromEntries(terms.map((t) => [t, this.chunkFrequency(t)])),
+      documents,
+      averageDocumentTerms: documents > 0 ? this.averageDocumentLength : 0,
+      documentFrequency: Object.fromEntries(terms.map((t) => [t, this.collection?.documentFrequency[t] ?? this.documentDf.get(t) ?? 0])),
+    };
+  }
+
+  /** The indexed documents whose description holds any of the terms. */
+  documentsHolding(terms: readonly string[]): DocumentTerms[] {
+    return this.documentTerms.filter((doc) => terms.some((t) => doc.tf.has(t))).map((doc) => ({ id: doc.id, terms: doc.terms }));
+  }
+
+  /**
+   * How many chunks of the collection hold the term: the collection's count when it gives one,
+   * else the count among the indexed rows.
+   */
+  chunkFrequency(term: string): number {
+    const known = this.collection?.chunkFrequency[term];
+    if (known !== undefined) return known;
     const id = this.dictionary.get(term);
     return id === undefined ? 0 : (this.postingChunks[id] as Int32Array).length;
   }
@@ -168,7 +243,7 @@ export class KeywordIndex {
    * question term (in order of first posting). One scratch array serves every group and question.
    */
   // Float32 halves the memory per question; BM25 needs no more precision.
-  scoreGroups(groups: readonly string[][], idf: (term: string) => number, params: Bm25Parameters): { total: Float32Array; matching: number[] } {
+  scoreGroups(groups: ReadonlyArray<readonly string[]>, idf: (term: string) => number, params: Bm25Parameters): { total: Float32Array; matching: number[] } {
     const n = this.size;
     const total = new Float32Array(n);
     const matching: number[] = [];
@@ -254,10 +329,32 @@ export interface CollectedPostings {
   density: number[];
   /** The postings as typed arrays, when already made. */
   packed?: { chunks: Int32Array[]; frequencies: Float32Array[] };
+  /** The only terms given postings, when not all. */
+  wanted?: ReadonlySet<string>;
+  /** `wanted` by first character and length (made on first use). */
+  lookup?: WantedLookup;
 }
 
-function emptyPostings(): CollectedPostings {
-  return { ids: [], docIds: [], pages: [], dictionary: new Map(), chunkLists: [], frequencyLists: [], lengths: [], density: [] };
+/** A binary or hex code (`0010011`, `0x7b0`); the first character rules out most terms before the pattern runs. */
+function isCode(term: string): boolean {
+  const first = term.charCodeAt(0);
+  return (first === 48 || first === 49) && /^(?:[01]{3,}|0x[\da-f]+)$/.test(term);
+}
+
+function emptyPostings(wanted?: ReadonlySet<string>): CollectedPostings {
+  return { ids: [], docIds: [], pages: [], dictionary: new Map(), chunkLists: [], frequencyLists: [], lengths: [], density: [], ...(wanted && { wanted }) };
+}
+
+/** The term's id in the dictionary of `parts`, added with empty postings when new. */
+function termIdOf(parts: CollectedPostings, term: string): number {
+  let id = parts.dictionary.get(term);
+  if (id === undefined) {
+    id = parts.dictionary.size;
+    parts.dictionary.set(term, id);
+    parts.chunkLists.push([]);
+    parts.frequencyLists.push([]);
+  }
+  return id;
 }
 
 /** Adds one chunk's terms: body terms count once each, heading terms half (they describe the chunk but are not its text). */
@@ -266,27 +363,22 @@ function addPostings(parts: CollectedPostings, row: ChunkTerms): void {
   parts.ids.push(row.id);
   parts.docIds.push(row.docId);
   parts.pages.push(row.page);
-  const termId = (term: string): number => {
-    let id = parts.dictionary.get(term);
-    if (id === undefined) {
-      id = parts.dictionary.size;
-      parts.dictionary.set(term, id);
-      parts.chunkLists.push([]);
-      parts.frequencyLists.push([]);
-    }
-    return id;
-  };
+  if (parts.wanted) {
+    parts.lookup ??= wantedLookup(parts.wanted);
+    addWantedPostings(parts, row, parts.lookup, chunk);
+    return;
+  }
   const body = row.terms ? row.terms.split(' ') : [];
   let codes = 0;
-  for (const term of body) if (/^(?:[01]{3,}|0x[\da-f]+)$/.test(term)) codes++;
+  for (const term of body) if (isCode(term)) codes++;
   parts.density.push(body.length ? codes / body.length : 0);
   const tf = new Map<number, number>();
   for (const term of body) {
-    const id = termId(term);
+    const id = termIdOf(parts, term);
     tf.set(id, (tf.get(id) ?? 0) + 1);
   }
   for (const term of row.headingTerms ? row.headingTerms.split(' ') : []) {
-    const id = termId(term);
+    const id = termIdOf(parts, term);
     tf.set(id, (tf.get(id) ?? 0) + 0.5);
   }
   for (const [id, f] of tf) {
@@ -296,8 +388,66 @@ function addPostings(parts: CollectedPostings, row: ChunkTerms): void {
   parts.lengths.push(body.length);
 }
 
-function collectPostings(rows: readonly ChunkTerms[]): CollectedPostings {
-  const parts = emptyPostings();
+/** Wanted terms by first character and length, so most terms of a row are passed over without reading them. */
+type WantedLookup = Map<number, string[]>;
+
+const lookupKey = (first: number, length: number): number => first * 256 + Math.min(length, 255);
+
+function wantedLookup(wanted: ReadonlySet<string>): WantedLookup {
+  const lookup: WantedLookup = new Map();
+  for (const term of wanted) {
+    const key = lookupKey(term.charCodeAt(0), term.length);
+    const list = lookup.get(key);
+    if (list) list.push(term);
+    else lookup.set(key, [term]);
+  }
+  return lookup;
+}
+
+/**
+ * Counts the wanted terms of the space-separated `terms` into `tf` (each occurrence adds `weight`);
+ * returns the number of terms and how many are binary or hex codes.
+ */
+function scanTerms(terms: string, lookup: WantedLookup, weight: number, tf: Map<string, number>): { length: number; codes: number } {
+  let length = 0;
+  let codes = 0;
+  for (let start = 0; start < terms.length; ) {
+    let end = terms.indexOf(' ', start);
+    if (end < 0) end = terms.length;
+    length++;
+    const first = terms.charCodeAt(start);
+    if ((first === 48 || first === 49) && isCode(terms.slice(start, end))) codes++;
+    const candidates = lookup.get(lookupKey(first, end - start));
+    if (candidates) {
+      for (const term of candidates) {
+        if (term.length === end - start && terms.startsWith(term, start)) tf.set(term, (tf.get(term) ?? 0) + weight);
+      }
+    }
+    start = end + 1;
+  }
+  return { length, codes };
+}
+
+/**
+ * {@link addPostings} for a few wanted terms: the row is read once without splitting it, and only
+ * terms of a wanted term's first character and length are compared. Same postings, lengths and
+ * code densities as the full path (in the order the full path adds them: body terms first).
+ */
+function addWantedPostings(parts: CollectedPostings, row: ChunkTerms, lookup: WantedLookup, chunk: number): void {
+  const tf = new Map<string, number>();
+  const { length, codes } = scanTerms(row.terms, lookup, 1, tf);
+  if (row.headingTerms) scanTerms(row.headingTerms, lookup, 0.5, tf);
+  parts.density.push(length ? codes / length : 0);
+  for (const [term, f] of tf) {
+    const id = termIdOf(parts, term);
+    (parts.chunkLists[id] as number[]).push(chunk);
+    (parts.frequencyLists[id] as number[]).push(f);
+  }
+  parts.lengths.push(length);
+}
+
+function collectPostings(rows: readonly ChunkTerms[], wanted?: ReadonlySet<string>): CollectedPostings {
+  const parts = emptyPostings(wanted);
   for (const row of rows) addPostings(parts, row);
   return parts;
 }

@@ -1,9 +1,10 @@
-import type { Chunk } from '@ragbridge/core-interfaces';
+import type { Chunk, KeywordSearchV1 } from '@ragbridge/core-interfaces';
 import { type Candidate, collectCandidates } from './candidates.js';
 import type { CorpusCache } from './corpus-cache.js';
-import type { Bm25Parameters, KeywordIndex } from './keyword-index.js';
+import { fetchKeywordCandidates } from './keyword-candidates.js';
+import { type Bm25Parameters, KeywordIndex } from './keyword-index.js';
 import { candidateSignalValues, passagePool, rankRows, scorePassages } from './keyword-ranking.js';
-import { buildQueryContext, type QueryContext } from './query-context.js';
+import { analyzeQuestion, buildQueryContext, type QueryContext, type QueryTerms } from './query-context.js';
 import { definitionPattern, type QuestionVocabulary } from './question-signals.js';
 import type { PassageContext, SignalContext } from './signals/retrieval-signal.js';
 
@@ -34,6 +35,7 @@ export interface KeywordHit {
 /** The keyword ranking of one question. */
 export interface KeywordSearchResult {
   readonly query: QueryContext;
+  /** The candidates' index, scored with the store's collection statistics. */
   readonly index: KeywordIndex;
   /** Candidates best first. */
   readonly hits: KeywordHit[];
@@ -42,17 +44,40 @@ export interface KeywordSearchResult {
 }
 
 /**
- * Keyword retrieval: the question's candidates scored by every candidate signal, the best
+ * Keyword retrieval: the store's keyword candidates, indexed here and scored by every candidate
+ * signal with the store's collection statistics (so they rank as over the whole corpus), the best
  * `passagePool` read and scored by the passage signals, and all ranked by the weighted sum.
  */
-export async function keywordSearch(question: string, corpus: CorpusCache, settings: KeywordSearchSettings): Promise<KeywordSearchResult> {
-  const index = await corpus.keywordIndex();
-  const query = buildQueryContext(question, index, { editionTermWeight: settings.editionTermWeight, vocabulary: settings.vocabulary });
-  const { candidates, stats } = collectCandidates(query, index, {
-    candidates: settings.candidates,
-    rareTermLimit: settings.rareTermLimit,
-    bm25: settings.bm25,
-  });
+export async function keywordSearch(
+  question: string,
+  keywords: KeywordSearchV1,
+  corpus: CorpusCache,
+  settings: KeywordSearchSettings,
+  abortSignal?: AbortSignal,
+): Promise<KeywordSearchResult> {
+  const analysed = analyzeQuestion(question, settings);
+  const [found] = await Promise.all([fetchKeywordCandidates(keywords, analysed, settings, abortSignal), corpus.sync()]);
+  // Only the terms signals and evidence read get postings: the question's, and its specific forms.
+  const terms = new Set([...analysed.terms, ...analysed.specific.flatMap((t) => t.forms)]);
+  const index = new KeywordIndex(found.chunks, found.documents, { collection: found.stats, terms, describe: corpus.describe });
+  return rankCandidates(analysed, index, corpus, settings);
+}
+
+/**
+ * Ranks a question's candidates in `index`: the chunks at `positions` (every indexed chunk when
+ * not given, in index order) scored by every candidate signal, the best `passagePool` read and
+ * scored by the passage signals, and all ranked by the weighted sum.
+ */
+export async function rankCandidates(
+  analysed: QueryTerms,
+  index: KeywordIndex,
+  corpus: CorpusCache,
+  settings: KeywordSearchSettings,
+  positions?: readonly number[],
+): Promise<KeywordSearchResult> {
+  const question = analysed.question;
+  const query = buildQueryContext(analysed, index, settings);
+  const { candidates, stats } = collectCandidates(query, index, settings.bm25, positions);
   const context: SignalContext = { query, index, stats };
   const rows = candidateSignalValues(context, candidates);
   const pool = settings.scoreAllPassages ? candidates.map((_, i) => i) : passagePool(rows, settings.weights, settings.passagePool);

@@ -2,9 +2,10 @@ export type { RetrievalEvidence } from './evidence.js';
 import type { Chunk, DocumentStore, EmbedderV1, EmbedResult, RerankerV1, RetrievalHit, UsageEvent } from '@ragbridge/core-interfaces';
 import { inSpan, PIPELINE_SPANS } from '../internal/pipeline-tracing.js';
 import { CorpusCache } from './corpus-cache.js';
-import { measureEvidence, type RetrievalEvidence } from './evidence.js';
+import { evidenceTermsOf, measureEvidence, type RetrievalEvidence } from './evidence.js';
 import { dropNearDuplicates, fuseRankings, type FusedHit } from './fusion.js';
 import { signalContributions, weightVector } from './keyword-ranking.js';
+import { BM25_DEFAULTS } from './keyword-index.js';
 import { keywordSearch, type KeywordHit } from './keyword-search.js';
 import { DEFAULT_QUESTION_VOCABULARY, type QuestionVocabulary } from './question-signals.js';
 import { resolveSignalWeights, SIGNAL_NAMES, type SignalName } from './signals/signal-table.js';
@@ -25,7 +26,7 @@ export interface RetrieverOptions {
   keywordFallback?: boolean;
   /** Rescores the top candidates when given. */
   reranker?: RerankerV1;
-  /** Keyword and dense candidates considered before fusion. @default 100 */
+  /** Keyword candidates asked of the store's keyword search (rare-term chunks come on top), and dense candidates, before fusion. @default 100 */
   candidates?: number;
   /** Candidates sent to the reranker. @default 30 */
   rerankCandidates?: number;
@@ -42,9 +43,9 @@ export interface RetrieverOptions {
   signals?: Partial<Record<SignalName, number>>;
   /** Chunks holding a question term found in at most this many chunks are always candidates. @default 60 */
   rareTermLimit?: number;
-  /** BM25 term-frequency saturation. @default 1.2 */
+  /** BM25 term-frequency saturation in scoring the candidates (the store selects them with its own ranking). @default 1.2 */
   bm25K1?: number;
-  /** BM25 length normalisation. @default 0.75 */
+  /** BM25 length normalisation in scoring the candidates. @default 0.75 */
   bm25B?: number;
   /**
    * Weight, in chunk scoring, of years, dates and versions in the question (`2011`, `20211203`,
@@ -105,16 +106,16 @@ export const RETRIEVER_DEFAULTS = {
   candidates: 100,
   rerankCandidates: 30,
   rareTermLimit: 60,
-  bm25K1: 1.2,
-  bm25B: 0.75,
+  bm25K1: BM25_DEFAULTS.k1,
+  bm25B: BM25_DEFAULTS.b,
   editionTermWeight: 0.25,
   passageCandidates: 30,
   rrfK: 60,
 } as const;
 
 /**
- * Hybrid retrieval: keyword candidates ranked by named signals (BM25, document match, coverage,
- * page context, proximity, phrases, definitions, …; see `DEFAULT_SIGNAL_WEIGHTS`), dense search
+ * Hybrid retrieval over a store's search providers: keyword candidates (from `store.keywordSearch`, scored with the store's collection statistics) ranked by named signals (BM25, document match, coverage,
+ * code density, phrases, definitions; see `DEFAULT_SIGNAL_WEIGHTS`), dense search (`store.vectorSearch`)
  * when an embedder is configured, reciprocal rank fusion of the two, an optional reranker, and
  * near-duplicate removal. Each hit says why it was found, and with `explain` which signals put it
  * where it is.
@@ -160,12 +161,14 @@ export function createRetriever(options: RetrieverOptions): Retriever {
     const vector = embedded.embeddings[0];
     // No vector (an embedder standing in for a failing model may give none): keyword search alone.
     if (!vector) return { dense: [] };
-    return { dense: await store.searchVectors({ identity: embedder.identity, vector, limit: candidates }) };
+    return {
+      dense: await store.vectorSearch.vectorCandidates({ identity: embedder.identity, vector, limit: candidates, ...(call.abortSignal && { abortSignal: call.abortSignal }) }),
+    };
   };
 
   return {
     async keywordFeatures(question) {
-      const keyword = await keywordSearch(question, corpus, { ...searchSettings, scoreAllPassages: true });
+      const keyword = await keywordSearch(question, store.keywordSearch, corpus, { ...searchSettings, scoreAllPassages: true });
       return {
         signals: SIGNAL_NAMES,
         passageCandidates: searchSettings.passagePool,
@@ -178,7 +181,7 @@ export function createRetriever(options: RetrieverOptions): Retriever {
       const kept = Math.max(k * 3, rerankCandidates);
       const usage: UsageEvent[] = [];
       const keyword = await inSpan(PIPELINE_SPANS.keyword, async (span) => {
-        const found = await keywordSearch(question, corpus, searchSettings);
+        const found = await keywordSearch(question, store.keywordSearch, corpus, searchSettings, call.abortSignal);
         if (span.isRecording()) span.setAttribute('ragbridge.retrieve.candidates', found.hits.length);
         return found;
       });
@@ -227,7 +230,7 @@ export function createRetriever(options: RetrieverOptions): Retriever {
 
       const evidence = measureEvidence(
         keyword.query,
-        keyword.index,
+        evidenceTermsOf(keyword.index),
         hits,
         (id) => keywordHits.get(id)?.candidate.coverage ?? 0,
         (id) => denseScores.get(id),

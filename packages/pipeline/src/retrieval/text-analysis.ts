@@ -1,3 +1,4 @@
+import type { Chunk } from '@ragbridge/core-interfaces';
 import { stemmer } from 'stemmer';
 
 /** English function words that carry no retrieval signal. */
@@ -88,6 +89,11 @@ export function analyze(text: string): string[] {
     if (term !== null) terms.push(term);
   }
   return terms;
+}
+
+/** A chunk's index terms as ingestion stores them: those of its text, and those of its section path. */
+export function chunkIndexTerms(chunk: Pick<Chunk, 'text' | 'sectionPath'>): { terms: string; headingTerms: string } {
+  return { terms: analyze(chunk.text).join(' '), headingTerms: analyze(chunk.sectionPath.join(' ')).join(' ') };
 }
 
 /** Distinct query terms, in first-seen order. */

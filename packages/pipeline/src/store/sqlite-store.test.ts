@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { analyze, analyzeQuery } from '../retrieval/text-analysis.js';
+import { analyze, analyzeQueryGroups } from '../retrieval/text-analysis.js';
 import { openSqliteStore, type SqliteStore } from './sqlite-store.js';
 
 const stores: SqliteStore[] = [];
@@ -36,16 +36,34 @@ function record(id: string, texts: string[], source = `/docs/${id}.pdf`): Docume
   };
 }
 
-/** What schema 5 added: the vector generation column and its triggers. */
-function dropSchema5(raw: import('better-sqlite3').Database): void {
+/** Turns a current store back into what schema 5 looked like: no change log, revision or snapshots; FTS5 tables. */
+function toSchema5(raw: import('better-sqlite3').Database): void {
+  raw.exec('DROP TRIGGER documents_logged_put; DROP TRIGGER documents_logged_delete; DROP TABLE changes; DROP TABLE index_snapshots');
+  raw.exec("DELETE FROM meta WHERE key = 'revision'");
+  const tokenizer = "tokenize = \"unicode61 remove_diacritics 0 tokenchars '._-'\"";
+  raw.exec(`CREATE VIRTUAL TABLE chunks_fts USING fts5(terms, heading_terms, content = '', contentless_delete = 1, ${tokenizer});
+    CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab(chunks_fts, 'row');
+    CREATE VIRTUAL TABLE documents_fts USING fts5(terms, content = '', contentless_delete = 1, ${tokenizer});`);
+  raw.exec("INSERT INTO chunks_fts (rowid, terms, heading_terms) SELECT pk, terms, heading_terms FROM chunks");
+  raw.prepare("UPDATE meta SET value = '5' WHERE key = 'schema_version'").run();
+}
+
+/** What schema 5 added to 4: the vector generation column and its triggers. */
+function toSchema4(raw: import('better-sqlite3').Database): void {
+  toSchema5(raw);
   raw.exec('DROP TRIGGER vectors_removed; DROP TRIGGER vectors_replaced; ALTER TABLE vector_spaces DROP COLUMN generation');
 }
 
+/** Ids of the keyword candidates of a query (sorted). */
 const search = async (store: SqliteStore, query: string): Promise<string[]> =>
-  (await store.searchChunks({ terms: analyzeQuery(query), limit: 10 })).map((h) => h.id);
+  (await store.keywordSearch.keywordCandidates({ groups: analyzeQueryGroups(query), limit: 10, rareTermLimit: 0 })).chunks.map((h) => h.id).sort();
+
+/** The description terms of the documents holding a term. */
+const describing = async (store: SqliteStore, term: string): Promise<Array<{ id: string; terms: string }>> =>
+  (await store.keywordSearch.keywordCandidates({ groups: [[term]], limit: 0, rareTermLimit: 0 })).documents;
 
 describe('SQLite store', () => {
-  it('keeps technical tokens findable through FTS5', async () => {
+  it('keeps technical tokens findable', async () => {
     const store = open();
     await store.putDocument(
       record('spec', [
@@ -65,15 +83,13 @@ describe('SQLite store', () => {
     expect(await search(store, '0x7b0')).toEqual(['spec:3']);
   });
 
-  it('ranks by BM25 and reports term statistics', async () => {
+  it('selects the best candidates by BM25 and reports the collection statistics', async () => {
     const store = open();
-    await store.putDocument(record('a', ['registers registers registers hold values', 'one register', 'nothing here']));
-    const hits = await store.searchChunks({ terms: analyzeQuery('registers'), limit: 10 });
-    expect(hits.map((h) => h.id)).toEqual(['a:0', 'a:1']);
-    expect(hits[0]?.score).toBeGreaterThan(hits[1]?.score ?? Infinity);
-    const stats = await store.termFrequencies(['regist', 'missing']);
-    expect(stats).toMatchObject({ chunks: 3, documentFrequency: { regist: 2, missing: 0 } });
-    expect(stats.averageChunkTerms).toBeGreaterThan(0);
+    await store.putDocument(record('a', ['one register', 'registers registers registers hold values', 'nothing here']));
+    const best = await store.keywordSearch.keywordCandidates({ groups: [['regist'], ['missing']], limit: 1, rareTermLimit: 0 });
+    expect(best.chunks.map((c) => c.id)).toEqual(['a:1']);
+    expect(best.stats).toMatchObject({ chunks: 3, chunkFrequency: { regist: 2, missing: 0 }, documents: 1, documentFrequency: { regist: 0, missing: 0 } });
+    expect(best.stats.averageChunkTerms).toBeCloseTo((2 + 5 + 1) / 3);
   });
 
   it('replaces a document atomically and deletes it with its index entries and vectors', async () => {
@@ -105,13 +121,13 @@ describe('SQLite store', () => {
     const small: EmbedderIdentity = { provider: 'x', modelId: 'small', revision: '1', pooling: 'mean', normalized: true };
     const other: EmbedderIdentity = { ...small, modelId: 'other' };
     await store.putVectors({ identity: small, entries: [{ chunkId: 'a:0', vector: [1, 0] }, { chunkId: 'a:1', vector: [0, 1] }] });
-    expect((await store.searchVectors({ identity: small, vector: [0.9, 0.1], limit: 1 }))[0]?.id).toBe('a:0');
-    expect(await store.searchVectors({ identity: other, vector: [1, 0], limit: 5 })).toEqual([]);
+    expect((await store.vectorSearch.vectorCandidates({ identity: small, vector: [0.9, 0.1], limit: 1 }))[0]?.id).toBe('a:0');
+    expect(await store.vectorSearch.vectorCandidates({ identity: other, vector: [1, 0], limit: 5 })).toEqual([]);
     expect(await store.chunksWithoutVectors(small)).toEqual(['a:2']);
     expect(await store.chunksWithoutVectors(other)).toEqual(['a:0', 'a:1', 'a:2']);
     await expect(store.putVectors({ identity: small, entries: [{ chunkId: 'a:2', vector: [1, 0, 0] }] })).rejects.toThrow(/dimensions/);
     await store.putDocument(record('a', ['one']));
-    expect(await store.searchVectors({ identity: small, vector: [0, 1], limit: 5 })).toEqual([]);
+    expect(await store.vectorSearch.vectorCandidates({ identity: small, vector: [0, 1], limit: 5 })).toEqual([]);
   });
 
   it('persists to a file and refuses a store written by a newer schema', async () => {
@@ -133,12 +149,12 @@ describe('SQLite store', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'rb-store-')), 'store.db');
     const first = openSqliteStore({ path });
     await first.putDocument({ ...record('a', ['kept text']), documentTerms: 'alpha beta' });
-    expect((await first.scanChunkTerms()).documents).toEqual([{ id: 'a', terms: 'alpha beta' }]);
+    expect(await describing(first, 'alpha')).toEqual([{ id: 'a', terms: 'alpha beta' }]);
     await first.close();
     // What schema 2 looked like: no terms column on documents, no section columns on chunks.
     const Database = (await import('better-sqlite3')).default;
     const raw = new Database(path);
-    dropSchema5(raw);
+    toSchema4(raw);
     raw.exec('ALTER TABLE documents DROP COLUMN terms');
     raw.exec('ALTER TABLE chunks DROP COLUMN section_title');
     raw.exec('ALTER TABLE chunks DROP COLUMN section_anchor');
@@ -147,9 +163,34 @@ describe('SQLite store', () => {
     const upgraded = open(path);
     expect(await search(upgraded, 'kept')).toEqual(['a:0']);
     expect((await upgraded.getDocument('a'))?.contentHash).toBe('');
-    expect((await upgraded.scanChunkTerms()).documents).toEqual([{ id: 'a', terms: '' }]);
+    expect(await describing(upgraded, 'alpha')).toEqual([]);
     await upgraded.putDocument({ ...record('a', ['kept text']), documentTerms: 'alpha' });
-    expect((await upgraded.scanChunkTerms()).documents).toEqual([{ id: 'a', terms: 'alpha' }]);
+    expect(await describing(upgraded, 'alpha')).toEqual([{ id: 'a', terms: 'alpha' }]);
+  });
+
+  it('upgrades a schema-5 store in place: documents, chunks and vectors kept, the FTS5 tables dropped', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'rb-store-')), 'store.db');
+    const identity: EmbedderIdentity = { provider: 'x', modelId: 'two-d', revision: '1', pooling: 'mean', normalized: true };
+    const first = openSqliteStore({ path });
+    await first.putDocument(record('a', ['kept text', 'other words']));
+    await first.putVectors({ identity, entries: [{ chunkId: 'a:0', vector: [1, 0] }] });
+    await first.close();
+    const Database = (await import('better-sqlite3')).default;
+    const raw = new Database(path);
+    toSchema5(raw);
+    raw.close();
+    const upgraded = open(path);
+    expect(await search(upgraded, 'kept')).toEqual(['a:0']);
+    expect((await upgraded.vectorSearch.vectorCandidates({ identity, vector: [1, 0], limit: 5 })).map((h) => h.id)).toEqual(['a:0']);
+    const revision = await upgraded.revision();
+    await upgraded.putDocument(record('b', ['new text']));
+    expect(await upgraded.revision()).not.toBe(revision);
+    expect(await search(upgraded, 'text')).toEqual(['a:0', 'b:0']);
+    await upgraded.close();
+    const check = new Database(path, { readonly: true });
+    const tables = check.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '%fts%' OR name LIKE '%vocab%'").all();
+    expect(tables).toEqual([]);
+    check.close();
   });
 
   it('keeps the section a chunk cites, with and without an anchor', async () => {
@@ -164,7 +205,7 @@ describe('SQLite store', () => {
     expect(chunks.map((ch) => ch.section)).toEqual([{ title: 'work_mem (integer)', anchor: 'GUC-WORK-MEM' }, { title: 'Notes' }, undefined]);
     expect(chunks[2]).not.toHaveProperty('section');
     expect((await store.getDocumentChunks('page'))[0]?.section?.anchor).toBe('GUC-WORK-MEM');
-    expect((await store.getIndexedChunks(['page:0']))[0]?.section?.title).toBe('work_mem (integer)');
+    expect((await store.getChunks(['page:0']))[0]?.section?.title).toBe('work_mem (integer)');
   });
 
   it('upgrades a schema-3 store in place: chunks kept without sections, new ones get them', async () => {
@@ -175,7 +216,7 @@ describe('SQLite store', () => {
     // What schema 3 looked like: no section columns on chunks.
     const Database = (await import('better-sqlite3')).default;
     const raw = new Database(path);
-    dropSchema5(raw);
+    toSchema4(raw);
     raw.exec('ALTER TABLE chunks DROP COLUMN section_title');
     raw.exec('ALTER TABLE chunks DROP COLUMN section_anchor');
     raw.prepare("UPDATE meta SET value = '3' WHERE key = 'schema_version'").run();
@@ -189,7 +230,7 @@ describe('SQLite store', () => {
     expect((await upgraded.getChunks(['b:0']))[0]?.section).toEqual({ title: 'Intro', anchor: 'intro' });
     await upgraded.close();
     const check = new Database(path, { readonly: true });
-    expect(check.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get()).toEqual({ value: '5' });
+    expect(check.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get()).toEqual({ value: '6' });
     check.close();
   });
 
@@ -212,14 +253,14 @@ describe('SQLite store', () => {
     await first.close();
     const Database = (await import('better-sqlite3')).default;
     const raw = new Database(path);
-    dropSchema5(raw);
+    toSchema4(raw);
     raw.prepare("UPDATE meta SET value = '4' WHERE key = 'schema_version'").run();
     raw.close();
     const upgraded = open(path);
     const other = open(path);
-    expect((await upgraded.searchVectors({ identity, vector: [1, 0], limit: 5 })).map((h) => h.id)).toEqual(['a:0', 'b:0']);
+    expect((await upgraded.vectorSearch.vectorCandidates({ identity, vector: [1, 0], limit: 5 })).map((h) => h.id)).toEqual(['a:0', 'b:0']);
     await other.deleteDocument('a');
-    expect((await upgraded.searchVectors({ identity, vector: [1, 0], limit: 5 })).map((h) => h.id)).toEqual(['b:0']);
+    expect((await upgraded.vectorSearch.vectorCandidates({ identity, vector: [1, 0], limit: 5 })).map((h) => h.id)).toEqual(['b:0']);
   });
 
   it('sees vectors another connection wrote: the in-memory index is rebuilt after their commit', async () => {
@@ -229,13 +270,13 @@ describe('SQLite store', () => {
     const reader = open(path);
     await writer.putDocument(record('a', ['first', 'second']));
     await writer.putVectors({ identity, entries: [{ chunkId: 'a:0', vector: [1, 0] }] });
-    expect((await reader.searchVectors({ identity, vector: [0, 1], limit: 5 })).map((h) => h.id)).toEqual(['a:0']);
+    expect((await reader.vectorSearch.vectorCandidates({ identity, vector: [0, 1], limit: 5 })).map((h) => h.id)).toEqual(['a:0']);
     // Another connection adds a vector: the reader's cached index must not hide it.
     await writer.putVectors({ identity, entries: [{ chunkId: 'a:1', vector: [0, 1] }] });
-    expect((await reader.searchVectors({ identity, vector: [0, 1], limit: 5 })).map((h) => h.id)).toEqual(['a:1', 'a:0']);
+    expect((await reader.vectorSearch.vectorCandidates({ identity, vector: [0, 1], limit: 5 })).map((h) => h.id)).toEqual(['a:1', 'a:0']);
     // And a replaced document's vectors are gone for the reader too.
     await writer.putDocument(record('a', ['first only']));
-    expect(await reader.searchVectors({ identity, vector: [0, 1], limit: 5 })).toEqual([]);
+    expect(await reader.vectorSearch.vectorCandidates({ identity, vector: [0, 1], limit: 5 })).toEqual([]);
   });
 
   it('searches exactly at once past the ANN threshold and builds the graph in slices, then serves from it', async () => {
@@ -249,7 +290,7 @@ describe('SQLite store', () => {
     await store.putVectors({ identity, entries: vectors.map((vector, i) => ({ chunkId: `big:${i}`, vector })) });
     // The first search does not wait for the graph: it is answered exactly.
     const probe = vectors[1234] as number[];
-    expect((await store.searchVectors({ identity, vector: probe, limit: 1 }))[0]?.id).toBe('big:1234');
+    expect((await store.vectorSearch.vectorCandidates({ identity, vector: probe, limit: 1 }))[0]?.id).toBe('big:1234');
     // The build yields to the event loop between slices.
     let turns = 0;
     let building = true;
@@ -261,29 +302,29 @@ describe('SQLite store', () => {
     expect(await store.warmVectorIndex(identity)).toBe('hnsw');
     building = false;
     expect(turns).toBeGreaterThan(1);
-    expect((await store.searchVectors({ identity, vector: probe, limit: 1 }))[0]?.id).toBe('big:1234');
+    expect((await store.vectorSearch.vectorCandidates({ identity, vector: probe, limit: 1 }))[0]?.id).toBe('big:1234');
     // New vectors join the graph and are found at once.
     const unit = (d: number): number[] => Array.from({ length: 16 }, (_, i) => (i === d ? 1 : 0));
     await store.putVectors({ identity, entries: [{ chunkId: `big:${n}`, vector: unit(3) }] });
-    expect((await store.searchVectors({ identity, vector: unit(3), limit: 1 }))[0]?.id).toBe(`big:${n}`);
+    expect((await store.vectorSearch.vectorCandidates({ identity, vector: unit(3), limit: 1 }))[0]?.id).toBe(`big:${n}`);
     expect(await store.warmVectorIndex(identity)).toBe('hnsw');
     // A replaced vector: the old one is gone from the results, the new one found.
     await store.putVectors({ identity, entries: [{ chunkId: `big:${n}`, vector: unit(5) }, { chunkId: `big:${n + 1}`, vector: unit(7) }] });
-    expect((await store.searchVectors({ identity, vector: unit(5), limit: 1 }))[0]?.id).toBe(`big:${n}`);
-    expect((await store.searchVectors({ identity, vector: unit(3), limit: 1 }))[0]?.id).not.toBe(`big:${n}`);
-    expect((await store.searchVectors({ identity, vector: unit(7), limit: 1 }))[0]?.id).toBe(`big:${n + 1}`);
+    expect((await store.vectorSearch.vectorCandidates({ identity, vector: unit(5), limit: 1 }))[0]?.id).toBe(`big:${n}`);
+    expect((await store.vectorSearch.vectorCandidates({ identity, vector: unit(3), limit: 1 }))[0]?.id).not.toBe(`big:${n}`);
+    expect((await store.vectorSearch.vectorCandidates({ identity, vector: unit(7), limit: 1 }))[0]?.id).toBe(`big:${n + 1}`);
     expect(await store.warmVectorIndex(identity)).toBe('hnsw');
     // A document added (chunks, then their vectors) keeps the graph: the new vector joins it.
     await store.putDocument(record('more', ['extra', 'other']));
     await store.putVectors({ identity, entries: [{ chunkId: 'more:0', vector: unit(9) }] });
-    expect((await store.searchVectors({ identity, vector: unit(9), limit: 1 }))[0]?.id).toBe('more:0');
+    expect((await store.vectorSearch.vectorCandidates({ identity, vector: unit(9), limit: 1 }))[0]?.id).toBe('more:0');
     expect(store.vectorIndexStatus(identity)).toEqual({ index: 'hnsw', size: n + 3, building: false });
     // A document removed drops its vectors: exact again at once, the graph rebuilt in the background.
     await store.deleteDocument('more');
-    expect((await store.searchVectors({ identity, vector: unit(9), limit: 1 }))[0]?.id).not.toBe('more:0');
+    expect((await store.vectorSearch.vectorCandidates({ identity, vector: unit(9), limit: 1 }))[0]?.id).not.toBe('more:0');
     expect(store.vectorIndexStatus(identity)).toEqual({ index: 'exact', size: n + 2, building: true });
     expect(await store.warmVectorIndex(identity)).toBe('hnsw');
-    expect((await store.searchVectors({ identity, vector: unit(7), limit: 1 }))[0]?.id).toBe(`big:${n + 1}`);
+    expect((await store.vectorSearch.vectorCandidates({ identity, vector: unit(7), limit: 1 }))[0]?.id).toBe(`big:${n + 1}`);
     expect(await store.warmVectorIndex({ ...identity, modelId: 'none' })).toBe('none');
     expect(store.vectorIndexStatus({ ...identity, modelId: 'none' })).toBeUndefined();
   });
@@ -302,20 +343,43 @@ describe('SQLite store', () => {
     expect(await reader.warmVectorIndex(identity)).toBe('hnsw');
     // Another connection commits a document, then its vectors: the reader's graph takes them in.
     await writer.putDocument(record('added', ['one', 'two']));
-    expect((await reader.searchVectors({ identity, vector: unit(2), limit: 1 })).length).toBe(1);
+    expect((await reader.vectorSearch.vectorCandidates({ identity, vector: unit(2), limit: 1 })).length).toBe(1);
     expect(reader.vectorIndexStatus(identity)).toEqual({ index: 'hnsw', size: 200, building: false });
     await writer.putVectors({ identity, entries: [{ chunkId: 'added:0', vector: [9, 0, 0, 0, 0, 0, 0, 9] }] });
-    expect((await reader.searchVectors({ identity, vector: [1, 0, 0, 0, 0, 0, 0, 1], limit: 1 }))[0]?.id).toBe('added:0');
+    expect((await reader.vectorSearch.vectorCandidates({ identity, vector: [1, 0, 0, 0, 0, 0, 0, 1], limit: 1 }))[0]?.id).toBe('added:0');
     expect(reader.vectorIndexStatus(identity)).toEqual({ index: 'hnsw', size: 201, building: false });
     // A replaced vector (another connection re-embeds a chunk): the old one must not be found.
     await writer.putVectors({ identity, entries: [{ chunkId: 'added:0', vector: [0, 9, 0, 0, 0, 0, 9, 0] }] });
-    expect((await reader.searchVectors({ identity, vector: [0, 1, 0, 0, 0, 0, 1, 0], limit: 1 }))[0]?.id).toBe('added:0');
-    expect((await reader.searchVectors({ identity, vector: [1, 0, 0, 0, 0, 0, 0, 1], limit: 1 }))[0]?.id).not.toBe('added:0');
+    expect((await reader.vectorSearch.vectorCandidates({ identity, vector: [0, 1, 0, 0, 0, 0, 1, 0], limit: 1 }))[0]?.id).toBe('added:0');
+    expect((await reader.vectorSearch.vectorCandidates({ identity, vector: [1, 0, 0, 0, 0, 0, 0, 1], limit: 1 }))[0]?.id).not.toBe('added:0');
     expect(reader.vectorIndexStatus(identity)).toMatchObject({ index: 'exact', size: 201 });
     // A removed document: its vectors are gone for the reader.
     await writer.deleteDocument('added');
-    const hits = await reader.searchVectors({ identity, vector: [0, 1, 0, 0, 0, 0, 1, 0], limit: 300 });
+    const hits = await reader.vectorSearch.vectorCandidates({ identity, vector: [0, 1, 0, 0, 0, 0, 1, 0], limit: 300 });
     expect(hits.some((h) => h.id.startsWith('added:'))).toBe(false);
     expect(hits).toHaveLength(200);
+  });
+});
+
+describe('SQLite store export', () => {
+  it('exports a document as stored: its record with index terms, and its vectors per identity, ready for another store', async () => {
+    const store = open();
+    const identity: EmbedderIdentity = { provider: 'x', modelId: 'two-d', revision: '1', pooling: 'mean', normalized: true };
+    const other: EmbedderIdentity = { ...identity, modelId: 'three-d' };
+    const original = record('a', ['first text', 'second text']);
+    await store.putDocument(original);
+    await store.putVectors({ identity, entries: [{ chunkId: 'a:1', vector: [0.5, 0.25] }] });
+    await store.putVectors({ identity: other, entries: [{ chunkId: 'a:0', vector: [1, 0, 0] }] });
+    const exported = await store.exportDocument('a');
+    expect(exported?.record).toEqual(original);
+    expect(exported?.vectors.map((b) => ({ identity: b.identity, entries: b.entries.map((e) => ({ chunkId: e.chunkId, vector: [...e.vector] })) }))).toEqual([
+      { identity: other, entries: [{ chunkId: 'a:0', vector: [1, 0, 0] }] },
+      { identity, entries: [{ chunkId: 'a:1', vector: [0.5, 0.25] }] },
+    ]);
+    expect(await store.exportDocument('missing')).toBeUndefined();
+    const copy = open();
+    await copy.putDocument(exported?.record as DocumentRecord);
+    for (const batch of exported?.vectors ?? []) await copy.putVectors(batch);
+    expect(await copy.stats()).toEqual(await store.stats());
   });
 });

@@ -1,7 +1,8 @@
 import type { ChunkTerms } from '@ragbridge/core-interfaces';
 import { describe, expect, it } from 'vitest';
+import { selectCandidates } from '../candidate-selection.js';
 import { type Candidate, collectCandidates } from '../candidates.js';
-import { KeywordIndex } from '../keyword-index.js';
+import { BM25_DEFAULTS, KeywordIndex } from '../keyword-index.js';
 import { buildQueryContext } from '../query-context.js';
 import { DEFAULT_QUESTION_VOCABULARY, definitionPattern } from '../question-signals.js';
 import { analyze } from '../text-analysis.js';
@@ -25,7 +26,8 @@ function setUp(rows: Row[], question: string, documents: Array<{ id: string; tex
   const terms: ChunkTerms[] = rows.map((r) => ({ id: r.id, docId: r.doc ?? 'd', page: r.page ?? 1, terms: analyze(r.text).join(' '), headingTerms: '' }));
   const index = new KeywordIndex(terms, documents.map((d) => ({ id: d.id, terms: analyze(d.text).join(' ') })));
   const query = buildQueryContext(question, index, { editionTermWeight: 0.25, vocabulary: DEFAULT_QUESTION_VOCABULARY });
-  const { candidates, stats } = collectCandidates(query, index, { candidates: 100, rareTermLimit: 60, bm25: { k1: 1.2, b: 0.75 } });
+  const positions = selectCandidates(index, query.groups, query.idf, query.df, { limit: 100, rareTermLimit: 60, bm25: BM25_DEFAULTS });
+  const { candidates, stats } = collectCandidates(query, index, BM25_DEFAULTS, positions);
   return { context: { query, index, stats }, byId: new Map(candidates.map((c) => [c.id, c])) };
 }
 
