@@ -1,0 +1,179 @@
+import { throwIfAborted, type ChunkTerms, type DocumentTerms, type KeywordCandidates, type KeywordCandidatesQuery, type KeywordCollectionStats } from '@ragbridge/core-interfaces';
+import type pg from 'pg';
+import type { DatabaseTarget } from './database-errors.js';
+import type { StoreTables } from './sql-names.js';
+import { anyTermQuery, indexableTerm, quoteLexeme } from './text-search-literals.js';
+
+// How keyword candidates are chosen, and why (measured with bench/keyword-bench.ts; numbers in the
+// package README):
+//
+// A chunk's BM25 needs each query term's frequency in it, which PostgreSQL can only read from the
+// chunk's row (the GIN index says which chunks hold a term, not how often). Reading a matching row
+// and its filtered tsvector costs ~5-10 µs, so ranking every match of a common term (tens of
+// thousands of chunks at 100k) takes hundreds of milliseconds. A posting table (term, chunk, tf)
+// read by index-only scans was ~20× cheaper per match but still needs bounding, and it was 5× the
+// chunks' own size on disk and tripled ingest time; so there is none.
+//
+// Instead the terms are fetched rarest first through the GIN index while the chunks holding them
+// add up to at most MATCH_BUDGET (every term at most `rareTermLimit` chunks hold is fetched
+// whatever the budget: those chunks are always returned). Each fetched chunk is scored by BM25 over
+// ALL the query's terms, the common ones included (their frequencies come from the same row read),
+// so common terms still order the candidates; they only do not bring chunks of their own. Rare
+// terms carry most of BM25's weight (idf), so the best chunks of a typical question hold at least
+// one of them: at 100k chunks the 100 best of this ranking held 85% of the exact BM25 top 100 (and
+// the chunk the question was drawn from in 39 of 40 questions, as exact BM25 did), p50 ≈ 5 ms.
+// When every term is common, the chunks holding the two rarest together (then the rarest alone) are
+// fetched, at most MATCH_BUDGET of them.
+
+/** Sum of the chunk frequencies of the terms whose chunks are fetched and scored. */
+export const MATCH_BUDGET = 2000;
+const K1 = 1.2;
+const B = 0.75;
+/** A heading occurrence counts as half an occurrence in the text (as in the pipeline's own index). */
+const HEADING_OCCURRENCE = 0.5;
+
+interface StatsRow {
+  chunks: string;
+  chunk_terms: string;
+  documents: string;
+  document_terms: string;
+  chunk_frequency: Record<string, number> | null;
+  document_frequency: Record<string, number> | null;
+}
+
+interface MatchRow {
+  pk: string;
+  id: string;
+  doc_id: string;
+  page: number;
+  term_count: number;
+  /** The row's tsvector reduced to the query's terms, as text (`'term':3A,17A`). */
+  hits: string;
+}
+
+async function collectionStats(pool: pg.Pool, t: StoreTables, terms: string[]): Promise<KeywordCollectionStats> {
+  const { rows } = await pool.query<StatsRow>(
+    `SELECT c.chunks, c.chunk_terms, c.documents, c.document_terms,
+       (SELECT json_object_agg(term, chunks) FROM ${t.chunkTermStats} WHERE term = ANY($1)) AS chunk_frequency,
+       (SELECT json_object_agg(term, documents) FROM ${t.documentTermStats} WHERE term = ANY($1)) AS document_frequency
+     FROM ${t.collection} c`,
+    [terms],
+  );
+  const row = rows[0];
+  const chunks = Number(row?.chunks ?? 0);
+  const documents = Number(row?.documents ?? 0);
+  const perTerm = (found: Record<string, number> | null | undefined): Record<string, number> => Object.fromEntries(terms.map((term) => [term, found?.[term] ?? 0]));
+  return {
+    chunks,
+    averageChunkTerms: chunks > 0 ? Number(row?.chunk_terms ?? 0) / chunks : 0,
+    chunkFrequency: perTerm(row?.chunk_frequency),
+    documents,
+    averageDocumentTerms: documents > 0 ? Number(row?.document_terms ?? 0) / documents : 0,
+    documentFrequency: perTerm(row?.document_frequency),
+  };
+}
+
+/** Which terms' chunks to fetch: see the comment at the top. */
+export function fetchPlan(terms: readonly string[], chunkFrequency: Record<string, number>, rareTermLimit: number): { any: string[]; fallback?: string[] } {
+  const held = terms.filter((term) => (chunkFrequency[term] ?? 0) > 0 && indexableTerm(term)).sort((a, b) => (chunkFrequency[a] as number) - (chunkFrequency[b] as number));
+  const any: string[] = [];
+  let total = 0;
+  for (const term of held) {
+    const df = chunkFrequency[term] as number;
+    if (df > rareTermLimit && total + df > MATCH_BUDGET) break;
+    any.push(term);
+    total += df;
+  }
+  if (any.length > 0 || held.length === 0) return { any };
+  return { any, fallback: held.slice(0, 2) };
+}
+
+const HIT = /'((?:[^'\\]|''|\\.)*)':([0-9A-D,]+)/g;
+
+/** Body and heading occurrences of each query term in one row, from its filtered tsvector text. */
+function termFrequencies(hits: string, termCount: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const match of hits.matchAll(HIT)) {
+    const term = (match[1] as string).replace(/''|\\\\/g, (s) => s[0] as string);
+    let tf = 0;
+    for (const position of (match[2] as string).split(',')) tf += Number.parseInt(position, 10) <= termCount ? 1 : HEADING_OCCURRENCE;
+    out.set(term, tf);
+  }
+  return out;
+}
+
+/** Grouped BM25: the best term of each group (a compound and its parts count once), summed over groups. */
+function scoreRow(row: MatchRow, groups: ReadonlyArray<readonly string[]>, weights: Map<string, number>, averageLength: number): number {
+  const tf = termFrequencies(row.hits, row.term_count);
+  const norm = K1 * (1 - B + (B * row.term_count) / (averageLength || 1));
+  let score = 0;
+  for (const group of groups) {
+    let best = 0;
+    for (const term of group) {
+      const f = tf.get(term);
+      if (f === undefined) continue;
+      best = Math.max(best, ((weights.get(term) ?? 0) * f * (K1 + 1)) / (f + norm));
+    }
+    score += best;
+  }
+  return score;
+}
+
+async function fetchMatches(pool: pg.Pool, t: StoreTables, match: string, allTerms: string[], limit?: number): Promise<MatchRow[]> {
+  const { rows } = await pool.query<MatchRow>(
+    `SELECT pk, id, doc_id, page, term_count, ts_filter(setweight(tsv, 'A', $2::text[]), '{a}')::text AS hits
+     FROM ${t.chunks} WHERE tsv @@ $1::tsquery${limit === undefined ? '' : ' LIMIT $3'}`,
+    limit === undefined ? [match, allTerms] : [match, allTerms, limit],
+  );
+  return rows;
+}
+
+/** The rows of the chunks that hold the planned terms (or, failing those, the fallback's). */
+async function matchingRows(pool: pg.Pool, t: StoreTables, plan: ReturnType<typeof fetchPlan>, allTerms: string[], limit: number): Promise<MatchRow[]> {
+  const any = anyTermQuery(plan.any);
+  if (any !== undefined) return fetchMatches(pool, t, any, allTerms);
+  if (!plan.fallback) return [];
+  const rows = await fetchMatches(pool, t, plan.fallback.map(quoteLexeme).join(' & '), allTerms, MATCH_BUDGET);
+  if (rows.length >= limit || plan.fallback.length < 2) return rows;
+  const seen = new Set(rows.map((r) => r.pk));
+  const more = await fetchMatches(pool, t, quoteLexeme(plan.fallback[0] as string), allTerms, MATCH_BUDGET);
+  return [...rows, ...more.filter((r) => !seen.has(r.pk))];
+}
+
+/** Keyword candidates of one question (see the comment at the top for the ranking). */
+export async function keywordCandidates(pool: pg.Pool, t: StoreTables, query: KeywordCandidatesQuery, target: DatabaseTarget): Promise<KeywordCandidates> {
+  throwIfAborted(query.abortSignal, target);
+  const terms = [...new Set(query.groups.flat())];
+  const anyTerm = anyTermQuery(terms);
+  const [stats, documents] = await Promise.all([
+    collectionStats(pool, t, terms),
+    anyTerm === undefined ? Promise.resolve<DocumentTerms[]>([]) : pool.query<DocumentTerms>(`SELECT id, terms FROM ${t.documents} WHERE tsv @@ $1::tsquery ORDER BY id`, [anyTerm]).then((r) => r.rows),
+  ]);
+  throwIfAborted(query.abortSignal, target);
+  const plan = fetchPlan(terms, stats.chunkFrequency, query.rareTermLimit);
+  const rows = await matchingRows(pool, t, plan, terms.filter(indexableTerm), query.limit);
+  throwIfAborted(query.abortSignal, target);
+
+  const weights = new Map(
+    terms.map((term) => {
+      const df = stats.chunkFrequency[term] ?? 0;
+      const idf = Math.log(1 + (stats.chunks - df + 0.5) / (df + 0.5));
+      return [term, idf * (query.termWeights?.[term] ?? 1)];
+    }),
+  );
+  const scored = rows.map((row) => ({ row, score: scoreRow(row, query.groups, weights, stats.averageChunkTerms) }));
+  scored.sort((a, b) => b.score - a.score || Number(a.row.pk) - Number(b.row.pk));
+  const chosen = new Map(scored.slice(0, Math.max(0, query.limit)).map((s) => [s.row.pk, s.row]));
+  const rare = new Set(terms.filter((term) => (stats.chunkFrequency[term] ?? 0) > 0 && (stats.chunkFrequency[term] ?? 0) <= query.rareTermLimit));
+  if (rare.size > 0) for (const row of rows) if (!chosen.has(row.pk) && [...termFrequencies(row.hits, row.term_count).keys()].some((term) => rare.has(term))) chosen.set(row.pk, row);
+
+  const chunks: ChunkTerms[] = [];
+  if (chosen.size > 0) {
+    const { rows: termRows } = await pool.query<{ pk: string; terms: string; heading_terms: string }>(`SELECT pk, terms, heading_terms FROM ${t.chunks} WHERE pk = ANY($1::bigint[])`, [[...chosen.keys()]]);
+    for (const r of termRows) {
+      const row = chosen.get(r.pk);
+      if (row) chunks.push({ id: row.id, docId: row.doc_id, page: row.page, terms: r.terms, headingTerms: r.heading_terms });
+    }
+  }
+  return { stats, chunks, documents };
+}

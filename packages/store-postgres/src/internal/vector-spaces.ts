@@ -1,0 +1,235 @@
+import {
+  BadInputError,
+  embedderIdentityKey,
+  errorFromException,
+  throwIfAborted,
+  type EmbedderIdentity,
+  type ScoredId,
+  type VectorBatch,
+  type VectorCandidatesQuery,
+} from '@ragbridge/core-interfaces';
+import type pg from 'pg';
+import type { DatabaseTarget } from './database-errors.js';
+import { lockKey, type StoreTables } from './sql-names.js';
+import { inTransaction } from './transactions.js';
+
+// One table per embedder identity ("vector space"): `vectors_<id>` with a `vector(<dims>)` column
+// and an HNSW index (cosine), created by the first batch of the identity, whose length fixes the
+// dimensions. A table per space keeps each HNSW graph to one identity's vectors (a shared table
+// would filter a graph walk by identity and lose neighbours) and the column typed with its length.
+
+/** pgvector's HNSW index takes `vector` up to 2,000 dimensions and `halfvec` up to 4,000. */
+const MAX_VECTOR_DIMENSIONS = 2000;
+const MAX_HALFVEC_DIMENSIONS = 4000;
+
+/** A vector space as stored in `vector_spaces`. */
+export interface VectorSpace {
+  id: number;
+  dimensions: number;
+  /** `vector`, or `halfvec` above 2,000 dimensions (the index and searches use half precision). */
+  elementType: 'vector' | 'halfvec';
+}
+
+/** The SQL of one space's table, distance and index. */
+function spaceSql(t: StoreTables, vectorSchema: string, space: VectorSpace) {
+  const table = t.vectors(space.id);
+  const column = space.elementType === 'vector' ? 'embedding' : `(embedding::${vectorSchema}.halfvec(${space.dimensions}))`;
+  const castQuery = (literal: string): string => `'${literal}'::${vectorSchema}.${space.elementType}(${space.dimensions})`;
+  return {
+    table,
+    create: [
+      `CREATE TABLE ${table} (
+        chunk_pk bigint PRIMARY KEY REFERENCES ${t.chunks} (pk) ON DELETE CASCADE,
+        embedding ${vectorSchema}.vector(${space.dimensions}) NOT NULL
+      )`,
+      `CREATE INDEX ${`vectors_${space.id}_hnsw`} ON ${table} USING hnsw (${column} ${vectorSchema}.${space.elementType}_cosine_ops)`,
+    ],
+    /** `<=>` (cosine distance) of pgvector's schema, whatever the search_path. */
+    distance: (literal: string): string => `${column} OPERATOR(${vectorSchema}.<=>) ${castQuery(literal)}`,
+  };
+}
+
+/** A vector as pgvector's text literal (`[0.1,0.2]`); refuses values that are not finite numbers. */
+function vectorLiteral(vector: ArrayLike<number>, what: string): string {
+  const parts: string[] = [];
+  for (let i = 0; i < vector.length; i++) {
+    const x = vector[i] as number;
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw new BadInputError({ backend: 'postgres', message: `${what} has a value that is not a finite number at position ${i}` });
+    parts.push(String(x));
+  }
+  return `[${parts.join(',')}]`;
+}
+
+/** Vector spaces by identity key, read once per key: a space's id and dimensions never change. */
+export class VectorSpaces {
+  private readonly known = new Map<string, VectorSpace>();
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly t: StoreTables,
+    private readonly vectorSchema: string,
+    private readonly target: DatabaseTarget,
+    private readonly efSearch: number,
+  ) {}
+
+  private async find(client: pg.ClientBase | pg.Pool, key: string): Promise<VectorSpace | undefined> {
+    const cached = this.known.get(key);
+    if (cached) return cached;
+    const { rows } = await client.query<{ id: number; dimensions: number; element_type: VectorSpace['elementType'] }>(
+      `SELECT id, dimensions, element_type FROM ${this.t.vectorSpaces} WHERE identity_key = $1`,
+      [key],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    const space: VectorSpace = { id: row.id, dimensions: row.dimensions, elementType: row.element_type };
+    this.known.set(key, space);
+    return space;
+  }
+
+  /** All spaces with their identity keys (for stats). */
+  async all(): Promise<Array<{ key: string; space: VectorSpace }>> {
+    const { rows } = await this.pool.query<{ identity_key: string; id: number; dimensions: number; element_type: VectorSpace['elementType'] }>(
+      `SELECT identity_key, id, dimensions, element_type FROM ${this.t.vectorSpaces} ORDER BY id`,
+    );
+    return rows.map((r) => ({ key: r.identity_key, space: { id: r.id, dimensions: r.dimensions, elementType: r.element_type } }));
+  }
+
+  tableOf(space: VectorSpace): string {
+    return this.t.vectors(space.id);
+  }
+
+  /** The space of `identity`, created (with its table and index) when `dimensions` is its first batch's length. */
+  private async findOrCreate(client: pg.ClientBase, identity: EmbedderIdentity, dimensions: number): Promise<VectorSpace> {
+    const key = embedderIdentityKey(identity);
+    await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [lockKey('vector-space', this.t.schemaName, key)]);
+    const existing = await this.find(client, key);
+    if (existing) return existing;
+    if (dimensions > MAX_HALFVEC_DIMENSIONS) {
+      throw new BadInputError({
+        backend: 'postgres',
+        modelId: identity.modelId,
+        message: `Vectors of ${dimensions} dimensions cannot be indexed: pgvector's HNSW index takes at most ${MAX_HALFVEC_DIMENSIONS}`,
+        hint: 'Use an embedder identity with truncatedDimensions (Matryoshka models) of 4,000 or fewer.',
+      });
+    }
+    const elementType = dimensions > MAX_VECTOR_DIMENSIONS ? 'halfvec' : 'vector';
+    const { rows } = await client.query<{ id: number }>(
+      `INSERT INTO ${this.t.vectorSpaces} (identity_key, identity, dimensions, element_type) VALUES ($1, $2, $3, $4) RETURNING id`,
+      [key, JSON.stringify(identity), dimensions, elementType],
+    );
+    const space: VectorSpace = { id: (rows[0] as { id: number }).id, dimensions, elementType };
+    for (const statement of spaceSql(this.t, this.vectorSchema, space).create) await client.query(statement);
+    // Cached only once committed (see put): a rolled-back creation leaves no space.
+    return space;
+  }
+
+  /** Stores a batch (replacing the chunks' vectors of this identity) in one transaction; refuses it whole on any problem. */
+  async put(batch: VectorBatch, bumpRevision: (client: pg.ClientBase) => Promise<void>): Promise<void> {
+    if (batch.entries.length === 0) return;
+    const dimensions = batch.entries[0]?.vector.length ?? 0;
+    const what = `A vector of ${batch.identity.modelId}`;
+    const latest = new Map<string, string>();
+    for (const { chunkId, vector } of batch.entries) {
+      if (vector.length !== dimensions) {
+        throw new BadInputError({ backend: 'postgres', modelId: batch.identity.modelId, message: `The batch mixes vector lengths (${dimensions} and ${vector.length}); nothing was stored` });
+      }
+      latest.set(chunkId, vectorLiteral(vector, what));
+    }
+    const key = embedderIdentityKey(batch.identity);
+    const space = await inTransaction(this.pool, async (client) => {
+      const found = await this.findOrCreate(client, batch.identity, dimensions);
+      if (found.dimensions !== dimensions) {
+        throw new BadInputError({
+          backend: 'postgres',
+          modelId: batch.identity.modelId,
+          message: `Vectors of this embedder identity have ${found.dimensions} dimensions, this batch has ${dimensions}; nothing was stored`,
+          hint: 'A model, revision, pooling or truncation change is a new embedder identity: describe it as such.',
+        });
+      }
+      const ids = [...latest.keys()];
+      const { rowCount } = await client.query(
+        `INSERT INTO ${this.t.vectors(found.id)} (chunk_pk, embedding)
+         SELECT c.pk, e.embedding::${this.vectorSchema}.vector FROM unnest($1::text[], $2::text[]) AS e(id, embedding) JOIN ${this.t.chunks} c ON c.id = e.id
+         ON CONFLICT (chunk_pk) DO UPDATE SET embedding = excluded.embedding`,
+        [ids, [...latest.values()]],
+      );
+      if ((rowCount ?? 0) !== ids.length) {
+        const { rows } = await client.query<{ id: string }>(`SELECT id FROM unnest($1::text[]) AS e(id) WHERE NOT EXISTS (SELECT 1 FROM ${this.t.chunks} c WHERE c.id = e.id) LIMIT 5`, [ids]);
+        throw new BadInputError({
+          backend: 'postgres',
+          modelId: batch.identity.modelId,
+          message: `No chunk ${rows.map((r) => `"${r.id}"`).join(', ')} to attach a vector to; nothing was stored`,
+          hint: 'Store the document (putDocument) before its vectors, and embed the chunks it holds now.',
+        });
+      }
+      await bumpRevision(client);
+      return found;
+    });
+    this.known.set(key, space);
+  }
+
+  /** Ids of chunks without a vector of `identity`, in storage order. */
+  async missing(identity: EmbedderIdentity): Promise<string[]> {
+    const space = await this.find(this.pool, embedderIdentityKey(identity));
+    const sql = space
+      ? `SELECT c.id FROM ${this.t.chunks} c WHERE NOT EXISTS (SELECT 1 FROM ${this.t.vectors(space.id)} v WHERE v.chunk_pk = c.pk) ORDER BY c.pk`
+      : `SELECT id FROM ${this.t.chunks} ORDER BY pk`;
+    return (await this.pool.query<{ id: string }>(sql)).rows.map((r) => r.id);
+  }
+
+  /**
+   * Nearest neighbours by the HNSW index, with `hnsw.ef_search` set for this query only (SET LOCAL
+   * in its transaction). An abort cancels the running statement (pg_cancel_backend).
+   */
+  async search(query: VectorCandidatesQuery): Promise<ScoredId[]> {
+    throwIfAborted(query.abortSignal, this.target);
+    const space = await this.find(this.pool, embedderIdentityKey(query.identity));
+    if (!space || query.limit <= 0) return [];
+    if (query.vector.length !== space.dimensions) {
+      throw new BadInputError({
+        backend: 'postgres',
+        modelId: query.identity.modelId,
+        message: `The query vector has ${query.vector.length} dimensions, the stored vectors of this identity ${space.dimensions}`,
+      });
+    }
+    const sql = spaceSql(this.t, this.vectorSchema, space);
+    const distance = sql.distance(vectorLiteral(query.vector, 'The query vector'));
+    const limit = Math.trunc(query.limit);
+    // One round trip: the statements run as one transaction, so SET LOCAL covers the search only.
+    // ef_search bounds how many neighbours the graph walk returns: never below the limit.
+    const text = `BEGIN; SET LOCAL hnsw.ef_search = ${Math.max(this.efSearch, Math.min(limit, 1000))};
+      SELECT c.id, 1 - n.distance AS score FROM (SELECT chunk_pk, ${distance} AS distance FROM ${sql.table} ORDER BY ${distance} LIMIT ${limit}) n
+      JOIN ${this.t.chunks} c ON c.pk = n.chunk_pk ORDER BY n.distance, c.pk; COMMIT`;
+    return this.withCancel(query.abortSignal, async (client) => {
+      const results = (await client.query(text)) as unknown as pg.QueryResult[];
+      const rows = (results.find((r) => r.command === 'SELECT')?.rows ?? []) as Array<{ id: string; score: number }>;
+      return rows.map((r) => ({ id: r.id, score: Number(r.score) }));
+    });
+  }
+
+  /** Runs `body` on a pooled connection whose statement an abort of `signal` cancels. */
+  private async withCancel<T>(signal: AbortSignal | undefined, body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let cancelling: Promise<unknown> | undefined;
+    const pid = (client as unknown as { processID?: number }).processID;
+    const onAbort = (): void => {
+      if (pid !== undefined) cancelling = this.pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let broken: Error | undefined;
+    try {
+      return await body(client);
+    } catch (error) {
+      // The cancel must land before the connection is reused, or it could stop another statement.
+      await cancelling;
+      await client.query('ROLLBACK').catch((e: unknown) => {
+        broken = e instanceof Error ? e : new Error(String(e));
+      });
+      throw errorFromException(error, this.target, signal, () => error as never);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      await cancelling;
+      client.release(broken);
+    }
+  }
+}
