@@ -1,7 +1,6 @@
 import {
   BadInputError,
   embedderIdentityKey,
-  errorFromException,
   throwIfAborted,
   type EmbedderIdentity,
   type ScoredId,
@@ -9,6 +8,7 @@ import {
   type VectorCandidatesQuery,
 } from '@ragbridge/core-interfaces';
 import type pg from 'pg';
+import { runCancellable } from './cancellable-query.js';
 import type { DatabaseTarget } from './database-errors.js';
 import { lockKey, type StoreTables } from './sql-names.js';
 import { inTransaction } from './transactions.js';
@@ -200,36 +200,10 @@ export class VectorSpaces {
     const text = `BEGIN; SET LOCAL hnsw.ef_search = ${Math.max(this.efSearch, Math.min(limit, 1000))};
       SELECT c.id, 1 - n.distance AS score FROM (SELECT chunk_pk, ${distance} AS distance FROM ${sql.table} ORDER BY ${distance} LIMIT ${limit}) n
       JOIN ${this.t.chunks} c ON c.pk = n.chunk_pk ORDER BY n.distance, c.pk; COMMIT`;
-    return this.withCancel(query.abortSignal, async (client) => {
+    return runCancellable(this.pool, query.abortSignal, this.target, async (client) => {
       const results = (await client.query(text)) as unknown as pg.QueryResult[];
       const rows = (results.find((r) => r.command === 'SELECT')?.rows ?? []) as Array<{ id: string; score: number }>;
       return rows.map((r) => ({ id: r.id, score: Number(r.score) }));
     });
-  }
-
-  /** Runs `body` on a pooled connection whose statement an abort of `signal` cancels. */
-  private async withCancel<T>(signal: AbortSignal | undefined, body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let cancelling: Promise<unknown> | undefined;
-    const pid = (client as unknown as { processID?: number }).processID;
-    const onAbort = (): void => {
-      if (pid !== undefined) cancelling = this.pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    let broken: Error | undefined;
-    try {
-      return await body(client);
-    } catch (error) {
-      // The cancel must land before the connection is reused, or it could stop another statement.
-      await cancelling;
-      await client.query('ROLLBACK').catch((e: unknown) => {
-        broken = e instanceof Error ? e : new Error(String(e));
-      });
-      throw errorFromException(error, this.target, signal, () => error as never);
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-      await cancelling;
-      client.release(broken);
-    }
   }
 }
