@@ -3,7 +3,7 @@
 // as the store runs it (the planner may choose an exact scan on a small table) and with the HNSW
 // index forced (enable_seqscan off), which is what a large table gets.
 //   DATABASE_URL=... node --conditions=@ragbridge/source --import tsx packages/store-postgres/bench/vector-recall-bench.ts [vectors] [dims]
-import { openPostgresStore } from '@ragbridge/store-postgres';
+import { openPostgresStore } from '../src/index.js';
 import pg from 'pg';
 
 const N = Number(process.argv[2] ?? 4000);
