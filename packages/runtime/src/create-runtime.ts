@@ -5,7 +5,8 @@ import { defined } from './internal/defined.js';
 import { loadAdapterModules, stepOptionsSchemas } from './internal/adapter-modules.js';
 import { withSpanEvents } from './internal/model-tracing.js';
 import { buildAnswerPart, buildEmbedderPart, buildRerankerPart, partUnavailable, type ChainContext, type StepRecord } from './internal/model-chains.js';
-import { ensureParentDir, normalizeConfig, resolveDataPath, withAbsoluteModelPaths } from './internal/runtime-config.js';
+import { normalizeConfig, withAbsoluteModelPaths } from './internal/runtime-config.js';
+import { openRuntimeStorage, type RuntimeStorage } from './internal/runtime-storage.js';
 import { consoleLogger, redactingLogger, warmUpLog } from './internal/runtime-log.js';
 import { priceBookOptions } from './internal/runtime-prices.js';
 import { createRuntimePipeline, observeRerankerChain } from './internal/runtime-pipeline.js';
@@ -25,11 +26,13 @@ const adapterBackend = (name: string | undefined): string | undefined =>
   name === undefined ? undefined : (ADAPTER_BACKENDS[name as keyof typeof ADAPTER_BACKENDS] ?? name);
 
 /** The cost monitor's options from `budgets`, `alerts` and `prices` (backend names mapped to the adapters'); alerts go to `log`. */
-function monitorOptions(config: RagbridgeConfig, ledger: string, prices: PriceBookOptions | undefined, log: AlertLog, fetchFn: typeof fetch | undefined): CostMonitorOptions {
+function monitorOptions(config: RagbridgeConfig, storage: RuntimeStorage, prices: PriceBookOptions | undefined, log: AlertLog, fetchFn: typeof fetch | undefined): CostMonitorOptions {
   const { budgets, alerts } = config;
   const webhook = alerts.webhook;
   return {
-    ledger,
+    ledger: storage.ledger,
+    ...(storage.reservations && { reservations: storage.reservations }),
+    ...(storage.alertState && { alertState: storage.alertState }),
     ...(prices && { prices }),
     ...defined({ unknownPrice: budgets.unknownPrice }),
     budgets: budgets.limits.map((limit) => {
@@ -108,13 +111,23 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     }),
   });
 
-  // PostgreSQL storage is composed in the next step of #17; until then only a store file given here runs.
-  const storage = config.storage;
-  if (storage.kind !== 'sqlite' && options.storePath === undefined) throw new Error('PostgreSQL storage is not composed by this runtime yet');
-  const ledgerPath = resolveDataPath(options.ledgerPath ?? config.budgets.ledger ?? ':memory:', baseDir);
-  ensureParentDir(ledgerPath);
   const prices = priceBookOptions(resolved, config, baseDir, options.prices);
-  const monitor: CostMonitor = await createCostMonitor(monitorOptions(config, ledgerPath, prices, logger, options.fetch));
+  // SQLite files, or PostgreSQL (documents, ledger, budgets, alert state, embedding cache) on one pool.
+  const storage = await openRuntimeStorage(config, {
+    storePath: options.storePath,
+    ledgerPath: options.ledgerPath,
+    embeddingCachePath: options.embeddingCachePath,
+    baseDir,
+    importer: options.importStorage,
+    warn: (message) => logger.warn(message),
+  });
+  let monitor: CostMonitor;
+  try {
+    monitor = await createCostMonitor(monitorOptions(config, storage, prices, logger, options.fetch));
+  } catch (error) {
+    await storage.close().catch(() => undefined);
+    throw error;
+  }
 
   const closers: Array<() => unknown> = [];
   const closeAll = async (): Promise<void> => {
@@ -128,6 +141,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     }
     if (errors.length > 0) throw errors[0];
   };
+  // Closers run in reverse: the storage (cost state, store, pool) last, after the monitor has flushed.
+  closers.push(() => storage.close());
   closers.push(() => monitor.close());
 
   try {
@@ -147,6 +162,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       ...(options.warmUpColdModels && { onWarmUp: warmUpLog(logger, monitor) }),
       warn: (message) => logger.warn(message),
       embeddingCachePath: options.embeddingCachePath,
+      embeddingStore: storage.embeddingStore,
     };
     const answer = buildAnswerPart(ctx);
     const embedder = buildEmbedderPart(ctx);
@@ -159,11 +175,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       ...(reranker.model && { reranker: observeRerankerChain(reranker.model, logger, () => partUnavailable(reranker.steps)) }),
     });
 
-    const storePath = resolveDataPath(options.storePath ?? (storage.kind === 'sqlite' ? storage.path : ':memory:'), baseDir);
-    ensureParentDir(storePath);
     const { retrieval } = config;
     const pipeline = createRuntimePipeline({
-      store: storePath,
+      store: storage.store,
       ...(options.rebuildStoreOnSchemaChange && { rebuildOnSchemaChange: true }),
       embedder: models.embedder,
       keywordStep: embedder.terminalStep,

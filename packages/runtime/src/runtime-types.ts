@@ -6,6 +6,7 @@ import type { ResilienceEventListener, ResilienceSnapshot } from '@ragbridge/res
 
 /** Where the runtime reports what an operator should know; messages are already redacted. */
 import type { AdapterImporter, AdapterModules } from './internal/adapter-packages.js';
+import type { StorageImporter } from './internal/storage-packages.js';
 export interface RuntimeLogger {
   /** A part fell back to its last step, a breaker opened, an alert fired. */
   warn(message: string): void;
@@ -26,9 +27,16 @@ export interface RuntimeOptions {
   fetch?: typeof fetch;
   /** Folder relative `storage` / ledger / cache paths resolve against; default `process.cwd()`. */
   baseDir?: string;
-  /** Document store file instead of the configuration's (e.g. `:memory:` in tests); relative to `baseDir`. */
+  /**
+   * A SQLite document store file instead of the configuration's storage, SQLite or PostgreSQL (e.g.
+   * `:memory:` in tests); relative to `baseDir`.
+   */
   storePath?: string;
-  /** Usage ledger file instead of the configuration's (`:memory:` keeps it in memory); relative to `baseDir`. */
+  /**
+   * A SQLite usage ledger file instead of the configuration's (`:memory:` keeps it in memory);
+   * relative to `baseDir`. With PostgreSQL storage the ledger, budgets and alert state are otherwise
+   * in the database.
+   */
   ledgerPath?: string;
   /**
    * Embedding cache file instead of the configuration's `caches.embeddings.path` (`:memory:` keeps
@@ -60,6 +68,13 @@ export interface RuntimeOptions {
   adapters?: AdapterModules;
   /** How adapter packages are imported; default `(name) => import(name)`. */
   importAdapter?: AdapterImporter;
+  /**
+   * How the PostgreSQL packages are imported when `storage.kind` is `postgres`
+   * (`@ragbridge/store-postgres` and `pg`, optional peer dependencies, and the cost monitor's and
+   * caches' `/postgres` subpaths); default `(name) => import(name)`. A package that is not installed
+   * is a `ConfigError` saying what to install.
+   */
+  importStorage?: StorageImporter;
   /**
    * A store file written by an older ragbridge is emptied and rebuilt instead of refused: for a
    * store that only caches a corpus kept elsewhere (an evaluation's). @default false
@@ -145,6 +160,6 @@ export interface Runtime {
   parts(): RuntimePartStatus[];
   /** Breakers, concurrency and retry counters of every step. */
   resilience(): ResilienceSnapshot;
-  /** Closes the store, ledger, caches and model workers. */
+  /** Closes the store, ledger, caches and model workers, and the PostgreSQL pool. */
   close(): Promise<void>;
 }

@@ -2,6 +2,7 @@ import type * as AdapterHf from '@ragbridge/adapter-hf';
 import type * as AdapterOllama from '@ragbridge/adapter-ollama';
 import type * as AdapterTransformers from '@ragbridge/adapter-transformersjs';
 import type { ConfigBackend, ModelPart, RagbridgeConfig, StepOptionsSchemaOf } from '@ragbridge/config-profiles';
+import { isNotInstalled } from './optional-packages.js';
 import { adapterPackagesOf, type AdapterImporter, type AdapterModules, type AdapterPackage } from './adapter-packages.js';
 
 /** The adapter packages as the runtime uses them (internal: naming their types here keeps them out of the public declarations). */
@@ -12,14 +13,6 @@ export interface LoadedAdapters {
 }
 
 const defaultImporter: AdapterImporter = (name) => import(name);
-
-/** Whether `error` says that `name` itself is not installed (not that something it imports failed). */
-function isNotInstalled(error: unknown, name: string): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') return false;
-  const message = error instanceof Error ? error.message : String(error);
-  return message.includes(`'${name}'`) || message.includes(`"${name}"`) || message.includes(`${name}/`);
-}
 
 /**
  * Imports the adapter packages the configuration needs. A package that is not installed is

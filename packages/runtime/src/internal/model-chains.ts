@@ -70,6 +70,8 @@ export interface ChainContext extends AdapterContext {
   warn: (message: string) => void;
   /** The embedding cache file given to `createRuntime`, instead of the configuration's. */
   embeddingCachePath: string | undefined;
+  /** The embedding cache's store in the PostgreSQL database, when the storage put it there (closed by the storage). */
+  embeddingStore: EmbeddingCacheStore | undefined;
 }
 
 /** The availability of a step whose adapter package is not installed: never, saying what to install. */
@@ -284,7 +286,8 @@ export function buildEmbedderPart(ctx: ChainContext): BuiltPart<EmbedderV1> {
   if (caching.enabled) {
     let store: EmbeddingCacheStore;
     const cachePath = ctx.embeddingCachePath ?? caching.path;
-    if (cachePath) {
+    if (ctx.embeddingStore) store = ctx.embeddingStore;
+    else if (cachePath) {
       const path = resolveDataPath(cachePath, ctx.baseDir);
       ensureParentDir(path);
       const sqlite = openSqliteEmbeddingStore({ path });

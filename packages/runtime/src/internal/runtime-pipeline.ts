@@ -1,4 +1,4 @@
-import type { ChatModelV1, DocumentStore, EmbedderV1, RerankerV1 } from '@ragbridge/core-interfaces';
+import type { ChatModelV1, DocumentStoreV2, EmbedderV1, RerankerV1 } from '@ragbridge/core-interfaces';
 import { TERMINAL_BACKENDS } from '@ragbridge/core-interfaces';
 import { defined } from './defined.js';
 import type { CostMonitor } from '@ragbridge/cost-monitor';
@@ -10,7 +10,7 @@ import { observeReranker, terminalUsage } from '../terminal-steps.js';
 /** Options of {@link createRuntimePipeline}. */
 export interface RuntimePipelineOptions {
   /** The store, or its SQLite file path (the store is then closed with the pipeline). */
-  store: DocumentStore | string;
+  store: DocumentStoreV2 | string;
   /** A store file of an older schema is emptied and rebuilt instead of refused (a cache of a corpus). */
   rebuildOnSchemaChange?: boolean;
   /** Document and query embeddings (cache in front of the chain); absent: keyword retrieval only. */
