@@ -1,5 +1,5 @@
 export type { PostgresStore } from './postgres-store.js';
 export { openPostgresStore } from './postgres-store.js';
-export type { PostgresStoreOptions } from './postgres-store-options.js';
+export type { PostgresPool, PostgresStoreOptions } from './postgres-store-options.js';
 export { POSTGRES_STORE_DEFAULTS } from './postgres-store-options.js';
 export { PostgresStoreError } from './postgres-store-errors.js';

@@ -23,8 +23,17 @@ export const POSTGRES_STORE_DEFAULTS = {
 /** An unquoted PostgreSQL identifier of ours: lower-case letters, digits and `_`, at most 63 bytes, not `pg_…`. */
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
-const poolSchema = z.custom<pg.Pool>(
-  (value) => value instanceof pg.Pool || (typeof value === 'object' && value !== null && typeof (value as pg.Pool).connect === 'function' && typeof (value as pg.Pool).query === 'function'),
+/**
+ * A pool of node-postgres connections you lend the store: a `pg.Pool`. Typed by the two methods the
+ * contract needs, so these declarations do not make your TypeScript need `@types/pg`.
+ */
+export interface PostgresPool {
+  connect(): Promise<unknown>;
+  query(text: string, values?: unknown[]): Promise<unknown>;
+}
+
+const poolSchema = z.custom<PostgresPool>(
+  (value) => value instanceof pg.Pool || (typeof value === 'object' && value !== null && typeof (value as PostgresPool).connect === 'function' && typeof (value as PostgresPool).query === 'function'),
   'must be a pg.Pool',
 );
 
@@ -56,7 +65,7 @@ export type PostgresStoreOptions = z.input<typeof postgresStoreOptionsSchema>;
 /** Options with their defaults applied. */
 export interface ResolvedPostgresStoreOptions {
   url?: string;
-  pool?: pg.Pool;
+  pool?: PostgresPool;
   schema: string;
   maxConnections: number;
   efSearch: number;

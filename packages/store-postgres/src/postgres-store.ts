@@ -44,7 +44,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const o = resolvePostgresStoreOptions(options);
   if (o.url !== undefined) registerUrlPassword(o.url);
   const owned = o.pool === undefined;
-  const pool = o.pool ?? new pg.Pool({ connectionString: o.url, max: o.maxConnections });
+  // A lent pool is a pg.Pool (the options schema checks its methods); its type stays out of the declarations.
+  const pool = (o.pool as pg.Pool | undefined) ?? new pg.Pool({ connectionString: o.url, max: o.maxConnections });
   // An idle connection the server drops (restart, admin kill) is discarded; the next query reconnects.
   if (owned) pool.on('error', () => undefined);
   const target = targetOf(o.url, pool);

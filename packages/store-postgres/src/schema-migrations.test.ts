@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openPostgresStore, PostgresStoreError } from './index.js';
 import { rawClient, requireDatabaseUrl, skipPostgres, testSchemas } from './__fixtures__/test-database.js';
@@ -71,5 +72,17 @@ describe.skipIf(skipPostgres)('schema migrations', () => {
     const opened = await openPostgresStore({ url: requireDatabaseUrl(), schema, migrate: false });
     expect(await opened.migrationVersion()).toBeGreaterThanOrEqual(1);
     await opened.close();
+  });
+
+  it('opens on a lent pg.Pool and leaves it open when closed', async () => {
+    const pool = new pg.Pool({ connectionString: requireDatabaseUrl(), max: 2 });
+    try {
+      const store = await openPostgresStore({ pool, schema: schemas.name() });
+      expect((await store.stats()).documents).toBe(0);
+      await store.close();
+      expect((await pool.query<{ one: number }>('SELECT 1 AS one')).rows[0]?.one).toBe(1);
+    } finally {
+      await pool.end();
+    }
   });
 });
