@@ -33,6 +33,8 @@ export { DEFAULT_SIGNAL_WEIGHTS, resolveSignalWeights, SIGNAL_NAMES } from './re
 export { createRetriever, RETRIEVER_DEFAULTS } from './retrieval/retriever.js';
 export { analyze, analyzeQuery, analyzeQueryGroups, normalizeText } from './retrieval/text-analysis.js';
 export type { ExportedDocument, SqliteStore, SqliteStoreOptions } from './store/sqlite-store.js';
+export type { KeywordIndexStatus } from './store/sqlite-keyword-search.js';
+export type { VectorIndexStatus } from './store/sqlite-vector-search.js';
 export { openSqliteStore } from './store/sqlite-store.js';
 export type { HnswOptions, VectorHit, VectorIndex, VectorIndexOptions } from './store/vector-index.js';
 export { ANN_THRESHOLD_DEFAULT, createAnnIndex, createVectorIndex, ExactVectorIndex, HnswVectorIndex, loadUsearch, UsearchVectorIndex } from './store/vector-index.js';

@@ -1,11 +1,13 @@
 import type { Chunk, DocumentStore, DocumentTerms } from '@ragbridge/core-interfaces';
 import { ChunkWords } from './chunk-words.js';
 import { type DocumentDescription, describeDocument } from './keyword-index.js';
+import { RowTermCounts } from './row-term-counts.js';
 
 /**
  * What a retriever keeps in memory about a store's content: chunks read for earlier questions,
- * chunks as word ids, and documents' counted description terms (every question's candidates
- * bring their documents). All are dropped together when the store's revision changes.
+ * chunks as word ids, and the counted terms of candidate rows and of documents' descriptions
+ * (questions share many candidates, and every question's candidates bring their documents). All
+ * are dropped together when the store's revision changes.
  */
 export class CorpusCache {
   private revision: string | undefined;
@@ -13,6 +15,8 @@ export class CorpusCache {
   private readonly descriptions = new Map<string, DocumentDescription>();
   /** Chunks as word ids, for phrase matching and near-duplicate detection. */
   readonly words = new ChunkWords();
+  /** Candidate rows' term counts, for indexing each question's candidates. */
+  readonly rows = new RowTermCounts();
 
   constructor(
     private readonly store: Pick<DocumentStore, 'revision' | 'getChunks'>,
@@ -27,6 +31,7 @@ export class CorpusCache {
     this.chunks.clear();
     this.words.clear();
     this.descriptions.clear();
+    this.rows.clear();
   }
 
   /** A document's counted description terms, counted once per document (while its terms stay the same). */

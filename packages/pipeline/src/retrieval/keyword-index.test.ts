@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BM25_DEFAULTS, KeywordIndex } from './keyword-index.js';
+import { RowTermCounts } from './row-term-counts.js';
 import { analyze, analyzeQueryGroups } from './text-analysis.js';
 
 const docs = [
@@ -25,10 +26,21 @@ describe('KeywordIndex', () => {
     const groups = analyzeQueryGroups('machine mode privilege registers of a hart 20211203');
     const terms = [...new Set(groups.flat())];
     const some = [3, 0, 5];
+    // What a store reports for the question: the whole collection's statistics and matching documents.
+    const described = documents.map((d) => ({ ...d, list: d.terms.split(' ') }));
+    const collection = {
+      chunks: rows.length,
+      averageChunkTerms: whole.averageLength,
+      chunkFrequency: Object.fromEntries(terms.map((t) => [t, whole.chunkFrequency(t)])),
+      documents: documents.length,
+      averageDocumentTerms: described.reduce((n, d) => n + d.list.length, 0) / documents.length,
+      documentFrequency: Object.fromEntries(terms.map((t) => [t, described.filter((d) => d.list.includes(t)).length])),
+    };
+    const holding = described.filter((d) => terms.some((t) => d.list.includes(t))).map(({ id, terms: text }) => ({ id, terms: text }));
     const part = new KeywordIndex(
       some.map((i) => rows[i] as (typeof rows)[number]),
-      whole.documentsHolding(terms),
-      { collection: whole.collectionStats(terms) },
+      holding,
+      { collection },
     );
     const idf = (index: KeywordIndex) => (term: string) => Math.log(1 + index.chunkCount / (1 + index.chunkFrequency(term)));
     const all = whole.scoreGroups(groups, idf(whole), BM25_DEFAULTS).total;
@@ -69,28 +81,26 @@ describe('KeywordIndex', () => {
   });
 });
 
-describe('KeywordIndex.build', () => {
-  it('builds the same index in slices, giving the event loop turns meanwhile', async () => {
-    const words = ['timer', 'vector', 'cache', 'trap', 'hart', 'counter', '0x7b0', '1100011'];
-    const rows = Array.from({ length: 30_000 }, (_, i) => ({
-      id: `c${i}`,
-      docId: `d${i % 7}`,
-      page: 1 + (i % 50),
-      terms: Array.from({ length: 40 }, (_, w) => words[(i * 3 + w * 5) % words.length]).join(' ') + ` unique${i}`,
-      headingTerms: i % 3 === 0 ? 'timer chapter' : '',
-    }));
-    let turns = 0;
-    const ticker = setInterval(() => turns++, 1);
-    const built = await KeywordIndex.build(rows, [{ id: 'd1', terms: 'timer manual' }], 2);
-    clearInterval(ticker);
-    expect(turns).toBeGreaterThan(0);
-    const direct = new KeywordIndex(rows, [{ id: 'd1', terms: 'timer manual' }]);
-    expect(built.size).toBe(direct.size);
-    expect(built.averageLength).toBe(direct.averageLength);
-    const idf = (term: string): number => Math.log(1 + direct.size / (1 + direct.chunkFrequency(term)));
-    const a = built.scoreGroups([['timer'], ['unique123']], idf, { k1: 1.2, b: 0.75 });
-    const b = direct.scoreGroups([['timer'], ['unique123']], idf, { k1: 1.2, b: 0.75 });
-    expect([...a.total]).toEqual([...b.total]);
-    expect(built.scoreDocuments(['timer'])).toEqual(direct.scoreDocuments(['timer']));
+describe('RowTermCounts', () => {
+  it('counts a row’s wanted terms as splitting it does, and only scans again for terms not asked before', () => {
+    const row = { id: 'c1', docId: 'd', page: 1, terms: analyze('the funct3 field 0010011 and funct3 again 0x7b0 words').join(' '), headingTerms: analyze('funct3 encoding').join(' ') };
+    const split = (wanted: string[]): Map<string, number> => {
+      const counts = new Map<string, number>();
+      for (const t of row.terms.split(' ')) if (wanted.includes(t)) counts.set(t, (counts.get(t) ?? 0) + 1);
+      for (const t of row.headingTerms.split(' ')) if (wanted.includes(t)) counts.set(t, (counts.get(t) ?? 0) + 0.5);
+      return counts;
+    };
+    const cache = new RowTermCounts();
+    const first = cache.count(row, new Set(['funct3', 'field']));
+    expect(first.length).toBe(row.terms.split(' ').length);
+    expect(first.density).toBeCloseTo(2 / row.terms.split(' ').length);
+    expect([first.counts.get('funct3'), first.counts.get('field')]).toEqual([split(['funct3']).get('funct3'), 1]);
+    expect(first.counts.get('funct3')).toBe(2.5);
+    const second = cache.count(row, new Set(['funct3', 'encod', 'missing']));
+    expect(second).toBe(first);
+    expect([second.counts.get('encod'), second.counts.get('missing')]).toEqual([0.5, 0]);
+    // Other terms under the same id: counted afresh.
+    const changed = cache.count({ ...row, terms: 'funct3' }, new Set(['funct3']));
+    expect([changed.length, changed.counts.get('funct3')]).toEqual([1, 1.5]);
   });
 });

@@ -1,4 +1,6 @@
 import type { ChunkTerms, DocumentTerms, KeywordCollectionStats } from '@ragbridge/core-interfaces';
+import { groupedBm25, type PostingEntries } from './grouped-bm25.js';
+import { countRowTerms, isCode, type RowTermCounter } from './row-term-counts.js';
 
 /** BM25 parameters. */
 export interface Bm25Parameters {
@@ -47,6 +49,8 @@ export interface KeywordIndexOptions {
   terms?: ReadonlySet<string>;
   /** Counts a document's description terms, e.g. from a cache kept across questions. @default {@link describeDocument} */
   describe?: (doc: DocumentTerms) => DocumentDescription;
+  /** Counts a row's wanted terms (with `terms`), e.g. from a cache kept across questions. @default {@link countRowTerms} */
+  counter?: RowTermCounter;
 }
 
 /**
@@ -82,24 +86,15 @@ export class KeywordIndex {
   /** Document description terms by document id, built on first use. */
   private documentsById: Map<string, ReadonlyMap<string, number>> | undefined;
 
-  /**
-   * Builds the index at once (synchronously). Over a large corpus prefer {@link KeywordIndex.build},
-   * which gives the event loop a turn every few milliseconds.
-   */
-  constructor(rows: readonly ChunkTerms[], documents: readonly DocumentTerms[] = [], options: KeywordIndexOptions = {}, collected?: CollectedPostings) {
-    const parts = collected ?? collectPostings(rows, options.terms);
+  constructor(rows: readonly ChunkTerms[], documents: readonly DocumentTerms[] = [], options: KeywordIndexOptions = {}) {
+    const parts = collectPostings(rows, options.terms, options.counter ?? countRowTerms);
     const { chunkLists, frequencyLists, lengths, density } = parts;
     this.ids = parts.ids;
     this.docIds = parts.docIds;
     this.pages = parts.pages;
     this.dictionary = parts.dictionary;
-    if (parts.packed) {
-      this.postingChunks = parts.packed.chunks;
-      this.postingFrequencies = parts.packed.frequencies;
-    } else {
-      this.postingChunks = chunkLists.map((list) => Int32Array.from(list));
-      this.postingFrequencies = frequencyLists.map((list) => Float32Array.from(list));
-    }
+    this.postingChunks = chunkLists.map((list) => Int32Array.from(list));
+    this.postingFrequencies = frequencyLists.map((list) => Float32Array.from(list));
     this.lengths = Float64Array.from(lengths);
     this.codeDensity = Float32Array.from(density);
     this.collection = options.collection;
@@ -114,33 +109,6 @@ export class KeywordIndex {
       : this.documentTerms.length
         ? this.documentTerms.reduce((a, d) => a + d.length, 0) / this.documentTerms.length
         : 1;
-  }
-
-  /**
-   * Builds the index in slices of about `sliceMs`, yielding to the event loop between them, so a
-   * server keeps answering other requests while a large corpus is indexed.
-   */
-  static async build(rows: readonly ChunkTerms[], documents: readonly DocumentTerms[] = [], sliceMs = 8, options: KeywordIndexOptions = {}): Promise<KeywordIndex> {
-    const parts = emptyPostings(options.terms);
-    let sliceStart = performance.now();
-    const pause = async (i: number): Promise<void> => {
-      if ((i & 63) !== 63 || performance.now() - sliceStart <= sliceMs) return;
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      sliceStart = performance.now();
-    };
-    for (let i = 0; i < rows.length; i++) {
-      addPostings(parts, rows[i] as ChunkTerms);
-      await pause(i);
-    }
-    // The postings become typed arrays in slices too (tens of thousands of terms).
-    const packed = { chunks: [] as Int32Array[], frequencies: [] as Float32Array[] };
-    for (let id = 0; id < parts.chunkLists.length; id++) {
-      packed.chunks.push(Int32Array.from(parts.chunkLists[id] as number[]));
-      packed.frequencies.push(Float32Array.from(parts.frequencyLists[id] as number[]));
-      await pause(id);
-    }
-    parts.packed = packed;
-    return new KeywordIndex(rows, documents, options, parts);
   }
 
   /**
@@ -167,24 +135,6 @@ export class KeywordIndex {
 
   get size(): number {
     return this.ids.length;
-  }
-
-  /** The statistics of the indexed rows and documents for these terms (as a store reports them). */
-  collectionStats(terms: readonly string[]): KeywordCollectionStats {
-    const documents = this.documentTerms.length;
-    return {
-      chunks: this.size,
-      averageChunkTerms: this.size > 0 ? this.averageLength : 0,
-      chunkFrequency: Object.fromEntries(terms.map((t) => [t, this.chunkFrequency(t)])),
-      documents,
-      averageDocumentTerms: documents > 0 ? this.averageDocumentLength : 0,
-      documentFrequency: Object.fromEntries(terms.map((t) => [t, this.collection?.documentFrequency[t] ?? this.documentDf.get(t) ?? 0])),
-    };
-  }
-
-  /** The indexed documents whose description holds any of the terms. */
-  documentsHolding(terms: readonly string[]): DocumentTerms[] {
-    return this.documentTerms.filter((doc) => terms.some((t) => doc.tf.has(t))).map((doc) => ({ id: doc.id, terms: doc.terms }));
   }
 
   /**
@@ -242,40 +192,15 @@ export class KeywordIndex {
    * sum over groups per chunk (0 where the chunk has no question term) and the chunks holding any
    * question term (in order of first posting). One scratch array serves every group and question.
    */
-  // Float32 halves the memory per question; BM25 needs no more precision.
   scoreGroups(groups: ReadonlyArray<readonly string[]>, idf: (term: string) => number, params: Bm25Parameters): { total: Float32Array; matching: number[] } {
-    const n = this.size;
-    const total = new Float32Array(n);
-    const matching: number[] = [];
-    if (this.scratch.length !== n) this.scratch = new Float32Array(n);
-    const best = this.scratch;
-    const touched: number[] = [];
-    for (const group of groups) {
-      for (const term of group) {
-        const id = this.dictionary.get(term);
-        if (id === undefined) continue;
-        const weight = idf(term);
-        const chunks = this.postingChunks[id] as Int32Array;
-        const freqs = this.postingFrequencies[id] as Float32Array;
-        for (let i = 0; i < chunks.length; i++) {
-          const c = chunks[i] as number;
-          const f = freqs[i] as number;
-          const norm = params.k1 * (1 - params.b + (params.b * (this.lengths[c] as number)) / this.averageLength);
-          const s = (weight * f * (params.k1 + 1)) / (f + norm);
-          const before = best[c] as number;
-          if (s > before) {
-            if (before === 0) touched.push(c);
-            best[c] = s;
-            const sum = total[c] as number;
-            if (sum === 0) matching.push(c);
-            total[c] = sum + s - before;
-          }
-        }
-      }
-      for (const c of touched) best[c] = 0;
-      touched.length = 0;
-    }
-    return { total, matching };
+    if (this.scratch.length !== this.size) this.scratch = new Float32Array(this.size);
+    const postingsOf = (term: string): PostingEntries | undefined => {
+      const id = this.dictionary.get(term);
+      if (id === undefined) return undefined;
+      const slots = this.postingChunks[id] as Int32Array;
+      return { slots, freqs: this.postingFrequencies[id] as Float32Array, length: slots.length };
+    };
+    return groupedBm25({ size: this.size, postingsOf, lengths: this.lengths, averageLength: this.averageLength, scratch: this.scratch }, groups, idf, params);
   }
 
   /** Whether a chunk holds any of the terms of a group (term ids; ids below 0 are skipped). */
@@ -318,7 +243,7 @@ export function kthLargest(values: Float32Array, k: number): number {
 }
 
 /** Postings gathered from chunk rows, before they become typed arrays. */
-export interface CollectedPostings {
+interface CollectedPostings {
   ids: string[];
   docIds: string[];
   pages: number[];
@@ -327,22 +252,28 @@ export interface CollectedPostings {
   frequencyLists: number[][];
   lengths: number[];
   density: number[];
-  /** The postings as typed arrays, when already made. */
-  packed?: { chunks: Int32Array[]; frequencies: Float32Array[] };
   /** The only terms given postings, when not all. */
   wanted?: ReadonlySet<string>;
-  /** `wanted` by first character and length (made on first use). */
-  lookup?: WantedLookup;
+  /** Counts a row's wanted terms. */
+  counter: RowTermCounter;
 }
 
-/** A binary or hex code (`0010011`, `0x7b0`); the first character rules out most terms before the pattern runs. */
-function isCode(term: string): boolean {
-  const first = term.charCodeAt(0);
-  return (first === 48 || first === 49) && /^(?:[01]{3,}|0x[\da-f]+)$/.test(term);
+function emptyPostings(wanted: ReadonlySet<string> | undefined, counter: RowTermCounter): CollectedPostings {
+  return { ids: [], docIds: [], pages: [], dictionary: new Map(), chunkLists: [], frequencyLists: [], lengths: [], density: [], counter, ...(wanted && { wanted }) };
 }
 
-function emptyPostings(wanted?: ReadonlySet<string>): CollectedPostings {
-  return { ids: [], docIds: [], pages: [], dictionary: new Map(), chunkLists: [], frequencyLists: [], lengths: [], density: [], ...(wanted && { wanted }) };
+/** {@link addPostings} for the wanted terms only, counted by the index's counter. */
+function addWantedPostings(parts: CollectedPostings, row: ChunkTerms, wanted: ReadonlySet<string>, chunk: number): void {
+  const { length, density, counts } = parts.counter(row, wanted);
+  parts.density.push(density);
+  for (const term of wanted) {
+    const f = counts.get(term) ?? 0;
+    if (f === 0) continue;
+    const id = termIdOf(parts, term);
+    (parts.chunkLists[id] as number[]).push(chunk);
+    (parts.frequencyLists[id] as number[]).push(f);
+  }
+  parts.lengths.push(length);
 }
 
 /** The term's id in the dictionary of `parts`, added with empty postings when new. */
@@ -364,8 +295,7 @@ function addPostings(parts: CollectedPostings, row: ChunkTerms): void {
   parts.docIds.push(row.docId);
   parts.pages.push(row.page);
   if (parts.wanted) {
-    parts.lookup ??= wantedLookup(parts.wanted);
-    addWantedPostings(parts, row, parts.lookup, chunk);
+    addWantedPostings(parts, row, parts.wanted, chunk);
     return;
   }
   const body = row.terms ? row.terms.split(' ') : [];
@@ -388,66 +318,8 @@ function addPostings(parts: CollectedPostings, row: ChunkTerms): void {
   parts.lengths.push(body.length);
 }
 
-/** Wanted terms by first character and length, so most terms of a row are passed over without reading them. */
-type WantedLookup = Map<number, string[]>;
-
-const lookupKey = (first: number, length: number): number => first * 256 + Math.min(length, 255);
-
-function wantedLookup(wanted: ReadonlySet<string>): WantedLookup {
-  const lookup: WantedLookup = new Map();
-  for (const term of wanted) {
-    const key = lookupKey(term.charCodeAt(0), term.length);
-    const list = lookup.get(key);
-    if (list) list.push(term);
-    else lookup.set(key, [term]);
-  }
-  return lookup;
-}
-
-/**
- * Counts the wanted terms of the space-separated `terms` into `tf` (each occurrence adds `weight`);
- * returns the number of terms and how many are binary or hex codes.
- */
-function scanTerms(terms: string, lookup: WantedLookup, weight: number, tf: Map<string, number>): { length: number; codes: number } {
-  let length = 0;
-  let codes = 0;
-  for (let start = 0; start < terms.length; ) {
-    let end = terms.indexOf(' ', start);
-    if (end < 0) end = terms.length;
-    length++;
-    const first = terms.charCodeAt(start);
-    if ((first === 48 || first === 49) && isCode(terms.slice(start, end))) codes++;
-    const candidates = lookup.get(lookupKey(first, end - start));
-    if (candidates) {
-      for (const term of candidates) {
-        if (term.length === end - start && terms.startsWith(term, start)) tf.set(term, (tf.get(term) ?? 0) + weight);
-      }
-    }
-    start = end + 1;
-  }
-  return { length, codes };
-}
-
-/**
- * {@link addPostings} for a few wanted terms: the row is read once without splitting it, and only
- * terms of a wanted term's first character and length are compared. Same postings, lengths and
- * code densities as the full path (in the order the full path adds them: body terms first).
- */
-function addWantedPostings(parts: CollectedPostings, row: ChunkTerms, lookup: WantedLookup, chunk: number): void {
-  const tf = new Map<string, number>();
-  const { length, codes } = scanTerms(row.terms, lookup, 1, tf);
-  if (row.headingTerms) scanTerms(row.headingTerms, lookup, 0.5, tf);
-  parts.density.push(length ? codes / length : 0);
-  for (const [term, f] of tf) {
-    const id = termIdOf(parts, term);
-    (parts.chunkLists[id] as number[]).push(chunk);
-    (parts.frequencyLists[id] as number[]).push(f);
-  }
-  parts.lengths.push(length);
-}
-
-function collectPostings(rows: readonly ChunkTerms[], wanted?: ReadonlySet<string>): CollectedPostings {
-  const parts = emptyPostings(wanted);
+function collectPostings(rows: readonly ChunkTerms[], wanted: ReadonlySet<string> | undefined, counter: RowTermCounter): CollectedPostings {
+  const parts = emptyPostings(wanted, counter);
   for (const row of rows) addPostings(parts, row);
   return parts;
 }

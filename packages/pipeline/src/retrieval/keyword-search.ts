@@ -59,7 +59,7 @@ export async function keywordSearch(
   const [found] = await Promise.all([fetchKeywordCandidates(keywords, analysed, settings, abortSignal), corpus.sync()]);
   // Only the terms signals and evidence read get postings: the question's, and its specific forms.
   const terms = new Set([...analysed.terms, ...analysed.specific.flatMap((t) => t.forms)]);
-  const index = new KeywordIndex(found.chunks, found.documents, { collection: found.stats, terms, describe: corpus.describe });
+  const index = new KeywordIndex(found.chunks, found.documents, { collection: found.stats, terms, describe: corpus.describe, counter: corpus.rows.count });
   return rankCandidates(analysed, index, corpus, settings);
 }
 

@@ -11,7 +11,7 @@ import {
   type SourceDocument,
   type VectorBatch,
 } from '@ragbridge/core-interfaces';
-import { createSqliteKeywordSearch } from './sqlite-keyword-search.js';
+import { createSqliteKeywordSearch, type KeywordIndexStatus } from './sqlite-keyword-search.js';
 import { migrate, requireSchema } from './sqlite-schema.js';
 import { createSqliteVectorSearch, type VectorIndexStatus } from './sqlite-vector-search.js';
 import { ANN_THRESHOLD_DEFAULT } from './vector-index.js';
@@ -30,6 +30,12 @@ export interface SqliteStoreOptions {
   rebuildOnSchemaChange?: boolean;
   /** Vector count above which search switches from exact to the HNSW index. @default {@link ANN_THRESHOLD_DEFAULT} */
   annThreshold?: number;
+  /**
+   * At close, write a snapshot of the keyword index into the file when enough changed since the
+   * last one, so the next process loads it instead of reading every chunk. Only for a file opened
+   * for writing. @default true
+   */
+  keywordSnapshots?: boolean;
 }
 
 interface ChunkRow {
@@ -111,6 +117,12 @@ export interface SqliteStore extends DocumentStoreV2 {
    * none is loaded.
    */
   vectorIndexStatus(identity: EmbedderIdentity): VectorIndexStatus | undefined;
+  /**
+   * The in-memory keyword index as it stands (without loading or catching it up): what it holds,
+   * where it was loaded from, how many full scans and applied changes it took. Undefined before
+   * the first keyword search.
+   */
+  keywordIndexStatus(): KeywordIndexStatus | undefined;
 }
 
 /** Opens the database file, creating or upgrading its schema unless read-only. */
@@ -185,7 +197,9 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
 
   // Counts write transactions of every connection: one read tells whether anything changed.
   const revision = (): string => statements.revision.get()?.value ?? '0';
-  const keywords = createSqliteKeywordSearch(db, revision);
+  const keywords = createSqliteKeywordSearch(db, {
+    snapshots: (options.keywordSnapshots ?? true) && !options.readonly && options.path !== ':memory:',
+  });
   const vectors = createSqliteVectorSearch(db, options.annThreshold ?? ANN_THRESHOLD_DEFAULT, revision);
 
   /** Deletes a document; its chunks and their vectors go by cascade. */
@@ -308,6 +322,9 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     vectorIndexStatus(identity) {
       return vectors.status(identity);
     },
+    keywordIndexStatus() {
+      return keywords.status();
+    },
     async stats() {
       const counts = statements.counts.get() ?? { documents: 0, chunks: 0 };
       const vectorCounts: Record<string, number> = {};
@@ -315,9 +332,12 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
       return { ...counts, vectors: vectorCounts };
     },
     async close() {
-      keywords.close();
-      vectors.close();
-      db.close();
+      try {
+        await keywords.close();
+      } finally {
+        vectors.close();
+        db.close();
+      }
     },
   };
 }

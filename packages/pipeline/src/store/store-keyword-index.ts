@@ -1,0 +1,320 @@
+import type { KeywordCollectionStats } from '@ragbridge/core-interfaces';
+import type { SelectablePostings } from '../retrieval/candidate-selection.js';
+import { groupedBm25 } from '../retrieval/grouped-bm25.js';
+import type { Bm25Parameters } from '../retrieval/keyword-index.js';
+import { type PostingList, type PostingSource, TermPostings } from './keyword-postings.js';
+
+/** A chunk as the index takes it in: its row key and index terms. */
+export interface IndexedChunkTerms {
+  pk: number;
+  terms: string;
+  headingTerms: string;
+}
+
+/** Growable typed arrays of one kind per slot. */
+class SlotColumn {
+  values: Int32Array;
+  constructor(capacity = 1024) {
+    this.values = new Int32Array(capacity);
+  }
+  set(slot: number, value: number): void {
+    if (slot >= this.values.length) {
+      const grown = new Int32Array(Math.max(slot + 1, this.values.length * 2));
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[slot] = value;
+  }
+}
+
+/** Slots of chunks or of documents: their length in terms and whether they are live. */
+class Slots {
+  readonly lengths = new SlotColumn();
+  live = new Uint8Array(1024);
+  count = 0;
+  liveCount = 0;
+  liveLength = 0;
+  /** Slots removed so far (a posting list counted its live entries at some value of it). */
+  removals = 0;
+
+  add(length: number): number {
+    const slot = this.count++;
+    this.lengths.set(slot, length);
+    if (slot >= this.live.length) {
+      const grown = new Uint8Array(this.live.length * 2);
+      grown.set(this.live);
+      this.live = grown;
+    }
+    this.live[slot] = 1;
+    this.liveCount++;
+    this.liveLength += length;
+    return slot;
+  }
+
+  remove(slot: number): void {
+    if (this.live[slot] === 0) return;
+    this.live[slot] = 0;
+    this.liveCount--;
+    this.liveLength -= this.lengths.values[slot] as number;
+    this.removals++;
+  }
+
+  /** Live entries of a list (counted again only after a removal since the last count). */
+  liveEntries(list: PostingList): number {
+    if (this.removals === 0) return list.length;
+    if (list.countedAt !== this.removals) {
+      let live = 0;
+      for (let i = 0; i < list.length; i++) live += this.live[list.slots[i] as number] as number;
+      list.live = live;
+      list.countedAt = this.removals;
+    }
+    return list.live;
+  }
+
+  /** The live slots of a list, in order. */
+  liveSlots(list: PostingList): Int32Array {
+    const out = new Int32Array(this.liveEntries(list));
+    let n = 0;
+    for (let i = 0; i < list.length; i++) {
+      const slot = list.slots[i] as number;
+      if (this.live[slot] === 1) out[n++] = slot;
+    }
+    return out;
+  }
+
+  average(): number {
+    return this.liveCount > 0 ? this.liveLength / this.liveCount : 0;
+  }
+}
+
+/** The parts of a {@link StoreKeywordIndex} a snapshot holds. */
+export interface KeywordIndexParts {
+  /** Per chunk slot: row key, body length, document slot. */
+  chunkPks: Int32Array;
+  chunkLengths: Int32Array;
+  chunkDocuments: Int32Array;
+  /** Per document slot: id and description length. */
+  documentIds: string[];
+  documentLengths: Int32Array;
+  chunkPostings: PostingSource;
+  documentPostings: PostingSource;
+}
+
+/**
+ * The store's keyword index: postings of every chunk's terms (body terms count 1, heading terms
+ * 1/2) and of every document's description, in slots given in the order chunks were added (the
+ * store adds them in row order). A document's removal marks its slots removed (searches skip
+ * them, frequencies and lengths leave them out) until {@link compact} renumbers the rest; adding
+ * appends. Searches and statistics therefore equal those of an index built afresh from what is
+ * live, in the same order.
+ */
+export class StoreKeywordIndex implements SelectablePostings {
+  private readonly chunks = new Slots();
+  private readonly chunkPks = new SlotColumn();
+  private readonly chunkDocuments = new SlotColumn();
+  private chunkPostings: TermPostings;
+  private readonly documents = new Slots();
+  private readonly documentIds: string[] = [];
+  private readonly documentSlots = new Map<string, number>();
+  private documentPostings: TermPostings;
+  private scratch = new Float32Array(0);
+
+  constructor(parts?: KeywordIndexParts) {
+    this.chunkPostings = new TermPostings(parts?.chunkPostings);
+    this.documentPostings = new TermPostings(parts?.documentPostings);
+    if (!parts) return;
+    parts.documentIds.forEach((id, slot) => {
+      this.documents.add(parts.documentLengths[slot] as number);
+      this.documentIds.push(id);
+      this.documentSlots.set(id, slot);
+    });
+    for (let slot = 0; slot < parts.chunkPks.length; slot++) {
+      this.chunks.add(parts.chunkLengths[slot] as number);
+      this.chunkPks.set(slot, parts.chunkPks[slot] as number);
+      this.chunkDocuments.set(slot, parts.chunkDocuments[slot] as number);
+    }
+  }
+
+  /** Adds a document's description; its chunks follow with {@link addChunk}. Returns its slot. */
+  addDocument(id: string, terms: string): number {
+    this.removeDocument(id);
+    const tf = new Map<string, number>();
+    const list = terms ? terms.split(' ') : [];
+    for (const term of list) tf.set(term, (tf.get(term) ?? 0) + 1);
+    const slot = this.documents.add(list.length);
+    this.documentIds[slot] = id;
+    this.documentSlots.set(id, slot);
+    for (const [term, f] of tf) this.documentPostings.add(term, slot, f);
+    return slot;
+  }
+
+  /** Adds a chunk of the document in `documentSlot` (chunks must come in row order). */
+  addChunk(documentSlot: number, chunk: IndexedChunkTerms): void {
+    const body = chunk.terms ? chunk.terms.split(' ') : [];
+    const tf = new Map<string, number>();
+    for (const term of body) tf.set(term, (tf.get(term) ?? 0) + 1);
+    if (chunk.headingTerms) for (const term of chunk.headingTerms.split(' ')) tf.set(term, (tf.get(term) ?? 0) + 0.5);
+    const slot = this.chunks.add(body.length);
+    this.chunkPks.set(slot, chunk.pk);
+    this.chunkDocuments.set(slot, documentSlot);
+    for (const [term, f] of tf) this.chunkPostings.add(term, slot, f);
+  }
+
+  /** Marks a document and its chunks removed. Returns false when the index does not hold it. */
+  removeDocument(id: string): boolean {
+    const slot = this.documentSlots.get(id);
+    if (slot === undefined) return false;
+    this.documentSlots.delete(id);
+    this.documents.remove(slot);
+    const owners = this.chunkDocuments.values;
+    for (let c = 0; c < this.chunks.count; c++) if (owners[c] === slot) this.chunks.remove(c);
+    return true;
+  }
+
+  /** Live chunks. */
+  get size(): number {
+    return this.chunks.liveCount;
+  }
+
+  /** Chunk slots in use, live or removed. */
+  get slots(): number {
+    return this.chunks.count;
+  }
+
+  /** Removed chunk slots not yet compacted away. */
+  get removedChunks(): number {
+    return this.chunks.count - this.chunks.liveCount;
+  }
+
+  get documentCount(): number {
+    return this.documents.liveCount;
+  }
+
+  /** How many live chunks hold the term. */
+  chunkFrequency(term: string): number {
+    const list = this.chunkPostings.get(term);
+    return list ? this.chunks.liveEntries(list) : 0;
+  }
+
+  /** How many live documents' descriptions hold the term. */
+  documentFrequency(term: string): number {
+    const list = this.documentPostings.get(term);
+    return list ? this.documents.liveEntries(list) : 0;
+  }
+
+  /** Live chunk slots holding the term, in order. */
+  chunksWith(term: string): Int32Array {
+    const list = this.chunkPostings.get(term);
+    return list ? this.chunks.liveSlots(list) : new Int32Array(0);
+  }
+
+  /** The row key of a chunk slot. */
+  pkOf(slot: number): number {
+    return this.chunkPks.values[slot] as number;
+  }
+
+  /** Ids of the live documents whose description holds any of the terms, in slot order. */
+  documentsHolding(terms: readonly string[]): string[] {
+    const slots = new Set<number>();
+    for (const term of terms) {
+      const list = this.documentPostings.get(term);
+      if (list) for (const slot of this.documents.liveSlots(list)) slots.add(slot);
+    }
+    return [...slots].sort((a, b) => a - b).map((slot) => this.documentIds[slot] as string);
+  }
+
+  /** Grouped BM25 over the live chunks (the retriever's formula), by slot. */
+  scoreGroups(groups: ReadonlyArray<readonly string[]>, idf: (term: string) => number, params: Bm25Parameters): { total: Float32Array; matching: number[] } {
+    const size = this.chunks.count;
+    if (this.scratch.length < size) this.scratch = new Float32Array(Math.max(size, this.scratch.length * 2));
+    return groupedBm25(
+      {
+        size,
+        postingsOf: (term) => this.chunkPostings.get(term),
+        lengths: this.chunks.lengths.values,
+        averageLength: this.chunks.average(),
+        scratch: this.scratch,
+        ...(this.chunks.removals > 0 && { live: this.chunks.live }),
+      },
+      groups,
+      idf,
+      params,
+    );
+  }
+
+  /** The collection statistics of the terms. */
+  stats(terms: readonly string[]): KeywordCollectionStats {
+    return {
+      chunks: this.chunks.liveCount,
+      averageChunkTerms: this.chunks.average(),
+      chunkFrequency: Object.fromEntries(terms.map((t) => [t, this.chunkFrequency(t)])),
+      documents: this.documents.liveCount,
+      averageDocumentTerms: this.documents.average(),
+      documentFrequency: Object.fromEntries(terms.map((t) => [t, this.documentFrequency(t)])),
+    };
+  }
+
+  /**
+   * Drops removed slots, renumbering the rest in order (every persisted list is read in). Slots
+   * change: call it between searches, never during one.
+   */
+  compact(): void {
+    const moveChunks = renumbering(this.chunks);
+    const moveDocuments = renumbering(this.documents);
+    this.chunkPostings.renumber(moveChunks);
+    this.documentPostings.renumber(moveDocuments);
+    const pks = this.chunkPks.values;
+    const owners = this.chunkDocuments.values;
+    const lengths = this.chunks.lengths.values;
+    const documentLengths = this.documents.lengths.values;
+    const keptChunks: Array<[number, number, number]> = [];
+    for (let c = 0; c < this.chunks.count; c++) if (moveChunks[c] as number >= 0) keptChunks.push([pks[c] as number, lengths[c] as number, moveDocuments[owners[c] as number] as number]);
+    const keptDocuments: Array<[string, number]> = [];
+    for (let d = 0; d < this.documents.count; d++) if (moveDocuments[d] as number >= 0) keptDocuments.push([this.documentIds[d] as string, documentLengths[d] as number]);
+    resetSlots(this.chunks);
+    resetSlots(this.documents);
+    this.documentIds.length = 0;
+    this.documentSlots.clear();
+    for (const [id, length] of keptDocuments) {
+      const slot = this.documents.add(length);
+      this.documentIds[slot] = id;
+      this.documentSlots.set(id, slot);
+    }
+    for (const [pk, length, owner] of keptChunks) {
+      const slot = this.chunks.add(length);
+      this.chunkPks.set(slot, pk);
+      this.chunkDocuments.set(slot, owner);
+    }
+  }
+
+  /** Everything a snapshot needs, compacted first (every list read in). */
+  parts(): { chunkPks: Int32Array; chunkLengths: Int32Array; chunkDocuments: Int32Array; documentIds: string[]; documentLengths: Int32Array; chunkPostings: ReadonlyMap<string, PostingList>; documentPostings: ReadonlyMap<string, PostingList> } {
+    if (this.chunks.removals > 0 || this.documents.removals > 0) this.compact();
+    const n = this.chunks.count;
+    return {
+      chunkPks: this.chunkPks.values.slice(0, n),
+      chunkLengths: this.chunks.lengths.values.slice(0, n),
+      chunkDocuments: this.chunkDocuments.values.slice(0, n),
+      documentIds: this.documentIds.slice(0, this.documents.count),
+      documentLengths: this.documents.lengths.values.slice(0, this.documents.count),
+      chunkPostings: this.chunkPostings.all(),
+      documentPostings: this.documentPostings.all(),
+    };
+  }
+}
+
+/** New slot of every slot, -1 for removed ones. */
+function renumbering(slots: Slots): Int32Array {
+  const moved = new Int32Array(slots.count);
+  let next = 0;
+  for (let s = 0; s < slots.count; s++) moved[s] = slots.live[s] === 1 ? next++ : -1;
+  return moved;
+}
+
+function resetSlots(slots: Slots): void {
+  slots.count = 0;
+  slots.liveCount = 0;
+  slots.liveLength = 0;
+  slots.removals = 0;
+  slots.live.fill(0);
+}
