@@ -278,6 +278,13 @@ describe('resolveConfig: storage', () => {
     expect(resolved.storageReason).toBe("the profile's default; DATABASE_URL is set but is not a PostgreSQL URL (mysql://…): storage stays SQLite");
   });
 
+  it('the test cluster’s variables beside DATABASE_URL are not settings; an unknown RAGBRIDGE_ key is named with its variable', async () => {
+    const env = { DATABASE_URL: url, RAGBRIDGE_PG_DATA: '/tmp/ragbridge-pg.x', RAGBRIDGE_REQUIRE_POSTGRES: '1' };
+    expect((await resolveIn({ env })).config.storage).toEqual({ kind: 'postgres', url });
+    const error = await configError(resolveIn({ env: { ...env, RAGBRIDGE_RETRIVAL__K: '3' } }));
+    expect(error.issues).toEqual([expect.objectContaining({ path: '', message: expect.stringMatching(/^unknown key "retrival" \(allowed: profile, offline, models, /), source: 'env RAGBRIDGE_RETRIVAL__K' })]);
+  });
+
   it('never shows the database password in an error', async () => {
     const file = await write('ragbridge.yaml', `storage:\n  kind: postgres\n  url: ${url}\n  maxConnections: many\n`);
     const error = await configError(resolveIn({ file }));

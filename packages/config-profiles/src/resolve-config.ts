@@ -281,7 +281,8 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
   }
   const storage = resolveStorage(merged, env, sourceFinder(layers.slice(1)));
   merged = storage.merged;
-  if (storage.fromEnv) layers.push({ label: 'env DATABASE_URL', data: storage.fromEnv.data, envPath: storage.fromEnv.path });
+  // Listed after the files: it sets only what no other layer sets, so its place decides no value.
+  if (storage.fromEnv) layers.splice(1 + files.layers.length, 0, { label: 'env DATABASE_URL', data: storage.fromEnv.data, envPath: storage.fromEnv.path });
   if (isPlainObject(merged)) merged.profile = profile;
 
   const config = validate(merged, layers);

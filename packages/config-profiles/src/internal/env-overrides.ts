@@ -3,8 +3,12 @@ import { isPlainObject } from './merge.js';
 /** Prefix of override variables: `RAGBRIDGE_SERVER__PORT=8080` sets `server.port`. */
 export const ENV_PREFIX = 'RAGBRIDGE_';
 
-/** Variables with the prefix that are settings of the loader, not configuration paths. */
-const RESERVED = new Set(['RAGBRIDGE_PROFILE', 'RAGBRIDGE_CONFIG']);
+/**
+ * Variables with the prefix that are not configuration paths: settings of the loader, and the
+ * PostgreSQL test cluster's (`tools/pg-cluster.sh` exports RAGBRIDGE_PG_DATA beside DATABASE_URL; CI
+ * sets RAGBRIDGE_REQUIRE_POSTGRES), which share a shell with every command.
+ */
+const RESERVED = new Set(['RAGBRIDGE_PROFILE', 'RAGBRIDGE_CONFIG', 'RAGBRIDGE_PG_DATA', 'RAGBRIDGE_REQUIRE_POSTGRES']);
 
 function camel(segment: string): string {
   return segment.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());

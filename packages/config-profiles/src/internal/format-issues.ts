@@ -132,7 +132,8 @@ export function formatZodIssues(
       default:
         message = issue.message;
     }
-    const source = sourceOf(path);
+    // An unknown key belongs to the layer that wrote it, not to whichever last set its parent.
+    const source = sourceOf(issue.code === 'unrecognized_keys' && issue.keys.length === 1 ? [...path, issue.keys[0] as string] : path);
     return { path: formatPath(path), message: redactSecrets(message), ...(source !== undefined && { source }) };
   });
 }
