@@ -32,14 +32,14 @@ describe('ragbridge CLI usage', () => {
     expect(overview.code).toBe(0);
     expect(overview.out).toMatch(/^ragbridge: question answering/);
     expect(overview.out).toMatch(/Exit codes: 0 done; 1 the command failed.*; 2 wrong usage/);
-    for (const command of ['demo', 'ingest', 'ask', 'eval', 'compare', 'doctor', 'prices']) {
+    for (const command of ['demo', 'ingest', 'ask', 'eval', 'compare', 'doctor', 'prices', 'migrate']) {
       const viaHelp = await run('help', command);
       const viaFlag = await run(command, '--help');
       expect(viaHelp.code).toBe(0);
       expect(viaHelp.out).toMatch(new RegExp(`^ragbridge ${command} `));
       expect(viaFlag).toEqual(viaHelp);
     }
-    expect(await run('help', 'nope')).toMatchObject({ code: 2, err: 'ragbridge: no command "nope"; commands: demo, ingest, ask, eval, compare, doctor, prices, help\n' });
+    expect(await run('help', 'nope')).toMatchObject({ code: 2, err: 'ragbridge: no command "nope"; commands: demo, ingest, ask, eval, compare, doctor, prices, migrate, help\n' });
     // No command at all: the overview, and the exit code of wrong usage.
     expect((await run()).code).toBe(2);
   });

@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
-import { PROFILE_NAMES, resolveConfig, type ProfileName, type ResolvedConfig } from '@ragbridge/config-profiles';
-import type { Citation } from '@ragbridge/core-interfaces';
+import { PROFILE_NAMES, resolveConfig, type PostgresStorageConfig, type ProfileName, type ResolvedConfig } from '@ragbridge/config-profiles';
+import { redactUrl, type Citation } from '@ragbridge/core-interfaces';
 import { type Pipeline, type PipelineAnswer, type RefusalPolicy, type SignalName } from '@ragbridge/pipeline';
 import { createRuntime, TERMINAL_BACKENDS, type RuntimeLogger, type RuntimeOptions } from '@ragbridge/runtime';
 import { cliLogger } from './cli-warnings.js';
@@ -9,9 +9,30 @@ import { displayPath } from './display-path.js';
 /** Profiles the CLI can run: the built-in ones (models other than `offline` need their services). */
 export const SUPPORTED_PROFILES = PROFILE_NAMES;
 
-/** Where a store lives when `--store` is not given. */
+/** Where a store lives when `--store` is not given and the configuration's storage is SQLite. */
 export function defaultStorePath(name = 'store'): string {
   return resolve('.ragbridge', `${name}.db`);
+}
+
+/**
+ * Where a command's documents live: a SQLite file (`--store FILE`, or the CLI's own file when the
+ * configuration's storage is SQLite) or the configuration's PostgreSQL database (`storage.kind:
+ * postgres`, or DATABASE_URL), whose usage ledger and embedding cache then live there too.
+ */
+export type CliStore = { kind: 'sqlite'; path: string } | { kind: 'postgres'; config: PostgresStorageConfig };
+
+/** The store of a command: `--store` when given, else the configuration's PostgreSQL database, else `defaultStorePath(name)`. */
+export function cliStore(resolved: ResolvedConfig, explicit: string | undefined, name = 'store'): CliStore {
+  if (explicit !== undefined) return { kind: 'sqlite', path: explicit };
+  const { storage } = resolved.config;
+  return storage.kind === 'postgres' ? { kind: 'postgres', config: storage } : { kind: 'sqlite', path: defaultStorePath(name) };
+}
+
+/** A store as messages name it: the file, or the database without its user and password. */
+export function storeLabel(store: CliStore): string {
+  if (store.kind === 'sqlite') return store.path;
+  const { url, schema } = store.config;
+  return `PostgreSQL ${redactUrl(url)}${schema === undefined ? '' : ` (schema ${schema})`}`;
 }
 
 function checkProfile(profile: string | undefined): void {
@@ -74,33 +95,37 @@ function configOverrides(overrides: PipelineOverrides = {}): Record<string, unkn
 }
 
 /**
- * The runtime options of a command's store: the usage ledger and the embedding cache next to it
- * (`<store>.usage.db`, `<store>.embeddings.db`, so a re-ingest after an edit embeds only the changed
- * chunks), relative paths from its folder.
+ * The runtime options of a command's store. A SQLite file gets the usage ledger and the embedding
+ * cache next to it (`<store>.usage.db`, `<store>.embeddings.db`, so a re-ingest after an edit embeds
+ * only the changed chunks), relative paths from its folder. PostgreSQL storage is the
+ * configuration's: the runtime opens it, with the ledger and the embedding cache in the same
+ * database unless the configuration names files (relative paths from the working folder).
  */
-export function storeRuntimeOptions(storePath: string, options: OpenPipelineOptions): Omit<RuntimeOptions, 'config'> {
-  const beside = (suffix: string): string => (storePath === ':memory:' ? storePath : `${storePath.replace(/\.db$/, '')}.${suffix}.db`);
-  return {
-    storePath,
-    ledgerPath: beside('usage'),
-    embeddingCachePath: beside('embeddings'),
-    baseDir: dirname(storePath),
+export function storeRuntimeOptions(store: CliStore, options: OpenPipelineOptions): Omit<RuntimeOptions, 'config'> {
+  const common = {
     logger: options.logger ?? cliLogger(),
     ...(options.env && { env: options.env }),
     ...(options.fetch && { fetch: options.fetch }),
   };
+  if (store.kind === 'postgres') return { baseDir: process.cwd(), ...common };
+  const storePath = store.path;
+  const beside = (suffix: string): string => (storePath === ':memory:' ? storePath : `${storePath.replace(/\.db$/, '')}.${suffix}.db`);
+  return { storePath, ledgerPath: beside('usage'), embeddingCachePath: beside('embeddings'), baseDir: dirname(storePath), ...common };
 }
 
 /**
- * Opens the pipeline of the resolved profile, composed by `@ragbridge/runtime` as the demo app's
- * is (its models behind resilience and the cost monitor, the usage ledger next to the store).
+ * Opens the pipeline of the resolved profile on `store` (see {@link cliStore}), composed by
+ * `@ragbridge/runtime` as the demo app's is (its models behind resilience and the cost monitor,
+ * the usage ledger next to a SQLite store or in the PostgreSQL database).
  */
-export async function openPipeline(storePath: string, options: OpenPipelineOptions = {}): Promise<Pipeline> {
+export async function openPipeline(store: string | CliStore | undefined, options: OpenPipelineOptions = {}): Promise<Pipeline> {
   const overrides = configOverrides(options.overrides);
   const resolved = options.config ?? (await resolveCliConfig({ profile: options.profile, ...(overrides && { overrides }), ...(options.env && { env: options.env }) }));
+  const target = typeof store === 'object' ? store : cliStore(resolved, store);
   const runtime = await createRuntime({
-    config: resolved,
-    ...storeRuntimeOptions(storePath, options),
+    // A PostgreSQL target may name another schema than the configuration (eval keeps its corpus apart).
+    config: target.kind === 'postgres' ? { ...resolved, config: { ...resolved.config, storage: target.config } } : resolved,
+    ...storeRuntimeOptions(target, options),
     ...(options.rebuildOnSchemaChange && { rebuildStoreOnSchemaChange: true }),
   });
   // The runtime's pipeline, closed together with the runtime (ledger, caches, model workers).
@@ -172,14 +197,16 @@ export function formatExplanation(result: PipelineAnswer, names: ReadonlyMap<str
 /** `ragbridge ask "<question>"`; `env` and `fetch` as {@link OpenPipelineOptions} (e.g. the fake services). */
 export async function askCommand(
   question: string,
-  options: { store: string; json?: boolean; explain?: boolean; profile?: string; out?: NodeJS.WritableStream } & Pick<OpenPipelineOptions, 'env' | 'fetch'>,
+  options: { store?: string | undefined; json?: boolean; explain?: boolean; profile?: string; out?: NodeJS.WritableStream } & Pick<OpenPipelineOptions, 'env' | 'fetch'>,
 ): Promise<number> {
   if (!question.trim()) throw new UsageError('ask: give a question, e.g. ragbridge ask "What does funct3 select?"');
   const out = options.out ?? process.stdout;
-  const pipeline = await openPipeline(options.store, { profile: options.profile, ...(options.env && { env: options.env }), ...(options.fetch && { fetch: options.fetch }) });
+  const resolved = await resolveCliConfig({ profile: options.profile, ...(options.env && { env: options.env }) });
+  const store = cliStore(resolved, options.store);
+  const pipeline = await openPipeline(store, { config: resolved, ...(options.env && { env: options.env }), ...(options.fetch && { fetch: options.fetch }) });
   try {
     const docs = await pipeline.store.listDocuments();
-    if (docs.length === 0) throw new UsageError(`the store ${options.store} has no documents yet: run \`ragbridge ingest <folder>\` first`);
+    if (docs.length === 0) throw new UsageError(`the store ${storeLabel(store)} has no documents yet: run \`ragbridge ingest <folder>\` first`);
     const result = await pipeline.ask(question, { k: 10, ...(options.explain && { explain: true }) });
     const pagedDocs = new Set(docs.filter((d) => d.mediaType === 'application/pdf').map((d) => d.id));
     const paged = (id: string): boolean => pagedDocs.has(id);

@@ -200,7 +200,8 @@ describe('ragbridge doctor', () => {
       spawnSync(process.execPath, [bin, ...args], {
         cwd,
         encoding: 'utf8',
-        env: { ...process.env, HF_TOKEN: TOKEN, RAGBRIDGE_PROFILE: '' },
+        // DATABASE_URL emptied: this is about the profile (CI sets one for the PostgreSQL tests).
+        env: { ...process.env, HF_TOKEN: TOKEN, RAGBRIDGE_PROFILE: '', DATABASE_URL: '' },
         timeout: 60_000,
       });
     const offline = run('doctor', '--profile', 'offline');

@@ -2,6 +2,7 @@ import { explain, type ConfigExplanation, type RagbridgeConfig } from '@ragbridg
 import { redactSecrets } from '@ragbridge/core-interfaces';
 import { TERMINAL_BACKENDS, type RuntimePart } from '@ragbridge/runtime';
 import { resolveCliConfig } from './commands.js';
+import { checkDatabase, formatDatabase } from './doctor-database.js';
 import { diagnoseFailure, diagnoseUnavailable, type Diagnosis } from './doctor-diagnosis.js';
 import { modelSteps, probeStep, type ProbeContext, type ProbeOutcome, type StepPlace } from './doctor-probes.js';
 
@@ -50,7 +51,9 @@ const LAST_STEP: Record<RuntimePart, { name: string; works: string; fallback: st
 const PARTS: readonly RuntimePart[] = ['answer', 'embedder', 'reranker'];
 
 /**
- * `ragbridge doctor [--profile NAME]`: which profile commands run and why (secrets redacted), then
+ * `ragbridge doctor [--profile NAME]`: which profile commands run and why (secrets redacted), where
+ * documents live (with PostgreSQL storage: the database answers, pgvector is installed, the versions
+ * of ragbridge's tables; exit 1 when it does not work), then
  * one small real call through every model step of its chains, each saying ok (with its latency)
  * or what is wrong and what to do. Exit 0 when every step works (a Transformers.js model not on
  * disk is allowed with `offline: true`), 1 when one does not: ragbridge still answers then, with
@@ -64,6 +67,9 @@ export async function doctorCommand(options: DoctorCommandOptions = {}): Promise
   // Every line passes the redactor: explain() registered the secrets of the configuration and environment.
   const write = (text: string): boolean => (options.out ?? process.stdout).write(redactSecrets(text));
   write(`${profileSection(explanation, options.profile !== undefined)}\n\n`);
+  const { storage } = resolved.config;
+  const database = storage.kind === 'postgres' ? await checkDatabase(storage) : undefined;
+  if (database) write(`${formatDatabase(database)}\n\n`);
 
   const ctx: ProbeContext = { resolved, env, fetch: options.fetch, baseDir: cwd };
   const results: StepResult[] = [];
@@ -81,8 +87,9 @@ export async function doctorCommand(options: DoctorCommandOptions = {}): Promise
     )}\n\n`,
   );
   const verdict = verdictOf(results, resolved.config);
+  if (database && !database.ok) write('The database does not work: every command that reads or writes documents fails until it does (see above).\n');
   write(`${verdict.text}\n`);
-  return verdict.code;
+  return database && !database.ok ? 1 : verdict.code;
 }
 
 async function diagnosisOf(

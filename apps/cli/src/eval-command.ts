@@ -1,9 +1,10 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
+import type { ResolvedConfig } from '@ragbridge/config-profiles';
 import type { Chunk } from '@ragbridge/core-interfaces';
 import { createRetriever, type Pipeline, type PipelineAnswer } from '@ragbridge/pipeline';
 import { retrieverOptionsFromConfig, type ConfiguredRetrieverOptions } from '@ragbridge/runtime';
-import { defaultStorePath, openPipeline, resolveCliConfig, UsageError } from './commands.js';
+import { cliStore, openPipeline, resolveCliConfig, storeLabel, UsageError, type CliStore } from './commands.js';
 import { cliLogger } from './cli-warnings.js';
 import { crossValidate, type CrossValidation } from './eval-cross-validation.js';
 import { corpusDocumentKeys, resolveEvidence, type EvidenceResolution } from './eval-evidence.js';
@@ -163,6 +164,18 @@ export async function evaluateQuestions(
 }
 
 /** The keyword retrieval settings of a profile (what calibration ranks with), mapped as the runtime maps them. */
+/**
+ * The store an evaluation ingests its corpus into, apart from the documents commands answer from:
+ * `--store FILE`, else `.ragbridge/eval-<corpus>.db`, else (PostgreSQL storage) the schema
+ * `eval_<corpus>` of the configured database.
+ */
+export function evalStore(resolved: ResolvedConfig, explicit: string | undefined, corpusName: string): CliStore {
+  const store = cliStore(resolved, explicit, `eval-${corpusName}`);
+  if (store.kind === 'sqlite') return store;
+  const schema = `eval_${corpusName.toLowerCase().replace(/[^a-z0-9]+/g, '_')}`.slice(0, 63).replace(/_+$/, '');
+  return { kind: 'postgres', config: { ...store.config, schema } };
+}
+
 async function keywordOptions(profile: string | undefined): Promise<ConfiguredRetrieverOptions> {
   const { config } = await resolveCliConfig({ profile });
   return retrieverOptionsFromConfig(config.retrieval);
@@ -194,11 +207,11 @@ export async function evalCommand(options: EvalCommandOptions): Promise<number> 
   const corpusInfo = await stat(options.corpus).catch(() => undefined);
   if (!corpusInfo) throw new UsageError(`--corpus ${options.corpus}: no such file or folder`);
   if (options.folds !== undefined && (!Number.isInteger(options.folds) || options.folds < 2)) throw new UsageError(`--folds: expected a whole number of at least 2, got ${options.folds}`);
-  const storePath = options.store ?? defaultStorePath(`eval-${basename(resolve(options.corpus))}`);
-  log.write(`Store: ${storePath}\n`);
+  const store = evalStore(await resolveCliConfig({ profile: options.profile }), options.store, basename(resolve(options.corpus)));
+  log.write(`Store: ${storeLabel(store)}\n`);
   // The eval store only caches the corpus, so an old format is rebuilt rather than refused.
   const logger = cliLogger();
-  const pipeline = await openPipeline(storePath, { profile: options.profile, rebuildOnSchemaChange: true, logger });
+  const pipeline = await openPipeline(store, { profile: options.profile, rebuildOnSchemaChange: true, logger });
   let summary: EvalSummary | undefined;
   let crossValidation: CrossValidation | undefined;
   try {
@@ -221,7 +234,7 @@ export async function evalCommand(options: EvalCommandOptions): Promise<number> 
         folds: options.folds,
         features,
         names,
-        open: (overrides) => openPipeline(storePath, { profile: options.profile, overrides, logger }),
+        open: (overrides) => openPipeline(store, { profile: options.profile, overrides, logger }),
         evaluate: (p, questions) => evaluateQuestions(p, questions, names),
         log,
       });

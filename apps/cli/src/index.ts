@@ -6,6 +6,7 @@ export { evalCommand, evaluateQuestions, readQuestions, retrievedPages } from '.
 export type { CrossValidation, FoldResult } from './eval-cross-validation.js';
 export { demoCommand, DEMO_QUESTION } from './demo.js';
 export { doctorCommand, type DoctorCommandOptions } from './doctor-command.js';
+export { migrateCommand, type MigrateCommandOptions, type MigrationSummary } from './migrate-command.js';
 export { DEFAULT_PRICES_DIR, pricesCommand, pricesFileName, type PricesCommandOptions } from './prices-command.js';
 export type { CitedUnit, EvalItem, EvalSummary, Evidence, QuestionOutcome, RetrievalMetrics, RetrievedPage } from './metrics.js';
 export { citationSupported, firstRelevantRank, retrievalMetrics, summarize, unitMatches } from './metrics.js';

@@ -4,17 +4,21 @@ import { ADAPTER_BACKENDS, type ResolvedConfig } from '@ragbridge/config-profile
 import type { IngestReport, Pipeline, PipelineIngestReport } from '@ragbridge/pipeline';
 import { cliLogger } from './cli-warnings.js';
 import {
+  cliStore,
   openPipeline,
   resolveCliConfig,
+  storeLabel,
   storeRuntimeOptions,
   UsageError,
+  type CliStore,
   type OpenPipelineOptions,
 } from './commands.js';
 import { createPhaseProgress, createProgressReporter } from './progress.js';
 
 /** Options of {@link ingestCommand}. */
 export interface IngestCommandOptions {
-  store: string;
+  /** A SQLite store file. @default the configuration's PostgreSQL storage, else `.ragbridge/store.db` */
+  store?: string | undefined;
   /** Also remove stored documents whose files are gone from the given folders. */
   prune?: boolean;
   /** With `prune`: also when no file is left at all. Before a paid embedding: embed without asking. */
@@ -49,6 +53,7 @@ export async function ingestCommand(paths: string[], options: IngestCommandOptio
   if (paths.length === 0) throw new UsageError('ingest: give at least one file or folder');
   const logger = cliLogger(options.err);
   const resolved = await resolveCliConfig({ profile: options.profile, ...(options.env && { env: options.env }) });
+  const store = cliStore(resolved, options.store);
   const opening: OpenPipelineOptions = {
     logger,
     ...(options.env && { env: options.env }),
@@ -56,10 +61,10 @@ export async function ingestCommand(paths: string[], options: IngestCommandOptio
   };
   if (!hostedEmbedder(resolved)) {
     // A local embedder (or none) costs nothing: the pipeline embeds the new chunks as it ingests.
-    const pipeline = await openPipeline(options.store, { ...opening, config: resolved });
+    const pipeline = await openPipeline(store, { ...opening, config: resolved });
     try {
       const report = await ingestFiles(pipeline, paths, options);
-      const code = writeIngestReport(report, paths, options);
+      const code = writeIngestReport(report, paths, store, options);
       if (options.profile !== undefined && options.profile !== 'offline')
         out(options).write(`Embedded ${report.embedded} chunk(s) with the ${options.profile} profile's embedder.\n`);
       return code;
@@ -68,14 +73,14 @@ export async function ingestCommand(paths: string[], options: IngestCommandOptio
     }
   }
   // A hosted embedder: ingest with keyword retrieval only (no model call), then price the vectors.
-  const keywordOnly = await openPipeline(options.store, { ...opening, config: withKeywordRetrieval(resolved) });
+  const keywordOnly = await openPipeline(store, { ...opening, config: withKeywordRetrieval(resolved) });
   let code: number;
   try {
-    code = writeIngestReport(await ingestFiles(keywordOnly, paths, options), paths, options);
+    code = writeIngestReport(await ingestFiles(keywordOnly, paths, options), paths, store, options);
   } finally {
     await keywordOnly.close();
   }
-  return Math.max(code, await embedHosted(resolved, opening, options));
+  return Math.max(code, await embedHosted(resolved, store, opening, options));
 }
 
 /** Whether the first step of the embedder chain runs elsewhere (hf-inference, hf-tei), and retrieval uses it. */
@@ -112,10 +117,11 @@ function ingestFiles(
  */
 async function embedHosted(
   resolved: ResolvedConfig,
+  store: CliStore,
   opening: OpenPipelineOptions,
   options: IngestCommandOptions,
 ): Promise<number> {
-  const plan = await planEmbedding(resolved, opening, options);
+  const plan = await planEmbedding(resolved, store, opening, options);
   const toEmbed = plan.chunksWithoutVectors ?? 0;
   if (toEmbed === 0) return 0;
   if (paidEmbedding(plan)) {
@@ -133,7 +139,7 @@ async function embedHosted(
       return go === undefined ? NEEDS_YES : 1;
     }
   }
-  const pipeline = await openPipeline(options.store, { ...opening, config: resolved });
+  const pipeline = await openPipeline(store, { ...opening, config: resolved });
   const progress = createPhaseProgress(err(options));
   try {
     const embedded = await pipeline.indexVectors({ onProgress: (p) => progress('embedding', p.done, p.total) });
@@ -159,18 +165,19 @@ async function embedHosted(
 /** How many chunks lack a vector for the embedder, their tokens and price, as `compare --reindex-plan` estimates them (nothing is embedded). */
 function planEmbedding(
   resolved: ResolvedConfig,
+  store: CliStore,
   opening: OpenPipelineOptions,
   options: IngestCommandOptions,
 ): Promise<ReindexPlan> {
   const side = (name: string, config: ResolvedConfig): CompareSide => ({
     name,
-    runtime: { config, ...storeRuntimeOptions(options.store, opening) },
+    runtime: { config, ...storeRuntimeOptions(store, opening) },
   });
   const name = options.profile ?? resolved.profile;
   return reindexPlan({
     from: side('keyword', withKeywordRetrieval(resolved)),
     to: side(name, resolved),
-    storePath: options.store,
+    ...(store.kind === 'sqlite' && { storePath: store.path }),
     sampleChunks: 0,
   });
 }
@@ -217,11 +224,11 @@ async function askToEmbed(options: IngestCommandOptions): Promise<boolean | unde
 }
 
 /** Prints the ingest report; returns 1 when a file failed, nothing was ingested, or --prune refused. */
-function writeIngestReport(report: IngestReport, paths: string[], options: IngestCommandOptions): number {
+function writeIngestReport(report: IngestReport, paths: string[], store: CliStore, options: IngestCommandOptions): number {
   const stream = out(options);
   const seconds = report.ms / 1000;
   stream.write(
-    `Ingested into ${options.store}: ${report.added.length} added, ${report.updated.length} updated, ${report.unchanged.length} unchanged, ${report.removed.length} removed, ${report.failed.length} failed.\n` +
+    `Ingested into ${storeLabel(store)}: ${report.added.length} added, ${report.updated.length} updated, ${report.unchanged.length} unchanged, ${report.removed.length} removed, ${report.failed.length} failed.\n` +
       `${report.pages} pages, ${report.chars} characters, ${report.chunks} chunks in ${seconds.toFixed(1)} s` +
       (report.chars > 0 ? ` (${Math.round(report.chars / seconds / 1000)}K chars/s).\n` : '.\n'),
   );

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { askCommand, defaultStorePath, UsageError } from './commands.js';
+import { askCommand, UsageError } from './commands.js';
 import { ingestCommand } from './ingest-command.js';
 import { evalCommand } from './eval-command.js';
 import { compareCommand } from './compare.js';
 import { demoCommand } from './demo.js';
 import { doctorCommand } from './doctor-command.js';
+import { migrateCommand } from './migrate-command.js';
 import { pricesCommand } from './prices-command.js';
 import { withFakeServices } from './fake-services.js';
 import { startTracing } from './otel-tracing.js';
@@ -19,13 +20,15 @@ Usage:
   ragbridge eval --corpus DIR --qa FILE[,FILE…] --out FILE.json [--folds K] [--store FILE] [--profile NAME]
   ragbridge compare --profiles A,B --qa FILE [--corpus DIR] [--out DIR] [--k 10] [--fake-services]
   ragbridge compare --reindex-plan --profiles A,B [--corpus DIR] [--apply] [--fake-services]
-  ragbridge doctor [--profile NAME]          the profile commands run and why; calls each model step once
+  ragbridge doctor [--profile NAME]          the profile commands run and why, the database; calls each model step once
+  ragbridge migrate [--from FILE] [--to URL] [--schema NAME] [--yes]   copy a SQLite store into PostgreSQL
   ragbridge prices update [--out DIR]        current Inference Providers prices into a dated file (prices.file)
   ragbridge help [command]                   help on one command
   ragbridge --version
 
 Options:
-  --store FILE     SQLite store (default .ragbridge/store.db; eval: .ragbridge/eval-<corpus>.db)
+  --store FILE     SQLite store (default: the configuration's PostgreSQL storage when it has one, e.g. from
+                   DATABASE_URL, else .ragbridge/store.db; eval: .ragbridge/eval-<corpus>.db)
   --prune          remove stored documents whose files are gone from the given folders
   --yes, -y        ingest: embed with a paid (hosted) embedder without asking; with --prune, empty folders too
   --workers N      extraction worker threads (default: one per core)
@@ -38,6 +41,10 @@ Options:
   --debug          print the stack trace of an error
   -h, --help       this help (after a command: that command's help)
   -v, --version    the version of @ragbridge/cli
+
+Storage: with DATABASE_URL set to a postgres:// URL (and no storage in ragbridge.yaml), or storage.kind:
+postgres in ragbridge.yaml, commands use that PostgreSQL database (pgvector) for documents, the usage
+ledger, budgets and the embedding cache; --store FILE still picks a SQLite file. See docs/postgres.md.
 
 Exit codes: 0 done; 1 the command failed (or a refused answer); 2 wrong usage (or a paid embedding without --yes).
 
@@ -54,7 +61,7 @@ Ingests a sample corpus (ragbridge's own documentation and a PDF generated from 
   ingest: `ragbridge ingest <files or folders…> [--store FILE] [--prune] [--yes] [--workers N] [--profile NAME]
 
 Adds PDF, Markdown, HTML and text files to the store; unchanged files are skipped.
-  --store FILE   the store (default .ragbridge/store.db)
+  --store FILE   a SQLite store (default: the configuration's PostgreSQL storage, else .ragbridge/store.db)
   --prune        also remove stored documents whose files are gone from the given folders
   --workers N    extraction worker threads (default: one per core; 0: the main thread)
   --profile NAME embed the chunks that have no vector yet with this profile's embedder (offline, the default: none)
@@ -69,7 +76,7 @@ embedding was declined or failed.`,
   ask: `ragbridge ask "<question>" [--store FILE] [--json] [--explain] [--profile NAME] [--fake-services]
 
 Answers from the store with citations to document and page (or section).
-  --store FILE     the store (default .ragbridge/store.db)
+  --store FILE     a SQLite store (default: the configuration's PostgreSQL storage, else .ragbridge/store.db)
   --json           print the answer, citations and retrieval as JSON
   --explain        show why each source ranks where it does
   --profile NAME   offline, local, hf-spaces or hybrid (default: resolved as the demo app does)
@@ -79,7 +86,9 @@ Answers from the store with citations to document and page (or section).
 
 Ingests DIR, asks every question of the QA files and scores retrieval (hit@k, MRR), refusals and
 citation support; writes every row to FILE.json.
-  --folds K        also cross-validate the ranking weights and refusal threshold (K ≥ 2)`,
+  --folds K        also cross-validate the ranking weights and refusal threshold (K ≥ 2)
+  --store FILE     a SQLite store for the corpus (default .ragbridge/eval-<corpus>.db; with PostgreSQL
+                   storage, the schema eval_<corpus> of that database, apart from your documents)`,
   compare: `ragbridge compare --profiles A,B --qa FILE [--corpus DIR] [--out DIR] [--k 10] [--fake-services]
 ragbridge compare --reindex-plan --profiles A,B [--corpus DIR] [--apply] [--fake-services]
 
@@ -89,7 +98,9 @@ costs, and --apply does it.`,
   doctor: `ragbridge doctor [--profile NAME]
 
 Says which profile the commands run and why (--profile, RAGBRIDGE_PROFILE, ragbridge.yaml, or
-detected), with secrets redacted, then calls every model step of its answer, embedder and reranker
+detected), with secrets redacted, and where documents live: with PostgreSQL storage, whether the
+database answers, whether pgvector is installed and the schema's version (the URL shown without
+user and password). Then it calls every model step of its answer, embedder and reranker
 chains once (a one-token answer, one short text embedded, one pair scored; short timeouts, no
 retries) and says for each: ok with its latency, or what is wrong and what to do (start Ollama,
 ollama pull, set HF_TOKEN, start TEI, npm install an adapter, download a model).
@@ -113,6 +124,22 @@ give them prices.overrides (perRequest, perHour).
   --out DIR        where the dated file goes
   --router URL     a router elsewhere (a mirror or private gateway); its listing is <URL>/v1/models
   --fake-services  read the listing from the repository's fake service (a checkout only)`,
+  migrate: `ragbridge migrate [--from FILE] [--to URL] [--schema NAME] [--yes]
+
+Copies every document of a SQLite store into PostgreSQL, with its chunks, their index terms and the
+stored vectors of every embedder identity: nothing is embedded again. Documents already there with
+the same content hash are skipped and only missing vectors are written, so running it again changes
+nothing. The SQLite file is opened read-only and left as it is. One line per document on stderr, a
+summary (documents, chunks, vectors per embedder identity, seconds) on stdout.
+  --from FILE     the SQLite store (default: the configuration's or its profile's SQLite file, else
+                  .ragbridge/store.db, whichever exists)
+  --to URL        postgres://user:password@host:5432/database (default: the configuration's PostgreSQL
+                  storage, else DATABASE_URL); the database needs the pgvector extension
+  --schema NAME   the PostgreSQL schema (default: storage.schema, else the store's default)
+  --yes, -y       copy without asking (needed without a terminal: exit code 2 otherwise)
+
+Then set DATABASE_URL (or storage.kind: postgres in ragbridge.yaml) and every command uses the
+database.`,
   help: `ragbridge help [command]
 
 Prints the overview, or one command's help.`,
@@ -150,6 +177,9 @@ export async function main(argv: string[]): Promise<number> {
       version: { type: 'boolean', short: 'v' },
       debug: { type: 'boolean' },
       router: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      schema: { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
@@ -172,7 +202,8 @@ export async function main(argv: string[]): Promise<number> {
     console.log(COMMAND_HELP[command]);
     return 0;
   }
-  const store = values.store ?? defaultStorePath();
+  // Unset: the configuration's PostgreSQL storage, else the CLI's SQLite file (defaultStorePath).
+  const store = values.store;
   switch (command) {
     case 'demo':
       return demoCommand(values.question !== undefined ? { question: values.question } : {});
@@ -213,6 +244,15 @@ export async function main(argv: string[]): Promise<number> {
     case 'doctor':
       if (rest.length > 0) throw new UsageError(`doctor: unexpected argument "${rest[0]}"; run ragbridge doctor [--profile NAME]`);
       return doctorCommand(values.profile !== undefined ? { profile: values.profile } : {});
+    case 'migrate':
+      if (rest.length > 0) throw new UsageError(`migrate: unexpected argument "${rest[0]}"; run ragbridge migrate [--from FILE] [--to URL] [--schema NAME] [--yes]`);
+      return migrateCommand({
+        ...(values.from !== undefined && { from: values.from }),
+        ...(values.to !== undefined && { to: values.to }),
+        ...(values.schema !== undefined && { schema: values.schema }),
+        ...(values.yes && { yes: true }),
+        ...(values.profile !== undefined && { profile: values.profile }),
+      });
     case 'prices':
       if (rest.length > 1) throw new UsageError(`prices: unexpected argument "${rest[1]}"; run ragbridge prices update [--out DIR]`);
       return pricesCommand(rest[0], {

@@ -1,0 +1,63 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { afterAll, afterEach, expect, it, vi } from 'vitest';
+import { describePostgres } from './__fixtures__/postgres-database.js';
+import { sink } from './__fixtures__/output-sink.js';
+import { askCommand } from './commands.js';
+import { evalCommand } from './eval-command.js';
+import { ingestCommand } from './ingest-command.js';
+
+/** Two short documents and questions about them. */
+function corpus(): { dir: string; qa: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'rb-pg-cmd-'));
+  writeFileSync(join(dir, 'logging.md'), '# Log rotation\n\nLog files rotate every night at midnight and are kept for fourteen days.\n');
+  writeFileSync(join(dir, 'backup.md'), '# Backups\n\nSnapshots of the database are taken every six hours and copied to a second region.\n');
+  const qa = join(mkdtempSync(join(tmpdir(), 'rb-pg-qa-')), 'qa.json');
+  writeFileSync(
+    qa,
+    JSON.stringify([
+      { id: 'logs', question: 'How long are rotated log files kept?', evidence: [{ doc: 'logging.md', pages: [1] }] },
+      { id: 'snapshots', question: 'How often are database snapshots taken?', evidence: [{ doc: 'backup.md', pages: [1] }] },
+    ]),
+  );
+  return { dir, qa };
+}
+
+describePostgres('ingest, ask and eval on PostgreSQL storage from DATABASE_URL', ({ url, schema, admin }) => {
+  const password = new URL(url).password;
+  // The offline profile with keyword retrieval; storage: PostgreSQL from DATABASE_URL, in this block's schema.
+  const env = { RAGBRIDGE_PROFILE: 'offline', RAGBRIDGE_RETRIEVAL__MODE: 'keyword', RAGBRIDGE_MODELS__RERANKER__CHAIN: '[]', HF_HUB_OFFLINE: '1', DATABASE_URL: url, RAGBRIDGE_STORAGE__KIND: 'postgres', RAGBRIDGE_STORAGE__SCHEMA: schema };
+  const schemas: string[] = [];
+  afterEach(() => vi.unstubAllEnvs());
+  afterAll(async () => {
+    for (const name of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
+  });
+
+  it('ingest writes into the database (no --store) and ask answers from it', async () => {
+    const { dir } = corpus();
+    const out = sink();
+    expect(await ingestCommand([dir], { workers: 0, env, out: out.stream, err: sink().stream })).toBe(0);
+    expect(out.text()).toMatch(new RegExp(`^Ingested into PostgreSQL postgres://[^ @]+ \\(schema ${schema}\\): 2 added`));
+    if (password) expect(out.text()).not.toContain(password);
+    const answer = sink();
+    expect(await askCommand('How long are rotated log files kept?', { env, json: true, out: answer.stream })).toBe(0);
+    expect((JSON.parse(answer.text()) as { citations: Array<{ docName: string }> }).citations[0]).toMatchObject({ docName: 'logging.md' });
+    // Nothing went to a SQLite file in the working folder.
+    expect(Number((await admin.query(`SELECT count(*) AS n FROM "${schema}".documents`)).rows[0].n)).toBe(2);
+  });
+
+  it('eval keeps its corpus apart, in the schema eval_<corpus> of the same database', async () => {
+    const { dir, qa } = corpus();
+    const evalSchema = `eval_${basename(dir).toLowerCase().replace(/[^a-z0-9]+/g, '_')}`;
+    schemas.push(evalSchema);
+    for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+    const log = sink();
+    const out = join(dir, 'results.json');
+    expect(await evalCommand({ corpus: dir, qa, out, log: log.stream })).toBe(0);
+    expect(log.text()).toMatch(new RegExp(`^Store: PostgreSQL postgres://[^ @]+ \\(schema ${evalSchema}\\)`));
+    expect(log.text()).toMatch(/hit@1 1\.000/);
+    expect((JSON.parse(readFileSync(out, 'utf8')) as { results: unknown[] }).results).toHaveLength(2);
+    expect(Number((await admin.query(`SELECT count(*) AS n FROM "${evalSchema}".documents`)).rows[0].n)).toBe(2);
+  });
+});
