@@ -103,6 +103,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const url = `http://${shownHost}:${actualPort}`;
   const readyMs = performance.now() - started;
   log(`ragbridge demo: profile ${runtime.profile} (${resolved.reason}); listening on ${url} (ready in ${Math.round(readyMs)} ms)`);
+  // Where documents live: a SQLite file or PostgreSQL (the URL without user and password).
+  log(`ragbridge demo: storage ${runtime.explain().storage}`);
 
   if (options.sampleCorpus !== false && (await runtime.pipeline.store.stats()).documents === 0) {
     log('ragbridge demo: empty store — ingesting the sample corpus (the project docs and a generated PDF)…');
