@@ -36,6 +36,12 @@ export function groupedBm25(
   params: Bm25Parameters,
 ): { total: Float32Array; matching: number[] } {
   const { lengths, averageLength, live } = input;
+  // Invariants in locals: the loop below runs over every posting of every question term, often
+  // before the JIT has optimised it (the first question of a process).
+  const k1 = params.k1;
+  const b = params.b;
+  const oneMinusB = 1 - b;
+  const k1Plus1 = k1 + 1;
   const total = new Float32Array(input.size);
   const matching: number[] = [];
   const best = input.scratch;
@@ -50,8 +56,8 @@ export function groupedBm25(
         const c = slots[i] as number;
         if (live && live[c] === 0) continue;
         const f = freqs[i] as number;
-        const norm = params.k1 * (1 - params.b + (params.b * (lengths[c] as number)) / averageLength);
-        const s = (weight * f * (params.k1 + 1)) / (f + norm);
+        const norm = k1 * (oneMinusB + (b * (lengths[c] as number)) / averageLength);
+        const s = (weight * f * k1Plus1) / (f + norm);
         const before = best[c] as number;
         if (s > before) {
           if (before === 0) touched.push(c);

@@ -17,6 +17,12 @@ class SlotColumn {
   constructor(capacity = 1024) {
     this.values = new Int32Array(capacity);
   }
+  /** A column holding these values, with room to grow. */
+  static of(values: Int32Array): SlotColumn {
+    const column = new SlotColumn(Math.max(1024, values.length * 2));
+    column.values.set(values);
+    return column;
+  }
   set(slot: number, value: number): void {
     if (slot >= this.values.length) {
       const grown = new Int32Array(Math.max(slot + 1, this.values.length * 2));
@@ -29,13 +35,27 @@ class SlotColumn {
 
 /** Slots of chunks or of documents: their length in terms and whether they are live. */
 class Slots {
-  readonly lengths = new SlotColumn();
+  lengths = new SlotColumn();
   live = new Uint8Array(1024);
   count = 0;
   liveCount = 0;
   liveLength = 0;
   /** Slots removed so far (a posting list counted its live entries at some value of it). */
   removals = 0;
+
+  /** Live slots of these lengths, taken at once (a snapshot's). */
+  static of(lengths: Int32Array): Slots {
+    const slots = new Slots();
+    slots.lengths = SlotColumn.of(lengths);
+    slots.live = new Uint8Array(slots.lengths.values.length);
+    slots.live.fill(1, 0, lengths.length);
+    slots.count = lengths.length;
+    slots.liveCount = lengths.length;
+    let sum = 0;
+    for (let i = 0; i < lengths.length; i++) sum += lengths[i] as number;
+    slots.liveLength = sum;
+    return slots;
+  }
 
   add(length: number): number {
     const slot = this.count++;
@@ -109,30 +129,26 @@ export interface KeywordIndexParts {
  * live, in the same order.
  */
 export class StoreKeywordIndex implements SelectablePostings {
-  private readonly chunks = new Slots();
-  private readonly chunkPks = new SlotColumn();
-  private readonly chunkDocuments = new SlotColumn();
+  private readonly chunks: Slots;
+  private readonly chunkPks: SlotColumn;
+  private readonly chunkDocuments: SlotColumn;
   private chunkPostings: TermPostings;
-  private readonly documents = new Slots();
-  private readonly documentIds: string[] = [];
+  private readonly documents: Slots;
+  private readonly documentIds: string[];
   private readonly documentSlots = new Map<string, number>();
   private documentPostings: TermPostings;
   private scratch = new Float32Array(0);
 
+  /** An empty index, or one holding a snapshot's parts (taken as whole arrays: a cold start does no per-chunk work). */
   constructor(parts?: KeywordIndexParts) {
     this.chunkPostings = new TermPostings(parts?.chunkPostings);
     this.documentPostings = new TermPostings(parts?.documentPostings);
-    if (!parts) return;
-    parts.documentIds.forEach((id, slot) => {
-      this.documents.add(parts.documentLengths[slot] as number);
-      this.documentIds.push(id);
-      this.documentSlots.set(id, slot);
-    });
-    for (let slot = 0; slot < parts.chunkPks.length; slot++) {
-      this.chunks.add(parts.chunkLengths[slot] as number);
-      this.chunkPks.set(slot, parts.chunkPks[slot] as number);
-      this.chunkDocuments.set(slot, parts.chunkDocuments[slot] as number);
-    }
+    this.chunks = parts ? Slots.of(parts.chunkLengths) : new Slots();
+    this.chunkPks = parts ? SlotColumn.of(parts.chunkPks) : new SlotColumn();
+    this.chunkDocuments = parts ? SlotColumn.of(parts.chunkDocuments) : new SlotColumn();
+    this.documents = parts ? Slots.of(parts.documentLengths) : new Slots();
+    this.documentIds = parts ? [...parts.documentIds] : [];
+    this.documentIds.forEach((id, slot) => this.documentSlots.set(id, slot));
   }
 
   /** Adds a document's description; its chunks follow with {@link addChunk}. Returns its slot. */
