@@ -4,26 +4,28 @@ import type { DatabaseTarget } from './database-errors.js';
 import type { StoreTables } from './sql-names.js';
 import { anyTermQuery, indexableTerm, quoteLexeme } from './text-search-literals.js';
 
-// How keyword candidates are chosen, and why (measured with bench/keyword-bench.ts; numbers in the
-// package README):
+// How keyword candidates are chosen, and why (bench/keyword-bench.ts; Zipf corpus, questions of 5
+// terms drawn from one chunk):
 //
 // A chunk's BM25 needs each query term's frequency in it, which PostgreSQL can only read from the
 // chunk's row (the GIN index says which chunks hold a term, not how often). Reading a matching row
-// and its filtered tsvector costs ~5-10 µs, so ranking every match of a common term (tens of
-// thousands of chunks at 100k) takes hundreds of milliseconds. A posting table (term, chunk, tf)
-// read by index-only scans was ~20× cheaper per match but still needs bounding, and it was 5× the
-// chunks' own size on disk and tripled ingest time; so there is none.
+// and its tsvector filtered to the query's terms cost ~5-10 µs on an idle machine, so ranking every
+// match of a typical question (38,000 chunks at 100k) would take hundreds of milliseconds (exact
+// ranking of all matches measured p50 2.1 s). A posting table (term, chunk, tf) read by index-only
+// scans was ~20× cheaper per match but still too slow unbounded (p50 150 ms exact), 3× the chunks
+// table on disk (1.4 GB for 100k chunks) and 3× slower to ingest; so there is none.
 //
-// Instead the terms are fetched rarest first through the GIN index while the chunks holding them
-// add up to at most MATCH_BUDGET (every term at most `rareTermLimit` chunks hold is fetched
-// whatever the budget: those chunks are always returned). Each fetched chunk is scored by BM25 over
-// ALL the query's terms, the common ones included (their frequencies come from the same row read),
-// so common terms still order the candidates; they only do not bring chunks of their own. Rare
-// terms carry most of BM25's weight (idf), so the best chunks of a typical question hold at least
-// one of them: at 100k chunks the 100 best of this ranking held 85% of the exact BM25 top 100 (and
-// the chunk the question was drawn from in 39 of 40 questions, as exact BM25 did), p50 ≈ 5 ms.
-// When every term is common, the chunks holding the two rarest together (then the rarest alone) are
-// fetched, at most MATCH_BUDGET of them.
+// Instead terms are fetched rarest first through the GIN index while the chunks holding them add up
+// to at most MATCH_BUDGET (terms held by at most `rareTermLimit` chunks are fetched whatever the
+// budget: their chunks are always returned). Each fetched chunk is scored by grouped BM25 over ALL
+// the question's terms, common ones included (their frequencies come from the same row read), so
+// common terms still order the candidates; they only do not bring chunks of their own. Rare terms
+// carry most of BM25's weight (idf), so the best chunks of a typical question hold one of them: the
+// 100 best held 87.5% of the exact BM25 top 100 at 100k chunks (98.5% at 5k) and the chunk each
+// question came from every time. Budgets of 1,000 / 2,000 / 5,000 gave 75% / 85% / 94% of the exact
+// top 100 for 0.5× / 1× / 2× the time. At 100k chunks a question fetches ~500 rows (p50; p90 1,600).
+// When every term is common, the chunks holding the two rarest together (then the rarest alone)
+// are fetched, at most MATCH_BUDGET of them.
 
 /** Sum of the chunk frequencies of the terms whose chunks are fetched and scored. */
 export const MATCH_BUDGET = 2000;
