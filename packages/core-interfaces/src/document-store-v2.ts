@@ -47,7 +47,14 @@ export interface KeywordCandidates {
   stats: KeywordCollectionStats;
   /** Candidate chunks with their index terms, in no particular order (the retriever scores them). */
   chunks: ChunkTerms[];
-  /** The description terms of every document whose description holds a query term. */
+  /**
+   * The description terms of the documents whose descriptions the retriever scores: every
+   * document of a candidate chunk whose description holds a query term, and the document whose
+   * description scores best against the query terms (BM25 with k1 1.2 and b 0.75 over the
+   * description terms, as SQLite FTS5's `bm25()`; it normalises document scores), whatever its
+   * chunks. Returning every document whose description holds a query term meets this too; bounded
+   * this way, a question over thousands of documents reads a few of their descriptions.
+   */
   documents: DocumentTerms[];
 }
 

@@ -280,6 +280,24 @@ export function documentStoreConformanceChecks(options: DocumentStoreConformance
         }),
     },
     {
+      id: 'keyword-documents',
+      description: 'documents described: those of candidate chunks whose description holds a query term, and the best-matching description whatever its chunks',
+      run: () =>
+        withStore(async (store) => {
+          await store.putDocument(record('guide', ['unrelated words only'], { title: 'Vector vector', name: 'guide.pdf' }));
+          await store.putDocument(record('spec', ['vector registers hold values'], { title: 'Spec', name: 'spec.pdf' }));
+          await store.putDocument(record('notes', ['vector notes text'], { title: 'Vector', name: 'notes.pdf' }));
+          const found = await store.keywordSearch.keywordCandidates(query([['vector']], 10));
+          const ids = found.documents.map((d) => d.id);
+          ensure(ids.includes('notes'), `the document of a candidate whose description holds the term should be described, got [${ids.join()}]`);
+          ensure(ids.includes('guide'), `the best-matching description should be described though no chunk of it is a candidate, got [${ids.join()}]`);
+          ensure(
+            found.documents.every((d) => d.terms.split(' ').includes('vector')),
+            `only descriptions holding a query term should be returned, got ${JSON.stringify(found.documents)}`,
+          );
+        }),
+    },
+    {
       id: 'keyword-limit-and-rare-terms',
       description: 'at most `limit` best chunks (more and rarer terms first), plus every chunk holding a term rarer than `rareTermLimit`',
       run: () =>

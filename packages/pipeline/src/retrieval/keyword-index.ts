@@ -16,6 +16,16 @@ export function inverseChunkFrequency(chunks: number, frequency: number): number
   return Math.log(1 + (chunks - frequency + 0.5) / (frequency + 0.5));
 }
 
+/** Inverse document frequency of a description term among `documents`, `frequency` of which hold it (FTS5's `bm25()`, kept positive). */
+export function descriptionIdf(documents: number, frequency: number): number {
+  return Math.max(1e-6, Math.log((documents - frequency + 0.5) / (frequency + 0.5)));
+}
+
+/** One term's BM25 in a document description (k1 1.2, b 0.75: the formula of FTS5's `bm25()`); a description's score sums its query terms'. */
+export function descriptionTermScore(idf: number, frequency: number, length: number, averageLength: number): number {
+  return (idf * frequency * 2.2) / (frequency + 1.2 * (0.25 + (0.75 * length) / averageLength));
+}
+
 /** A document's description terms (title, name, headings, first page) with their counts. */
 export interface DocumentDescription {
   readonly id: string;
@@ -122,12 +132,11 @@ export class KeywordIndex {
     for (const term of terms) {
       const df = this.collection?.documentFrequency[term] ?? this.documentDf.get(term);
       if (!df) continue;
-      const idf = Math.max(1e-6, Math.log((n - df + 0.5) / (df + 0.5)));
+      const idf = descriptionIdf(n, df);
       for (const doc of this.documentTerms) {
         const f = doc.tf.get(term);
         if (!f) continue;
-        const s = (idf * f * 2.2) / (f + 1.2 * (0.25 + (0.75 * doc.length) / this.averageDocumentLength));
-        scores.set(doc.id, (scores.get(doc.id) ?? 0) + s);
+        scores.set(doc.id, (scores.get(doc.id) ?? 0) + descriptionTermScore(idf, f, doc.length, this.averageDocumentLength));
       }
     }
     return scores;

@@ -187,7 +187,8 @@ describe('keyword snapshot', () => {
     const params = { k1: 1.2, b: 0.75 };
     expect(loaded.scoreGroups(groups, () => 1, params)).toEqual(index.scoreGroups(groups, () => 1, params));
     expect(loaded.stats(['größe', 'manual'])).toEqual(index.stats(['größe', 'manual']));
-    expect(loaded.documentsHolding(['manual'])).toEqual(['doc-ä']);
+    expect(loaded.describedDocuments(['manual'], [])).toEqual(['doc-ä']);
+    expect(loaded.describedDocuments(['cache'], [0, 1])).toEqual([]);
     expect([loaded.pkOf(0), loaded.pkOf(1)]).toEqual([10, 14]);
     expect(decodeKeywordSnapshot(Buffer.from('not a snapshot at all, no'))).toBeUndefined();
   });

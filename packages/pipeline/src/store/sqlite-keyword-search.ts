@@ -236,7 +236,7 @@ export function createSqliteKeywordSearch(db: Database.Database, options: Sqlite
     const idf = (term: string): number => inverseChunkFrequency(current.size, df(term)) * (query.termWeights?.[term] ?? 1);
     const chosen = selectCandidates(current, query.groups, idf, df, { limit: query.limit, rareTermLimit: query.rareTermLimit, bm25: BM25_DEFAULTS });
     const chunks = rowsOf(chosen.map((slot) => current.pkOf(slot)));
-    return { stats: current.stats(terms), chunks, documents: descriptionsOf(current.documentsHolding(terms)) };
+    return { stats: current.stats(terms), chunks, documents: descriptionsOf(current.describedDocuments(terms, chosen)) };
   };
 
   const keywordCandidates = async (query: KeywordCandidatesQuery): Promise<KeywordCandidates> => {

@@ -1,7 +1,7 @@
 import type { KeywordCollectionStats } from '@ragbridge/core-interfaces';
 import type { SelectablePostings } from '../retrieval/candidate-selection.js';
 import { groupedBm25 } from '../retrieval/grouped-bm25.js';
-import type { Bm25Parameters } from '../retrieval/keyword-index.js';
+import { type Bm25Parameters, descriptionIdf, descriptionTermScore } from '../retrieval/keyword-index.js';
 import { type PostingList, type PostingSource, TermPostings } from './keyword-postings.js';
 
 /** A chunk as the index takes it in: its row key and index terms. */
@@ -229,14 +229,46 @@ export class StoreKeywordIndex implements SelectablePostings {
     return this.chunkPks.values[slot] as number;
   }
 
-  /** Ids of the live documents whose description holds any of the terms, in slot order. */
-  documentsHolding(terms: readonly string[]): string[] {
-    const slots = new Set<number>();
-    for (const term of terms) {
+  /**
+   * Ids of the documents a question's candidates need described, in slot order: those of the
+   * candidate chunks whose description holds a term, and the document whose description scores
+   * best against the terms (the normaliser of document scores), whatever its chunks.
+   */
+  describedDocuments(terms: readonly string[], candidates: readonly number[]): string[] {
+    const lists = terms.flatMap((term) => {
       const list = this.documentPostings.get(term);
-      if (list) for (const slot of this.documents.liveSlots(list)) slots.add(slot);
+      return list ? [{ term, list }] : [];
+    });
+    const owners = this.chunkDocuments.values;
+    const slots = new Set<number>();
+    for (const c of candidates) {
+      const owner = owners[c] as number;
+      if (!slots.has(owner) && lists.some(({ list }) => holds(list, owner))) slots.add(owner);
     }
+    const best = this.bestDescription(lists);
+    if (best >= 0) slots.add(best);
     return [...slots].sort((a, b) => a - b).map((slot) => this.documentIds[slot] as string);
+  }
+
+  /** The live document whose description scores best (first in slot order among equals), or -1. */
+  private bestDescription(lists: ReadonlyArray<{ list: PostingList }>): number {
+    const documents = this.documents;
+    const scores = new Float64Array(documents.count);
+    const average = documents.average();
+    for (const { list } of lists) {
+      const df = documents.liveEntries(list);
+      if (df === 0) continue;
+      const idf = descriptionIdf(documents.liveCount, df);
+      for (let i = 0; i < list.length; i++) {
+        const slot = list.slots[i] as number;
+        if (documents.live[slot] === 0) continue;
+        // Summed term by term in question order, as the retriever sums them.
+        scores[slot] = (scores[slot] as number) + descriptionTermScore(idf, list.freqs[i] as number, documents.lengths.values[slot] as number, average);
+      }
+    }
+    let best = -1;
+    for (let slot = 0; slot < scores.length; slot++) if ((scores[slot] as number) > 0 && (best < 0 || (scores[slot] as number) > (scores[best] as number))) best = slot;
+    return best;
   }
 
   /** Grouped BM25 over the live chunks (the retriever's formula), by slot. */
@@ -317,6 +349,20 @@ export class StoreKeywordIndex implements SelectablePostings {
       documentPostings: this.documentPostings.all(),
     };
   }
+}
+
+/** Whether a posting list holds the slot (binary search: lists are in slot order). */
+function holds(list: PostingList, slot: number): boolean {
+  let lo = 0;
+  let hi = list.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const value = list.slots[mid] as number;
+    if (value === slot) return true;
+    if (value < slot) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
 }
 
 /** New slot of every slot, -1 for removed ones. */
