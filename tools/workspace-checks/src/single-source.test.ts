@@ -5,6 +5,7 @@ import { configSchema, MODEL_PARTS, PART_BACKENDS } from '@ragbridge/config-prof
 import { BACKENDS } from '@ragbridge/core-interfaces';
 import { ANN_THRESHOLD_DEFAULT, ANSWERER_DEFAULTS, CHUNKER_DEFAULTS, RETRIEVER_DEFAULTS } from '@ragbridge/pipeline';
 import { BREAKER_DEFAULTS, RETRY_DEFAULTS } from '@ragbridge/resilience';
+import { POSTGRES_STORE_DEFAULTS } from '@ragbridge/store-postgres';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -129,6 +130,9 @@ describe('every default is defined once', () => {
     expect(config.caches.answers.maxEntries).toBeUndefined();
     expect(config.caches.answers.ttlMs).toBeUndefined();
     expect(config.budgets.unknownPrice).toBeUndefined();
+    // PostgreSQL storage: the store package's defaults (schema, pool size, ef_search) stay its own.
+    const postgres = configSchema.parse({ storage: { kind: 'postgres', url: 'postgres://db.internal/rag' } }).storage;
+    for (const key of Object.keys(POSTGRES_STORE_DEFAULTS)) expect((postgres as Record<string, unknown>)[key], `storage.${key}`).toBeUndefined();
     expect(ANN_THRESHOLD_DEFAULT).toBeGreaterThan(0);
   });
 });
