@@ -61,3 +61,37 @@ describePostgres('ingest, ask and eval on PostgreSQL storage from DATABASE_URL',
     expect(Number((await admin.query(`SELECT count(*) AS n FROM "${evalSchema}".documents`)).rows[0].n)).toBe(2);
   });
 });
+
+describePostgres('ingest with a hosted embedder on PostgreSQL storage', ({ url, schema }) => {
+  it('estimates, asks for --yes, embeds into the database, and has nothing left to pay for', async () => {
+    const { fetchToFake, startFakeHf } = await import('@ragbridge/testkit');
+    const token = 'hf_ingestPostgresTestToken_0123456789';
+    const hf = await startFakeHf({ token });
+    try {
+      const { dir } = corpus();
+      const env = { HF_TOKEN: token, HF_HUB_OFFLINE: '1', DATABASE_URL: url, RAGBRIDGE_STORAGE__KIND: 'postgres', RAGBRIDGE_STORAGE__SCHEMA: schema };
+      const options = { profile: 'hf-spaces', workers: 0, env, fetch: fetchToFake(hf.url) };
+      const embedCalls = (): number => hf.requests.filter((r) => r.route === 'hf-inference.pipeline').length;
+
+      const refused = { out: sink(), err: sink() };
+      expect(await ingestCommand([dir], { ...options, out: refused.out.stream, err: refused.err.stream })).toBe(2);
+      expect(refused.out.text()).toMatch(/^Ingested into PostgreSQL .*: 2 added/);
+      expect(refused.err.text()).toMatch(/chunks without a vector for it: 2; in the embedding cache already: 0\n/);
+      expect(embedCalls()).toBe(0);
+
+      const confirmed = { out: sink(), err: sink() };
+      expect(await ingestCommand([dir], { ...options, yes: true, out: confirmed.out.stream, err: confirmed.err.stream })).toBe(0);
+      expect(confirmed.out.text()).toContain("Embedded 2 chunk(s) with the hf-spaces profile's embedder.");
+      const calls = embedCalls();
+      expect(calls).toBeGreaterThan(0);
+
+      const again = { out: sink(), err: sink() };
+      expect(await ingestCommand([dir], { ...options, out: again.out.stream, err: again.err.stream })).toBe(0);
+      expect(again.err.text()).not.toContain('paid call');
+      expect(embedCalls()).toBe(calls);
+      for (const text of [refused, confirmed, again].flatMap((s) => [s.out.text(), s.err.text()])) expect(text).not.toContain(token);
+    } finally {
+      await hf.close();
+    }
+  }, 60_000);
+});
