@@ -267,6 +267,12 @@ describe('resolveConfig: storage', () => {
     ]);
   });
 
+  it('PostgreSQL fields without kind: says to write kind: postgres', async () => {
+    const file = await write('ragbridge.yaml', 'storage:\n  url: ${DATABASE_URL}\n');
+    const error = await configError(resolveIn({ file, env: { DATABASE_URL: url } }));
+    expect(error.issues).toEqual([{ path: 'storage.kind', message: 'is needed with url: write kind: postgres (a storage without kind is a SQLite file)', source: 'ragbridge.yaml' }]);
+  });
+
   it('RAGBRIDGE_STORAGE__* variables switch the kind too', async () => {
     const resolved = await resolveIn({ profile: 'hf-spaces', env: { RAGBRIDGE_STORAGE__KIND: 'postgres', RAGBRIDGE_STORAGE__URL: url, RAGBRIDGE_STORAGE__MAX_CONNECTIONS: '3' } });
     expect(resolved.config.storage).toEqual({ kind: 'postgres', url, maxConnections: 3 });

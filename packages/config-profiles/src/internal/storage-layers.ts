@@ -33,6 +33,9 @@ const PROFILE_COST_FILES: ReadonlyArray<readonly [string, ...string[]]> = [
   ['caches', 'embeddings', 'path'],
 ];
 
+/** Fields only PostgreSQL storage has. */
+const POSTGRES_FIELDS = ['url', 'schema', 'maxConnections', 'efSearch'] as const;
+
 /** What {@link resolveStorage} decided. */
 export interface StorageResolution {
   /** The merged configuration with the storage decision applied. */
@@ -70,6 +73,13 @@ export function resolveStorage(merged: unknown, env: Env, setAbove: (path: reado
   if (explicit !== undefined) {
     reason = `set by ${explicit}`;
     const storage = isPlainObject(out) ? out.storage : undefined;
+    const postgresOnly = isPlainObject(storage) && storage.kind === undefined ? POSTGRES_FIELDS.filter((field) => storage[field] !== undefined) : [];
+    if (postgresOnly.length > 0) {
+      // Without kind a storage section is SQLite (files written before PostgreSQL): say what is missing.
+      throw new ConfigError({
+        issues: [{ path: 'storage.kind', message: `is needed with ${postgresOnly.join(', ')}: write kind: postgres (a storage without kind is a SQLite file)`, source: explicit }],
+      });
+    }
     if (isPlainObject(storage) && storage.kind === 'postgres' && storage.url === undefined && detection.storage) {
       fromEnv = { path: ['storage', 'url'], data: { storage: { url: detection.storage.url } } };
       reason += ', url from DATABASE_URL';
