@@ -1,6 +1,6 @@
 import { BadInputError, type DocumentRecord } from '@ragbridge/core-interfaces';
 import type pg from 'pg';
-import { chunkIndexEntry, distinctTerms, plainTsvector, splitTerms } from './text-search-literals.js';
+import { chunkIndexEntry, distinctTerms } from './text-search-literals.js';
 import { lockKey, type StoreTables } from './sql-names.js';
 
 // Every write keeps the collection statistics (chunk frequency per term, description-term
@@ -111,8 +111,9 @@ export async function writeDocument(client: pg.ClientBase, t: StoreTables, recor
   const entries = record.chunks.map((chunk) => chunkIndexEntry(chunk.terms, chunk.headingTerms));
   const chunkFrequency = new Map<string, number>();
   for (const entry of entries) for (const term of entry.lexemes) chunkFrequency.set(term, (chunkFrequency.get(term) ?? 0) + 1);
-  const descriptionTerms = distinctTerms(record.documentTerms);
-  const documentTermCount = splitTerms(record.documentTerms).length;
+  // A description is indexed like a chunk's text (positions give the term frequencies BM25 needs).
+  const description = chunkIndexEntry(record.documentTerms, '');
+  const documentTermCount = description.termCount;
 
   await lockKeys(client, [lockKey('document-id', t.schemaName, document.id), lockKey('document-source', t.schemaName, document.source)]);
   const removed = await removeDocuments(client, t, 'id = $1 OR source = $2', [document.id, document.source]);
@@ -131,7 +132,7 @@ export async function writeDocument(client: pg.ClientBase, t: StoreTables, recor
       document.ingestedAt,
       record.documentTerms,
       documentTermCount,
-      plainTsvector(descriptionTerms),
+      description.tsvector,
     ],
   );
   try {
@@ -168,7 +169,7 @@ export async function writeDocument(client: pg.ClientBase, t: StoreTables, recor
     throw chunkIdTaken(error) ?? error;
   }
   await applyTermDeltas(client, t.chunkTermStats, 'chunks', chunkFrequency, removed.chunkFrequency);
-  await applyTermDeltas(client, t.documentTermStats, 'documents', new Map([...descriptionTerms].map((term) => [term, 1])), removed.documentFrequency);
+  await applyTermDeltas(client, t.documentTermStats, 'documents', new Map(description.lexemes.map((term) => [term, 1])), removed.documentFrequency);
   const chunkTerms = entries.reduce((sum, e) => sum + e.termCount, 0);
   await updateCollection(client, t, 1 - removed.documents, record.chunks.length - removed.chunks, chunkTerms - removed.chunkTerms, documentTermCount - removed.documentTerms);
 }

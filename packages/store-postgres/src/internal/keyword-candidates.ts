@@ -26,6 +26,10 @@ import { anyTermQuery, indexableTerm, quoteLexeme } from './text-search-literals
 // top 100 for 0.5× / 1× / 2× the time. At 100k chunks a question fetches ~500 rows (p50; p90 1,600).
 // When every term is common, the chunks holding the two rarest together (then the rarest alone)
 // are fetched, at most MATCH_BUDGET of them.
+//
+// Document descriptions returned: those of the candidates' documents that hold a query term, and
+// the best-scoring description (found by the same bounded plan over description frequencies), so
+// a question over thousands of documents reads a few descriptions, not every one holding a term.
 
 /** Sum of the chunk frequencies of the terms whose chunks are fetched and scored. */
 export const MATCH_BUDGET = 2000;
@@ -121,25 +125,61 @@ function scoreRow(row: MatchRow, groups: ReadonlyArray<readonly string[]>, weigh
   return score;
 }
 
-async function fetchMatches(pool: pg.Pool, t: StoreTables, match: string, allTerms: string[], limit?: number): Promise<MatchRow[]> {
-  const { rows } = await pool.query<MatchRow>(
-    `SELECT pk, id, doc_id, page, term_count, ts_filter(setweight(tsv, 'A', $2::text[]), '{a}')::text AS hits
-     FROM ${t.chunks} WHERE tsv @@ $1::tsquery${limit === undefined ? '' : ' LIMIT $3'}`,
-    limit === undefined ? [match, allTerms] : [match, allTerms, limit],
-  );
-  return rows;
+/** The rows (chunks, or documents' descriptions) matching a tsquery, each with its tsvector reduced to the query's terms. */
+type RowSource = (match: string, allTerms: string[], limit?: number) => Promise<MatchRow[]>;
+
+function chunkRows(pool: pg.Pool, t: StoreTables): RowSource {
+  return async (match, allTerms, limit) =>
+    (
+      await pool.query<MatchRow>(
+        `SELECT pk, id, doc_id, page, term_count, ts_filter(setweight(tsv, 'A', $2::text[]), '{a}')::text AS hits
+         FROM ${t.chunks} WHERE tsv @@ $1::tsquery${limit === undefined ? '' : ' LIMIT $3'}`,
+        limit === undefined ? [match, allTerms] : [match, allTerms, limit],
+      )
+    ).rows;
 }
 
-/** The rows of the chunks that hold the planned terms (or, failing those, the fallback's). */
-async function matchingRows(pool: pg.Pool, t: StoreTables, plan: ReturnType<typeof fetchPlan>, allTerms: string[], limit: number): Promise<MatchRow[]> {
+function descriptionRows(pool: pg.Pool, t: StoreTables): RowSource {
+  return async (match, allTerms, limit) =>
+    (
+      await pool.query<MatchRow>(
+        `SELECT id AS pk, id, id AS doc_id, 0 AS page, term_count, ts_filter(setweight(tsv, 'A', $2::text[]), '{a}')::text AS hits
+         FROM ${t.documents} WHERE tsv @@ $1::tsquery${limit === undefined ? '' : ' LIMIT $3'}`,
+        limit === undefined ? [match, allTerms] : [match, allTerms, limit],
+      )
+    ).rows;
+}
+
+/** The rows holding the planned terms (or, failing those, the fallback's). */
+async function matchingRows(source: RowSource, plan: ReturnType<typeof fetchPlan>, allTerms: string[], limit: number): Promise<MatchRow[]> {
   const any = anyTermQuery(plan.any);
-  if (any !== undefined) return fetchMatches(pool, t, any, allTerms);
+  if (any !== undefined) return source(any, allTerms);
   if (!plan.fallback) return [];
-  const rows = await fetchMatches(pool, t, plan.fallback.map(quoteLexeme).join(' & '), allTerms, MATCH_BUDGET);
+  const rows = await source(plan.fallback.map(quoteLexeme).join(' & '), allTerms, MATCH_BUDGET);
   if (rows.length >= limit || plan.fallback.length < 2) return rows;
   const seen = new Set(rows.map((r) => r.pk));
-  const more = await fetchMatches(pool, t, quoteLexeme(plan.fallback[0] as string), allTerms, MATCH_BUDGET);
+  const more = await source(quoteLexeme(plan.fallback[0] as string), allTerms, MATCH_BUDGET);
   return [...rows, ...more.filter((r) => !seen.has(r.pk))];
+}
+
+/**
+ * The document whose description scores best against the terms (BM25, k1 1.2, b 0.75 with
+ * FTS5's idf, as the pipeline normalises description scores), among the descriptions fetched by
+ * the same bounded plan as chunks; undefined when none holds a term.
+ */
+async function bestDescription(pool: pg.Pool, t: StoreTables, terms: string[], stats: KeywordCollectionStats): Promise<string | undefined> {
+  const plan = fetchPlan(terms, stats.documentFrequency, 0);
+  const rows = await matchingRows(descriptionRows(pool, t), plan, terms.filter(indexableTerm), 1);
+  let best: { id: string; score: number } | undefined;
+  for (const row of rows) {
+    let score = 0;
+    for (const [term, f] of termFrequencies(row.hits, row.term_count)) {
+      const idf = Math.max(1e-6, Math.log((stats.documents - (stats.documentFrequency[term] ?? 0) + 0.5) / ((stats.documentFrequency[term] ?? 0) + 0.5)));
+      score += (idf * f * (K1 + 1)) / (f + K1 * (1 - B + (B * row.term_count) / (stats.averageDocumentTerms || 1)));
+    }
+    if (score > 0 && (!best || score > best.score || (score === best.score && row.id < best.id))) best = { id: row.id, score };
+  }
+  return best?.id;
 }
 
 /** Keyword candidates of one question (see the comment at the top for the ranking). */
@@ -147,13 +187,13 @@ export async function keywordCandidates(pool: pg.Pool, t: StoreTables, query: Ke
   throwIfAborted(query.abortSignal, target);
   const terms = [...new Set(query.groups.flat())];
   const anyTerm = anyTermQuery(terms);
-  const [stats, documents] = await Promise.all([
-    collectionStats(pool, t, terms),
-    anyTerm === undefined ? Promise.resolve<DocumentTerms[]>([]) : pool.query<DocumentTerms>(`SELECT id, terms FROM ${t.documents} WHERE tsv @@ $1::tsquery ORDER BY id`, [anyTerm]).then((r) => r.rows),
-  ]);
+  const stats = await collectionStats(pool, t, terms);
   throwIfAborted(query.abortSignal, target);
   const plan = fetchPlan(terms, stats.chunkFrequency, query.rareTermLimit);
-  const rows = await matchingRows(pool, t, plan, terms.filter(indexableTerm), query.limit);
+  const [rows, bestDocument] = await Promise.all([
+    matchingRows(chunkRows(pool, t), plan, terms.filter(indexableTerm), query.limit),
+    anyTerm === undefined ? Promise.resolve(undefined) : bestDescription(pool, t, terms, stats),
+  ]);
   throwIfAborted(query.abortSignal, target);
 
   const weights = new Map(
@@ -169,13 +209,21 @@ export async function keywordCandidates(pool: pg.Pool, t: StoreTables, query: Ke
   const rare = new Set(terms.filter((term) => (stats.chunkFrequency[term] ?? 0) > 0 && (stats.chunkFrequency[term] ?? 0) <= query.rareTermLimit));
   if (rare.size > 0) for (const row of rows) if (!chosen.has(row.pk) && [...termFrequencies(row.hits, row.term_count).keys()].some((term) => rare.has(term))) chosen.set(row.pk, row);
 
+  // Descriptions of the candidates' documents that hold a query term, and the best-matching one.
+  const described = new Set([...chosen.values()].map((row) => row.doc_id));
+  if (bestDocument !== undefined) described.add(bestDocument);
+  const [termRows, documents] = await Promise.all([
+    chosen.size === 0
+      ? Promise.resolve([])
+      : pool.query<{ pk: string; terms: string; heading_terms: string }>(`SELECT pk, terms, heading_terms FROM ${t.chunks} WHERE pk = ANY($1::bigint[])`, [[...chosen.keys()]]).then((r) => r.rows),
+    anyTerm === undefined || described.size === 0
+      ? Promise.resolve<DocumentTerms[]>([])
+      : pool.query<DocumentTerms>(`SELECT id, terms FROM ${t.documents} WHERE id = ANY($1) AND tsv @@ $2::tsquery ORDER BY id`, [[...described], anyTerm]).then((r) => r.rows),
+  ]);
   const chunks: ChunkTerms[] = [];
-  if (chosen.size > 0) {
-    const { rows: termRows } = await pool.query<{ pk: string; terms: string; heading_terms: string }>(`SELECT pk, terms, heading_terms FROM ${t.chunks} WHERE pk = ANY($1::bigint[])`, [[...chosen.keys()]]);
-    for (const r of termRows) {
-      const row = chosen.get(r.pk);
-      if (row) chunks.push({ id: row.id, docId: row.doc_id, page: row.page, terms: r.terms, headingTerms: r.heading_terms });
-    }
+  for (const r of termRows) {
+    const row = chosen.get(r.pk);
+    if (row) chunks.push({ id: row.id, docId: row.doc_id, page: row.page, terms: r.terms, headingTerms: r.heading_terms });
   }
   return { stats, chunks, documents };
 }

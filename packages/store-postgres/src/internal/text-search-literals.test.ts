@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { anyTermQuery, chunkIndexEntry, distinctTerms, indexableTerm, plainTsvector, quoteLexeme } from './text-search-literals.js';
+import { anyTermQuery, chunkIndexEntry, distinctTerms, indexableTerm, quoteLexeme } from './text-search-literals.js';
 
 describe('tsvector and tsquery literals', () => {
   it('quotes every lexeme, doubling quotes and backslashes', () => {
@@ -30,7 +30,6 @@ describe('tsvector and tsquery literals', () => {
 
   it('skips empty terms from repeated spaces', () => {
     expect(distinctTerms('a  b a ', ' c')).toEqual(new Set(['a', 'b', 'c']));
-    expect(plainTsvector(['a', "b'c"])).toBe("'a' 'b''c'");
   });
 
   it('ORs quoted terms into a tsquery, none when no term can be a lexeme', () => {

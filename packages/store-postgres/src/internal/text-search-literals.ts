@@ -68,11 +68,6 @@ export function chunkIndexEntry(terms: string, headingTerms: string): ChunkIndex
   };
 }
 
-/** A tsvector literal of distinct terms without positions (a document's description terms). */
-export function plainTsvector(terms: Iterable<string>): string {
-  return [...terms].map(quoteLexeme).join(' ');
-}
-
 /** A tsquery literal matching any of `terms` exactly (`'a' | 'b'`); undefined when there are none. */
 export function anyTermQuery(terms: Iterable<string>): string | undefined {
   const quoted = [...terms].filter(indexableTerm).map(quoteLexeme);
