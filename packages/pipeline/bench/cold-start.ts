@@ -57,7 +57,7 @@ interface BuildSettings {
 
 /** Where the store of these settings is cached (the same settings reuse it). */
 function cacheDir(settings: BuildSettings): string {
-  const key = createHash('sha256').update(JSON.stringify({ ...settings, INGEST_VERSION, format: 1 })).digest('hex').slice(0, 12);
+  const key = createHash('sha256').update(JSON.stringify({ ...settings, INGEST_VERSION, format: 2 })).digest('hex').slice(0, 12);
   return join(tmpdir(), 'ragbridge-bench-cold-start', key);
 }
 

@@ -1,160 +1,174 @@
+import { closeSync, existsSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import type { PostingList, PostingSource } from './keyword-postings.js';
 import type { KeywordIndexParts } from './store-keyword-index.js';
 
 /**
- * The keyword index as bytes, so a process opens it instead of reading every chunk's terms. Little
- * endian, sections 4-byte aligned:
+ * The keyword index as a file beside the store, so a process opens it instead of reading every
+ * chunk's terms. A process reads the header, the slots and the term dictionaries at once, and a
+ * term's postings only when a question asks for it (one read, no decoding). It keeps the file open:
+ * a newer snapshot replaces the file by renaming, so the one it opened stays whole for it.
  *
- *   header     magic "RBKI", format version, covered change sequence (f64), chunk slots n,
- *              document slots m
- *   slots      chunk row keys, body lengths and document slots (Int32 × n each); document
- *              lengths (Int32 × m); document ids (offsets Uint32 × m+1, UTF-8)
- *   postings   for chunks, then documents: term count T, offsets of each term's UTF-8 bytes
- *              (Uint32 × T+1) and of its postings (Uint32 × T+1), the term bytes (sorted by byte
- *              order, for binary search), the postings (per entry: slot gap and frequency × scale
- *              as LEB128 varints)
+ * Little endian, 4-byte aligned:
  *
- * Lists are decoded only when a term is asked for.
+ *   header     (64 bytes) magic "RBKI", format, covered change sequence (f64), store id (16
+ *              bytes), head length, chunk slots n, document slots m, chunk terms T, document terms
+ *              U, document id bytes, chunk and document term bytes
+ *   slots      chunk row keys, body lengths, document slots (Int32 × n each); document lengths
+ *              (Int32 × m); document id offsets (Uint32 × m+1) and UTF-8 bytes
+ *   terms      for chunks, then documents: term offsets (Uint32 × T+1), posting offsets into the
+ *              postings area (Uint32 × T+1), the terms' UTF-8 bytes, sorted by byte order
+ *   postings   per term: slots (Int32 × k), then frequencies (Float32 × k)
  */
 const MAGIC = 0x494b4252;
-const FORMAT = 1;
-/** Chunk frequencies are multiples of 1/2 (heading terms count half); document ones are counts. */
-const CHUNK_SCALE = 2;
-const DOCUMENT_SCALE = 1;
+const FORMAT = 2;
+const HEADER_BYTES = 64;
 
-/** Bytes appended to a growing buffer. */
-class ByteWriter {
-  bytes = new Uint8Array(1 << 16);
-  length = 0;
-
-  private ensure(extra: number): void {
-    if (this.length + extra <= this.bytes.length) return;
-    let size = this.bytes.length * 2;
-    while (size < this.length + extra) size *= 2;
-    const grown = new Uint8Array(size);
-    grown.set(this.bytes.subarray(0, this.length));
-    this.bytes = grown;
-  }
-
-  varint(value: number): void {
-    this.ensure(5);
-    let v = value >>> 0;
-    while (v >= 0x80) {
-      this.bytes[this.length++] = (v & 0x7f) | 0x80;
-      v >>>= 7;
-    }
-    this.bytes[this.length++] = v;
-  }
-
-  raw(bytes: Uint8Array): void {
-    this.ensure(bytes.length);
-    this.bytes.set(bytes, this.length);
-    this.length += bytes.length;
-  }
-
-  int32s(values: Int32Array | Uint32Array): void {
-    this.align();
-    this.raw(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-  }
-
-  uint32(value: number): void {
-    this.int32s(Uint32Array.of(value));
-  }
-
-  float64(value: number): void {
-    this.align();
-    this.raw(new Uint8Array(Float64Array.of(value).buffer));
-  }
-
-  align(): void {
-    while (this.length % 4 !== 0) this.raw(Uint8Array.of(0));
-  }
-
-  result(): Buffer {
-    return Buffer.from(this.bytes.buffer, 0, this.length);
-  }
+/** The store identity and change sequence a snapshot was written for. */
+export interface SnapshotTag {
+  seq: number;
+  /** 32 hex digits: the `store_id` of the store it belongs to. */
+  storeId: string;
 }
 
-/** Reads the sections back, viewing aligned arrays in place. */
-class ByteReader {
-  offset = 0;
-  constructor(private readonly data: Buffer) {}
-
-  private align(): void {
-    this.offset = (this.offset + 3) & ~3;
-  }
-
-  uint32(): number {
-    this.align();
-    const value = this.data.readUInt32LE(this.offset);
-    this.offset += 4;
-    return value;
-  }
-
-  float64(): number {
-    this.align();
-    const value = this.data.readDoubleLE(this.offset);
-    this.offset += 8;
-    return value;
-  }
-
-  int32s(count: number): Int32Array {
-    this.align();
-    const at = this.data.byteOffset + this.offset;
-    this.offset += count * 4;
-    if (at % 4 === 0) return new Int32Array(this.data.buffer, at, count);
-    return new Int32Array(this.data.buffer.slice(at, at + count * 4));
-  }
-
-  uint32s(count: number): Uint32Array {
-    const values = this.int32s(count);
-    return new Uint32Array(values.buffer, values.byteOffset, count);
-  }
-
-  bytes(count: number): Buffer {
-    const out = this.data.subarray(this.offset, this.offset + count);
-    this.offset += count;
-    return out;
-  }
+/** What a snapshot holds (the output of `StoreKeywordIndex.parts()`). */
+export interface SnapshotParts {
+  chunkPks: Int32Array;
+  chunkLengths: Int32Array;
+  chunkDocuments: Int32Array;
+  documentIds: string[];
+  documentLengths: Int32Array;
+  chunkPostings: ReadonlyMap<string, PostingList>;
+  documentPostings: ReadonlyMap<string, PostingList>;
 }
 
-/** Writes the term dictionary and postings of one kind of slot. */
-function writePostings(out: ByteWriter, lists: ReadonlyMap<string, PostingList>, scale: number): void {
+/** An open snapshot: its tag, the index parts (postings read on demand), and the file to close. */
+export interface OpenSnapshot extends SnapshotTag {
+  parts: KeywordIndexParts;
+  close(): void;
+}
+
+const pad4 = (n: number): number => (n + 3) & ~3;
+
+/** Bytes of an Int32Array, Uint32Array or Float32Array. */
+const bytesOf = (values: Int32Array | Uint32Array | Float32Array): Uint8Array => new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+
+/** The sorted terms of one kind of slot with their offsets, and the size of their postings. */
+function dictionary(lists: ReadonlyMap<string, PostingList>): { terms: Array<{ term: string; bytes: Buffer }>; termOffsets: Uint32Array; postingOffsets: Uint32Array; termBytes: number } {
   const terms = [...lists.keys()].map((term) => ({ term, bytes: Buffer.from(term, 'utf8') })).sort((a, b) => Buffer.compare(a.bytes, b.bytes));
   const termOffsets = new Uint32Array(terms.length + 1);
   const postingOffsets = new Uint32Array(terms.length + 1);
-  const termBytes = new ByteWriter();
-  const postings = new ByteWriter();
   terms.forEach(({ term, bytes }, i) => {
-    termBytes.raw(bytes);
-    termOffsets[i + 1] = termBytes.length;
-    const list = lists.get(term) as PostingList;
-    let previous = 0;
-    for (let e = 0; e < list.length; e++) {
-      const slot = list.slots[e] as number;
-      postings.varint(slot - previous);
-      postings.varint(Math.round((list.freqs[e] as number) * scale));
-      previous = slot;
-    }
-    postingOffsets[i + 1] = postings.length;
+    termOffsets[i + 1] = (termOffsets[i] as number) + bytes.length;
+    const total = (postingOffsets[i] as number) + (lists.get(term) as PostingList).length * 8;
+    if (total > 0xffffffff) throw new RangeError('the keyword index is too large for a snapshot (over 4 GB of postings)');
+    postingOffsets[i + 1] = total;
   });
-  out.uint32(terms.length);
-  out.int32s(termOffsets);
-  out.int32s(postingOffsets);
-  out.uint32(termBytes.length);
-  out.raw(termBytes.bytes.subarray(0, termBytes.length));
-  out.uint32(postings.length);
-  out.raw(postings.bytes.subarray(0, postings.length));
+  return { terms, termOffsets, postingOffsets, termBytes: termOffsets[terms.length] as number };
 }
 
-/** A dictionary section, searched by binary search on the term bytes. */
-class SnapshotPostings implements PostingSource {
+/** Writes bytes at the end of a file, in batches. */
+class FileWriter {
+  private batch: Buffer[] = [];
+  private batched = 0;
+  /** Bytes written so far, batched or not. */
+  private position = 0;
+  constructor(private readonly fd: number) {}
+  write(bytes: Uint8Array): void {
+    this.batch.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    this.batched += bytes.byteLength;
+    this.position += bytes.byteLength;
+    if (this.batched >= 1 << 20) this.flush();
+  }
+  /** Zeros up to the next 4-byte boundary of the file. */
+  pad(): void {
+    const extra = pad4(this.position) - this.position;
+    if (extra > 0) this.write(new Uint8Array(extra));
+  }
+  flush(): void {
+    const all = Buffer.concat(this.batch);
+    let done = 0;
+    while (done < all.length) done += writeSync(this.fd, all, done);
+    this.batch = [];
+    this.batched = 0;
+  }
+}
+
+/** Writes the index (without removed slots) to `path`, atomically (a new file renamed over the old one). */
+export function writeKeywordSnapshot(path: string, parts: SnapshotParts, tag: SnapshotTag): void {
+  const chunks = dictionary(parts.chunkPostings);
+  const documents = dictionary(parts.documentPostings);
+  const ids = parts.documentIds.map((id) => Buffer.from(id, 'utf8'));
+  const idOffsets = new Uint32Array(ids.length + 1);
+  ids.forEach((id, i) => (idOffsets[i + 1] = (idOffsets[i] as number) + id.length));
+  const n = parts.chunkPks.length;
+  const m = parts.documentIds.length;
+  const headBytes =
+    HEADER_BYTES +
+    4 * (3 * n + m + m + 1) +
+    pad4(idOffsets[m] as number) +
+    4 * 2 * (chunks.terms.length + 1) +
+    pad4(chunks.termBytes) +
+    4 * 2 * (documents.terms.length + 1) +
+    pad4(documents.termBytes);
+  const header = Buffer.alloc(HEADER_BYTES);
+  header.writeUInt32LE(MAGIC, 0);
+  header.writeUInt32LE(FORMAT, 4);
+  header.writeDoubleLE(tag.seq, 8);
+  Buffer.from(tag.storeId, 'hex').copy(header, 16, 0, 16);
+  [headBytes, n, m, chunks.terms.length, documents.terms.length, idOffsets[m] as number, chunks.termBytes, documents.termBytes].forEach((value, i) => header.writeUInt32LE(value, 32 + i * 4));
+
+  const temporary = `${path}.${process.pid}.tmp`;
+  const fd = openSync(temporary, 'w');
+  try {
+    const out = new FileWriter(fd);
+    out.write(header);
+    for (const values of [parts.chunkPks, parts.chunkLengths, parts.chunkDocuments, parts.documentLengths, idOffsets]) out.write(bytesOf(values));
+    for (const id of ids) out.write(id);
+    out.pad();
+    for (const section of [chunks, documents]) {
+      out.write(bytesOf(section.termOffsets));
+      out.write(bytesOf(section.postingOffsets));
+      for (const { bytes } of section.terms) out.write(bytes);
+      out.pad();
+    }
+    for (const [section, lists] of [
+      [chunks, parts.chunkPostings],
+      [documents, parts.documentPostings],
+    ] as const) {
+      for (const { term } of section.terms) {
+        const list = lists.get(term) as PostingList;
+        out.write(bytesOf(list.slots.subarray(0, list.length)));
+        out.write(bytesOf(list.freqs.subarray(0, list.length)));
+      }
+    }
+    out.flush();
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temporary, path);
+}
+
+/** Reads `length` bytes at `position` into a buffer of its own (aligned for typed-array views). */
+function readAt(fd: number, position: number, length: number): Buffer {
+  const buffer = Buffer.from(new ArrayBuffer(length));
+  let done = 0;
+  while (done < length) {
+    const read = readSync(fd, buffer, done, length - done, position + done);
+    if (read === 0) throw new Error('the keyword snapshot ends early');
+    done += read;
+  }
+  return buffer;
+}
+
+/** The term dictionary of one kind of slot, its postings read from the file on demand. */
+class FilePostings implements PostingSource {
   constructor(
+    private readonly fd: () => number,
     private readonly termOffsets: Uint32Array,
-    private readonly termBytes: Buffer,
     private readonly postingOffsets: Uint32Array,
-    private readonly postings: Buffer,
-    private readonly scale: number,
+    private readonly termBytes: Buffer,
+    /** Where this kind's postings start in the file. */
+    private readonly base: number,
   ) {}
 
   private find(term: string): number {
@@ -174,36 +188,10 @@ class SnapshotPostings implements PostingSource {
   read(term: string): { slots: Int32Array; freqs: Float32Array } | undefined {
     const i = this.find(term);
     if (i < 0) return undefined;
-    const bytes = this.postings;
-    const end = this.postingOffsets[i + 1] as number;
-    // At most one entry per two bytes: sized for that, cut to what was read.
-    const slots = new Int32Array((end - (this.postingOffsets[i] as number)) >> 1);
-    const freqs = new Float32Array(slots.length);
-    let at = this.postingOffsets[i] as number;
-    let n = 0;
-    let slot = 0;
-    while (at < end) {
-      let gap = 0;
-      let shift = 0;
-      let byte: number;
-      do {
-        byte = bytes[at++] as number;
-        gap |= (byte & 0x7f) << shift;
-        shift += 7;
-      } while (byte & 0x80);
-      let freq = 0;
-      shift = 0;
-      do {
-        byte = bytes[at++] as number;
-        freq |= (byte & 0x7f) << shift;
-        shift += 7;
-      } while (byte & 0x80);
-      slot += gap;
-      slots[n] = slot;
-      freqs[n] = freq / this.scale;
-      n++;
-    }
-    return { slots: slots.subarray(0, n), freqs: freqs.subarray(0, n) };
+    const start = this.postingOffsets[i] as number;
+    const count = ((this.postingOffsets[i + 1] as number) - start) / 8;
+    const bytes = readAt(this.fd(), this.base + start, count * 8);
+    return { slots: new Int32Array(bytes.buffer, 0, count), freqs: new Float32Array(bytes.buffer, count * 4, count) };
   }
 
   *terms(): Iterable<string> {
@@ -211,58 +199,96 @@ class SnapshotPostings implements PostingSource {
   }
 }
 
-function readPostings(input: ByteReader, scale: number): SnapshotPostings {
-  const count = input.uint32();
-  const termOffsets = input.uint32s(count + 1);
-  const postingOffsets = input.uint32s(count + 1);
-  const termBytes = input.bytes(input.uint32());
-  const postings = input.bytes(input.uint32());
-  return new SnapshotPostings(termOffsets, termBytes, postingOffsets, postings, scale);
+/** The tag of the snapshot at `path`, or undefined when there is none (or of another format). */
+export function readSnapshotTag(path: string): SnapshotTag | undefined {
+  if (!existsSync(path)) return undefined;
+  const fd = openSync(path, 'r');
+  try {
+    const parsed = parseHeader(readAt(fd, 0, HEADER_BYTES));
+    return parsed && { seq: parsed.seq, storeId: parsed.storeId };
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
 }
 
-/** What a snapshot holds besides postings (the output of `StoreKeywordIndex.parts()`). */
-export type SnapshotParts = Omit<KeywordIndexParts, 'chunkPostings' | 'documentPostings'> & {
-  chunkPostings: ReadonlyMap<string, PostingList>;
-  documentPostings: ReadonlyMap<string, PostingList>;
-};
-
-/** The index (without removed slots) as snapshot bytes, covering the change log up to `seq`. */
-export function encodeKeywordSnapshot(parts: SnapshotParts, seq: number): Buffer {
-  const out = new ByteWriter();
-  out.uint32(MAGIC);
-  out.uint32(FORMAT);
-  out.float64(seq);
-  out.uint32(parts.chunkPks.length);
-  out.uint32(parts.documentIds.length);
-  out.int32s(parts.chunkPks);
-  out.int32s(parts.chunkLengths);
-  out.int32s(parts.chunkDocuments);
-  out.int32s(parts.documentLengths);
-  const ids = parts.documentIds.map((id) => Buffer.from(id, 'utf8'));
-  const idOffsets = new Uint32Array(ids.length + 1);
-  ids.forEach((id, i) => (idOffsets[i + 1] = (idOffsets[i] as number) + id.length));
-  out.int32s(idOffsets);
-  for (const id of ids) out.raw(id);
-  writePostings(out, parts.chunkPostings, CHUNK_SCALE);
-  writePostings(out, parts.documentPostings, DOCUMENT_SCALE);
-  return out.result();
+function parseHeader(header: Buffer): (SnapshotTag & { counts: number[] }) | undefined {
+  if (header.length < HEADER_BYTES || header.readUInt32LE(0) !== MAGIC || header.readUInt32LE(4) !== FORMAT) return undefined;
+  return {
+    seq: header.readDoubleLE(8),
+    storeId: header.toString('hex', 16, 32),
+    counts: Array.from({ length: 8 }, (_, i) => header.readUInt32LE(32 + i * 4)),
+  };
 }
 
-/** The index parts in a snapshot and the change sequence it covers; undefined for another format. */
-export function decodeKeywordSnapshot(data: Buffer): { seq: number; parts: KeywordIndexParts } | undefined {
-  const input = new ByteReader(data);
-  if (data.length < 24 || input.uint32() !== MAGIC || input.uint32() !== FORMAT) return undefined;
-  const seq = input.float64();
-  const n = input.uint32();
-  const m = input.uint32();
-  const chunkPks = input.int32s(n);
-  const chunkLengths = input.int32s(n);
-  const chunkDocuments = input.int32s(n);
-  const documentLengths = input.int32s(m);
-  const idOffsets = input.uint32s(m + 1);
-  const idBytes = input.bytes(idOffsets[m] as number);
-  const documentIds = Array.from({ length: m }, (_, i) => idBytes.toString('utf8', idOffsets[i], idOffsets[i + 1]));
-  const chunkPostings = readPostings(input, CHUNK_SCALE);
-  const documentPostings = readPostings(input, DOCUMENT_SCALE);
-  return { seq, parts: { chunkPks, chunkLengths, chunkDocuments, documentIds, documentLengths, chunkPostings, documentPostings } };
+/**
+ * Opens the snapshot at `path`: header, slots and dictionaries read now, postings when asked for.
+ * Undefined when there is none, it is of another format, or `accept` refuses its tag.
+ */
+export function openKeywordSnapshot(path: string, accept: (tag: SnapshotTag) => boolean): OpenSnapshot | undefined {
+  if (!existsSync(path)) return undefined;
+  let fd: number | undefined = openSync(path, 'r');
+  try {
+    const parsed = parseHeader(readAt(fd, 0, HEADER_BYTES));
+    if (!parsed || !accept({ seq: parsed.seq, storeId: parsed.storeId })) {
+      closeSync(fd);
+      return undefined;
+    }
+    const [headBytes, n, m, chunkTerms, documentTerms, idBytes, chunkTermBytes, documentTermBytes] = parsed.counts as [number, number, number, number, number, number, number, number];
+    const head = readAt(fd, 0, headBytes);
+    let at = HEADER_BYTES;
+    const int32s = (count: number): Int32Array => {
+      const view = new Int32Array(head.buffer, at, count);
+      at += count * 4;
+      return view;
+    };
+    const uint32s = (count: number): Uint32Array => {
+      const view = new Uint32Array(head.buffer, at, count);
+      at += count * 4;
+      return view;
+    };
+    const bytes = (count: number): Buffer => {
+      const view = head.subarray(at, at + count);
+      at = pad4(at + count);
+      return view;
+    };
+    const chunkPks = int32s(n);
+    const chunkLengths = int32s(n);
+    const chunkDocuments = int32s(n);
+    const documentLengths = int32s(m);
+    const idOffsets = uint32s(m + 1);
+    const idText = bytes(idBytes);
+    const documentIds = Array.from({ length: m }, (_, i) => idText.toString('utf8', idOffsets[i], idOffsets[i + 1]));
+    const open = (): number => {
+      if (fd === undefined) throw new Error('the keyword snapshot was closed');
+      return fd;
+    };
+    const chunkTermOffsets = uint32s(chunkTerms + 1);
+    const chunkPostingOffsets = uint32s(chunkTerms + 1);
+    const chunkTermText = bytes(chunkTermBytes);
+    const documentTermOffsets = uint32s(documentTerms + 1);
+    const documentPostingOffsets = uint32s(documentTerms + 1);
+    const documentTermText = bytes(documentTermBytes);
+    const chunkPostings = new FilePostings(open, chunkTermOffsets, chunkPostingOffsets, chunkTermText, headBytes);
+    const documentPostings = new FilePostings(open, documentTermOffsets, documentPostingOffsets, documentTermText, headBytes + (chunkPostingOffsets[chunkTerms] as number));
+    return {
+      seq: parsed.seq,
+      storeId: parsed.storeId,
+      parts: { chunkPks, chunkLengths, chunkDocuments, documentIds, documentLengths, chunkPostings, documentPostings },
+      close() {
+        if (fd !== undefined) closeSync(fd);
+        fd = undefined;
+      },
+    };
+  } catch (error) {
+    if (fd !== undefined) closeSync(fd);
+    fd = undefined;
+    throw error;
+  }
+}
+
+/** Removes a snapshot file (e.g. of a store rebuilt empty). */
+export function removeKeywordSnapshot(path: string): void {
+  rmSync(path, { force: true });
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { analyze, analyzeQueryGroups } from '../retrieval/text-analysis.js';
-import { decodeKeywordSnapshot, encodeKeywordSnapshot } from './keyword-snapshot.js';
+import { openKeywordSnapshot, readSnapshotTag, writeKeywordSnapshot } from './keyword-snapshot.js';
 import { openSqliteStore, type SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 import { StoreKeywordIndex } from './store-keyword-index.js';
 
@@ -55,16 +55,13 @@ async function answers(store: SqliteStore): Promise<unknown[]> {
   return out;
 }
 
-/** The answers of an index built afresh from every row of the file (a copy without its snapshot). */
+/** The answers of an index built afresh from every row of the file (a copy, without the snapshot beside the original). */
 async function fresh(path: string): Promise<unknown[]> {
   const copy = tempFile();
   const { default: Database } = await import('better-sqlite3');
   const raw = new Database(path, { readonly: true });
   raw.prepare('VACUUM INTO ?').run(copy);
   raw.close();
-  const cleared = new Database(copy);
-  cleared.prepare('DELETE FROM index_snapshots').run();
-  cleared.close();
   const store = open(copy, { keywordSnapshots: false });
   const result = await answers(store);
   expect(store.keywordIndexStatus()).toMatchObject({ loadedFrom: 'scan', fullScans: 1 });
@@ -169,7 +166,7 @@ describe('SQLite keyword index', () => {
 });
 
 describe('keyword snapshot', () => {
-  it('encodes and decodes every posting, slot and document (non-ASCII terms included) and reads lists on demand', () => {
+  it('writes and reads back every posting, slot and document (non-ASCII terms included), lists read on demand', async () => {
     const index = new StoreKeywordIndex();
     const a = index.addDocument('doc-ä', 'größe manual größe');
     const b = index.addDocument('doc-b', 'other');
@@ -177,9 +174,14 @@ describe('keyword snapshot', () => {
     index.addChunk(b, { pk: 11, terms: 'cache 0x7b0', headingTerms: '' });
     index.addChunk(a, { pk: 14, terms: 'mstatus.mie', headingTerms: 'chapter' });
     index.removeDocument('doc-b');
-    const decoded = decodeKeywordSnapshot(encodeKeywordSnapshot(index.parts(), 42));
-    expect(decoded?.seq).toBe(42);
-    const loaded = new StoreKeywordIndex(decoded?.parts);
+    const path = tempFile();
+    const tag = { seq: 42, storeId: '0123456789abcdef0123456789abcdef' };
+    writeKeywordSnapshot(path, index.parts(), tag);
+    expect(readSnapshotTag(path)).toEqual(tag);
+    expect(openKeywordSnapshot(path, (t) => t.storeId !== tag.storeId)).toBeUndefined();
+    const opened = openKeywordSnapshot(path, () => true);
+    expect(opened?.seq).toBe(42);
+    const loaded = new StoreKeywordIndex(opened?.parts);
     for (const term of ['größe', 'cache', 'chapter', 'mstatus.mie', '0x7b0', 'missing']) {
       expect([loaded.chunkFrequency(term), [...loaded.chunksWith(term)]], term).toEqual([index.chunkFrequency(term), [...index.chunksWith(term)]]);
     }
@@ -190,6 +192,10 @@ describe('keyword snapshot', () => {
     expect(loaded.describedDocuments(['manual'], [])).toEqual(['doc-ä']);
     expect(loaded.describedDocuments(['cache'], [0, 1])).toEqual([]);
     expect([loaded.pkOf(0), loaded.pkOf(1)]).toEqual([10, 14]);
-    expect(decodeKeywordSnapshot(Buffer.from('not a snapshot at all, no'))).toBeUndefined();
+    opened?.close();
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(path, 'not a snapshot at all, no, not at all: some text that is long enough to hold a header');
+    expect(readSnapshotTag(path)).toBeUndefined();
+    expect(openKeywordSnapshot(path, () => true)).toBeUndefined();
   });
 });

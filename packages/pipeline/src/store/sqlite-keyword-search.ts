@@ -2,11 +2,9 @@ import type Database from 'better-sqlite3';
 import type { ChunkTerms, DocumentTerms, KeywordCandidates, KeywordCandidatesQuery, KeywordSearchV1 } from '@ragbridge/core-interfaces';
 import { selectCandidates } from '../retrieval/candidate-selection.js';
 import { BM25_DEFAULTS, inverseChunkFrequency } from '../retrieval/keyword-index.js';
-import { decodeKeywordSnapshot, encodeKeywordSnapshot } from './keyword-snapshot.js';
+import { openKeywordSnapshot, readSnapshotTag, type OpenSnapshot, writeKeywordSnapshot } from './keyword-snapshot.js';
 import { StoreKeywordIndex } from './store-keyword-index.js';
 
-/** Name of the keyword index's row in `index_snapshots`. */
-const SNAPSHOT = 'keywords';
 /** Chunks indexed between two turns of the event loop while the index is built from every row. */
 const BUILD_SLICE = 2_000;
 /** A snapshot is written again (at close) once this many documents changed since, or this share of them. */
@@ -44,8 +42,10 @@ export interface SqliteKeywordSearch {
 
 /** Options of {@link createSqliteKeywordSearch}. */
 export interface SqliteKeywordSearchOptions {
-  /** Write snapshots of the index (a file store opened for writing). */
-  snapshots: boolean;
+  /** The snapshot file beside the store; none for a store in memory. */
+  snapshotPath: string | undefined;
+  /** Write snapshots at close (a file store opened for writing). */
+  writeSnapshots: boolean;
 }
 
 interface ChunkRow {
@@ -75,14 +75,19 @@ export function createSqliteKeywordSearch(db: Database.Database, options: Sqlite
       'SELECT pk, id, doc_id, page, terms, heading_terms FROM chunks WHERE pk IN (SELECT value FROM json_each(?))',
     ),
     documentCount: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM documents'),
-    snapshot: db.prepare<[string], { seq: number; data: Buffer }>('SELECT seq, data FROM index_snapshots WHERE name = ?'),
-    snapshotSeq: db.prepare<[string], { seq: number }>('SELECT seq FROM index_snapshots WHERE name = ?'),
-    writeSnapshot: db.prepare<[string, number, Buffer]>('INSERT INTO index_snapshots (name, seq, data) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET seq = excluded.seq, data = excluded.data'),
+    storeId: db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'store_id'"),
     pruneChanges: db.prepare<[number]>('DELETE FROM changes WHERE seq <= ?'),
     setPrunedThrough: db.prepare<[string]>("INSERT INTO meta (key, value) VALUES ('changes_pruned_through', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
   };
   const latestSeq = (): number => statements.latestSeq.get()?.seq ?? 0;
   const prunedThrough = (): number => Number(statements.prunedThrough.get()?.value ?? 0);
+  const storeId = (): string | undefined => statements.storeId.get()?.value;
+  /** The snapshot file the index reads postings from, kept open while it does. */
+  let snapshotFile: OpenSnapshot | undefined;
+  const dropSnapshotFile = (): void => {
+    snapshotFile?.close();
+    snapshotFile = undefined;
+  };
 
   let index: StoreKeywordIndex | undefined;
   let seq = 0;
@@ -129,12 +134,18 @@ export function createSqliteKeywordSearch(db: Database.Database, options: Sqlite
     });
   };
 
-  /** The index of the latest usable snapshot, or undefined (none, another format, or older than the pruned log). */
+  /**
+   * The index of the snapshot beside the store, or undefined: none, another format, another
+   * store's (the file was replaced), or older than the pruned log.
+   */
   const fromSnapshot = (): { index: StoreKeywordIndex; seq: number } | undefined => {
-    const row = statements.snapshot.get(SNAPSHOT);
-    const decoded = row && decodeKeywordSnapshot(row.data);
-    if (!decoded || decoded.seq < prunedThrough()) return undefined;
-    return { index: new StoreKeywordIndex(decoded.parts), seq: decoded.seq };
+    if (!options.snapshotPath) return undefined;
+    const id = storeId();
+    const opened = openKeywordSnapshot(options.snapshotPath, (tag) => tag.storeId === id && tag.seq >= prunedThrough());
+    if (!opened) return undefined;
+    dropSnapshotFile();
+    snapshotFile = opened;
+    return { index: new StoreKeywordIndex(opened.parts), seq: opened.seq };
   };
 
   /** Every document and chunk row, read in one transaction with the sequence they reflect. */
@@ -212,6 +223,7 @@ export function createSqliteKeywordSearch(db: Database.Database, options: Sqlite
       }
       const all = readAll();
       const built = buildNow(all);
+      dropSnapshotFile();
       index = built;
       seq = all.seq;
       loadedFrom = 'scan';
@@ -247,30 +259,35 @@ export function createSqliteKeywordSearch(db: Database.Database, options: Sqlite
     return db.transaction(() => candidates(catchUp(loaded), query))();
   };
 
+  /** The change sequence of the snapshot beside the store, when it is this store's. */
+  const snapshotSeq = (): number | undefined => {
+    const tag = options.snapshotPath ? readSnapshotTag(options.snapshotPath) : undefined;
+    return tag && tag.storeId === storeId() ? tag.seq : undefined;
+  };
+
   /** Whether enough changed since the last snapshot to write another. */
   const snapshotStale = (): boolean => {
     const latest = latestSeq();
     if (latest === 0) return false;
-    const written = statements.snapshotSeq.get(SNAPSHOT)?.seq;
+    const written = snapshotSeq();
     if (written === undefined) return true;
     const documents = index?.documentCount ?? statements.documentCount.get()?.n ?? 0;
     return latest - written >= Math.max(SNAPSHOT_MIN_CHANGES, documents * SNAPSHOT_CHANGE_SHARE);
   };
 
   /** Writes the index as the snapshot (caught up first); changes older than the previous snapshot are pruned. */
-  const writeSnapshot = async (): Promise<void> => {
+  const writeSnapshot = async (path: string, id: string): Promise<void> => {
     const loaded = await ready();
     const current = db.transaction(() => catchUp(loaded))();
-    const data = encodeKeywordSnapshot(current.parts(), seq);
-    db.transaction(() => {
-      const previous = statements.snapshotSeq.get(SNAPSHOT)?.seq;
-      statements.writeSnapshot.run(SNAPSHOT, seq, data);
-      // Connections behind the previous snapshot load this one instead of replaying the log.
-      if (previous !== undefined && previous > prunedThrough()) {
+    const previous = snapshotSeq();
+    writeKeywordSnapshot(path, current.parts(), { seq, storeId: id });
+    // Connections behind the previous snapshot load this one instead of replaying the log.
+    if (previous !== undefined && previous > prunedThrough()) {
+      db.transaction(() => {
         statements.pruneChanges.run(previous);
         statements.setPrunedThrough.run(String(previous));
-      }
-    }).immediate();
+      }).immediate();
+    }
   };
 
   return {
@@ -282,12 +299,14 @@ export function createSqliteKeywordSearch(db: Database.Database, options: Sqlite
     async close() {
       if (loading) await loading.catch(() => undefined);
       try {
-        if (options.snapshots && snapshotStale()) await writeSnapshot();
+        const id = storeId();
+        if (options.writeSnapshots && options.snapshotPath && id && snapshotStale()) await writeSnapshot(options.snapshotPath, id);
       } catch {
         // A snapshot only saves the next process a scan: one that cannot be written (the file
         // locked by a long writer, the disk full) leaves the store as it was.
       } finally {
         index = undefined;
+        dropSnapshotFile();
         forget('all', true);
       }
     },

@@ -1,9 +1,10 @@
 import type Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
 
 /**
  * The schema this version writes. 6: no FTS5 tables (keyword search is an in-memory index the
  * store keeps), a change log of document writes (other connections' indexes catch up from it), a
- * revision counter, and a table for persisted index snapshots.
+ * revision counter, and a store id (snapshots beside the file name the store they belong to).
  */
 export const SCHEMA_VERSION = 6;
 
@@ -22,16 +23,19 @@ const VECTOR_GENERATION_TRIGGERS = `
 /**
  * Schema 6's additions: every document inserted or deleted is logged (a replacement logs both), so
  * an in-memory index catches up by reading the documents changed since the last sequence it saw;
- * `revision` counts write transactions (documents and vectors); snapshots of in-memory indexes are
- * kept by name with the change sequence they cover.
+ * `revision` counts write transactions (documents and vectors).
  */
 const SCHEMA_6_ADDITIONS = `
   CREATE TABLE changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, doc_id TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('put', 'delete')));
   CREATE TRIGGER documents_logged_put AFTER INSERT ON documents BEGIN INSERT INTO changes (doc_id, kind) VALUES (new.id, 'put'); END;
   CREATE TRIGGER documents_logged_delete AFTER DELETE ON documents BEGIN INSERT INTO changes (doc_id, kind) VALUES (old.id, 'delete'); END;
-  CREATE TABLE index_snapshots (name TEXT PRIMARY KEY, seq INTEGER NOT NULL, data BLOB NOT NULL);
   INSERT INTO meta (key, value) VALUES ('revision', '0') ON CONFLICT(key) DO NOTHING;
 `;
+
+/** A random id for a store created or rebuilt (a snapshot beside an older file of that name is then not taken for this one). */
+function setStoreId(db: Database.Database): void {
+  db.prepare("INSERT INTO meta (key, value) VALUES ('store_id', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(randomBytes(16).toString('hex'));
+}
 
 const TABLES = ['index_snapshots', 'changes', 'vectors', 'vector_spaces', 'chunks_vocab', 'chunks_fts', 'documents_fts', 'chunks', 'documents'];
 
@@ -62,9 +66,15 @@ export function migrate(db: Database.Database, rebuild: boolean, path: string): 
   if (version > SCHEMA_VERSION) {
     throw new Error(`the store was written by a newer ragbridge (schema ${version}, this version reads ${SCHEMA_VERSION}); upgrade @ragbridge/pipeline`);
   }
-  if (version === SCHEMA_VERSION) return;
+  if (version === SCHEMA_VERSION) {
+    if (!db.prepare("SELECT 1 FROM meta WHERE key = 'store_id'").get()) setStoreId(db);
+    return;
+  }
   if (version >= 2) {
-    db.transaction(() => upgradeInPlace(db, version))();
+    db.transaction(() => {
+      upgradeInPlace(db, version);
+      setStoreId(db);
+    })();
     return;
   }
   if (version > 0) {
@@ -75,7 +85,7 @@ export function migrate(db: Database.Database, rebuild: boolean, path: string): 
     }
     db.transaction(() => {
       for (const table of TABLES) db.exec(`DROP TABLE IF EXISTS ${table}`);
-      db.exec("DELETE FROM meta WHERE key IN ('schema_version', 'revision')");
+      db.exec("DELETE FROM meta WHERE key IN ('schema_version', 'revision', 'changes_pruned_through')");
     })();
     version = 0;
   }
@@ -107,6 +117,7 @@ export function migrate(db: Database.Database, rebuild: boolean, path: string): 
       ${SCHEMA_6_ADDITIONS}
     `);
     db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
+    setStoreId(db);
   })();
 }
 

@@ -38,8 +38,8 @@ function record(id: string, texts: string[], source = `/docs/${id}.pdf`): Docume
 
 /** Turns a current store back into what schema 5 looked like: no change log, revision or snapshots; FTS5 tables. */
 function toSchema5(raw: import('better-sqlite3').Database): void {
-  raw.exec('DROP TRIGGER documents_logged_put; DROP TRIGGER documents_logged_delete; DROP TABLE changes; DROP TABLE index_snapshots');
-  raw.exec("DELETE FROM meta WHERE key = 'revision'");
+  raw.exec('DROP TRIGGER documents_logged_put; DROP TRIGGER documents_logged_delete; DROP TABLE changes');
+  raw.exec("DELETE FROM meta WHERE key IN ('revision', 'store_id', 'changes_pruned_through')");
   const tokenizer = "tokenize = \"unicode61 remove_diacritics 0 tokenchars '._-'\"";
   raw.exec(`CREATE VIRTUAL TABLE chunks_fts USING fts5(terms, heading_terms, content = '', contentless_delete = 1, ${tokenizer});
     CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab(chunks_fts, 'row');

@@ -31,9 +31,9 @@ export interface SqliteStoreOptions {
   /** Vector count above which search switches from exact to the HNSW index. @default {@link ANN_THRESHOLD_DEFAULT} */
   annThreshold?: number;
   /**
-   * At close, write a snapshot of the keyword index into the file when enough changed since the
-   * last one, so the next process loads it instead of reading every chunk. Only for a file opened
-   * for writing. @default true
+   * At close, write a snapshot of the keyword index beside the file (`<path>-keywords`) when
+   * enough changed since the last one, so the next process opens it instead of reading every
+   * chunk. Only for a file opened for writing. @default true
    */
   keywordSnapshots?: boolean;
 }
@@ -125,6 +125,11 @@ export interface SqliteStore extends DocumentStoreV2 {
   keywordIndexStatus(): KeywordIndexStatus | undefined;
 }
 
+/** Where the keyword index snapshot of the store at `path` lives: beside it, as SQLite's `-wal` does. */
+export function keywordSnapshotPath(path: string): string {
+  return `${path}-keywords`;
+}
+
 /** Opens the database file, creating or upgrading its schema unless read-only. */
 function openDatabase(options: SqliteStoreOptions): Database.Database {
   if (options.path !== ':memory:' && !options.readonly) mkdirSync(dirname(options.path), { recursive: true });
@@ -198,7 +203,8 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   // Counts write transactions of every connection: one read tells whether anything changed.
   const revision = (): string => statements.revision.get()?.value ?? '0';
   const keywords = createSqliteKeywordSearch(db, {
-    snapshots: (options.keywordSnapshots ?? true) && !options.readonly && options.path !== ':memory:',
+    snapshotPath: options.path === ':memory:' ? undefined : keywordSnapshotPath(options.path),
+    writeSnapshots: (options.keywordSnapshots ?? true) && !options.readonly,
   });
   const vectors = createSqliteVectorSearch(db, options.annThreshold ?? ANN_THRESHOLD_DEFAULT, revision);
 
