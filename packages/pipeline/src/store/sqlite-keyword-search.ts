@@ -268,10 +268,10 @@ export function createSqliteKeywordSearch(db: Database.Database, options: Sqlite
   /** Whether enough changed since the last snapshot to write another. */
   const snapshotStale = (): boolean => {
     const latest = latestSeq();
-    if (latest === 0) return false;
-    const written = snapshotSeq();
-    if (written === undefined) return true;
     const documents = index?.documentCount ?? statements.documentCount.get()?.n ?? 0;
+    const written = snapshotSeq();
+    // A store upgraded from an older schema holds documents its (empty) change log never saw.
+    if (written === undefined) return documents > 0 || latest > 0;
     return latest - written >= Math.max(SNAPSHOT_MIN_CHANGES, documents * SNAPSHOT_CHANGE_SHARE);
   };
 

@@ -193,6 +193,23 @@ describe('SQLite store', () => {
     check.close();
   });
 
+  it('snapshots the keyword index of an upgraded store at its first close, though its change log is empty', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'rb-store-')), 'store.db');
+    const first = openSqliteStore({ path });
+    await first.putDocument(record('a', ['kept text']));
+    await first.close();
+    const { rmSync } = await import('node:fs');
+    rmSync(`${path}-keywords`);
+    const Database = (await import('better-sqlite3')).default;
+    const raw = new Database(path);
+    toSchema5(raw);
+    raw.close();
+    await openSqliteStore({ path }).close();
+    const reopened = open(path);
+    expect(await search(reopened, 'kept')).toEqual(['a:0']);
+    expect(reopened.keywordIndexStatus()).toMatchObject({ loadedFrom: 'snapshot', fullScans: 0, documents: 1 });
+  });
+
   it('keeps the section a chunk cites, with and without an anchor', async () => {
     const store = open();
     const base = record('page', ['under a setting', 'under a heading without id', 'before any heading'], '/docs/page.html');
