@@ -75,3 +75,30 @@ export function schemaSizes(url: string, schema: string): Promise<{ totalMb: num
     return { totalMb: Number(total.rows[0]?.bytes ?? 0) / 1e6, hnsw: hnsw.rows.map((r) => ({ definition: r.definition, mb: Number(r.bytes) / 1e6 })) };
   });
 }
+
+/** Blocks of the schema's tables, indexes and TOAST found in shared_buffers (`hit`) or read from the OS (`read`), cumulative. */
+export interface BufferCounts {
+  hit: number;
+  read: number;
+}
+
+/** The schema's cumulative buffer hits and reads (pg_statio_user_tables); compare two readings. */
+export function bufferCounts(url: string, schema: string): Promise<BufferCounts> {
+  return withClient(url, async (client) => {
+    const { rows } = await client.query<{ hit: string; read: string }>(
+      `SELECT (coalesce(sum(heap_blks_hit), 0) + coalesce(sum(idx_blks_hit), 0) + coalesce(sum(toast_blks_hit), 0) + coalesce(sum(tidx_blks_hit), 0))::text AS hit,
+              (coalesce(sum(heap_blks_read), 0) + coalesce(sum(idx_blks_read), 0) + coalesce(sum(toast_blks_read), 0) + coalesce(sum(tidx_blks_read), 0))::text AS read
+       FROM pg_statio_user_tables WHERE schemaname = $1`,
+      [schema],
+    );
+    return { hit: Number(rows[0]?.hit ?? 0), read: Number(rows[0]?.read ?? 0) };
+  });
+}
+
+/** `93.1% of 1,234,567 block reads from shared_buffers` between two readings. */
+export function bufferHitLine(before: BufferCounts, after: BufferCounts): string {
+  const hit = after.hit - before.hit;
+  const read = after.read - before.read;
+  const total = hit + read;
+  return total === 0 ? 'no block reads' : `${((100 * hit) / total).toFixed(1)}% of ${total.toLocaleString('en-US')} block reads found in shared_buffers (the rest came from the OS page cache or disk)`;
+}

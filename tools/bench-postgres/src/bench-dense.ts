@@ -23,8 +23,8 @@ export interface DenseResult {
   latencies: number[];
   /** Mean recall@10 against the exact neighbours. */
   recall: number;
-  /** The lowest recall@10 of a single query. */
-  minRecall: number;
+  /** Recall@10 of each query, in order. */
+  recalls: number[];
 }
 
 /**
@@ -60,5 +60,10 @@ export async function measureDense(
       }
     }
   }
-  return { latencies, recall: recalls.reduce((a, b) => a + b, 0) / recalls.length, minRecall: Math.min(...recalls) };
+  return { latencies, recall: mean(recalls), recalls };
+}
+
+/** The mean of some numbers (NaN for none). */
+export function mean(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
 }

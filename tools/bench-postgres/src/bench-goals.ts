@@ -17,7 +17,8 @@ const ROWS = {
   keyword: { goal: 'keyword top-10 p50 (retriever keyword stage)', target: `≤ ${GOALS.keywordP50Ms} ms` },
   keywordStore: { goal: '  the store call alone (keywordCandidates), p50', target: 'reported' },
   dense: { goal: 'dense top-10 p50 at the default efSearch', target: `≤ ${GOALS.denseP50Ms} ms at recall@10 ≥ ${GOALS.denseRecall}` },
-  replicas: { goal: 'two demo replicas under load', target: `≥ ${GOALS.replicaSpeedup}× one replica, ${GOALS.replicaErrors} errors` },
+  replicasAsk: { goal: 'two demo replicas vs one: /api/ask', target: `≥ ${GOALS.replicaSpeedup}× one replica, ${GOALS.replicaErrors} errors` },
+  replicasOpenai: { goal: 'two demo replicas vs one: /v1/chat/completions', target: `≥ ${GOALS.replicaSpeedup}× one replica, ${GOALS.replicaErrors} errors` },
 } as const;
 
 /** A summary row's key. */

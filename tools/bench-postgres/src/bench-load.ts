@@ -3,6 +3,12 @@ import { Agent, request } from 'node:http';
 /** Which demo endpoint the clients call. */
 export type LoadEndpoint = 'ask' | 'openai';
 
+/** How each endpoint is named in the output. */
+export const ENDPOINT_LABELS: Record<LoadEndpoint, string> = {
+  ask: 'POST /api/ask (the web UI route: the whole SSE answer)',
+  openai: 'POST /v1/chat/completions (OpenAI-compatible, not streamed)',
+};
+
 /** Options of {@link runLoad}. */
 export interface LoadOptions {
   /** Base URLs of the replicas; each request goes to the next one in turn. */

@@ -10,14 +10,14 @@ import { parseArgs } from 'node:util';
 import { INGEST_VERSION, RETRIEVER_DEFAULTS } from '@ragbridge/pipeline';
 import { openPostgresStore, POSTGRES_STORE_DEFAULTS, type PostgresStore } from '@ragbridge/store-postgres';
 import { chunkCount, htmlFiles, MANUALS, missingManuals, prepareCorpus, repeatCorpus } from './bench-corpus.js';
-import { dropSchema, schemaExists, schemaSizes, serverInfo, shownUrl, vacuumAnalyze } from './bench-database.js';
-import { DENSE_K, exactNeighbours, measureDense, type DenseResult } from './bench-dense.js';
+import { bufferCounts, bufferHitLine, dropSchema, schemaExists, schemaSizes, serverInfo, shownUrl, vacuumAnalyze } from './bench-database.js';
+import { DENSE_K, exactNeighbours, mean, measureDense, type DenseResult } from './bench-dense.js';
 import { GOALS, goalTable, type GoalKey, type GoalResult } from './bench-goals.js';
 import { ingestIntoStore, VECTOR_BATCH } from './bench-ingest.js';
 import { measureKeyword } from './bench-keyword.js';
-import type { LoadEndpoint } from './bench-load.js';
+import { ENDPOINT_LABELS, type LoadEndpoint } from './bench-load.js';
 import { DEFAULT_QUESTION_FILES, loadQuestions } from './bench-questions.js';
-import { measureReplicas, type ReplicaRun } from './bench-replica-load.js';
+import { measureReplicas, type EndpointRun } from './bench-replica-load.js';
 import { count, latencySummary, ms, percentile, table } from './bench-stats.js';
 import { loadAverage, machineLine, startCpuWindow, type CpuWindow } from './bench-system.js';
 import { BENCH_IDENTITY, chunkVectors, queryVectors, row, VECTORS_DESCRIPTION } from './bench-vectors.js';
@@ -35,10 +35,10 @@ const { values: args } = parseArgs({
     clients: { type: 'string', default: '50' },
     /** putDocument / putVectors calls in flight during the ingest. */
     writers: { type: 'string', default: '2' },
-    /** efSearch values measured besides the store's default. */
-    'ef-search': { type: 'string', default: '40,200' },
-    /** The demo endpoint the load clients call: ask (/api/ask, SSE) or openai (/v1/chat/completions). */
-    endpoint: { type: 'string', default: 'ask' },
+    /** efSearch values measured (the store's default is always measured too). */
+    'ef-search': { type: 'string', default: '40,100,200,400' },
+    /** The demo endpoints the load clients call, in turn: ask (/api/ask, SSE), openai (/v1/chat/completions). */
+    endpoints: { type: 'string', default: 'ask,openai' },
     /** QA files (`[{ question }]`), comma-separated, relative to the repository root. */
     qa: { type: 'string', default: DEFAULT_QUESTION_FILES.join(',') },
     /** Where the prepared corpus is cached. */
@@ -58,14 +58,14 @@ const settings = {
   clients: Number(args.clients),
   writers: Number(args.writers),
   passes: quick ? 1 : 3,
-  efSearch: [POSTGRES_STORE_DEFAULTS.efSearch, ...(args['ef-search'] ?? '').split(',').filter(Boolean).map(Number)].filter((v, i, all) => all.indexOf(v) === i),
-  endpoint: args.endpoint as LoadEndpoint,
+  efSearch: [...new Set([POSTGRES_STORE_DEFAULTS.efSearch, ...(args['ef-search'] ?? '').split(',').filter(Boolean).map(Number)])].sort((a, b) => a - b),
+  endpoints: (args.endpoints ?? '').split(',').filter(Boolean) as LoadEndpoint[],
 };
 for (const [name, value] of Object.entries({ chunks: settings.chunks, seconds: settings.seconds, clients: settings.clients, writers: settings.writers })) {
   if (!Number.isInteger(value) || value < 1) fail(`--${name} must be a positive integer`);
 }
 if (settings.efSearch.some((v) => !Number.isInteger(v) || v < 1 || v > 1000)) fail('--ef-search takes integers from 1 to 1000, comma-separated');
-if (settings.endpoint !== 'ask' && settings.endpoint !== 'openai') fail('--endpoint is ask or openai');
+if (settings.endpoints.length === 0 || settings.endpoints.some((e) => !(e in ENDPOINT_LABELS))) fail('--endpoints takes ask, openai or both, comma-separated');
 
 function fail(message: string): never {
   console.error(`bench:postgres: ${message}`);
@@ -156,13 +156,15 @@ async function ingestPhase(target: PostgresStore): Promise<void> {
     return;
   }
   log(`3. Ingest into the fresh schema ${schema} (${settings.writers} calls in flight)`);
+  const window = startCpuWindow();
   const result = await ingestIntoStore(target, records, chunks.map((c) => c.id), vectors, settings.writers, log);
+  const cpu = window();
   const rate = (r: { items: number; megabytes: number; seconds: number }): string =>
     `${count(r.items)} chunks in ${r.seconds.toFixed(1)} s: ${count(r.items / r.seconds)} chunks/s, ${(r.megabytes / r.seconds).toFixed(2)} MB/s`;
   log(`  documents (putDocument, one per document): ${rate(result.documents)} (of ${result.documents.megabytes.toFixed(1)} MB of chunk text and index terms)`);
   log(`  vectors (putVectors, ${VECTOR_BATCH} per call): ${rate(result.vectors)} (of ${result.vectors.megabytes.toFixed(1)} MB of float32)`);
   log('  the HNSW index exists before the first vector (the store creates it with the vector table): its build is included in the vector rate');
-  log(`  total ${result.totalSeconds.toFixed(1)} s`);
+  log(`  total ${result.totalSeconds.toFixed(1)} s; ${cpuLine(cpu)}`);
   const vacuumSeconds = await vacuumAnalyze(databaseUrl, schema);
   log(`  then VACUUM (ANALYZE) of the schema's tables, as autovacuum does after a bulk load: ${vacuumSeconds.toFixed(1)} s (not in the total)`);
   const stats = await target.stats();
@@ -177,8 +179,10 @@ async function ingestPhase(target: PostgresStore): Promise<void> {
 async function keywordPhase(target: PostgresStore): Promise<void> {
   log(`4. Keyword (${qa.read.map((r) => `${r.questions} from ${r.file}`).join(', ')}; one warm-up pass, ${settings.passes} measured, a fresh retriever per pass)`);
   const window = startCpuWindow();
+  const buffers = await bufferCounts(databaseUrl, schema);
   const result = await measureKeyword(target, qa.questions, settings.passes);
   const cpu = window();
+  log(`  PostgreSQL: ${bufferHitLine(buffers, await bufferCounts(databaseUrl, schema))}`);
   const p50 = percentile(result.retrieverKeyword, 50);
   log(`  retriever keyword stage, top-10 (createRetriever({ store }), no embedder: store call + scoring by the signals): ${latencySummary(result.retrieverKeyword)}`);
   log(
@@ -201,6 +205,7 @@ async function densePhase(): Promise<Array<{ efSearch: number; result: DenseResu
   };
   const results: Array<{ efSearch: number; result: DenseResult }> = [];
   const window = startCpuWindow();
+  const buffers = await bufferCounts(databaseUrl, schema);
   for (const efSearch of settings.efSearch) {
     const searchStore = await openPostgresStore({ url: databaseUrl, schema, efSearch, migrate: false });
     try {
@@ -209,40 +214,47 @@ async function densePhase(): Promise<Array<{ efSearch: number; result: DenseResu
       await searchStore.close();
     }
   }
+  // Recall per question file: the manual's own questions have close neighbours; the dev questions (about other documents) do not.
+  const sets = qa.read.map((r, i) => ({ label: r.file.replace(/^.*\//, ''), start: qa.read.slice(0, i).reduce((sum, p) => sum + p.questions, 0), size: r.questions }));
   log(
     table([
-      ['efSearch', 'p50', 'p95', `recall@${DENSE_K} mean`, 'worst query'],
+      ['efSearch', 'p50', 'p95', `recall@${DENSE_K} all`, ...sets.map((set) => set.label), 'worst query'],
       ...results.map(({ efSearch, result }) => [
         `${efSearch}${efSearch === POSTGRES_STORE_DEFAULTS.efSearch ? ' (default)' : ''}`,
         ms(percentile(result.latencies, 50)),
         ms(percentile(result.latencies, 95)),
         result.recall.toFixed(3),
-        result.minRecall.toFixed(1),
+        ...sets.map((set) => mean(result.recalls.slice(set.start, set.start + set.size)).toFixed(3)),
+        Math.min(...result.recalls).toFixed(1),
       ]),
     ]).replace(/^/gm, '  '),
   );
   log(`  ${cpuLine(window())}; vectors stored as ${BENCH_IDENTITY.provider}/${BENCH_IDENTITY.modelId}`);
+  log(`  PostgreSQL: ${bufferHitLine(buffers, await bufferCounts(databaseUrl, schema))}`);
   log();
   return results;
 }
 
 async function replicaPhase(): Promise<void> {
-  log(`6. Two demo replicas on schema ${schema} (${count(chunks.length)} chunks), ${settings.clients} clients, ${settings.seconds} s per setup, ${settings.endpoint === 'ask' ? 'POST /api/ask (whole SSE answer)' : 'POST /v1/chat/completions'}`);
-  const run = await measureReplicas({ root: ROOT, databaseUrl, schema, clients: settings.clients, seconds: settings.seconds, questions: qa.questions, endpoint: settings.endpoint, log: (line) => log(`  ${line}`) });
-  printReplicaRun(run);
-  const ratio = run.two.throughput / run.one.throughput;
-  const errors = run.one.errors + run.two.errors;
-  goals.replicas = {
-    measured: `${ratio.toFixed(2)}× (${run.two.throughput.toFixed(1)} vs ${run.one.throughput.toFixed(1)} req/s, ${settings.clients} clients), ${errors} errors`,
-    pass: ratio >= GOALS.replicaSpeedup && errors === GOALS.replicaErrors,
-  };
+  log(`6. Two demo replicas on schema ${schema} (${count(chunks.length)} chunks), ${settings.clients} clients, ${settings.seconds} s per setup`);
+  const measured = await measureReplicas({ root: ROOT, databaseUrl, schema, clients: settings.clients, seconds: settings.seconds, questions: qa.questions, endpoints: settings.endpoints, log: (line) => log(`  ${line}`) });
+  for (const run of measured.runs) {
+    printEndpointRun(run, measured.cores);
+    const ratio = run.two.throughput / run.one.throughput;
+    const errors = run.one.errors + run.two.errors;
+    goals[run.endpoint === 'ask' ? 'replicasAsk' : 'replicasOpenai'] = {
+      measured: `${ratio.toFixed(2)}× (${run.two.throughput.toFixed(1)} vs ${run.one.throughput.toFixed(1)} req/s, ${settings.clients} clients), ${errors} errors`,
+      pass: ratio >= GOALS.replicaSpeedup && errors === GOALS.replicaErrors,
+    };
+  }
   log();
 }
 
-function printReplicaRun(run: ReplicaRun): void {
+function printEndpointRun(run: EndpointRun, machineCores: number): void {
+  log(`  ${ENDPOINT_LABELS[run.endpoint]}:`);
   log(
     table([
-      ['setup', 'req/s', 'p50', 'p95', 'errors', 'load avg (1 min)', 'CPU cores: each replica', 'PostgreSQL', 'load generator', 'other processes'],
+      ['setup', 'req/s', 'p50', 'p95', 'errors', 'load avg', 'CPU cores: each replica', 'PostgreSQL', 'load generator', 'other processes'],
       ...[run.one, run.two].map((s) => [
         s.label,
         s.throughput.toFixed(1),
@@ -255,11 +267,15 @@ function printReplicaRun(run: ReplicaRun): void {
         s.loadGeneratorCores.toFixed(2),
         s.otherCores.toFixed(2),
       ]),
-    ]).replace(/^/gm, '  '),
+    ]).replace(/^/gm, '    '),
   );
-  for (const s of [run.one, run.two]) for (const sample of s.errorSamples) log(`  error (${s.label}): ${sample}`);
-  log(`  throughput ratio two/one: ${(run.two.throughput / run.one.throughput).toFixed(2)}× (goal ≥ ${GOALS.replicaSpeedup}×)`);
-  log(`  CPU cores busy in total: one replica ${run.one.totalCores.toFixed(2)}, two replicas ${run.two.totalCores.toFixed(2)} of ${run.cores} (replicas + PostgreSQL + load generator)`);
+  for (const s of [run.one, run.two]) for (const sample of s.errorSamples) log(`    error (${s.label}): ${sample}`);
+  const perRequest = (s: EndpointRun['one']): string => `${((1000 * (s.replicaCores.reduce((a, b) => a + b, 0) + s.postgresCores)) / s.throughput).toFixed(0)} ms`;
+  log(`    throughput two/one: ${(run.two.throughput / run.one.throughput).toFixed(2)}× (goal ≥ ${GOALS.replicaSpeedup}×)`);
+  log(
+    `    CPU per answered request (replicas + PostgreSQL): ${perRequest(run.one)} with one replica, ${perRequest(run.two)} with two; ` +
+      `cores busy in all (ours + others): ${(run.one.totalCores + run.one.otherCores).toFixed(2)} and ${(run.two.totalCores + run.two.otherCores).toFixed(2)} of ${machineCores}`,
+  );
 }
 
 /** `CPU meanwhile: …` of a measuring phase. */

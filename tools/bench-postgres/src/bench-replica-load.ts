@@ -24,10 +24,16 @@ export interface SetupResult {
   otherCores: number;
 }
 
-/** Both setups. */
-export interface ReplicaRun {
+/** Both setups against one endpoint. */
+export interface EndpointRun {
+  endpoint: LoadEndpoint;
   one: SetupResult;
   two: SetupResult;
+}
+
+/** Every endpoint's run. */
+export interface ReplicaRun {
+  runs: EndpointRun[];
   cores: number;
 }
 
@@ -39,16 +45,16 @@ export interface ReplicaLoadOptions {
   clients: number;
   seconds: number;
   questions: readonly string[];
-  endpoint: LoadEndpoint;
+  endpoints: readonly LoadEndpoint[];
   log: (line: string) => void;
 }
 
 /** Seconds of load on each replica before measuring (code paths compiled, pools and caches filled). */
 const WARM_UP_SECONDS = 5;
 
-async function measureSetup(label: string, replicas: readonly Replica[], options: ReplicaLoadOptions): Promise<SetupResult> {
+async function measureSetup(label: string, replicas: readonly Replica[], endpoint: LoadEndpoint, options: ReplicaLoadOptions): Promise<SetupResult> {
   const window = startCpuWindow(replicas.map((r) => r.pid));
-  const load = await runLoad({ urls: replicas.map((r) => r.url), clients: options.clients, seconds: options.seconds, questions: options.questions, endpoint: options.endpoint });
+  const load = await runLoad({ urls: replicas.map((r) => r.url), clients: options.clients, seconds: options.seconds, questions: options.questions, endpoint });
   const cpu = window();
   const replicaCpuSeconds = cpu.extraCpuSeconds;
   return {
@@ -68,8 +74,8 @@ async function measureSetup(label: string, replicas: readonly Replica[], options
 }
 
 /**
- * Starts two demo replicas on the schema (one data folder each), warms each up, then drives
- * `clients` concurrent clients for `seconds` against one replica, then round-robin against both.
+ * Starts two demo replicas on the schema (one data folder each); per endpoint, warms each up, then
+ * drives `clients` concurrent clients for `seconds` against one replica, then round-robin against both.
  */
 export async function measureReplicas(options: ReplicaLoadOptions): Promise<ReplicaRun> {
   const dir = mkdtempSync(join(tmpdir(), 'rb-bench-replicas-'));
@@ -83,11 +89,14 @@ export async function measureReplicas(options: ReplicaLoadOptions): Promise<Repl
       replicas.push(replica);
       options.log(`replica ${name}: ${replica.url}, pid ${replica.pid}, ready in ${(replica.readyMs / 1000).toFixed(1)} s; storage ${replica.storageLine}`);
     }
-    for (const replica of replicas) await runLoad({ urls: [replica.url], clients: options.clients, seconds: WARM_UP_SECONDS, questions: options.questions, endpoint: options.endpoint });
-    options.log(`warm-up: ${WARM_UP_SECONDS} s of load on each replica (not measured)`);
-    const one = await measureSetup('one replica', replicas.slice(0, 1), options);
-    const two = await measureSetup('two replicas', replicas, options);
-    return { one, two, cores: cpus().length };
+    const runs: EndpointRun[] = [];
+    for (const endpoint of options.endpoints) {
+      for (const replica of replicas) await runLoad({ urls: [replica.url], clients: options.clients, seconds: WARM_UP_SECONDS, questions: options.questions, endpoint });
+      const one = await measureSetup('one replica', replicas.slice(0, 1), endpoint, options);
+      const two = await measureSetup('two replicas', replicas, endpoint, options);
+      runs.push({ endpoint, one, two });
+    }
+    return { runs, cores: cpus().length };
   } finally {
     for (const replica of replicas) await replica.stop();
     rmSync(dir, { recursive: true, force: true });

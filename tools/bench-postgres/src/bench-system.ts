@@ -61,11 +61,6 @@ export function postgresPids(): number[] {
   return pids;
 }
 
-/** CPU seconds of every `postgres` process (backends come and go: sample before and after a phase). */
-export function postgresCpuSeconds(): number {
-  return postgresPids().reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
-}
-
 /** CPU used during a window: by this process, by PostgreSQL, and by everything else on the machine. */
 export interface CpuWindow {
   seconds: number;
@@ -75,18 +70,48 @@ export interface CpuWindow {
   otherCores: number;
 }
 
+/**
+ * CPU seconds of PostgreSQL's processes over a window. Backends come and go (a pool closes, a new
+ * one connects), so every process is sampled every 250 ms and its growth summed: one that starts
+ * during the window counts from 0, one that exits loses at most its last 250 ms.
+ */
+function samplePostgres(): { stop(): number } {
+  const atStart = new Set(postgresPids());
+  const seen = new Map<number, { first: number; last: number }>();
+  const sample = (): void => {
+    for (const pid of postgresPids()) {
+      const cpu = processCpuSeconds(pid);
+      const known = seen.get(pid);
+      if (known) known.last = Math.max(known.last, cpu);
+      else seen.set(pid, { first: atStart.has(pid) ? cpu : 0, last: cpu });
+    }
+  };
+  sample();
+  const timer = setInterval(sample, 250);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      let total = 0;
+      for (const { first, last } of seen.values()) total += last - first;
+      return total;
+    },
+  };
+}
+
 /** Starts measuring; the returned function ends the window. `extraPids` are counted as ours too (e.g. servers under test). */
 export function startCpuWindow(extraPids: readonly number[] = []): () => CpuWindow & { extraCpuSeconds: number[] } {
   const started = performance.now();
   const self = process.cpuUsage();
   const machine = machineBusyCpuSeconds();
-  const postgres = postgresCpuSeconds();
+  const postgres = samplePostgres();
   const extra = extraPids.map(processCpuSeconds);
   return () => {
     const seconds = (performance.now() - started) / 1000;
     const used = process.cpuUsage(self);
     const selfSeconds = (used.user + used.system) / 1e6;
-    const postgresSeconds = postgresCpuSeconds() - postgres;
+    const postgresSeconds = postgres.stop();
     const extraCpuSeconds = extraPids.map((pid, i) => processCpuSeconds(pid) - (extra[i] as number));
     const ours = selfSeconds + postgresSeconds + extraCpuSeconds.reduce((a, b) => a + b, 0);
     return {

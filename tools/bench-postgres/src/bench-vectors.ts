@@ -91,8 +91,18 @@ export function exactTopK(matrix: VectorMatrix, query: Float32Array, k: number):
   const { data } = matrix;
   for (let r = 0; r < matrix.count; r++) {
     const offset = r * DIMENSIONS;
-    let dot = 0;
-    for (let d = 0; d < DIMENSIONS; d++) dot += (data[offset + d] as number) * (query[d] as number);
+    // Four accumulators: about twice as fast as one in V8 (100k × 384 per query).
+    let a = 0;
+    let b = 0;
+    let c = 0;
+    let e = 0;
+    for (let d = 0; d < DIMENSIONS; d += 4) {
+      a += (data[offset + d] as number) * (query[d] as number);
+      b += (data[offset + d + 1] as number) * (query[d + 1] as number);
+      c += (data[offset + d + 2] as number) * (query[d + 2] as number);
+      e += (data[offset + d + 3] as number) * (query[d + 3] as number);
+    }
+    const dot = a + b + c + e;
     if (top.length < k || dot > (top[top.length - 1] as { score: number }).score) {
       let at = top.length;
       while (at > 0 && (top[at - 1] as { score: number }).score < dot) at--;
