@@ -276,6 +276,14 @@ function printEndpointRun(run: EndpointRun, machineCores: number): void {
     `    CPU per answered request (replicas + PostgreSQL): ${perRequest(run.one)} with one replica, ${perRequest(run.two)} with two; ` +
       `cores busy in all (ours + others): ${(run.one.totalCores + run.one.otherCores).toFixed(2)} and ${(run.two.totalCores + run.two.otherCores).toFixed(2)} of ${machineCores}`,
   );
+  // At a fixed CPU cost per request, throughput grows at most with the cores our processes can get:
+  // those they used with one replica plus those left idle (the other processes' share is not ours).
+  const ours = run.one.totalCores;
+  const ceiling = Math.min(2, (machineCores - run.one.otherCores) / ours);
+  log(
+    `    CPU ceiling: one replica's setup used ${ours.toFixed(2)} cores while other processes used ${run.one.otherCores.toFixed(2)}; ` +
+      `at the same CPU per request, ${machineCores} cores allow at most ${ceiling.toFixed(2)}× with two replicas`,
+  );
 }
 
 /** `CPU meanwhile: …` of a measuring phase. */
