@@ -179,6 +179,14 @@ async function npmInstall(dir, names) {
   if (values['reuse-native']) reuseNative(join(dir, 'node_modules'));
 }
 
+/** Optional peer dependencies of a package that are not ours (`pg@^8`), as npm install specs. */
+function optionalExternalPeers(name) {
+  const manifest = byName.get(name)?.manifest ?? {};
+  return Object.entries(manifest.peerDependenciesMeta ?? {})
+    .filter(([peer, meta]) => meta?.optional && !peer.startsWith('@ragbridge/') && manifest.peerDependencies?.[peer])
+    .map(([peer]) => `${peer}@${manifest.peerDependencies[peer]}`);
+}
+
 /** Installs `names` (with their @ragbridge closure) in a fresh folder and imports each of `imports`. */
 async function install(label, names, imports = names) {
   const dir = join(work, label.replace(/[^a-z0-9]+/gi, '-'));
@@ -199,13 +207,19 @@ async function install(label, names, imports = names) {
     const subpaths = exports && typeof exports === 'object' ? Object.keys(exports).filter((k) => k.startsWith('./') && k !== './package.json') : [];
     return [name, ...subpaths.map((k) => `${name}/${k.slice(2)}`)];
   });
-  for (const name of entryPoints) {
-    const spec = JSON.stringify(name);
-    const code = `const m = await import(${spec}); if (Object.keys(m).length === 0) throw new Error('no exports');`;
-    const result = await run(process.execPath, ['--input-type=module', '-e', code], { cwd: dir });
-    if (result.code !== 0)
-      fail(`${label}: import("${name}") failed: ${result.stderr.trim().split('\n').slice(0, 3).join(' | ')}`);
-  }
+  const importAll = async (specs) => {
+    for (const name of specs) {
+      const spec = JSON.stringify(name);
+      const code = `const m = await import(${spec}); if (Object.keys(m).length === 0) throw new Error('no exports');`;
+      const result = await run(process.execPath, ['--input-type=module', '-e', code], { cwd: dir });
+      if (result.code !== 0)
+        fail(`${label}: import("${name}") failed: ${result.stderr.trim().split('\n').slice(0, 3).join(' | ')}`);
+    }
+  };
+  // Main entry points first, as installed; subpaths that need an optional peer (e.g. `pg` for
+  // `@ragbridge/cost-monitor/postgres`) after that peer is added, as their README says.
+  const peers = [...new Set(imports.flatMap(optionalExternalPeers))];
+  await importAll(peers.length ? entryPoints.filter((spec) => imports.includes(spec)) : entryPoints);
   const modules = join(dir, 'node_modules');
   const lock = JSON.parse(readFileSync(join(dir, 'package-lock.json'), 'utf8'));
   const packages = Object.keys(lock.packages ?? {}).filter((p) => p.startsWith('node_modules/')).length;
@@ -213,6 +227,11 @@ async function install(label, names, imports = names) {
   const onnx = ['onnxruntime-node', 'onnxruntime-web', 'sharp'].filter((n) => existsSync(join(modules, n)));
   const has = onnx.length ? ` (has ${onnx.join(', ')})` : '';
   say(`${label}: ${mb.toFixed(0)} MB, ${packages} packages, installed in ${seconds} s${has}`);
+  if (peers.length) {
+    const result = await run('npm', ['install', '--no-audit', '--no-fund', '--no-save', ...peers], { cwd: dir });
+    if (result.code !== 0) fail(`${label}: npm install ${peers.join(' ')} failed: ${tail(result.stderr || result.stdout, 5)}`);
+    else await importAll(entryPoints.filter((spec) => !imports.includes(spec)));
+  }
   return { dir, mb, packages, onnx };
 }
 
@@ -253,7 +272,8 @@ const models = join(fixtures, 'models', 'ragbridge-test');
 const EXAMPLE_ENV = {
   ...Object.fromEntries(
     Object.entries(env).filter(
-      ([key]) => !/^(HF_|HUGGING_FACE|OLLAMA_|TEI_|RAGBRIDGE_|SPACE_|NODE_OPTIONS|NODE_PATH)/.test(key),
+      // DATABASE_URL would move every example's storage to PostgreSQL: only examples that name it get it.
+      ([key]) => !/^(HF_|HUGGING_FACE|OLLAMA_|TEI_|RAGBRIDGE_|SPACE_|NODE_OPTIONS|NODE_PATH|DATABASE_URL$)/.test(key),
     ),
   ),
   // A dedicated chat endpoint (the fake's hf-inference route of one model), TEI servers, Ollama.
@@ -337,7 +357,8 @@ async function runExample(label, name, dir) {
   cpSync(join(fixtures, 'docs'), join(dir, 'docs'), { recursive: true });
   const [command, args] = lang === 'sh' ? ['bash', ['-e', file]] : [process.execPath, ['--import', TSX, file]];
   const t0 = Date.now();
-  const result = await run(command, args, { cwd: dir, env: EXAMPLE_ENV, timeout: EXAMPLE_TIMEOUT_MS });
+  const exampleEnv = code.includes('DATABASE_URL') && env.DATABASE_URL ? { ...EXAMPLE_ENV, DATABASE_URL: env.DATABASE_URL } : EXAMPLE_ENV;
+  const result = await run(command, args, { cwd: dir, env: exampleEnv, timeout: EXAMPLE_TIMEOUT_MS });
   const ms = Date.now() - t0;
   const what = `README example (line ${line})`;
   if (result.code !== 0) {
