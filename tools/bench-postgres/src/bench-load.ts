@@ -28,6 +28,8 @@ export interface LoadResult {
   errorSamples: string[];
   /** Latency of each answered request, ms. */
   latencies: number[];
+  /** Requests sent again because the kept-alive socket they were written to was closing (not errors: the server never saw them). */
+  resent: number;
   seconds: number;
 }
 
@@ -45,8 +47,15 @@ const ROUTES: Record<LoadEndpoint, { path: string; body: (question: string) => s
   },
 };
 
-/** One POST over a kept-alive connection; resolves with the status and the whole body. */
-function post(agent: Agent, url: URL, path: string, body: string): Promise<{ status: number; body: string }> {
+/** A reply, or the error of a request sent on a kept-alive socket the server had just closed. */
+type PostOutcome = { status: number; body: string } | { staleSocket: true };
+
+/**
+ * One POST over a kept-alive connection; resolves with the status and the whole body. A request
+ * written to an idle socket as the server closes it (its keep-alive timeout) fails with ECONNRESET
+ * before the server saw it: Node marks it `reusedSocket`, and such a request is safe to send again.
+ */
+function post(agent: Agent, url: URL, path: string, body: string): Promise<PostOutcome> {
   return new Promise((resolve, reject) => {
     const req = request(
       { agent, host: url.hostname, port: url.port, path, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
@@ -57,7 +66,10 @@ function post(agent: Agent, url: URL, path: string, body: string): Promise<{ sta
         res.on('error', reject);
       },
     );
-    req.on('error', reject);
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      if (req.reusedSocket && error.code === 'ECONNRESET') resolve({ staleSocket: true });
+      else reject(error);
+    });
     req.end(body);
   });
 }
@@ -75,6 +87,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const errorSamples = new Set<string>();
   let errors = 0;
   let sent = 0;
+  let resent = 0;
   const started = performance.now();
   const deadline = started + options.seconds * 1000;
   await Promise.all(
@@ -85,7 +98,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         const target = targets[sent++ % targets.length] as URL;
         const t0 = performance.now();
         try {
-          const response = await post(agent, target, route.path, route.body(question));
+          let response = await post(agent, target, route.path, route.body(question));
+          while ('staleSocket' in response) {
+            resent++;
+            response = await post(agent, target, route.path, route.body(question));
+          }
           if (response.status === 200 && route.ok(response.body)) latencies.push(performance.now() - t0);
           else {
             errors++;
@@ -100,5 +117,5 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   );
   const seconds = (performance.now() - started) / 1000;
   agent.destroy();
-  return { answered: latencies.length, errors, errorSamples: [...errorSamples], latencies, seconds };
+  return { answered: latencies.length, errors, errorSamples: [...errorSamples], latencies, resent, seconds };
 }

@@ -254,13 +254,14 @@ function printEndpointRun(run: EndpointRun, machineCores: number): void {
   log(`  ${ENDPOINT_LABELS[run.endpoint]}:`);
   log(
     table([
-      ['setup', 'req/s', 'p50', 'p95', 'errors', 'load avg', 'CPU cores: each replica', 'PostgreSQL', 'load generator', 'other processes'],
+      ['setup', 'req/s', 'p50', 'p95', 'errors', 'resent', 'load avg', 'CPU cores: each replica', 'PostgreSQL', 'load generator', 'other processes'],
       ...[run.one, run.two].map((s) => [
         s.label,
         s.throughput.toFixed(1),
         ms(percentile(s.latencies, 50)),
         ms(percentile(s.latencies, 95)),
         String(s.errors),
+        String(s.resent),
         s.loadAverage,
         s.replicaCores.map((c) => c.toFixed(2)).join(' + '),
         s.postgresCores.toFixed(2),
@@ -270,10 +271,12 @@ function printEndpointRun(run: EndpointRun, machineCores: number): void {
     ]).replace(/^/gm, '    '),
   );
   for (const s of [run.one, run.two]) for (const sample of s.errorSamples) log(`    error (${s.label}): ${sample}`);
-  const perRequest = (s: EndpointRun['one']): string => `${((1000 * (s.replicaCores.reduce((a, b) => a + b, 0) + s.postgresCores)) / s.throughput).toFixed(0)} ms`;
+  if (run.one.resent + run.two.resent > 0) log('    resent: requests written to a kept-alive socket as the server closed it (ECONNRESET on a reused socket, before any reply), sent again');
+  const perRequest = (s: EndpointRun['one']): string =>
+    `replicas ${((1000 * s.replicaCores.reduce((a, b) => a + b, 0)) / s.throughput).toFixed(0)} ms + PostgreSQL ${((1000 * s.postgresCores) / s.throughput).toFixed(0)} ms`;
   log(`    throughput two/one: ${(run.two.throughput / run.one.throughput).toFixed(2)}× (goal ≥ ${GOALS.replicaSpeedup}×)`);
   log(
-    `    CPU per answered request (replicas + PostgreSQL): ${perRequest(run.one)} with one replica, ${perRequest(run.two)} with two; ` +
+    `    CPU per answered request: ${perRequest(run.one)} with one replica, ${perRequest(run.two)} with two; ` +
       `cores busy in all (ours + others): ${(run.one.totalCores + run.one.otherCores).toFixed(2)} and ${(run.two.totalCores + run.two.otherCores).toFixed(2)} of ${machineCores}`,
   );
   // At a fixed CPU cost per request, throughput grows at most with the cores our processes can get:

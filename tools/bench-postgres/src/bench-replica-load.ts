@@ -12,6 +12,8 @@ export interface SetupResult {
   latencies: number[];
   errors: number;
   errorSamples: string[];
+  /** Requests sent again after their kept-alive socket closed under them (see `runLoad`). */
+  resent: number;
   seconds: number;
   loadAverage: string;
   /** Cores kept busy during the run (CPU seconds per second) by each replica under load, PostgreSQL and this process. */
@@ -63,6 +65,7 @@ async function measureSetup(label: string, replicas: readonly Replica[], endpoin
     latencies: load.latencies,
     errors: load.errors,
     errorSamples: load.errorSamples,
+    resent: load.resent,
     seconds: load.seconds,
     loadAverage: loadAverage(),
     replicaCores: replicaCpuSeconds.map((c) => c / cpu.seconds),
