@@ -1,6 +1,9 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DocumentRecord } from '@ragbridge/core-interfaces';
-import { chunkCount, repeatCorpus } from './bench-corpus.js';
+import { chunkCount, htmlFiles, missingManuals, repeatCorpus } from './bench-corpus.js';
 
 function record(id: string, chunks: number): DocumentRecord {
   return {
@@ -41,5 +44,26 @@ describe('repeatCorpus', () => {
 
   it('takes the first documents for a target below the corpus', () => {
     expect(repeatCorpus(base, 2).map((c) => c.record.document.id)).toEqual(['a']);
+  });
+});
+
+describe('the manuals', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-manual-'));
+  mkdirSync(join(dir, 'library'));
+  mkdirSync(join(dir, '_sources'));
+  for (const file of ['index.html', 'library/_thread.html', '_sources/index.rst.txt', '_sources/page.html', 'library/notes.txt']) writeFileSync(join(dir, file), '<p>x</p>');
+
+  it('are the HTML pages outside Sphinx folders such as _sources, pages named _… included', () => {
+    expect(htmlFiles(dir).map((f) => f.slice(dir.length + 1))).toEqual(['index.html', 'library/_thread.html']);
+  });
+
+  it('are missing when their folder is absent or holds no page', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'bench-manual-empty-'));
+    const manuals = [
+      { debianPackage: 'postgresql-doc-15', dir },
+      { debianPackage: 'python3-doc', dir: join(dir, 'absent') },
+      { debianPackage: 'empty-doc', dir: empty },
+    ];
+    expect(missingManuals(manuals).map((m) => m.debianPackage)).toEqual(['python3-doc', 'empty-doc']);
   });
 });
