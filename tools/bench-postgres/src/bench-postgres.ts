@@ -303,7 +303,8 @@ function denseGoal(dense: Array<{ efSearch: number; result: DenseResult }>): Goa
 }
 
 function summary(): void {
-  log(`7. Summary (load average now ${loadAverage()})`);
+  const smoke = settings.chunks < GOALS.chunks ? `, ${count(chunks.length)} chunks: a smoke run, not the acceptance numbers` : '';
+  log(`7. Summary (load average now ${loadAverage()}${smoke})`);
   log(goalTable(goals).replace(/^/gm, '  '));
   log();
   log(`reproduce: ${reproduce(databaseUrl)}`);
