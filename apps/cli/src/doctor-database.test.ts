@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openPostgresStore } from '@ragbridge/store-postgres';
 import { describe, expect, it } from 'vitest';
-import { closedPort, describePostgres } from './__fixtures__/postgres-database.js';
 import { sink } from './__fixtures__/output-sink.js';
 import { doctorCommand } from './doctor-command.js';
 import { checkDatabase, formatDatabase } from './doctor-database.js';
+const { closedPort, describePostgres } = await import('@ragbridge/testkit/postgres');
 
 describe('ragbridge doctor: a PostgreSQL storage that does not work', () => {
   it('says it is not reachable and what to do, never the password; the doctor exits 1', async () => {

@@ -7,11 +7,11 @@ import { openSqliteStore } from '@ragbridge/pipeline';
 import { prepareSampleCorpus } from '@ragbridge/sample-corpus';
 import { openPostgresStore } from '@ragbridge/store-postgres';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { closedPort, describePostgres } from './__fixtures__/postgres-database.js';
 import { sink } from './__fixtures__/output-sink.js';
 import { askCommand } from './commands.js';
 import { ingestCommand } from './ingest-command.js';
 import { migrateCommand, type MigrateCommandOptions } from './migrate-command.js';
+const { closedPort, describePostgres } = await import('@ragbridge/testkit/postgres');
 
 /** Two embedder identities of different sizes, as a store that changed embedders holds them. */
 const SMALL: EmbedderIdentity = { provider: 'test', modelId: 'small-model', revision: 'r1', pooling: 'mean', normalized: true };

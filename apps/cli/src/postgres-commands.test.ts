@@ -2,11 +2,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, afterEach, expect, it, vi } from 'vitest';
-import { describePostgres } from './__fixtures__/postgres-database.js';
 import { sink } from './__fixtures__/output-sink.js';
 import { askCommand } from './commands.js';
 import { evalCommand } from './eval-command.js';
 import { ingestCommand } from './ingest-command.js';
+const { describePostgres } = await import('@ragbridge/testkit/postgres');
 
 /** Two short documents and questions about them. */
 function corpus(): { dir: string; qa: string } {

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { describePostgres } from './__fixtures__/postgres-database.js';
+import { describePostgres } from '@ragbridge/testkit/postgres';
 import { eventData, parseSse } from './__fixtures__/sse.js';
 import { startServer, type RunningServer } from './server.js';
 

@@ -2,7 +2,7 @@ import { dirname } from 'node:path';
 import { resolveConfig, type ResolvedConfig } from '@ragbridge/config-profiles';
 import { BudgetExceededError } from '@ragbridge/core-interfaces';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { describePostgres } from './__fixtures__/postgres-database.js';
+import { describePostgres } from '@ragbridge/testkit/postgres';
 import { forbiddenFetch, memoryLogger, TEST_MODELS_DIR, writeCorpus } from './__fixtures__/runtime-fixtures.js';
 import { createRuntime } from './create-runtime.js';
 import type { Runtime } from './runtime-types.js';

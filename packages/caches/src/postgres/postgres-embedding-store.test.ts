@@ -3,7 +3,7 @@ import { createMockEmbedder } from '@ragbridge/core-interfaces/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbeddingCache } from '../embedding-cache.js';
-import { closedPort, describePostgres } from './__fixtures__/postgres-test-database.js';
+import { closedPort, describePostgres } from '@ragbridge/testkit/postgres';
 import { openPostgresEmbeddingStore, type PostgresEmbeddingStore } from './postgres-embedding-store.js';
 
 // Values a float32 cannot hold exactly, so the precision shows.

@@ -5,7 +5,7 @@ import { createScriptedChatModel, ManualClock, usageOf, type ScriptedChatModel }
 import type { LedgerEntry } from '../ledger/usage-ledger.js';
 import type { CostAlert } from '../monitor/alerts.js';
 import { createCostMonitor, type CostMonitor, type CostMonitorOptions } from '../monitor/cost-monitor.js';
-import { describePostgres } from './__fixtures__/postgres-test-database.js';
+import { describePostgres } from '@ragbridge/testkit/postgres';
 import { openPostgresCostState, type PostgresCostState, type PostgresCostStateOptions } from './postgres-cost-state.js';
 
 // $0.001 per output token on backend "paid", input free: a call with maxTokens 3 reserves $0.003

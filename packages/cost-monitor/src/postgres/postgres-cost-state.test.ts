@@ -1,7 +1,7 @@
 import { AuthenticationError, BackendUnreachableError, BadInputError } from '@ragbridge/core-interfaces';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { closedPort, describePostgres } from './__fixtures__/postgres-test-database.js';
+import { closedPort, describePostgres } from '@ragbridge/testkit/postgres';
 import { openPostgresCostState } from './postgres-cost-state.js';
 
 describe('openPostgresCostState options', () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { usageOf } from '../__fixtures__/test-models.js';
 import type { LedgerEntry } from '../ledger/usage-ledger.js';
-import { describePostgres } from './__fixtures__/postgres-test-database.js';
+import { describePostgres } from '@ragbridge/testkit/postgres';
 import { openPostgresCostState, type PostgresCostState } from './postgres-cost-state.js';
 
 const DAY = 86_400_000;

@@ -2,6 +2,7 @@
 // random schema per describe block, dropped afterwards. Without DATABASE_URL the tests are skipped
 // with a message, unless RAGBRIDGE_REQUIRE_POSTGRES=1 (CI), where they fail.
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import pg from 'pg';
 import { afterAll, describe, it } from 'vitest';
 
@@ -35,7 +36,7 @@ export function describePostgres(name: string, body: (db: TestDatabase) => void)
 }
 
 function testDatabase(url: string): TestDatabase {
-  const schema = `rb_cli_${randomBytes(6).toString('hex')}`;
+  const schema = `rb_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Pool({ connectionString: url, max: 2 });
   afterAll(async () => {
     await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
@@ -46,7 +47,6 @@ function testDatabase(url: string): TestDatabase {
 
 /** A loopback port nothing listens on (connections to it are refused). */
 export async function closedPort(): Promise<number> {
-  const { createServer } = await import('node:net');
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
