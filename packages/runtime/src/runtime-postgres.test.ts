@@ -14,26 +14,14 @@ const MODELS = {
   reranker: { chain: [] },
 };
 
-describePostgres('createRuntime with storage.kind: postgres', ({ url, schema, admin }) => {
+/**
+ * Runtimes of one describe block on `storage: { kind: postgres }` in `schema`: the sample corpus
+ * written once, the network forbidden, every runtime closed after its test.
+ */
+function postgresRuntimes(url: string, schema: string) {
   let corpus: Awaited<ReturnType<typeof writeCorpus>>;
   const runtimes: Runtime[] = [];
   const env = { HF_HUB_OFFLINE: '1' };
-
-  /** `storage: { kind: postgres }` with DATABASE_URL (the profile's own SQLite cost files are dropped), budgets as given. */
-  const configured = (budgets: Record<string, unknown> = {}, databaseUrl = url): Promise<ResolvedConfig> =>
-    resolveConfig({
-      profile: 'offline',
-      cwd: corpus.dir,
-      env: { ...env, DATABASE_URL: databaseUrl },
-      overrides: { storage: { kind: 'postgres', schema }, models: MODELS, budgets },
-    });
-  const open = async (config: ResolvedConfig): Promise<Runtime> => {
-    const runtime = await createRuntime({ config, env, fetch: forbiddenFetch(), baseDir: dirname(TEST_MODELS_DIR), logger: memoryLogger() });
-    runtimes.push(runtime);
-    return runtime;
-  };
-  const count = async (table: string): Promise<number> => Number((await admin.query(`SELECT count(*) AS n FROM "${schema}".${table}`)).rows[0].n);
-
   beforeAll(async () => {
     corpus = await writeCorpus();
     vi.stubGlobal('fetch', forbiddenFetch());
@@ -45,12 +33,33 @@ describePostgres('createRuntime with storage.kind: postgres', ({ url, schema, ad
     vi.unstubAllGlobals();
     await corpus.cleanup();
   });
+  return {
+    corpus: () => corpus,
+    /** `storage: { kind: postgres }` with DATABASE_URL (the profile's own SQLite cost files are dropped), budgets as given. */
+    configured: (budgets: Record<string, unknown> = {}, databaseUrl = url): Promise<ResolvedConfig> =>
+      resolveConfig({
+        profile: 'offline',
+        cwd: corpus.dir,
+        env: { ...env, DATABASE_URL: databaseUrl },
+        overrides: { storage: { kind: 'postgres', schema }, models: MODELS, budgets },
+      }),
+    open: async (config: ResolvedConfig): Promise<Runtime> => {
+      const runtime = await createRuntime({ config, env, fetch: forbiddenFetch(), baseDir: dirname(TEST_MODELS_DIR), logger: memoryLogger() });
+      runtimes.push(runtime);
+      return runtime;
+    },
+  };
+}
+
+describePostgres('createRuntime with storage.kind: postgres', ({ url, schema, admin }) => {
+  const { corpus, configured, open } = postgresRuntimes(url, schema);
+  const count = async (table: string): Promise<number> => Number((await admin.query(`SELECT count(*) AS n FROM "${schema}".${table}`)).rows[0].n);
 
   it('ingests the corpus into PostgreSQL and answers with page citations; vectors, ledger and embedding cache in the database', async () => {
     const config = await configured();
     expect(config.config.storage).toEqual({ kind: 'postgres', url, schema });
     const runtime = await open(config);
-    const report = await runtime.pipeline.ingest([corpus.dir], { workers: 0 });
+    const report = await runtime.pipeline.ingest([corpus().dir], { workers: 0 });
     expect(report.added).toHaveLength(2);
     expect(report.embedded).toBe(report.chunks);
 
@@ -77,8 +86,8 @@ describePostgres('createRuntime with storage.kind: postgres', ({ url, schema, ad
     const replica = async (): Promise<Runtime> => open(await configured({}, tagged.toString()));
     const [a, b] = await Promise.all([replica(), replica()]);
     if (!a || !b) throw new Error('two runtimes');
-    await a.pipeline.ingest([corpus.pdf], { workers: 0 });
-    await b.pipeline.ingest([corpus.markdown], { workers: 0 });
+    await a.pipeline.ingest([corpus().pdf], { workers: 0 });
+    await b.pipeline.ingest([corpus().markdown], { workers: 0 });
     for (const runtime of [a, b]) expect((await runtime.pipeline.store.listDocuments()).map((d) => d.name).sort()).toEqual(['riscv-notes.pdf', 'validation.md']);
     // B answers from the document A ingested.
     const { answer } = await b.pipeline.ask('Which register is hardwired to the constant zero?');
@@ -94,35 +103,7 @@ describePostgres('createRuntime with storage.kind: postgres', ({ url, schema, ad
 });
 
 describePostgres('createRuntime with storage.kind: postgres: budgets', ({ url, schema }) => {
-  let corpus: Awaited<ReturnType<typeof writeCorpus>>;
-  const runtimes: Runtime[] = [];
-  const env = { HF_HUB_OFFLINE: '1' };
-
-  /** `storage: { kind: postgres }` with DATABASE_URL (the profile's own SQLite cost files are dropped), budgets as given. */
-  const configured = (budgets: Record<string, unknown> = {}): Promise<ResolvedConfig> =>
-    resolveConfig({
-      profile: 'offline',
-      cwd: corpus.dir,
-      env: { ...env, DATABASE_URL: url },
-      overrides: { storage: { kind: 'postgres', schema }, models: MODELS, budgets },
-    });
-  const open = async (config: ResolvedConfig): Promise<Runtime> => {
-    const runtime = await createRuntime({ config, env, fetch: forbiddenFetch(), baseDir: dirname(TEST_MODELS_DIR), logger: memoryLogger() });
-    runtimes.push(runtime);
-    return runtime;
-  };
-
-  beforeAll(async () => {
-    corpus = await writeCorpus();
-    vi.stubGlobal('fetch', forbiddenFetch());
-  });
-  afterEach(async () => {
-    for (const runtime of runtimes.splice(0)) await runtime.close();
-  });
-  afterAll(async () => {
-    vi.unstubAllGlobals();
-    await corpus.cleanup();
-  });
+  const { configured, open } = postgresRuntimes(url, schema);
 
   it('budgets are shared: what one replica spends, the other is refused by, and a replica started later counts', async () => {
     const budgets = { limits: [{ id: 'shared-tokens', window: 'day', limitTokens: 40, backend: 'transformersjs', mode: 'block' }] };
