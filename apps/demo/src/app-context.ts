@@ -46,6 +46,8 @@ export interface AppContext {
 export function createAppContext(deps: AppDependencies): AppContext {
   const { runtime, settings } = deps;
   const store = runtime.pipeline.store;
+  // Read once per store revision, not per question (thousands of documents on a shared database).
+  let lookup: { revision: string; documents: Promise<DocumentLookup> } | undefined;
   return {
     deps,
     runtime,
@@ -56,8 +58,19 @@ export function createAppContext(deps: AppDependencies): AppContext {
     jobs: new JobRegistry(),
     roots: [settings.uploadDir, ...(deps.servableRoots ?? [])],
     async documentLookup() {
-      const docs = new Map((await store.listDocuments()).map((d) => [d.id, d]));
-      return { name: (id) => docs.get(id)?.name ?? 'document', paged: (id) => docs.get(id)?.mediaType === 'application/pdf' };
+      const revision = await store.revision();
+      if (lookup?.revision !== revision) {
+        const documents = store.listDocuments().then((list): DocumentLookup => {
+          const docs = new Map(list.map((d) => [d.id, d]));
+          return { name: (id) => docs.get(id)?.name ?? 'document', paged: (id) => docs.get(id)?.mediaType === 'application/pdf' };
+        });
+        lookup = { revision, documents };
+        // A failed read is not kept: the next question reads again.
+        documents.catch(() => {
+          if (lookup?.documents === documents) lookup = undefined;
+        });
+      }
+      return lookup.documents;
     },
   };
 }
