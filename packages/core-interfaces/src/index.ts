@@ -55,6 +55,7 @@ export type {
   VectorCandidatesQuery,
   VectorSearchV1,
 } from './document-store-v2.js';
+export { KEYWORD_MATCH_BUDGET, planKeywordFetch, type KeywordFetchPlan } from './keyword-fetch-plan.js';
 export type { ModelOperation, UsageEvent, UsageEventInit } from './usage.js';
 export { createUsageEvent, estimateTokens } from './usage.js';
 export type { RagbridgeErrorContext, RagbridgeErrorOptions } from './errors.js';

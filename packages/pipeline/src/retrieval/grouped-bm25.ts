@@ -73,3 +73,96 @@ export function groupedBm25(
   }
   return { total, matching };
 }
+
+/** The first index at or after `from` whose slot is at least `target` (galloping, then binary search); `length` when none. */
+function seek(slots: Int32Array, length: number, from: number, target: number): number {
+  if (from >= length || (slots[from] as number) >= target) return from;
+  let lo = from;
+  let step = 1;
+  let hi = from + 1;
+  while (hi < length && (slots[hi] as number) < target) {
+    lo = hi;
+    step *= 2;
+    hi = from + step;
+  }
+  if (hi > length) hi = length;
+  // slots[lo] < target, and hi is length or slots[hi] >= target.
+  while (lo + 1 < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((slots[mid] as number) < target) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}
+
+/**
+ * Grouped BM25 of the chunks at `pool` positions only (ascending, no repeats): the same formula as
+ * {@link groupedBm25} over every question term, each term's frequency found by seeking in its
+ * posting list, so a common term costs about pool × log(list / pool) steps instead of its whole
+ * list. Returns the score of each pool entry, by pool index.
+ */
+export function groupedBm25Of(
+  input: Pick<GroupedBm25Input, 'postingsOf' | 'lengths' | 'averageLength'>,
+  groups: ReadonlyArray<readonly string[]>,
+  idf: (term: string) => number,
+  params: Bm25Parameters,
+  pool: Int32Array,
+): Float32Array {
+  const { lengths, averageLength } = input;
+  const k1 = params.k1;
+  const b = params.b;
+  const oneMinusB = 1 - b;
+  const k1Plus1 = k1 + 1;
+  const total = new Float32Array(pool.length);
+  const best = new Float32Array(pool.length);
+  for (const group of groups) {
+    best.fill(0);
+    for (const term of group) {
+      const postings = input.postingsOf(term);
+      if (!postings) continue;
+      const weight = idf(term);
+      const { slots, freqs, length } = postings;
+      let at = 0;
+      for (let j = 0; j < pool.length; j++) {
+        const c = pool[j] as number;
+        at = seek(slots, length, at, c);
+        if (at >= length) break;
+        if (slots[at] !== c) continue;
+        const f = freqs[at] as number;
+        const norm = k1 * (oneMinusB + (b * (lengths[c] as number)) / averageLength);
+        const s = (weight * f * k1Plus1) / (f + norm);
+        if (s > (best[j] as number)) best[j] = s;
+      }
+    }
+    for (let j = 0; j < pool.length; j++) total[j] = (total[j] as number) + (best[j] as number);
+  }
+  return total;
+}
+
+/** The ascending union of sorted slot lists. */
+export function unionOfSorted(lists: ReadonlyArray<ArrayLike<number>>): Int32Array {
+  let size = 0;
+  for (const list of lists) size += list.length;
+  const all = new Int32Array(size);
+  let n = 0;
+  for (const list of lists) for (let i = 0; i < list.length; i++) all[n++] = list[i] as number;
+  all.sort();
+  let kept = 0;
+  for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[i - 1]) all[kept++] = all[i] as number;
+  return all.subarray(0, kept);
+}
+
+/** Slots held by both sorted lists, ascending, at most `limit` of them. */
+export function intersectionOfSorted(a: Int32Array, b: Int32Array, limit: number): Int32Array {
+  const [small, large] = a.length <= b.length ? [a, b] : [b, a];
+  const out = new Int32Array(Math.min(small.length, limit));
+  let n = 0;
+  let at = 0;
+  for (let i = 0; i < small.length && n < out.length; i++) {
+    const c = small[i] as number;
+    at = seek(large, large.length, at, c);
+    if (at >= large.length) break;
+    if (large[at] === c) out[n++] = c;
+  }
+  return out.subarray(0, n);
+}

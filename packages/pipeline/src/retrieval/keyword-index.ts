@@ -1,5 +1,5 @@
 import type { ChunkTerms, DocumentTerms, KeywordCollectionStats } from '@ragbridge/core-interfaces';
-import { groupedBm25, type PostingEntries } from './grouped-bm25.js';
+import { groupedBm25, groupedBm25Of, type PostingEntries } from './grouped-bm25.js';
 import { countRowTerms, isCode, type RowTermCounter } from './row-term-counts.js';
 
 /** BM25 parameters. */
@@ -203,13 +203,21 @@ export class KeywordIndex {
    */
   scoreGroups(groups: ReadonlyArray<readonly string[]>, idf: (term: string) => number, params: Bm25Parameters): { total: Float32Array; matching: number[] } {
     if (this.scratch.length !== this.size) this.scratch = new Float32Array(this.size);
-    const postingsOf = (term: string): PostingEntries | undefined => {
-      const id = this.dictionary.get(term);
-      if (id === undefined) return undefined;
-      const slots = this.postingChunks[id] as Int32Array;
-      return { slots, freqs: this.postingFrequencies[id] as Float32Array, length: slots.length };
-    };
+    const postingsOf = (term: string): PostingEntries | undefined => this.postingsOf(term);
     return groupedBm25({ size: this.size, postingsOf, lengths: this.lengths, averageLength: this.averageLength, scratch: this.scratch }, groups, idf, params);
+  }
+
+  /** Grouped BM25 of the chunks at `pool` positions only (ascending), by pool index. */
+  scoreChunks(groups: ReadonlyArray<readonly string[]>, idf: (term: string) => number, params: Bm25Parameters, pool: Int32Array): Float32Array {
+    const postingsOf = (term: string): PostingEntries | undefined => this.postingsOf(term);
+    return groupedBm25Of({ postingsOf, lengths: this.lengths, averageLength: this.averageLength }, groups, idf, params, pool);
+  }
+
+  private postingsOf(term: string): PostingEntries | undefined {
+    const id = this.dictionary.get(term);
+    if (id === undefined) return undefined;
+    const slots = this.postingChunks[id] as Int32Array;
+    return { slots, freqs: this.postingFrequencies[id] as Float32Array, length: slots.length };
   }
 
   /** Whether a chunk holds any of the terms of a group (term ids; ids below 0 are skipped). */

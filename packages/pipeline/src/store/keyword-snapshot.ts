@@ -259,7 +259,13 @@ export function openKeywordSnapshot(path: string, accept: (tag: SnapshotTag) => 
     const documentLengths = int32s(m);
     const idOffsets = uint32s(m + 1);
     const idText = bytes(idBytes);
-    const documentIds = Array.from({ length: m }, (_, i) => idText.toString('utf8', idOffsets[i], idOffsets[i + 1]));
+    // One decode for all ids: byte offsets are character offsets when the ids are ASCII (the usual
+    // case; thousands of separate decodes cost a cold process ~10 ms at 7,500 documents).
+    const allIds = idText.toString('utf8');
+    const documentIds =
+      allIds.length === idText.length
+        ? Array.from({ length: m }, (_, i) => allIds.slice(idOffsets[i], idOffsets[i + 1]))
+        : Array.from({ length: m }, (_, i) => idText.toString('utf8', idOffsets[i], idOffsets[i + 1]));
     const open = (): number => {
       if (fd === undefined) throw new Error('the keyword snapshot was closed');
       return fd;

@@ -1,6 +1,6 @@
 import type { KeywordCollectionStats } from '@ragbridge/core-interfaces';
 import type { SelectablePostings } from '../retrieval/candidate-selection.js';
-import { groupedBm25 } from '../retrieval/grouped-bm25.js';
+import { groupedBm25, groupedBm25Of } from '../retrieval/grouped-bm25.js';
 import { type Bm25Parameters, descriptionIdf, descriptionTermScore } from '../retrieval/keyword-index.js';
 import { type PostingList, type PostingSource, TermPostings } from './keyword-postings.js';
 
@@ -135,7 +135,11 @@ export class StoreKeywordIndex implements SelectablePostings {
   private chunkPostings: TermPostings;
   private readonly documents: Slots;
   private readonly documentIds: string[];
-  private readonly documentSlots = new Map<string, number>();
+  /** Document slots by id, built on first use (a cold process that only searches never needs it). */
+  private slotsById: Map<string, number> | undefined;
+  private get documentSlots(): Map<string, number> {
+    return (this.slotsById ??= new Map(this.documentIds.map((id, slot) => [id, slot])));
+  }
   private documentPostings: TermPostings;
   private scratch = new Float32Array(0);
 
@@ -148,7 +152,6 @@ export class StoreKeywordIndex implements SelectablePostings {
     this.chunkDocuments = parts ? SlotColumn.of(parts.chunkDocuments) : new SlotColumn();
     this.documents = parts ? Slots.of(parts.documentLengths) : new Slots();
     this.documentIds = parts ? [...parts.documentIds] : [];
-    this.documentIds.forEach((id, slot) => this.documentSlots.set(id, slot));
   }
 
   /** Adds a document's description; its chunks follow with {@link addChunk}. Returns its slot. */
@@ -287,6 +290,17 @@ export class StoreKeywordIndex implements SelectablePostings {
       groups,
       idf,
       params,
+    );
+  }
+
+  /** Grouped BM25 of the chunk slots in `pool` only (ascending, live), by pool index. */
+  scoreChunks(groups: ReadonlyArray<readonly string[]>, idf: (term: string) => number, params: Bm25Parameters, pool: Int32Array): Float32Array {
+    return groupedBm25Of(
+      { postingsOf: (term) => this.chunkPostings.get(term), lengths: this.chunks.lengths.values, averageLength: this.chunks.average() },
+      groups,
+      idf,
+      params,
+      pool,
     );
   }
 

@@ -1,4 +1,4 @@
-import { throwIfAborted, type ChunkTerms, type DocumentTerms, type KeywordCandidates, type KeywordCandidatesQuery, type KeywordCollectionStats } from '@ragbridge/core-interfaces';
+import { KEYWORD_MATCH_BUDGET, planKeywordFetch, throwIfAborted, type ChunkTerms, type DocumentTerms, type KeywordCandidates, type KeywordCandidatesQuery, type KeywordCollectionStats } from '@ragbridge/core-interfaces';
 import type pg from 'pg';
 import type { DatabaseTarget } from './database-errors.js';
 import type { StoreTables } from './sql-names.js';
@@ -31,8 +31,8 @@ import { anyTermQuery, indexableTerm, quoteLexeme } from './text-search-literals
 // the best-scoring description (found by the same bounded plan over description frequencies), so
 // a question over thousands of documents reads a few descriptions, not every one holding a term.
 
-/** Sum of the chunk frequencies of the terms whose chunks are fetched and scored. */
-export const MATCH_BUDGET = 2000;
+/** Sum of the chunk frequencies of the terms whose chunks are fetched and scored (the contract's default). */
+export const MATCH_BUDGET = KEYWORD_MATCH_BUDGET;
 const K1 = 1.2;
 const B = 0.75;
 /** A heading occurrence counts as half an occurrence in the text (as in the pipeline's own index). */
@@ -79,19 +79,10 @@ async function collectionStats(pool: pg.Pool, t: StoreTables, terms: string[]): 
   };
 }
 
-/** Which terms' chunks to fetch: see the comment at the top. */
+/** Which terms' chunks to fetch (`planKeywordFetch`, over the terms a tsquery can hold): see the comment at the top. */
 export function fetchPlan(terms: readonly string[], chunkFrequency: Record<string, number>, rareTermLimit: number): { any: string[]; fallback?: string[] } {
-  const held = terms.filter((term) => (chunkFrequency[term] ?? 0) > 0 && indexableTerm(term)).sort((a, b) => (chunkFrequency[a] as number) - (chunkFrequency[b] as number));
-  const any: string[] = [];
-  let total = 0;
-  for (const term of held) {
-    const df = chunkFrequency[term] as number;
-    if (df > rareTermLimit && total + df > MATCH_BUDGET) break;
-    any.push(term);
-    total += df;
-  }
-  if (any.length > 0 || held.length === 0) return { any };
-  return { any, fallback: held.slice(0, 2) };
+  const plan = planKeywordFetch(terms.filter(indexableTerm), (term) => chunkFrequency[term] ?? 0, rareTermLimit, MATCH_BUDGET);
+  return plan.fallback ? { any: plan.fetch, fallback: plan.fallback } : { any: plan.fetch };
 }
 
 const HIT = /'((?:[^'\\]|''|\\.)*)':([0-9A-D,]+)/g;
