@@ -23,10 +23,18 @@ export const DEFAULT_QUESTION_VOCABULARY: QuestionVocabulary = {
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const phrase = (words: string): string => words.trim().split(/\s+/).map(escapeRegExp).join(String.raw`\s+`);
 
+// Patterns are matched against the lower-cased question instead of with the `i` flag: a
+// case-insensitive Unicode pattern costs a fresh process milliseconds to compile (case folding of
+// whole character classes), and each is compiled once per vocabulary.
+const codePatterns = new WeakMap<readonly string[], RegExp>();
+
 /** Whether a question asks for a code (an encoding, a bit pattern), by its wording. */
 export function asksForCode(question: string, vocabulary: QuestionVocabulary = DEFAULT_QUESTION_VOCABULARY): boolean {
-  if (vocabulary.codeWords.length === 0) return false;
-  return new RegExp(String.raw`\b(?:${vocabulary.codeWords.map(phrase).join('|')})`, 'iu').test(question.normalize('NFKC'));
+  const words = vocabulary.codeWords;
+  if (words.length === 0) return false;
+  let pattern = codePatterns.get(words);
+  if (!pattern) codePatterns.set(words, (pattern = new RegExp(String.raw`\b(?:${words.map((w) => phrase(w.toLowerCase())).join('|')})`, 'u')));
+  return pattern.test(question.normalize('NFKC').toLowerCase());
 }
 
 /**
@@ -36,11 +44,13 @@ export function asksForCode(question: string, vocabulary: QuestionVocabulary = D
  * colon, an opening parenthesis or a defining verb. Otherwise undefined.
  */
 export function definitionPattern(question: string, vocabulary: QuestionVocabulary = DEFAULT_QUESTION_VOCABULARY): RegExp | undefined {
-  const q = question.normalize('NFKC');
+  // Lower-cased: the term's case does not matter (the pattern built from it ignores case).
+  const q = question.normalize('NFKC').toLowerCase();
+  if (!/\b(?:what|define)\b/.test(q)) return undefined;
   const match =
-    /\bwhat\s+(?:is|are)\s+(?:an?\s+|the\s+)?([\p{L}\p{N}][\p{L}\p{N}._-]*)\s*(?:\?|,|;|\band\b|$)/iu.exec(q) ??
-    /\bwhat\s+(?:does|do)\s+(?:an?\s+|the\s+)?([\p{L}\p{N}][\p{L}\p{N}._-]*)\s+(?:mean|hold|contain|stand\s+for|describe|represent)\b/iu.exec(q) ??
-    /\bdefine\s+(?:an?\s+|the\s+)?([\p{L}\p{N}][\p{L}\p{N}._-]*)\s*(?:\?|,|;|\band\b|$)/iu.exec(q);
+    /\bwhat\s+(?:is|are)\s+(?:an?\s+|the\s+)?([\p{L}\p{N}][\p{L}\p{N}._-]*)\s*(?:\?|,|;|\band\b|$)/u.exec(q) ??
+    /\bwhat\s+(?:does|do)\s+(?:an?\s+|the\s+)?([\p{L}\p{N}][\p{L}\p{N}._-]*)\s+(?:mean|hold|contain|stand\s+for|describe|represent)\b/u.exec(q) ??
+    /\bdefine\s+(?:an?\s+|the\s+)?([\p{L}\p{N}][\p{L}\p{N}._-]*)\s*(?:\?|,|;|\band\b|$)/u.exec(q);
   const term = match?.[1]?.replace(/[._-]+$/, '');
   // A common word ("what is it", "what is this") is no term to define.
   if (!term || term.length < 2 || /^(?:it|this|that|there|they|these|those|used|needed|required|done|the|an?)$/i.test(term)) return undefined;
