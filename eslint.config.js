@@ -5,15 +5,18 @@ import nx from '@nx/eslint-plugin';
  * - type:contracts (core-interfaces) imports no package of ours;
  * - type:adapter imports contracts only (never another adapter);
  * - type:lib (config-profiles, cost-monitor, resilience, pipeline) imports contracts and other libs, never adapters;
+ * - type:infra (postgres-connection) imports contracts only; adapters, libraries and the composition root may use it;
  * - type:testkit (the fakes) imports contracts; any package may use it in tests;
  * - type:app imports anything.
  */
 export const depConstraints = [
   { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'] },
-  { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:contracts', 'type:testkit'] },
-  { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:contracts', 'type:lib', 'type:testkit'] },
+  // Plumbing shared by adapters and libraries (the PostgreSQL connection): it knows no ragbridge part but the contracts.
+  { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:contracts', 'type:testkit'] },
+  { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:contracts', 'type:infra', 'type:testkit'] },
+  { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:contracts', 'type:infra', 'type:lib', 'type:testkit'] },
   // The composition root: turns configuration into adapters, chains, monitor and pipeline.
-  { sourceTag: 'type:composition', onlyDependOnLibsWithTags: ['type:contracts', 'type:lib', 'type:adapter', 'type:composition', 'type:testkit'] },
+  { sourceTag: 'type:composition', onlyDependOnLibsWithTags: ['type:contracts', 'type:infra', 'type:lib', 'type:adapter', 'type:composition', 'type:testkit'] },
   { sourceTag: 'type:testkit', onlyDependOnLibsWithTags: ['type:contracts', 'type:sample'] },
   // The sample corpus and its PDF writer: data and a dependency-free writer.
   { sourceTag: 'type:sample', onlyDependOnLibsWithTags: [] },

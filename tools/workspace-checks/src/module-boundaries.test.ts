@@ -36,6 +36,16 @@ describe('module boundaries are enforced by lint', () => {
     expect(await lint('apps/demo/src/ok.ts', runtime)).toEqual([]);
   });
 
+  it('adapters and libraries may use the shared PostgreSQL plumbing, which may use nothing but the contracts', async () => {
+    const plumbing = "import { openPostgresDatabase } from '@ragbridge/postgres-connection';\nexport const y = openPostgresDatabase;\n";
+    expect(await lint('packages/store-postgres/src/ok.ts', plumbing)).toEqual([]);
+    expect(await lint('packages/caches/src/postgres/ok.ts', plumbing)).toEqual([]);
+    const library = "import { withRetry } from '@ragbridge/resilience';\nexport const y = withRetry;\n";
+    expect((await lint('packages/postgres-connection/src/wrong.ts', library)).join('\n')).toMatch(/@nx\/enforce-module-boundaries.*type:infra.*type:contracts/s);
+    const adapter = "import { createHfChatModel } from '@ragbridge/adapter-hf';\nexport const y = createHfChatModel;\n";
+    expect((await lint('packages/postgres-connection/src/wrong.ts', adapter)).join('\n')).toMatch(/@nx\/enforce-module-boundaries.*type:infra/s);
+  });
+
   it('published code importing the private testkit fails, while a test file may', async () => {
     const source = "import { startFakeTei } from '@ragbridge/testkit';\nexport const y = startFakeTei;\n";
     expect((await lint('packages/adapter-hf/src/wrong.ts', source)).join('\n')).toMatch(/testkit is private/);
