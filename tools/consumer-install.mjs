@@ -179,12 +179,26 @@ async function npmInstall(dir, names) {
   if (values['reuse-native']) reuseNative(join(dir, 'node_modules'));
 }
 
-/** Optional peer dependencies of a package that are not ours (`pg@^8`), as npm install specs. */
-function optionalExternalPeers(name) {
-  const manifest = byName.get(name)?.manifest ?? {};
-  return Object.entries(manifest.peerDependenciesMeta ?? {})
-    .filter(([peer, meta]) => meta?.optional && !peer.startsWith('@ragbridge/') && manifest.peerDependencies?.[peer])
-    .map(([peer]) => `${peer}@${manifest.peerDependencies[peer]}`);
+/**
+ * The optional peer dependencies of packages, as npm install arguments: others' from the registry
+ * (`vitest@^4`), ours from their tarballs with the @ragbridge packages they depend on
+ * (`@ragbridge/postgres-connection`, which brings `pg`), leaving out what `installed` holds.
+ */
+function optionalPeerSpecs(names, installed) {
+  const external = new Set();
+  const ours = new Set();
+  for (const name of names) {
+    const manifest = byName.get(name)?.manifest ?? {};
+    for (const [peer, meta] of Object.entries(manifest.peerDependenciesMeta ?? {})) {
+      if (!meta?.optional || !manifest.peerDependencies?.[peer]) continue;
+      if (peer.startsWith('@ragbridge/')) ours.add(peer);
+      else external.add(`${peer}@${manifest.peerDependencies[peer]}`);
+    }
+  }
+  const tarballs = closure([...ours])
+    .filter((n) => !installed.includes(n))
+    .map((n) => tarballOf.get(n));
+  return [...external, ...tarballs];
 }
 
 /** Installs `names` (with their @ragbridge closure) in a fresh folder and imports each of `imports`. */
@@ -216,10 +230,12 @@ async function install(label, names, imports = names) {
         fail(`${label}: import("${name}") failed: ${result.stderr.trim().split('\n').slice(0, 3).join(' | ')}`);
     }
   };
-  // Main entry points first, as installed; subpaths that need an optional peer (e.g. `pg` for
-  // `@ragbridge/cost-monitor/postgres`) after that peer is added, as their README says.
-  const peers = [...new Set(imports.flatMap(optionalExternalPeers))];
-  await importAll(peers.length ? entryPoints.filter((spec) => imports.includes(spec)) : entryPoints);
+  // Main entry points first, as installed; subpaths that need an optional peer (e.g.
+  // `@ragbridge/postgres-connection` for `@ragbridge/cost-monitor/postgres`, `vitest` for
+  // `@ragbridge/core-interfaces/testing`) after the peers are added, as their README says.
+  const subpaths = entryPoints.filter((spec) => !imports.includes(spec));
+  const peers = subpaths.length > 0 ? optionalPeerSpecs(imports, closure(names)) : [];
+  await importAll(peers.length ? imports : entryPoints);
   const modules = join(dir, 'node_modules');
   const lock = JSON.parse(readFileSync(join(dir, 'package-lock.json'), 'utf8'));
   const packages = Object.keys(lock.packages ?? {}).filter((p) => p.startsWith('node_modules/')).length;
@@ -229,8 +245,13 @@ async function install(label, names, imports = names) {
   say(`${label}: ${mb.toFixed(0)} MB, ${packages} packages, installed in ${seconds} s${has}`);
   if (peers.length) {
     const result = await run('npm', ['install', '--no-audit', '--no-fund', '--no-save', ...peers], { cwd: dir });
-    if (result.code !== 0) fail(`${label}: npm install ${peers.join(' ')} failed: ${tail(result.stderr || result.stdout, 5)}`);
-    else await importAll(entryPoints.filter((spec) => !imports.includes(spec)));
+    const shown = peers.map((spec) => (spec.startsWith(tarballs) ? relative(tarballs, spec) : spec)).join(' ');
+    if (result.code !== 0) fail(`${label}: npm install ${shown} failed: ${tail(result.stderr || result.stdout, 5)}`);
+    else {
+      const before = failures.length;
+      await importAll(subpaths);
+      if (failures.length === before) say(`${label}: imported ${subpaths.join(', ')} after adding ${shown}`);
+    }
   }
   return { dir, mb, packages, onnx };
 }

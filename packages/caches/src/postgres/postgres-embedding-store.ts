@@ -1,8 +1,8 @@
+import { migrate, ONE_CONNECTION_MESSAGE, oneConnection, openPostgresDatabase, postgresConnectionShape, query, quoteIdentifier, toNumber } from '@ragbridge/postgres-connection';
 import { z } from 'zod';
 import type { EmbeddingCacheStore } from '../embedding-store.js';
 import { decodeVector, encodeVector, identityHash, type VectorPrecision } from '../internal/embedding-vectors.js';
 import { parseOptions } from '../internal/options.js';
-import { migrate, num, ONE_CONNECTION_MESSAGE, oneConnection, openDatabase, postgresConnectionShape, query, quoted } from '../internal/postgres-connection.js';
 
 /** The cache's tables, one migration step per version. */
 const EMBEDDING_CACHE_MIGRATIONS: readonly string[] = [
@@ -57,14 +57,14 @@ export interface PostgresEmbeddingStore extends EmbeddingCacheStore {
 export async function openPostgresEmbeddingStore(options: PostgresEmbeddingStoreOptions): Promise<PostgresEmbeddingStore> {
   const parsed = parseOptions(postgresEmbeddingStoreOptionsSchema, options, 'openPostgresEmbeddingStore');
   const precision: VectorPrecision = parsed.precision === 'float32' ? 4 : 8;
-  const db = openDatabase(parsed);
+  const db = openPostgresDatabase(parsed);
   try {
     await migrate(db, 'caches', EMBEDDING_CACHE_MIGRATIONS);
   } catch (error) {
     if (db.ownsPool) await db.pool.end().catch(() => undefined);
     throw error;
   }
-  const schema = quoted(db.schema);
+  const schema = quoteIdentifier(db.schema);
   // The identities new to the table, then the vectors, in one statement.
   const upsert = `
     WITH identities AS (
@@ -80,7 +80,7 @@ export async function openPostgresEmbeddingStore(options: PostgresEmbeddingStore
     async getMany(keys) {
       if (keys.length === 0) return [];
       const { rows } = await query(db, `SELECT key, precision, vector FROM ${schema}.embedding_cache WHERE key = ANY($1::text[])`, [[...new Set(keys)]]);
-      const found = new Map(rows.map((r) => [String(r.key), decodeVector(r.vector as Buffer, num(r.precision))]));
+      const found = new Map(rows.map((r) => [String(r.key), decodeVector(r.vector as Buffer, toNumber(r.precision))]));
       // A key asked twice gets a copy the second time: a caller that changes one vector changes no other.
       const given = new Set<string>();
       return keys.map((key) => {
@@ -111,7 +111,7 @@ export async function openPostgresEmbeddingStore(options: PostgresEmbeddingStore
         identityKey === undefined
           ? await query(db, `SELECT COUNT(*) AS n FROM ${schema}.embedding_cache`)
           : await query(db, `SELECT COUNT(*) AS n FROM ${schema}.embedding_cache WHERE identity = $1`, [identityHash(identityKey)]);
-      return num(rows[0]?.n);
+      return toNumber(rows[0]?.n);
     },
     async close() {
       if (db.ownsPool) await db.pool.end();

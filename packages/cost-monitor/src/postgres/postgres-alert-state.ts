@@ -1,4 +1,4 @@
-import { num, query, quoted, type PostgresDatabase } from '../internal/postgres-connection.js';
+import { query, quoteIdentifier, toNumber, type PostgresDatabase } from '@ragbridge/postgres-connection';
 import type { AlertState, CostThresholdCheck, CostThresholdOutcome } from '../monitor/alert-state.js';
 
 /** Version 1 of the alert table: one row per alert sent, per window. */
@@ -18,7 +18,7 @@ CREATE TABLE {schema}.alerts_sent (
  * process whose `INSERT … ON CONFLICT DO NOTHING` of (alert, window start) wins.
  */
 export function createPostgresAlertState(db: PostgresDatabase): AlertState {
-  const schema = quoted(db.schema);
+  const schema = quoteIdentifier(db.schema);
   // The window's spend, and the alert's row inserted if the spend has reached the threshold and no
   // process has inserted it yet. $1 alert, $2/$3 window, $4 backend or null, $5 threshold.
   const thresholdSql = `
@@ -40,8 +40,8 @@ export function createPostgresAlertState(db: PostgresDatabase): AlertState {
       await check.written;
       const { rows } = await query(db, thresholdSql, [check.key, Math.round(check.windowStart), Math.round(check.windowEnd), check.backend ?? null, check.thresholdUsd]);
       const row = rows[0] ?? {};
-      if (row.claimed !== null && row.claimed !== undefined) return { state: 'send', spentUsd: num(row.claimed) };
-      return num(row.spent) >= check.thresholdUsd ? { state: 'sent' } : { state: 'below' };
+      if (row.claimed !== null && row.claimed !== undefined) return { state: 'send', spentUsd: toNumber(row.claimed) };
+      return toNumber(row.spent) >= check.thresholdUsd ? { state: 'sent' } : { state: 'below' };
     },
     async claim(key: string, windowStart: number): Promise<boolean> {
       const { rowCount } = await query(db, `INSERT INTO ${schema}.alerts_sent (alert, window_start) VALUES ($1, $2) ON CONFLICT (alert, window_start) DO NOTHING`, [

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { inTransaction, query, quoteIdentifier, toNumber, type PostgresDatabase } from '@ragbridge/postgres-connection';
 import { InProcessBudgetReservations } from '../internal/in-process-reservations.js';
-import { inTransaction, num, query, quoted, type PostgresDatabase } from '../internal/postgres-connection.js';
 import type {
   BudgetClaim,
   BudgetReservation,
@@ -109,7 +109,7 @@ interface Fetched {
   generation: number;
 }
 
-const usageOf = (row: Record<string, unknown>): BudgetUsage => ({ spent: num(row.spent), reserved: num(row.reserved), inFlight: num(row.in_flight) });
+const usageOf = (row: Record<string, unknown>): BudgetUsage => ({ spent: toNumber(row.spent), reserved: toNumber(row.reserved), inFlight: toNumber(row.in_flight) });
 
 /**
  * {@link BudgetReservations} in PostgreSQL, for processes that share one budget. Spend is summed
@@ -130,7 +130,7 @@ export class PostgresBudgetReservations implements BudgetReservations {
     private readonly db: PostgresDatabase,
     private readonly options: PostgresBudgetReservationsOptions,
   ) {
-    this.schema = quoted(db.schema);
+    this.schema = quoteIdentifier(db.schema);
   }
 
   usage(window: BudgetWindowRef, now: number): BudgetUsage {
@@ -152,7 +152,7 @@ export class PostgresBudgetReservations implements BudgetReservations {
       const result = await client.query(reserveSql(this.schema), [...claimParams(claims, now), id, Math.round(now + this.options.ttlMs)]);
       return result.rows;
     });
-    const admitted = num(rows[0]?.inserted) > 0;
+    const admitted = toNumber(rows[0]?.inserted) > 0;
     rows.forEach((row, index) => {
       const claim = claims[index] as BudgetClaim;
       const u = usageOf(row);

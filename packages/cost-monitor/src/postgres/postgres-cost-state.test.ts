@@ -1,4 +1,4 @@
-import { AuthenticationError, BackendUnreachableError, BadInputError } from '@ragbridge/core-interfaces';
+import { BackendUnreachableError, BadInputError } from '@ragbridge/core-interfaces';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { closedPort, describePostgres } from '@ragbridge/testkit/postgres';
@@ -20,7 +20,7 @@ describe('openPostgresCostState options', () => {
     const message = (error as Error).message;
     expect(message).toMatch(/Could not connect to PostgreSQL \(ECONNREFUSED\)/);
     expect(message).toContain('127.0.0.1:');
-    expect(message).toMatch(/DATABASE_URL/);
+    expect(message).toContain('Check that PostgreSQL is running');
     expect(message).not.toContain('s3cret-pass');
     expect((error as BackendUnreachableError).endpoint).not.toContain('s3cret-pass');
   });
@@ -50,23 +50,5 @@ describePostgres('openPostgresCostState on PostgreSQL', ({ url, schema, admin })
     await state.close();
     expect((await pool.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
     await pool.end();
-  });
-
-  it('refused credentials are an AuthenticationError without the password; a missing database a BadInputError', async () => {
-    const base = new URL(url);
-    const stranger = new URL(url);
-    stranger.username = 'nobody_here';
-    stranger.password = 'pw-s3cret-value';
-    const error = await openPostgresCostState({ url: stranger.toString(), schema }).catch((e: unknown) => e);
-    expect(AuthenticationError.isInstance(error)).toBe(true);
-    expect((error as Error).message).toMatch(/PostgreSQL refused the connection: role "nobody_here" does not exist/);
-    expect((error as Error).message).toContain(`${base.hostname}:${base.port}`);
-    expect((error as Error).message).not.toContain('pw-s3cret-value');
-
-    const nowhere = new URL(url);
-    nowhere.pathname = '/no_such_database_here';
-    await expect(openPostgresCostState({ url: nowhere.toString(), schema })).rejects.toSatisfy(
-      (e) => BadInputError.isInstance(e) && /no such database/.test((e as Error).message),
-    );
   });
 });

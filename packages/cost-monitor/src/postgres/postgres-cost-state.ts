@@ -1,6 +1,6 @@
+import { migrate, ONE_CONNECTION_MESSAGE, oneConnection, openPostgresDatabase, postgresConnectionShape } from '@ragbridge/postgres-connection';
 import { z } from 'zod';
 import { parseOptions } from '../internal/options.js';
-import { migrate, ONE_CONNECTION_MESSAGE, oneConnection, openDatabase, postgresConnectionShape } from '../internal/postgres-connection.js';
 import type { AlertState } from '../monitor/alert-state.js';
 import type { BudgetReservations } from '../monitor/budget-reservations.js';
 import { ALERT_TABLES, createPostgresAlertState } from './postgres-alert-state.js';
@@ -51,7 +51,7 @@ export interface PostgresCostState {
  */
 export async function openPostgresCostState(options: PostgresCostStateOptions): Promise<PostgresCostState> {
   const parsed = parseOptions(postgresCostStateOptionsSchema, options, 'openPostgresCostState');
-  const db = openDatabase(parsed);
+  const db = openPostgresDatabase(parsed);
   try {
     await migrate(db, 'cost-monitor', COST_STATE_MIGRATIONS);
   } catch (error) {

@@ -1,5 +1,5 @@
 import type { ModelOperation } from '@ragbridge/core-interfaces';
-import { num, query, quoted, type PostgresDatabase } from '../internal/postgres-connection.js';
+import { query, quoteIdentifier, toNumber, type PostgresDatabase } from '@ragbridge/postgres-connection';
 import {
   emptyTotals,
   type CallStatus,
@@ -94,22 +94,22 @@ function fromRow(r: Record<string, unknown>): LedgerEntry {
   const queryId = text(r.query_id);
   const caller = text(r.caller);
   return {
-    at: num(r.at),
-    startedAt: num(r.started_at),
+    at: toNumber(r.at),
+    startedAt: toNumber(r.started_at),
     backend: String(r.backend),
     modelId: String(r.model_id),
     ...(provider !== undefined && { provider }),
     operation: r.operation as ModelOperation,
     streamed: r.streamed === true,
-    inputTokens: num(r.input_tokens),
-    outputTokens: num(r.output_tokens),
+    inputTokens: toNumber(r.input_tokens),
+    outputTokens: toNumber(r.output_tokens),
     tokensEstimated: r.tokens_estimated === true,
-    items: num(r.items),
-    latencyMs: num(r.latency_ms),
-    costUsd: r.cost_usd === null ? null : num(r.cost_usd),
+    items: toNumber(r.items),
+    latencyMs: toNumber(r.latency_ms),
+    costUsd: r.cost_usd === null ? null : toNumber(r.cost_usd),
     priceState: r.price_state as PriceState,
     cacheHit: r.cache_hit === true,
-    fallbackStep: num(r.fallback_step),
+    fallbackStep: toNumber(r.fallback_step),
     ...(requestId !== undefined && { requestId }),
     status: r.status as CallStatus,
     ...(errorName !== undefined && { errorName }),
@@ -162,7 +162,7 @@ const TOTALS = `
  * one ledger, and totals and windows are summed by the database over all their rows.
  */
 export function createPostgresLedger(db: PostgresDatabase): PostgresLedger {
-  const schema = quoted(db.schema);
+  const schema = quoteIdentifier(db.schema);
   const insertEvents = `INSERT INTO ${schema}.usage_events (${EVENT_COLUMNS.map(([c]) => c).join(', ')})
     SELECT * FROM unnest(${EVENT_COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})`;
   return {
@@ -195,13 +195,13 @@ export function createPostgresLedger(db: PostgresDatabase): PostgresLedger {
       const { rows } = await query(db, `SELECT ${TOTALS} FROM ${schema}.usage_events ${w.sql}`, w.params);
       const row = rows[0] ?? {};
       const totals = emptyTotals();
-      for (const key of Object.keys(totals) as Array<keyof UsageTotals>) totals[key] = num(row[key]);
+      for (const key of Object.keys(totals) as Array<keyof UsageTotals>) totals[key] = toNumber(row[key]);
       return totals;
     },
     async queries(filter = {}) {
       const w = where({ ...(filter.from !== undefined && { from: filter.from }), ...(filter.to !== undefined && { to: filter.to }) });
       const { rows } = await query(db, `SELECT id, at, latency_ms, status FROM ${schema}.usage_queries ${w.sql} ORDER BY at, id`, w.params);
-      return rows.map((r) => ({ id: String(r.id), at: num(r.at), latencyMs: num(r.latency_ms), status: r.status as QueryRecord['status'] }));
+      return rows.map((r) => ({ id: String(r.id), at: toNumber(r.at), latencyMs: toNumber(r.latency_ms), status: r.status as QueryRecord['status'] }));
     },
     close() {
       // The pool belongs to the cost state: PostgresCostState.close() ends it.
