@@ -57,13 +57,15 @@ describe('connection errors', () => {
     expectNoSecret(error);
   });
 
-  it('a refused login (SQLSTATE 28P01) is AuthenticationError', () => {
+  it('a refused login (SQLSTATE 28P01) is AuthenticationError, a missing database (3D000) PostgresStoreError', () => {
+    const target = { backend: 'postgres', endpoint: 'postgres://db.example:5432/rag' } as const;
     const refused = Object.assign(new pg.DatabaseError('password authentication failed for user "app"', 0, 'error'), { code: '28P01' });
-    const error = connectionError(refused, { backend: 'postgres', endpoint: `postgres://app:${PASSWORD}@db.example:5432/rag` });
+    const error = connectionError(refused, target);
     expect(AuthenticationError.isInstance(error)).toBe(true);
     expect((error as Error).message).toContain('PostgreSQL refused the login: password authentication failed for user "app"');
-    expect((error as Error).message).toContain('db.example:5432/rag');
-    expectNoSecret(error);
+    const missing = connectionError(Object.assign(new pg.DatabaseError('database "rag" does not exist', 0, 'error'), { code: '3D000' }), target);
+    expect(PostgresStoreError.isInstance(missing)).toBe(true);
+    expect((missing as Error).message).toContain('PostgreSQL has no such database: database "rag" does not exist [postgres at postgres://db.example:5432/rag]');
   });
 });
 

@@ -1,4 +1,5 @@
-import { redactUrl, registerSecret, type Chunk, type DocumentStoreStats, type DocumentStoreV2, type SourceDocument } from '@ragbridge/core-interfaces';
+import type { Chunk, DocumentStoreStats, DocumentStoreV2, SourceDocument } from '@ragbridge/core-interfaces';
+import { postgresTarget, registerUrlPassword } from '@ragbridge/postgres-connection';
 import pg from 'pg';
 import { connectionError, type DatabaseTarget } from './internal/database-errors.js';
 import { CHUNK_COLUMNS, DOCUMENT_COLUMNS, toChunk, toDocument, type ChunkRow, type DocumentRow } from './internal/document-rows.js';
@@ -18,23 +19,6 @@ export interface PostgresStore extends DocumentStoreV2 {
   migrationVersion(): Promise<number>;
 }
 
-/** Where the pool connects, for messages: the URL without credentials. */
-function targetOf(url: string | undefined, pool: pg.Pool): DatabaseTarget {
-  if (url !== undefined) return { backend: 'postgres', endpoint: redactUrl(url) };
-  const o = (pool as unknown as { options?: { host?: string; port?: number; database?: string; connectionString?: string } }).options ?? {};
-  if (o.connectionString) return { backend: 'postgres', endpoint: redactUrl(o.connectionString) };
-  return { backend: 'postgres', endpoint: `postgres://${o.host ?? 'localhost'}:${o.port ?? 5432}/${o.database ?? ''}` };
-}
-
-/** The password of a connection URL, registered so that no ragbridge error or log line shows it. */
-function registerUrlPassword(url: string): void {
-  try {
-    registerSecret(decodeURIComponent(new URL(url).password));
-  } catch {
-    // Not a URL pg understands either: it fails to connect, and the message shows it redacted.
-  }
-}
-
 /**
  * Opens (and unless `migrate: false`, creates or upgrades) a document store in a PostgreSQL schema.
  * Needs the pgvector extension (created when missing and the user may). With `url` the store owns
@@ -48,7 +32,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const pool = (o.pool as pg.Pool | undefined) ?? new pg.Pool({ connectionString: o.url, max: o.maxConnections });
   // An idle connection the server drops (restart, admin kill) is discarded; the next query reconnects.
   if (owned) pool.on('error', () => undefined);
-  const target = targetOf(o.url, pool);
+  const target = postgresTarget(o.url, pool);
   const t = storeTables(o.schema);
   let vectorSchema: string;
   try {

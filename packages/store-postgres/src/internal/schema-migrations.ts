@@ -1,7 +1,8 @@
+import { quoteIdentifier } from '@ragbridge/postgres-connection';
 import type pg from 'pg';
 import { PostgresStoreError } from '../postgres-store-errors.js';
 import { type DatabaseTarget, pgvectorMissing } from './database-errors.js';
-import { lockKey, quoteIdentifier, type StoreTables } from './sql-names.js';
+import { lockKey, type StoreTables } from './sql-names.js';
 import { inTransaction } from './transactions.js';
 
 /** One step of the schema, applied once, in order, in the migration transaction. */

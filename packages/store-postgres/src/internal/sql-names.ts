@@ -1,9 +1,5 @@
 import { createHash } from 'node:crypto';
-
-/** A double-quoted SQL identifier. Names reaching here are validated (schema option) or our own. */
-export function quoteIdentifier(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
+import { quoteIdentifier } from '@ragbridge/postgres-connection';
 
 /** The schema-qualified names of the store's tables. */
 export interface StoreTables {
