@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BM25_DEFAULTS, KeywordIndex } from './keyword-index.js';
+import { BM25_DEFAULTS, DocumentDescription, KeywordIndex } from './keyword-index.js';
 import { RowTermCounts } from './row-term-counts.js';
 import { analyze, analyzeQueryGroups } from './text-analysis.js';
 
@@ -102,5 +102,19 @@ describe('RowTermCounts', () => {
     // Other terms under the same id: counted afresh.
     const changed = cache.count({ ...row, terms: 'funct3' }, new Set(['funct3']));
     expect([changed.length, changed.counts.get('funct3')]).toEqual([1, 1.5]);
+  });
+});
+
+describe('DocumentDescription', () => {
+  it('counts whole terms only, as splitting the terms would', () => {
+    const terms = 'mstatus mie mstatus.mie mie mstatusx xmie mie';
+    const described = new DocumentDescription('d', terms);
+    const split = new Map<string, number>();
+    for (const term of terms.split(' ')) split.set(term, (split.get(term) ?? 0) + 1);
+    for (const term of ['mstatus', 'mie', 'mstatus.mie', 'mstatusx', 'xmie', 'x', 'status', 'absent']) expect(described.count(term), term).toBe(split.get(term) ?? 0);
+    expect(described.length).toBe(7);
+    expect(described.tf).toEqual(split);
+    expect(new DocumentDescription('e', '').length).toBe(0);
+    expect(new DocumentDescription('e', '').count('a')).toBe(0);
   });
 });

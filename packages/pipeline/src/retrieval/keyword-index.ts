@@ -26,21 +26,56 @@ export function descriptionTermScore(idf: number, frequency: number, length: num
   return (idf * frequency * 2.2) / (frequency + 1.2 * (0.25 + (0.75 * length) / averageLength));
 }
 
-/** A document's description terms (title, name, headings, first page) with their counts. */
-export interface DocumentDescription {
-  readonly id: string;
-  readonly terms: string;
-  readonly tf: ReadonlyMap<string, number>;
+/**
+ * A document's description terms (title, name, headings, first page) with their counts. A term's
+ * count is found in the text when first asked for (a question asks for a few terms of a few hundred
+ * descriptions: splitting and counting every term of each cost a fresh process ~25 ms at 100k
+ * chunks); all counts at once only when a whole-corpus index needs every term.
+ */
+export class DocumentDescription {
   /** Number of terms. */
   readonly length: number;
+  private counts: Map<string, number> | undefined;
+  private readonly asked = new Map<string, number>();
+
+  constructor(
+    readonly id: string,
+    readonly terms: string,
+  ) {
+    let spaces = 0;
+    for (let i = terms.indexOf(' '); i !== -1; i = terms.indexOf(' ', i + 1)) spaces++;
+    this.length = terms ? spaces + 1 : 0;
+  }
+
+  /** How many times the description holds the term. */
+  count(term: string): number {
+    if (this.counts) return this.counts.get(term) ?? 0;
+    const known = this.asked.get(term);
+    if (known !== undefined) return known;
+    const text = this.terms;
+    let n = 0;
+    for (let at = text.indexOf(term); at !== -1; at = text.indexOf(term, at + 1)) {
+      const end = at + term.length;
+      if ((at === 0 || text.charCodeAt(at - 1) === 32) && (end === text.length || text.charCodeAt(end) === 32)) n++;
+    }
+    this.asked.set(term, n);
+    return n;
+  }
+
+  /** Every term with its count. */
+  get tf(): ReadonlyMap<string, number> {
+    if (!this.counts) {
+      const counts = new Map<string, number>();
+      if (this.terms) for (const term of this.terms.split(' ')) counts.set(term, (counts.get(term) ?? 0) + 1);
+      this.counts = counts;
+    }
+    return this.counts;
+  }
 }
 
-/** Counts a document's description terms. */
+/** A document's description, its terms counted as they are asked for. */
 export function describeDocument(doc: DocumentTerms): DocumentDescription {
-  const tf = new Map<string, number>();
-  const terms = doc.terms ? doc.terms.split(' ') : [];
-  for (const term of terms) tf.set(term, (tf.get(term) ?? 0) + 1);
-  return { id: doc.id, terms: doc.terms, tf, length: terms.length };
+  return new DocumentDescription(doc.id, doc.terms);
 }
 
 /** Options of {@link KeywordIndex}. */
@@ -94,7 +129,7 @@ export class KeywordIndex {
   /** Chunk position by id, built on first use. */
   private positions: Map<string, number> | undefined;
   /** Document description terms by document id, built on first use. */
-  private documentsById: Map<string, ReadonlyMap<string, number>> | undefined;
+  private documentsById: Map<string, DocumentDescription> | undefined;
 
   constructor(rows: readonly ChunkTerms[], documents: readonly DocumentTerms[] = [], options: KeywordIndexOptions = {}) {
     const parts = collectPostings(rows, options.terms, options.counter ?? countRowTerms);
@@ -134,7 +169,7 @@ export class KeywordIndex {
       if (!df) continue;
       const idf = descriptionIdf(n, df);
       for (const doc of this.documentTerms) {
-        const f = doc.tf.get(term);
+        const f = doc.count(term);
         if (!f) continue;
         scores.set(doc.id, (scores.get(doc.id) ?? 0) + descriptionTermScore(idf, f, doc.length, this.averageDocumentLength));
       }
@@ -181,8 +216,8 @@ export class KeywordIndex {
 
   /** Whether a document's description (title, name, headings, first page) holds the term. */
   documentHolds(docId: string, term: string): boolean {
-    this.documentsById ??= new Map(this.documentTerms.map((d) => [d.id, d.tf]));
-    return this.documentsById.get(docId)?.has(term) ?? false;
+    this.documentsById ??= new Map(this.documentTerms.map((d) => [d.id, d]));
+    return (this.documentsById.get(docId)?.count(term) ?? 0) > 0;
   }
 
   /** A chunk's position in the index by its id, or -1. */
