@@ -17,10 +17,10 @@ class SlotColumn {
   constructor(capacity = 1024) {
     this.values = new Int32Array(capacity);
   }
-  /** A column holding these values, with room to grow. */
+  /** A column holding these values (taken as they are: a snapshot's; `set` grows it by copying). */
   static of(values: Int32Array): SlotColumn {
-    const column = new SlotColumn(Math.max(1024, values.length * 2));
-    column.values.set(values);
+    const column = new SlotColumn(0);
+    column.values = values;
     return column;
   }
   set(slot: number, value: number): void {
@@ -61,7 +61,7 @@ class Slots {
     const slot = this.count++;
     this.lengths.set(slot, length);
     if (slot >= this.live.length) {
-      const grown = new Uint8Array(this.live.length * 2);
+      const grown = new Uint8Array(Math.max(1024, slot + 1, this.live.length * 2));
       grown.set(this.live);
       this.live = grown;
     }
