@@ -6,6 +6,9 @@
 #   eval "$(bash tools/pg-cluster.sh start)"   # stdout carries only the two export lines
 #   bash tools/pg-cluster.sh stop              # stops $RAGBRIDGE_PG_DATA's cluster and deletes it
 #
+# RAGBRIDGE_PG_SHARED_BUFFERS sets the cluster's shared_buffers (default 128MB, enough for the
+# tests; the 100k-chunk benchmark in docs/postgres.md used 1GB).
+#
 # Needs root or sudo: apt-get, `make install` and the cluster itself runs as the postgres user.
 # Always uses /usr/lib/postgresql/15/bin: another pg_ctl or pg_config may come first on PATH.
 set -euo pipefail
@@ -15,6 +18,7 @@ PG_SERVER_HEADERS=/usr/include/postgresql/15/server
 PGVECTOR_VERSION=0.8.6
 VECTOR_CONTROL=/usr/share/postgresql/15/extension/vector.control
 DATABASE_NAME=ragbridge_test
+SHARED_BUFFERS="${RAGBRIDGE_PG_SHARED_BUFFERS:-128MB}"
 # Written into each cluster this script makes; `stop` deletes only folders that carry it.
 MARKER_FILE=.ragbridge-pg-cluster
 
@@ -118,7 +122,7 @@ listen_addresses = '127.0.0.1'
 port = $port
 unix_socket_directories = '$data_dir'
 unix_socket_permissions = 0700
-shared_buffers = 128MB
+shared_buffers = $SHARED_BUFFERS
 max_connections = 200
 EOF
 }
@@ -157,6 +161,8 @@ start_server() {
 }
 
 cmd_start() {
+  [[ "$SHARED_BUFFERS" =~ ^[0-9]+(kB|MB|GB|TB)?$ ]] ||
+    die "RAGBRIDGE_PG_SHARED_BUFFERS must be a size such as 128MB or 1GB (got: $SHARED_BUFFERS)"
   choose_root_runner
   local t0=$SECONDS
   ensure_server
