@@ -236,8 +236,8 @@ describe('storage: SQLite or PostgreSQL, told apart by kind', () => {
   it('PostgreSQL: url, and the store package’s defaults left unset', () => {
     const config = validateConfig({ storage: { kind: 'postgres', url } });
     expect(config.storage).toEqual({ kind: 'postgres', url });
-    const tuned = validateConfig({ storage: { kind: 'postgres', url, schema: 'docs_eu', maxConnections: 4, efSearch: 80 } });
-    expect(tuned.storage).toEqual({ kind: 'postgres', url, schema: 'docs_eu', maxConnections: 4, efSearch: 80 });
+    const tuned = validateConfig({ storage: { kind: 'postgres', url, schema: 'docs_eu', maxConnections: 4, efSearch: 80, hnsw: { m: 32, efConstruction: 200 } } });
+    expect(tuned.storage).toEqual({ kind: 'postgres', url, schema: 'docs_eu', maxConnections: 4, efSearch: 80, hnsw: { m: 32, efConstruction: 200 } });
   });
 
   it('PostgreSQL: the ledger and the embedding cache live in the same database unless a file is named', () => {
@@ -252,7 +252,8 @@ describe('storage: SQLite or PostgreSQL, told apart by kind', () => {
     expect(issuesOf({ storage: { kind: 'mysql' } })).toEqual(['storage.kind: expected one of sqlite, postgres, got "mysql"']);
     expect(issuesOf({ storage: { kind: 'postgres' } })).toEqual(['storage.url: is required (string)']);
     expect(issuesOf({ storage: { kind: 'postgres', url: 'mysql://db/rag' } })).toEqual(['storage.url: must be a postgres:// or postgresql:// URL']);
-    expect(issuesOf({ storage: { kind: 'postgres', url, path: 'x.db' } })).toEqual(['storage: unknown key "path" (allowed: kind, url, schema, maxConnections, efSearch)']);
+    expect(issuesOf({ storage: { kind: 'postgres', url, path: 'x.db' } })).toEqual(['storage: unknown key "path" (allowed: kind, url, schema, maxConnections, efSearch, hnsw)']);
+    expect(issuesOf({ storage: { kind: 'postgres', url, hnsw: { m: 32, ef: 200 } } })).toEqual(['storage.hnsw: unknown key "ef" (allowed: m, efConstruction)']);
     expect(issuesOf({ storage: { kind: 'postgres', url, maxConnections: 0 } })).toEqual(['storage.maxConnections: must be >0, got 0']);
   });
 });

@@ -279,6 +279,8 @@ const postgresStorageSchema = z.strictObject({
   maxConnections: positiveInt.optional(),
   /** pgvector HNSW `ef_search`: candidates an approximate vector query examines (more: better recall, slower). @default the store's */
   efSearch: positiveInt.optional(),
+  /** How a new vector space's HNSW index is built: `m` links per node, `efConstruction` candidates per insert (the store checks the values). @default the store's */
+  hnsw: z.strictObject({ m: positiveInt.optional(), efConstruction: positiveInt.optional() }).optional(),
 });
 
 /** `storage`: SQLite (the default; `kind` may be left out) or PostgreSQL, told apart by `kind`. */

@@ -36,12 +36,12 @@ function postgresRuntimes(url: string, schema: string) {
   return {
     corpus: () => corpus,
     /** `storage: { kind: postgres }` with DATABASE_URL (the profile's own SQLite cost files are dropped), budgets as given. */
-    configured: (budgets: Record<string, unknown> = {}, databaseUrl = url): Promise<ResolvedConfig> =>
+    configured: (budgets: Record<string, unknown> = {}, databaseUrl = url, storage: Record<string, unknown> = {}): Promise<ResolvedConfig> =>
       resolveConfig({
         profile: 'offline',
         cwd: corpus.dir,
         env: { ...env, DATABASE_URL: databaseUrl },
-        overrides: { storage: { kind: 'postgres', schema }, models: MODELS, budgets },
+        overrides: { storage: { kind: 'postgres', schema, ...storage }, models: MODELS, budgets },
       }),
     open: async (config: ResolvedConfig): Promise<Runtime> => {
       const runtime = await createRuntime({ config, env, fetch: forbiddenFetch(), baseDir: dirname(TEST_MODELS_DIR), logger: memoryLogger() });
@@ -56,12 +56,15 @@ describePostgres('createRuntime with storage.kind: postgres', ({ url, schema, ad
   const count = async (table: string): Promise<number> => Number((await admin.query(`SELECT count(*) AS n FROM "${schema}".${table}`)).rows[0].n);
 
   it('ingests the corpus into PostgreSQL and answers with page citations; vectors, ledger and embedding cache in the database', async () => {
-    const config = await configured();
-    expect(config.config.storage).toEqual({ kind: 'postgres', url, schema });
+    const config = await configured({}, url, { hnsw: { m: 12, efConstruction: 48 } });
+    expect(config.config.storage).toEqual({ kind: 'postgres', url, schema, hnsw: { m: 12, efConstruction: 48 } });
     const runtime = await open(config);
     const report = await runtime.pipeline.ingest([corpus().dir], { workers: 0 });
     expect(report.added).toHaveLength(2);
     expect(report.embedded).toBe(report.chunks);
+    // The vector index was built as the configuration says.
+    const index = await admin.query('SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname LIKE $2', [schema, 'vectors_%_hnsw']);
+    expect(index.rows.map((r: { indexdef: string }) => r.indexdef)).toEqual([expect.stringMatching(/WITH \(m='12', ef_construction='48'\)/)]);
 
     const stats = await runtime.pipeline.store.stats();
     expect(stats).toMatchObject({ documents: 2, chunks: report.chunks });

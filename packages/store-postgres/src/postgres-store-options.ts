@@ -17,6 +17,12 @@ export const POSTGRES_STORE_DEFAULTS = {
   schema: 'ragbridge',
   maxConnections: 10,
   efSearch: 200,
+  /**
+   * How each vector space's HNSW index is built: pgvector's defaults. On 100k hash-embedding
+   * vectors (docs/postgres.md) m 32 / efConstruction 200 reached recall@10 0.955 at efSearch 150
+   * where these reached 0.905 at 200, for a slower build and a larger index.
+   */
+  hnsw: { m: 16, efConstruction: 64 },
   migrate: true,
 } as const;
 
@@ -53,6 +59,16 @@ export const postgresStoreOptionsSchema = z
     maxConnections: z.number().int().min(1).max(1000).optional(),
     /** `hnsw.ef_search` of vector searches: higher finds more of the true neighbours, slower. @default 200 */
     efSearch: z.number().int().min(1).max(1000).optional(),
+    /**
+     * How the HNSW index of a vector space is built, when the space is created (the first vectors of
+     * an embedder identity; an existing index keeps its settings): `m` links per node, `efConstruction`
+     * candidates per insert (at least 2 × m). Higher: better recall at a given efSearch, slower
+     * inserts, a larger index. @default { m: 16, efConstruction: 64 } (pgvector's)
+     */
+    hnsw: z
+      .strictObject({ m: z.number().int().min(2).max(100).optional(), efConstruction: z.number().int().min(4).max(1000).optional() })
+      .refine((h) => (h.efConstruction ?? POSTGRES_STORE_DEFAULTS.hnsw.efConstruction) >= 2 * (h.m ?? POSTGRES_STORE_DEFAULTS.hnsw.m), { message: 'efConstruction must be at least 2 × m (pgvector)' })
+      .optional(),
     /** Create or upgrade the schema's tables when opening. Without it, a schema not at this version is refused. @default true */
     migrate: z.boolean().optional(),
   })
@@ -69,6 +85,7 @@ export interface ResolvedPostgresStoreOptions {
   schema: string;
   maxConnections: number;
   efSearch: number;
+  hnsw: { m: number; efConstruction: number };
   migrate: boolean;
 }
 
@@ -91,6 +108,7 @@ export function resolvePostgresStoreOptions(options: unknown): ResolvedPostgresS
     schema: o.schema ?? D.schema,
     maxConnections: o.maxConnections ?? D.maxConnections,
     efSearch: o.efSearch ?? D.efSearch,
+    hnsw: { m: o.hnsw?.m ?? D.hnsw.m, efConstruction: o.hnsw?.efConstruction ?? D.hnsw.efConstruction },
     migrate: o.migrate ?? D.migrate,
   };
 }

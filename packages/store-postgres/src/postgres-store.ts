@@ -41,7 +41,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     if (owned) await pool.end().catch(() => undefined);
     throw connectionError(error, target);
   }
-  return createStore(pool, owned, t, new VectorSpaces(pool, t, vectorSchema, target, o.efSearch), target);
+  return createStore(pool, owned, t, new VectorSpaces(pool, t, vectorSchema, target, o.efSearch, o.hnsw), target);
 }
 
 function createStore(pool: pg.Pool, owned: boolean, t: StoreTables, vectors: VectorSpaces, target: DatabaseTarget): PostgresStore {

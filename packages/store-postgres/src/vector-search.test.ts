@@ -97,6 +97,24 @@ describe.skipIf(skipPostgres)('vector search', () => {
     }
   }, 60_000);
 
+  it('builds a new vector space\'s HNSW index with the hnsw settings given; refuses efConstruction below 2 × m', async () => {
+    const store = await schemas.open({ hnsw: { m: 24, efConstruction: 100 } });
+    const client = await rawClient();
+    try {
+      const next = unitVectors(8, 5);
+      await store.putDocument(record(4));
+      await store.putVectors({ identity: identity(8), entries: [0, 1, 2, 3].map((i) => ({ chunkId: `v#${i}`, vector: next() })) });
+      const { rows } = await client.query<{ indexdef: string }>('SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = $2', [store.schema, 'vectors_1_hnsw']);
+      expect(rows[0]?.indexdef).toMatch(/WITH \(m='24', ef_construction='100'\)/);
+    } finally {
+      await client.end();
+      await store.close();
+    }
+    const refused = await schemas.open({ hnsw: { m: 40 } }).catch((e: unknown) => e);
+    expect(BadInputError.isInstance(refused)).toBe(true);
+    expect((refused as Error).message).toContain('hnsw: efConstruction must be at least 2 × m');
+  });
+
   it('an abort cancels the running statement and frees its connection', async () => {
     const pool = new pg.Pool({ connectionString: requireDatabaseUrl(), max: 2 });
     const watcher = await rawClient();

@@ -34,7 +34,7 @@ const PROFILE_COST_FILES: ReadonlyArray<readonly [string, ...string[]]> = [
 ];
 
 /** Fields only PostgreSQL storage has. */
-const POSTGRES_FIELDS = ['url', 'schema', 'maxConnections', 'efSearch'] as const;
+const POSTGRES_FIELDS = ['url', 'schema', 'maxConnections', 'efSearch', 'hnsw'] as const;
 
 /** What {@link resolveStorage} decided. */
 export interface StorageResolution {

@@ -150,7 +150,12 @@ export async function openRuntimeStorage(config: RagbridgeConfig, overrides: Sto
       Object.assign(opened, { ledger: state.ledger, reservations: state.reservations, alertState: state.alertState });
     }
     if (plan.store === 'postgres') {
-      const store = await storeModule.openPostgresStore({ pool, ...schema, ...(postgres.efSearch !== undefined && { efSearch: postgres.efSearch }) });
+      const store = await storeModule.openPostgresStore({
+        pool,
+        ...schema,
+        ...(postgres.efSearch !== undefined && { efSearch: postgres.efSearch }),
+        ...(postgres.hnsw !== undefined && { hnsw: postgres.hnsw }),
+      });
       closers.push(() => store.close());
       opened.store = store;
     }

@@ -22,6 +22,12 @@ import { inTransaction } from './transactions.js';
 const MAX_VECTOR_DIMENSIONS = 2000;
 const MAX_HALFVEC_DIMENSIONS = 4000;
 
+/** How a space's HNSW index is built (pgvector's `m` and `ef_construction`). */
+export interface HnswBuild {
+  m: number;
+  efConstruction: number;
+}
+
 /** A vector space as stored in `vector_spaces`. */
 export interface VectorSpace {
   id: number;
@@ -31,7 +37,7 @@ export interface VectorSpace {
 }
 
 /** The SQL of one space's table, distance and index. */
-function spaceSql(t: StoreTables, vectorSchema: string, space: VectorSpace) {
+function spaceSql(t: StoreTables, vectorSchema: string, space: VectorSpace, hnsw: HnswBuild) {
   const table = t.vectors(space.id);
   const column = space.elementType === 'vector' ? 'embedding' : `(embedding::${vectorSchema}.halfvec(${space.dimensions}))`;
   const castQuery = (literal: string): string => `'${literal}'::${vectorSchema}.${space.elementType}(${space.dimensions})`;
@@ -42,7 +48,7 @@ function spaceSql(t: StoreTables, vectorSchema: string, space: VectorSpace) {
         chunk_pk bigint PRIMARY KEY REFERENCES ${t.chunks} (pk) ON DELETE CASCADE,
         embedding ${vectorSchema}.vector(${space.dimensions}) NOT NULL
       )`,
-      `CREATE INDEX ${`vectors_${space.id}_hnsw`} ON ${table} USING hnsw (${column} ${vectorSchema}.${space.elementType}_cosine_ops)`,
+      `CREATE INDEX ${`vectors_${space.id}_hnsw`} ON ${table} USING hnsw (${column} ${vectorSchema}.${space.elementType}_cosine_ops) WITH (m = ${Math.trunc(hnsw.m)}, ef_construction = ${Math.trunc(hnsw.efConstruction)})`,
     ],
     /** `<=>` (cosine distance) of pgvector's schema, whatever the search_path. */
     distance: (literal: string): string => `${column} OPERATOR(${vectorSchema}.<=>) ${castQuery(literal)}`,
@@ -70,6 +76,7 @@ export class VectorSpaces {
     private readonly vectorSchema: string,
     private readonly target: DatabaseTarget,
     private readonly efSearch: number,
+    private readonly hnsw: HnswBuild,
   ) {}
 
   private async find(client: pg.ClientBase | pg.Pool, key: string): Promise<VectorSpace | undefined> {
@@ -118,7 +125,7 @@ export class VectorSpaces {
       [key, JSON.stringify(identity), dimensions, elementType],
     );
     const space: VectorSpace = { id: (rows[0] as { id: number }).id, dimensions, elementType };
-    for (const statement of spaceSql(this.t, this.vectorSchema, space).create) await client.query(statement);
+    for (const statement of spaceSql(this.t, this.vectorSchema, space, this.hnsw).create) await client.query(statement);
     // Cached only once committed (see put): a rolled-back creation leaves no space.
     return space;
   }
@@ -192,7 +199,7 @@ export class VectorSpaces {
         message: `The query vector has ${query.vector.length} dimensions, the stored vectors of this identity ${space.dimensions}`,
       });
     }
-    const sql = spaceSql(this.t, this.vectorSchema, space);
+    const sql = spaceSql(this.t, this.vectorSchema, space, this.hnsw);
     const distance = sql.distance(vectorLiteral(query.vector, 'The query vector'));
     const limit = Math.trunc(query.limit);
     // One round trip: the statements run as one transaction, so SET LOCAL covers the search only.
