@@ -2,7 +2,9 @@
  * The packages PostgreSQL storage needs, optional peer dependencies of the runtime: imported with
  * `import()` only when the configuration's `storage.kind` is `postgres`, so a SQLite install never
  * loads (or needs) them. The cost monitor's and the caches' PostgreSQL parts are subpaths of
- * packages the runtime depends on; they import `pg` themselves.
+ * packages the runtime depends on; they import `@ragbridge/postgres-connection` (their optional
+ * peer, which `@ragbridge/store-postgres` brings with it), and the runtime opens the one `pg` pool
+ * they all share.
  */
 export type StoragePackage = '@ragbridge/store-postgres' | 'pg' | '@ragbridge/cost-monitor/postgres' | '@ragbridge/caches/postgres';
 
