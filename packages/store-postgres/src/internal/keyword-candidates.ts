@@ -108,8 +108,7 @@ function termFrequencies(hits: string, termCount: number): Map<string, number> {
 }
 
 /** Grouped BM25: the best term of each group (a compound and its parts count once), summed over groups. */
-function scoreRow(row: MatchRow, groups: ReadonlyArray<readonly string[]>, weights: Map<string, number>, averageLength: number): number {
-  const tf = termFrequencies(row.hits, row.term_count);
+function scoreRow(row: MatchRow, tf: ReadonlyMap<string, number>, groups: ReadonlyArray<readonly string[]>, weights: Map<string, number>, averageLength: number): number {
   const norm = K1 * (1 - B + (B * row.term_count) / (averageLength || 1));
   let score = 0;
   for (const group of groups) {
@@ -203,11 +202,13 @@ export async function keywordCandidates(pool: pg.Pool, t: StoreTables, query: Ke
       return [term, idf * (query.termWeights?.[term] ?? 1)];
     }),
   );
-  const scored = rows.map((row) => ({ row, score: scoreRow(row, query.groups, weights, stats.averageChunkTerms) }));
+  // Each row's hits are parsed once, for its score and for the rare-term check.
+  const parsed = rows.map((row) => ({ row, tf: termFrequencies(row.hits, row.term_count) }));
+  const scored = parsed.map(({ row, tf }) => ({ row, score: scoreRow(row, tf, query.groups, weights, stats.averageChunkTerms) }));
   scored.sort((a, b) => b.score - a.score || Number(a.row.pk) - Number(b.row.pk));
   const chosen = new Map(scored.slice(0, Math.max(0, query.limit)).map((s) => [s.row.pk, s.row]));
-  const rare = new Set(terms.filter((term) => (stats.chunkFrequency[term] ?? 0) > 0 && (stats.chunkFrequency[term] ?? 0) <= query.rareTermLimit));
-  if (rare.size > 0) for (const row of rows) if (!chosen.has(row.pk) && [...termFrequencies(row.hits, row.term_count).keys()].some((term) => rare.has(term))) chosen.set(row.pk, row);
+  const rare = terms.filter((term) => (stats.chunkFrequency[term] ?? 0) > 0 && (stats.chunkFrequency[term] ?? 0) <= query.rareTermLimit);
+  if (rare.length > 0) for (const { row, tf } of parsed) if (!chosen.has(row.pk) && rare.some((term) => tf.has(term))) chosen.set(row.pk, row);
 
   // Descriptions of the candidates' documents that hold a query term, and the best-matching one.
   const described = new Set([...chosen.values()].map((row) => row.doc_id));
