@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { PostgresStorageConfig } from '@ragbridge/config-profiles';
-import { redactSecrets, redactUrl } from '@ragbridge/core-interfaces';
+import { AuthenticationError, BackendUnreachableError, redactSecrets, redactUrl } from '@ragbridge/core-interfaces';
+import { connectionFailureCode, postgresConnectionError, postgresTarget, sqlState } from '@ragbridge/postgres-connection';
 import { openPostgresStore, POSTGRES_STORE_DEFAULTS, PostgresStoreError } from '@ragbridge/store-postgres';
 import pg from 'pg';
 
@@ -22,25 +23,19 @@ export interface DatabaseReport {
   ok: boolean;
 }
 
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN']);
-
-/** The code of a pg or socket error (an AggregateError of both address families carries it too). */
-function codeOf(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string') return code;
-  const inner = (error as { errors?: unknown } | null)?.errors;
-  return Array.isArray(inner) ? codeOf(inner[0]) : undefined;
-}
-
-/** Why the database could not be used, and what to do, without the URL's password. */
-function connectionProblem(error: unknown): DatabaseCheck {
-  const code = codeOf(error);
-  const message = redactSecrets(error instanceof Error ? error.message : String(error)).split('\n')[0];
-  if ((code !== undefined && UNREACHABLE.has(code)) || /timeout/i.test(message ?? '')) {
-    return { mark: '✗', text: `not reachable (${code ?? 'connection timed out'})`, fix: 'start PostgreSQL, or correct the host and port in DATABASE_URL (storage.url)' };
+/**
+ * Why the database could not be used, and what to do, without the URL's password. Failures are
+ * told apart as the stores tell them apart (`postgresConnectionError`); the doctor adds the fix.
+ */
+function connectionProblem(error: unknown, url: string): DatabaseCheck {
+  const message = redactSecrets(error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+  const mapped = postgresConnectionError(error, postgresTarget(url));
+  if (AuthenticationError.isInstance(mapped)) return { mark: '✗', text: `refused the credentials (${message})`, fix: 'check the user and password in DATABASE_URL, and pg_hba.conf' };
+  if (sqlState(error) === '3D000') return { mark: '✗', text: `no such database (${message})`, fix: 'create it (createdb), or name an existing one in DATABASE_URL' };
+  if (BackendUnreachableError.isInstance(mapped)) {
+    const why = connectionFailureCode(error) ?? (/timeout/i.test(message) ? 'connection timed out' : message);
+    return { mark: '✗', text: `not reachable (${why})`, fix: 'start PostgreSQL, or correct the host and port in DATABASE_URL (storage.url)' };
   }
-  if (code === '28P01' || code === '28000') return { mark: '✗', text: `refused the credentials (${message})`, fix: 'check the user and password in DATABASE_URL, and pg_hba.conf' };
-  if (code === '3D000') return { mark: '✗', text: `no such database (${message})`, fix: 'create it (createdb), or name an existing one in DATABASE_URL' };
   return { mark: '✗', text: `cannot be used (${message})` };
 }
 
@@ -95,7 +90,7 @@ export async function checkDatabase(storage: PostgresStorageConfig): Promise<Dat
     try {
       client = await pool.connect();
     } catch (error) {
-      return { where, checks: [connectionProblem(error)], ok: false };
+      return { where, checks: [connectionProblem(error, storage.url)], ok: false };
     }
     try {
       const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
@@ -105,7 +100,7 @@ export async function checkDatabase(storage: PostgresStorageConfig): Promise<Dat
       const checks = [reachable, vector, ...(vector.mark === '✓' ? [await schemaCheck(pool, schema)] : [])];
       return { where, checks, ok: checks.every((c) => c.mark !== '✗') };
     } catch (error) {
-      return { where, checks: [connectionProblem(error)], ok: false };
+      return { where, checks: [connectionProblem(error, storage.url)], ok: false };
     } finally {
       client.release();
     }

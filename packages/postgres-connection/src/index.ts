@@ -4,7 +4,7 @@ export { ONE_CONNECTION_MESSAGE, oneConnection, postgresConnectionShape } from '
 export type { PostgresDatabase } from './postgres-database.js';
 export { inTransaction, openPostgresDatabase, query } from './postgres-database.js';
 export type { PostgresConnectionErrorOptions, PostgresTarget } from './postgres-errors.js';
-export { postgresConnectionError, postgresTarget, registerUrlPassword, sqlState } from './postgres-errors.js';
+export { connectionFailureCode, postgresConnectionError, postgresTarget, registerUrlPassword, sqlState } from './postgres-errors.js';
 export { migrate } from './postgres-migrations.js';
 export { inPoolTransaction } from './postgres-transactions.js';
 export { quoteIdentifier, toNumber } from './sql-values.js';

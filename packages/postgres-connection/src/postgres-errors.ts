@@ -32,8 +32,8 @@ export function sqlState(error: unknown): string | undefined {
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }
 
-/** The system error code of a failed connection (Node puts it on the error, or on each of an AggregateError's). */
-function systemCode(error: unknown): string | undefined {
+/** The system error code of a failed connection (Node puts it on the error, or on each of an AggregateError's), e.g. `ECONNREFUSED`. */
+export function connectionFailureCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return code;
   const inner = (error as { errors?: unknown } | null)?.errors;
@@ -86,7 +86,7 @@ export function postgresConnectionError(error: unknown, target: PostgresTarget, 
       hint: state === '53300' ? 'Lower maxConnections of the stores sharing this server, or raise max_connections.' : 'Retry when the server has started.',
     });
   }
-  const code = systemCode(error);
+  const code = connectionFailureCode(error);
   if (code !== undefined || /Connection terminated|connection timeout|timeout expired/i.test(messageOf(error))) {
     return new BackendUnreachableError({
       ...target,
