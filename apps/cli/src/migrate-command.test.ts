@@ -51,7 +51,7 @@ async function askJson(question: string, options: { store?: string; env: Record<
   return (JSON.parse(out.text()) as { citations: Array<{ where: string }> }).citations;
 }
 
-describePostgres('ragbridge migrate: a SQLite store into PostgreSQL', ({ url, schema }) => {
+describePostgres('ragbridge migrate: a SQLite store into PostgreSQL', ({ url, schema, admin }) => {
   const dir = mkdtempSync(join(tmpdir(), 'rb-migrate-'));
   const sqlite = join(dir, 'store.db');
   /** PostgreSQL storage from DATABASE_URL, in this block's schema. */
@@ -90,9 +90,15 @@ describePostgres('ragbridge migrate: a SQLite store into PostgreSQL', ({ url, sc
     expect(first.out).toMatch(/^Migrated in \d+\.\d s/);
     expect(first.err + first.out).not.toContain(new URL(url).password || '\u0000');
     expect(sha256(sqlite)).toBe(before);
+    // Each new space's HNSW index is built once its vectors are in, not maintained insert by insert.
+    expect(first.err).toContain(`Building the HNSW index of ${chunks} vectors (${embedderIdentityKey(SMALL)})…`);
+    expect(first.err).toContain(`Building the HNSW index of ${half} vectors (${embedderIdentityKey(LARGE)})…`);
 
     const target = await openPostgresStore({ url, schema });
     try {
+      const indexes = (await target.vectorIndexes()).map((v) => [v.identityKey, v.vectors, v.indexed]);
+      expect(indexes).toHaveLength(2);
+      expect(indexes).toEqual(expect.arrayContaining([[embedderIdentityKey(SMALL), chunks, true], [embedderIdentityKey(LARGE), half, true]]));
       const stats = await target.stats();
       expect(stats).toMatchObject({ documents, chunks });
       expect(stats.vectors).toEqual({ [embedderIdentityKey(SMALL)]: chunks, [embedderIdentityKey(LARGE)]: half });
@@ -113,6 +119,7 @@ describePostgres('ragbridge migrate: a SQLite store into PostgreSQL', ({ url, sc
     expect(again.out).toMatch(new RegExp(`0 document\\(s\\) copied, ${documents} already there`));
     expect(again.out).toContain('Chunks copied: 0.');
     expect(again.out).toContain('Vectors copied: none.');
+    expect(again.err).not.toContain('Building the HNSW index');
     expect(again.err.split('\n').filter((line) => line.endsWith(': unchanged, skipped'))).toHaveLength(documents);
   }, 60_000);
 
@@ -134,6 +141,19 @@ describePostgres('ragbridge migrate: a SQLite store into PostgreSQL', ({ url, sc
     expect(byDefault.err).toContain(`(schema ${schema})`);
     expect(byDefault.out).toMatch(new RegExp(`0 document\\(s\\) copied, ${documents} already there`));
   }, 60_000);
+
+  it('builds the indexes of the spaces it creates as storage.hnsw says', async () => {
+    const other = `${schema}_hnsw`;
+    const tuned = offline({ DATABASE_URL: url, RAGBRIDGE_STORAGE__KIND: 'postgres', RAGBRIDGE_STORAGE__SCHEMA: other, RAGBRIDGE_STORAGE__HNSW: '{"m":8,"efConstruction":40}' });
+    try {
+      expect((await migrate({ from: sqlite, yes: true, env: tuned, cwd: dir })).code).toBe(0);
+      const { rows } = await admin.query<{ indexdef: string }>("SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexdef LIKE '%USING hnsw%'", [other]);
+      expect(rows).toHaveLength(2);
+      for (const row of rows) expect(row.indexdef).toContain("WITH (m='8', ef_construction='40')");
+    } finally {
+      await admin.query(`DROP SCHEMA IF EXISTS "${other}" CASCADE`);
+    }
+  }, 120_000);
 });
 
 describe('ragbridge migrate: clear errors', () => {

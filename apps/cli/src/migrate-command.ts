@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline/promises';
 import { getBuiltInProfile, isPostgresUrl, type ResolvedConfig } from '@ragbridge/config-profiles';
 import { embedderIdentityKey, redactSecrets, redactUrl, registerSecret, type DocumentStoreV2, type SourceDocument, type VectorBatch } from '@ragbridge/core-interfaces';
 import { openSqliteStore, type SqliteStore } from '@ragbridge/pipeline';
-import { openPostgresStore } from '@ragbridge/store-postgres';
+import { openPostgresStore, type PostgresStore } from '@ragbridge/store-postgres';
 import { defaultStorePath, resolveCliConfig, UsageError } from './commands.js';
 import { displayPath } from './display-path.js';
 
@@ -62,7 +62,7 @@ function sourcePath(options: MigrateCommandOptions, resolved: ResolvedConfig, cw
   return found;
 }
 
-function target(options: MigrateCommandOptions, resolved: ResolvedConfig, env: Readonly<Record<string, string | undefined>>): { url: string; schema?: string } {
+function target(options: MigrateCommandOptions, resolved: ResolvedConfig, env: Readonly<Record<string, string | undefined>>): { url: string; schema?: string; hnsw?: { m?: number; efConstruction?: number } } {
   const { storage } = resolved.config;
   const configured = storage.kind === 'postgres' ? storage : undefined;
   const url = options.to ?? configured?.url ?? env.DATABASE_URL?.trim();
@@ -76,7 +76,8 @@ function target(options: MigrateCommandOptions, resolved: ResolvedConfig, env: R
     // Not a URL `new URL` reads: pg reports it when connecting.
   }
   const schema = options.schema ?? configured?.schema;
-  return { url, ...(schema !== undefined && { schema }) };
+  // The index of a space this copy creates is built as the configuration says (storage.hnsw).
+  return { url, ...(schema !== undefined && { schema }), ...(configured?.hnsw !== undefined && { hnsw: configured.hnsw }) };
 }
 
 /** Opens the SQLite store read-only (the source is never written), saying plainly when the file is not a ragbridge store. */
@@ -88,9 +89,14 @@ function openSource(path: string): SqliteStore {
   }
 }
 
-async function openTarget(url: string, schema: string | undefined): Promise<DocumentStoreV2> {
+/**
+ * The PostgreSQL store, with the HNSW index of each vector space this copy creates left until every
+ * vector is in (one build instead of maintaining the graph on every insert: docs/postgres.md).
+ */
+async function openTarget(to: ReturnType<typeof target>): Promise<PostgresStore> {
+  const { url, schema, hnsw } = to;
   try {
-    return await openPostgresStore({ url, ...(schema !== undefined && { schema }) });
+    return await openPostgresStore({ url, ...(schema !== undefined && { schema }), ...(hnsw !== undefined && { hnsw }), deferVectorIndex: true });
   } catch (error) {
     throw new Error(`migrate --to ${redactUrl(url)}: ${redactSecrets((error as Error).message.split('\n')[0] ?? '')}`, { cause: error });
   }
@@ -171,7 +177,7 @@ export async function migrateCommand(options: MigrateCommandOptions = {}): Promi
   const began = performance.now();
   const source = openSource(from);
   try {
-    const destination = await openTarget(to.url, to.schema);
+    const destination = await openTarget(to);
     try {
       const where = `${redactUrl(to.url)}${to.schema === undefined ? '' : ` (schema ${to.schema})`}`;
       const { documents } = await source.stats();
@@ -183,6 +189,11 @@ export async function migrateCommand(options: MigrateCommandOptions = {}): Promi
       }
       err.write(`Copying ${displayPath(from, cwd)} into PostgreSQL ${where}\n`);
       const summary = await copyAll(source, destination, err);
+      // Also mends the indexes a copy cut short left unbuilt.
+      const built = await destination.buildVectorIndexes({
+        onBuild: ({ identityKey, vectors }) => err.write(`Building the HNSW index of ${vectors} vectors (${identityKey})…\n`),
+      });
+      for (const b of built) err.write(`  built in ${b.seconds.toFixed(1)} s\n`);
       summary.seconds = (performance.now() - began) / 1000;
       out.write(formatSummary(summary));
       return 0;

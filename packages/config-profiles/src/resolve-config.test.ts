@@ -278,6 +278,12 @@ describe('resolveConfig: storage', () => {
     expect(resolved.config.storage).toEqual({ kind: 'postgres', url, maxConnections: 3 });
   });
 
+  it('RAGBRIDGE_STORAGE__KIND switches the section before its sibling variables apply, whatever their names sort as', async () => {
+    const env = { RAGBRIDGE_STORAGE__KIND: 'postgres', RAGBRIDGE_STORAGE__URL: url, RAGBRIDGE_STORAGE__EF_SEARCH: '120', RAGBRIDGE_STORAGE__HNSW: '{"m":8,"efConstruction":40}' };
+    const resolved = await resolveIn({ profile: 'hf-spaces', env });
+    expect(resolved.config.storage).toEqual({ kind: 'postgres', url, efSearch: 120, hnsw: { m: 8, efConstruction: 40 } });
+  });
+
   it('a DATABASE_URL of another database is left alone, and said so', async () => {
     const resolved = await resolveIn({ env: { DATABASE_URL: 'mysql://app:pw@db/app' } });
     expect(resolved.config.storage.kind).toBe('sqlite');

@@ -23,6 +23,7 @@ export const POSTGRES_STORE_DEFAULTS = {
    * where these reached 0.905 at 200, for a slower build and a larger index.
    */
   hnsw: { m: 16, efConstruction: 64 },
+  deferVectorIndex: false,
   migrate: true,
 } as const;
 
@@ -69,6 +70,14 @@ export const postgresStoreOptionsSchema = z
       .strictObject({ m: z.number().int().min(2).max(100).optional(), efConstruction: z.number().int().min(4).max(1000).optional() })
       .refine((h) => (h.efConstruction ?? POSTGRES_STORE_DEFAULTS.hnsw.efConstruction) >= 2 * (h.m ?? POSTGRES_STORE_DEFAULTS.hnsw.m), { message: 'efConstruction must be at least 2 × m (pgvector)' })
       .optional(),
+    /**
+     * Bulk loads: vector spaces this store creates get no HNSW index until you call
+     * `buildVectorIndexes()`, which builds it over all their vectors at once (on 100k 384-dimension
+     * vectors several times faster than maintaining it on every insert; docs/postgres.md). Until
+     * then searches of such a space compare every vector (exact, slower as it grows). Spaces that
+     * exist keep their index. @default false
+     */
+    deferVectorIndex: z.boolean().optional(),
     /** Create or upgrade the schema's tables when opening. Without it, a schema not at this version is refused. @default true */
     migrate: z.boolean().optional(),
   })
@@ -86,6 +95,7 @@ export interface ResolvedPostgresStoreOptions {
   maxConnections: number;
   efSearch: number;
   hnsw: { m: number; efConstruction: number };
+  deferVectorIndex: boolean;
   migrate: boolean;
 }
 
@@ -109,6 +119,7 @@ export function resolvePostgresStoreOptions(options: unknown): ResolvedPostgresS
     maxConnections: o.maxConnections ?? D.maxConnections,
     efSearch: o.efSearch ?? D.efSearch,
     hnsw: { m: o.hnsw?.m ?? D.hnsw.m, efConstruction: o.hnsw?.efConstruction ?? D.hnsw.efConstruction },
+    deferVectorIndex: o.deferVectorIndex ?? D.deferVectorIndex,
     migrate: o.migrate ?? D.migrate,
   };
 }

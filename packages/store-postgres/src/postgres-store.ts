@@ -8,7 +8,7 @@ import { keywordCandidates } from './internal/keyword-candidates.js';
 import { migrateSchema, SCHEMA_VERSION } from './internal/schema-migrations.js';
 import { storeTables, type StoreTables } from './internal/sql-names.js';
 import { inTransaction } from './internal/transactions.js';
-import { VectorSpaces } from './internal/vector-spaces.js';
+import { VectorSpaces, type VectorIndexState } from './internal/vector-spaces.js';
 import { resolvePostgresStoreOptions, type PostgresStoreOptions } from './postgres-store-options.js';
 
 /** A {@link DocumentStoreV2} on PostgreSQL with pgvector, shared by every process that opens the same schema. */
@@ -17,6 +17,14 @@ export interface PostgresStore extends DocumentStoreV2 {
   readonly schema: string;
   /** The schema version of the tables (the latest this package knows, once opened). */
   migrationVersion(): Promise<number>;
+  /** Each vector space (embedder identity): its vector count and whether its HNSW index exists. */
+  vectorIndexes(): Promise<VectorIndexState[]>;
+  /**
+   * Builds the HNSW index of every vector space lacking one (see `deferVectorIndex`; also mends a
+   * bulk load cut short), one space at a time; `onBuild` hears of each build before it starts.
+   * Writes to a space wait while its index is built; searches go on. Returns the builds made.
+   */
+  buildVectorIndexes(options?: { onBuild?: (space: { identityKey: string; vectors: number }) => void }): Promise<Array<{ identityKey: string; vectors: number; seconds: number }>>;
 }
 
 /**
@@ -41,7 +49,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     if (owned) await pool.end().catch(() => undefined);
     throw connectionError(error, target);
   }
-  return createStore(pool, owned, t, new VectorSpaces(pool, t, vectorSchema, target, o.efSearch, o.hnsw), target);
+  return createStore(pool, owned, t, new VectorSpaces(pool, t, vectorSchema, target, o.efSearch, o.hnsw, o.deferVectorIndex), target);
 }
 
 function createStore(pool: pg.Pool, owned: boolean, t: StoreTables, vectors: VectorSpaces, target: DatabaseTarget): PostgresStore {
@@ -56,6 +64,8 @@ function createStore(pool: pg.Pool, owned: boolean, t: StoreTables, vectors: Vec
       const { rows } = await pool.query<{ version: number | null }>(`SELECT max(version) AS version FROM ${t.migrations}`);
       return rows[0]?.version ?? SCHEMA_VERSION;
     },
+    vectorIndexes: () => vectors.indexes(),
+    buildVectorIndexes: (options) => vectors.buildIndexes(options?.onBuild),
     async listDocuments(): Promise<SourceDocument[]> {
       const { rows } = await pool.query<DocumentRow>(`SELECT ${DOCUMENT_COLUMNS} FROM ${t.documents} ORDER BY name COLLATE "C", id COLLATE "C"`);
       return rows.map(toDocument);

@@ -115,6 +115,50 @@ describe.skipIf(skipPostgres)('vector search', () => {
     expect((refused as Error).message).toContain('hnsw: efConstruction must be at least 2 × m');
   });
 
+  it('deferVectorIndex: a new space has no index and is searched exactly until buildVectorIndexes builds it, once, with the hnsw settings', async () => {
+    const loader = await schemas.open({ deferVectorIndex: true, hnsw: { m: 8, efConstruction: 32 } });
+    const client = await rawClient();
+    const indexDefinition = async (): Promise<string | undefined> =>
+      (await client.query<{ indexdef: string }>('SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = $2', [loader.schema, 'vectors_1_hnsw'])).rows[0]?.indexdef;
+    try {
+      const N = 600;
+      const next = unitVectors(16, 11);
+      const vectors = Array.from({ length: N }, next);
+      await loader.putDocument(record(N));
+      for (let s = 0; s < N; s += 200) await loader.putVectors({ identity: identity(16), entries: vectors.slice(s, s + 200).map((vector, j) => ({ chunkId: `v#${s + j}`, vector })) });
+      expect(await indexDefinition()).toBeUndefined();
+      expect(await loader.vectorIndexes()).toEqual([{ identityKey: embedderIdentityKey(identity(16)), vectors: N, indexed: false }]);
+      // Without the index every vector is compared: the exact 10 nearest.
+      const q = next();
+      const exact = vectors
+        .map((v, i) => ({ id: `v#${i}`, score: dot(v, q) }))
+        .sort((a, b) => b.score - a.score)
+        .slice(0, 10)
+        .map((h) => h.id);
+      expect((await loader.vectorSearch.vectorCandidates({ identity: identity(16), vector: q, limit: 10 })).map((h) => h.id)).toEqual(exact);
+
+      // Two processes building at once build it once.
+      const other = await schemas.open({ hnsw: { m: 8, efConstruction: 32 } });
+      const heard: string[] = [];
+      try {
+        const [a, b] = await Promise.all([loader.buildVectorIndexes({ onBuild: (s) => heard.push(`${s.vectors}`) }), other.buildVectorIndexes({ onBuild: (s) => heard.push(`${s.vectors}`) })]);
+        expect([...a, ...b].map((built) => built.vectors)).toEqual([N]);
+        expect(heard).toEqual([`${N}`]);
+      } finally {
+        await other.close();
+      }
+      expect(await indexDefinition()).toMatch(/USING hnsw .*WITH \(m='8', ef_construction='32'\)/);
+      expect((await loader.vectorIndexes())[0]?.indexed).toBe(true);
+      expect(await loader.buildVectorIndexes()).toEqual([]);
+      // Vectors written after the build are in the index like any other.
+      await loader.putVectors({ identity: identity(16), entries: [{ chunkId: 'v#0', vector: q }] });
+      expect((await loader.vectorSearch.vectorCandidates({ identity: identity(16), vector: q, limit: 1 }))[0]?.id).toBe('v#0');
+    } finally {
+      await client.end();
+      await loader.close();
+    }
+  }, 60_000);
+
   it('an abort cancels the running statement and frees its connection', async () => {
     const pool = new pg.Pool({ connectionString: requireDatabaseUrl(), max: 2 });
     const watcher = await rawClient();

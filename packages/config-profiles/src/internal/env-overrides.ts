@@ -51,7 +51,10 @@ export function readEnvOverrides(env: Readonly<Record<string, string | undefined
     if (segments.length === 0) continue;
     out.push({ variable, path: segments.map((s) => (/^\d+$/.test(s) ? Number(s) : camel(s))), value: parseValue(raw) });
   }
-  return out;
+  // `storage.kind` first: a kind other than the profile's replaces the storage section, which would
+  // drop the variables applied before it (RAGBRIDGE_STORAGE__EF_SEARCH sorts before __KIND).
+  const isStorageKind = (o: EnvOverride): boolean => o.path.length === 2 && o.path[0] === 'storage' && o.path[1] === 'kind';
+  return [...out.filter(isStorageKind), ...out.filter((o) => !isStorageKind(o))];
 }
 
 /** Builds the overlay object the overrides describe (lists grow as indices need). */

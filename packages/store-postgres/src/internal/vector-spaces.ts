@@ -15,8 +15,10 @@ import { inTransaction } from './transactions.js';
 
 // One table per embedder identity ("vector space"): `vectors_<id>` with a `vector(<dims>)` column
 // and an HNSW index (cosine), created by the first batch of the identity, whose length fixes the
-// dimensions. A table per space keeps each HNSW graph to one identity's vectors (a shared table
-// would filter a graph walk by identity and lose neighbours) and the column typed with its length.
+// dimensions (for a bulk load the index can be left out and built once the vectors are in: a build
+// is several times faster than maintaining the graph insert by insert). A table per space keeps
+// each HNSW graph to one identity's vectors (a shared table would filter a graph walk by identity
+// and lose neighbours) and the column typed with its length.
 
 /** pgvector's HNSW index takes `vector` up to 2,000 dimensions and `halfvec` up to 4,000. */
 const MAX_VECTOR_DIMENSIONS = 2000;
@@ -36,6 +38,30 @@ export interface VectorSpace {
   elementType: 'vector' | 'halfvec';
 }
 
+function hnswIndexName(space: VectorSpace): string {
+  return `vectors_${Math.trunc(space.id)}_hnsw`;
+}
+
+/**
+ * maintenance_work_mem for building an index over `count` vectors: pgvector builds the graph in
+ * memory and, when it outgrows this, goes on inserting one by one (many times slower). About the
+ * vectors plus 2·m neighbour links each, with room to spare; at most 1 GB, never less than the
+ * server's own setting.
+ */
+export function indexBuildMemoryKb(count: number, space: VectorSpace, hnsw: HnswBuild, serverKb: number): number {
+  const bytesPerVector = space.dimensions * (space.elementType === 'vector' ? 4 : 2) + 2 * hnsw.m * 8 + 64;
+  const wantedKb = Math.ceil((count * bytesPerVector * 1.5) / 1024);
+  return Math.max(serverKb, Math.min(wantedKb, 1024 * 1024));
+}
+
+/** One vector space's HNSW index, as {@link VectorSpaces.indexes} reports it. */
+export interface VectorIndexState {
+  identityKey: string;
+  vectors: number;
+  /** Whether the space's HNSW index exists (without it, searches compare every vector: exact, slow on many). */
+  indexed: boolean;
+}
+
 /** The SQL of one space's table, distance and index. */
 function spaceSql(t: StoreTables, vectorSchema: string, space: VectorSpace, hnsw: HnswBuild) {
   const table = t.vectors(space.id);
@@ -43,13 +69,13 @@ function spaceSql(t: StoreTables, vectorSchema: string, space: VectorSpace, hnsw
   const castQuery = (literal: string): string => `'${literal}'::${vectorSchema}.${space.elementType}(${space.dimensions})`;
   return {
     table,
-    create: [
-      `CREATE TABLE ${table} (
+    createTable: `CREATE TABLE ${table} (
         chunk_pk bigint PRIMARY KEY REFERENCES ${t.chunks} (pk) ON DELETE CASCADE,
         embedding ${vectorSchema}.vector(${space.dimensions}) NOT NULL
       )`,
-      `CREATE INDEX ${`vectors_${space.id}_hnsw`} ON ${table} USING hnsw (${column} ${vectorSchema}.${space.elementType}_cosine_ops) WITH (m = ${Math.trunc(hnsw.m)}, ef_construction = ${Math.trunc(hnsw.efConstruction)})`,
-    ],
+    /** The index's name, unqualified (it lives in the store's schema). */
+    indexName: hnswIndexName(space),
+    createIndex: `CREATE INDEX IF NOT EXISTS ${hnswIndexName(space)} ON ${table} USING hnsw (${column} ${vectorSchema}.${space.elementType}_cosine_ops) WITH (m = ${Math.trunc(hnsw.m)}, ef_construction = ${Math.trunc(hnsw.efConstruction)})`,
     /** `<=>` (cosine distance) of pgvector's schema, whatever the search_path. */
     distance: (literal: string): string => `${column} OPERATOR(${vectorSchema}.<=>) ${castQuery(literal)}`,
   };
@@ -77,6 +103,8 @@ export class VectorSpaces {
     private readonly target: DatabaseTarget,
     private readonly efSearch: number,
     private readonly hnsw: HnswBuild,
+    /** Leave the HNSW index of spaces this instance creates for {@link buildIndexes} (bulk loads). */
+    private readonly deferIndex = false,
   ) {}
 
   private async find(client: pg.ClientBase | pg.Pool, key: string): Promise<VectorSpace | undefined> {
@@ -125,7 +153,9 @@ export class VectorSpaces {
       [key, JSON.stringify(identity), dimensions, elementType],
     );
     const space: VectorSpace = { id: (rows[0] as { id: number }).id, dimensions, elementType };
-    for (const statement of spaceSql(this.t, this.vectorSchema, space, this.hnsw).create) await client.query(statement);
+    const sql = spaceSql(this.t, this.vectorSchema, space, this.hnsw);
+    await client.query(sql.createTable);
+    if (!this.deferIndex) await client.query(sql.createIndex);
     // Cached only once committed (see put): a rolled-back creation leaves no space.
     return space;
   }
@@ -175,6 +205,50 @@ export class VectorSpaces {
     this.known.set(key, space);
   }
 
+  /** Each space's vector count and whether its HNSW index exists. */
+  async indexes(): Promise<VectorIndexState[]> {
+    const out: VectorIndexState[] = [];
+    for (const { key, space } of await this.all()) {
+      const { rows } = await this.pool.query<{ n: number; indexed: boolean }>(
+        `SELECT (SELECT count(*)::int FROM ${this.t.vectors(space.id)}) AS n, to_regclass($1) IS NOT NULL AS indexed`,
+        [`${this.t.schema}.${hnswIndexName(space)}`],
+      );
+      out.push({ identityKey: key, vectors: rows[0]?.n ?? 0, indexed: rows[0]?.indexed ?? false });
+    }
+    return out;
+  }
+
+  /**
+   * Builds the HNSW index of every space that lacks one (created with the index deferred, or a bulk
+   * load cut short), one space at a time, in one transaction each: writes to that space wait for
+   * its build, searches go on (exactly, without the index, until it commits). Two processes
+   * building at once build each index once (an advisory lock per space). Returns what was built.
+   */
+  async buildIndexes(onBuild?: (space: { identityKey: string; vectors: number }) => void): Promise<Array<{ identityKey: string; vectors: number; seconds: number }>> {
+    const built: Array<{ identityKey: string; vectors: number; seconds: number }> = [];
+    for (const state of await this.indexes()) {
+      if (state.indexed) continue;
+      const space = await this.find(this.pool, state.identityKey);
+      if (!space) continue;
+      const began = performance.now();
+      const did = await inTransaction(this.pool, async (client) => {
+        await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [lockKey('vector-space', this.t.schemaName, state.identityKey)]);
+        const { rows } = await client.query<{ indexed: boolean; server_kb: string }>(
+          `SELECT to_regclass($1) IS NOT NULL AS indexed, (SELECT setting FROM pg_settings WHERE name = 'maintenance_work_mem') AS server_kb`,
+          [`${this.t.schema}.${hnswIndexName(space)}`],
+        );
+        if (rows[0]?.indexed) return false;
+        onBuild?.({ identityKey: state.identityKey, vectors: state.vectors });
+        const memoryKb = indexBuildMemoryKb(state.vectors, space, this.hnsw, Number(rows[0]?.server_kb ?? 65536));
+        await client.query(`SET LOCAL maintenance_work_mem = '${memoryKb}kB'`);
+        await client.query(spaceSql(this.t, this.vectorSchema, space, this.hnsw).createIndex);
+        return true;
+      });
+      if (did) built.push({ identityKey: state.identityKey, vectors: state.vectors, seconds: (performance.now() - began) / 1000 });
+    }
+    return built;
+  }
+
   /** Ids of chunks without a vector of `identity`, in storage order. */
   async missing(identity: EmbedderIdentity): Promise<string[]> {
     const space = await this.find(this.pool, embedderIdentityKey(identity));
@@ -185,7 +259,7 @@ export class VectorSpaces {
   }
 
   /**
-   * Nearest neighbours by the HNSW index, with `hnsw.ef_search` set for this query only (SET LOCAL
+   * Nearest neighbours by the HNSW index (every vector compared while the space has none), with `hnsw.ef_search` set for this query only (SET LOCAL
    * in its transaction). An abort cancels the running statement (pg_cancel_backend).
    */
   async search(query: VectorCandidatesQuery): Promise<ScoredId[]> {
