@@ -333,3 +333,26 @@ describe('createPipeline runQuery', () => {
     expect(settled).toBe(3);
   });
 });
+
+describe('document names in answers', () => {
+  it('are read by id for the documents a question retrieves, including ones another process stored later; the document list is never read', async () => {
+    const path = join(dir, 'shared.db');
+    const chatModel = createMockChatModel();
+    const reader = createPipeline({ store: openSqliteStore({ path }), chatModel });
+    const writer = createPipeline({ store: path });
+    try {
+      await reader.ask(QUESTION); // an empty store: nothing to name yet
+      await writer.ingest([guide], { workers: 0 });
+      reader.store.listDocuments = () => Promise.reject(new Error('listed every document'));
+      const result = await reader.ask(QUESTION);
+      expect(result.retrieval.hits.length).toBeGreaterThan(0);
+      const prompt = (chatModel.calls.at(-1) ?? []).map((m) => m.content).join('\n');
+      expect(prompt).toContain('guide.md');
+      expect(prompt).not.toContain(result.retrieval.hits[0]?.chunk.docId);
+    } finally {
+      await reader.close();
+      await reader.store.close();
+      await writer.close();
+    }
+  });
+});

@@ -150,6 +150,9 @@ export interface Pipeline {
   close(): Promise<void>;
 }
 
+/** Document names a pipeline keeps (cleared past this, and after its own ingest). */
+const MAX_KNOWN_NAMES = 10_000;
+
 /** Composes store, retriever and answerer into the question-answering pipeline. */
 export function createPipeline(options: PipelineOptions): Pipeline {
   const ownsStore = typeof options.store === 'string';
@@ -165,9 +168,15 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     ...(options.reranker && { reranker: options.reranker }),
     ...(options.keywordFallback && { keywordFallback: true }),
   });
-  const refreshNames = async (): Promise<void> => {
-    names.clear();
-    for (const doc of await store.listDocuments()) names.set(doc.id, doc.name);
+  /**
+   * Names of the documents `hits` come from, read by id for those not known yet (a document's id
+   * follows from its source, so its name does not change): a question reads a few documents, not
+   * the list of every one, and sees documents other processes stored after this pipeline opened.
+   */
+  const nameDocumentsOf = async (hits: RetrievalResult['hits']): Promise<void> => {
+    const unknown = [...new Set(hits.map((h) => h.chunk.docId))].filter((id) => !names.has(id));
+    if (names.size + unknown.length > MAX_KNOWN_NAMES) names.clear();
+    for (const doc of await Promise.all(unknown.map((id) => store.getDocument(id)))) if (doc) names.set(doc.id, doc.name);
   };
   const answererOptions: AnswererOptions = {
     ...(options.sources !== undefined && { sources: options.sources }),
@@ -179,11 +188,6 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   };
   const answerer = createAnswerer({ ...answererOptions, ...(options.chatModel && { chatModel: options.chatModel }) });
   const extractive = options.chatModel ? createAnswerer(answererOptions) : answerer;
-  let namesLoaded = false;
-  const ensureNames = async (): Promise<void> => {
-    if (!namesLoaded) await refreshNames();
-    namesLoaded = true;
-  };
 
   /** Reports a fallback to `onFallback` and as an event of the active span (the stage that fell back). */
   const reportFallback = (event: PipelineFallbackEvent): void => {
@@ -302,8 +306,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         ...rest,
         store,
       });
-      await refreshNames();
-      namesLoaded = true;
+      names.clear();
       let embedded = 0;
       try {
         embedded = await pipeline.indexVectors({
@@ -325,10 +328,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     async ask(question, askOptions = {}) {
       const call = askCall(question, askOptions);
       const query = async (): Promise<PipelineAnswer> => {
-        await ensureNames();
         const t0 = performance.now();
         const retrieval = await retrieve(call.retrievalQuestion, call);
         const t1 = performance.now();
+        await nameDocumentsOf(retrieval.hits);
         const answer = await answerQuestion(question, retrieval, call);
         answer.usage.unshift(...retrieval.usage);
         return { answer, retrieval, ms: { retrieve: t1 - t0, answer: performance.now() - t1 } };
@@ -343,8 +346,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     askStream(question, askOptions = {}) {
       const call = askCall(question, askOptions);
       async function* parts(streamCall: AskCall): AsyncGenerator<AnswerStreamPart | { type: 'retrieval'; retrieval: RetrievalResult }> {
-        await ensureNames();
         const retrieval = await retrieve(streamCall.retrievalQuestion, streamCall);
+        await nameDocumentsOf(retrieval.hits);
         yield { type: 'retrieval', retrieval };
         yield* inSpanStream(PIPELINE_SPANS.answer, () => streamAnswer(question, retrieval, streamCall), {
           part: (span, part) => part.type === 'answer' && describeAnswer(span, part.answer),
