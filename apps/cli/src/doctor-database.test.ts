@@ -44,4 +44,24 @@ describePostgres('ragbridge doctor: the PostgreSQL storage', ({ url, schema }) =
     ]);
     expect(formatDatabase(after)).not.toContain(new URL(url).password || '\u0000');
   });
+
+  it('a vector space without its HNSW index (a bulk load cut short): said, with the fix; once built, said so', async () => {
+    const identity = { provider: 'test', modelId: 'doctor-model', revision: '1', pooling: 'mean' as const, normalized: true };
+    const loader = await openPostgresStore({ url, schema, deferVectorIndex: true });
+    try {
+      await loader.putDocument({
+        document: { id: 'd', source: '/d.txt', name: 'd.txt', mediaType: 'text/plain', contentHash: 'h', pageCount: 1, byteSize: 1, ingestedAt: 1 },
+        chunks: [0, 1].map((i) => ({ id: `d#${i}`, docId: 'd', text: 'x', page: 1, pageEnd: 1, pageLabel: '1', sectionPath: [], charStart: 0, charEnd: 1, terms: 'x', headingTerms: '' })),
+        documentTerms: 'd',
+      });
+      await loader.putVectors({ identity, entries: [{ chunkId: 'd#0', vector: [1, 0, 0] }, { chunkId: 'd#1', vector: [0, 1, 0] }] });
+      const missing = await checkDatabase({ kind: 'postgres', url, schema });
+      expect(missing.ok).toBe(true);
+      expect(formatDatabase(missing)).toContain('  ! vectors of provider=test;model=doctor-model;revision=1;pooling=mean;normalized=true;dims=;query=;document=: 2, no HNSW index (a bulk load cut short?): every vector search compares all of them\n       fix: run ragbridge migrate again (it builds missing indexes), or call buildVectorIndexes() on the store');
+      await loader.buildVectorIndexes();
+      expect((await checkDatabase({ kind: 'postgres', url, schema })).checks.at(-1)).toEqual({ mark: '✓', text: expect.stringMatching(/^vectors of provider=test;model=doctor-model;.*: 2, HNSW index$/) });
+    } finally {
+      await loader.close();
+    }
+  });
 });

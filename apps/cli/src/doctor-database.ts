@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { PostgresStorageConfig } from '@ragbridge/config-profiles';
 import { AuthenticationError, BackendUnreachableError, redactSecrets, redactUrl } from '@ragbridge/core-interfaces';
 import { connectionFailureCode, postgresConnectionError, postgresTarget, sqlState } from '@ragbridge/postgres-connection';
-import { openPostgresStore, POSTGRES_STORE_DEFAULTS, PostgresStoreError } from '@ragbridge/store-postgres';
+import { openPostgresStore, POSTGRES_STORE_DEFAULTS, PostgresStoreError, type VectorIndexState } from '@ragbridge/store-postgres';
 import pg from 'pg';
 
 /** How long the doctor waits for the database to accept a connection, in ms. */
@@ -54,12 +54,24 @@ async function vectorCheck(client: pg.PoolClient): Promise<DatabaseCheck> {
   return { mark: '✗', text: 'pgvector is not installed on the server', fix: 'install pgvector (docs/postgres.md: apt install postgresql-<version>-pgvector, or the pgvector image)' };
 }
 
-/** The document store's schema version, opened without migrating (nothing is written), or why it cannot be used yet. */
-async function schemaCheck(pool: pg.Pool, schema: string): Promise<DatabaseCheck> {
+/** One line per vector space: its vectors and HNSW index, or what to do when the index is missing. */
+function vectorIndexCheck(space: VectorIndexState): DatabaseCheck {
+  const what = `vectors of ${space.identityKey}: ${space.vectors.toLocaleString('en-US')}`;
+  if (space.indexed) return { mark: '✓', text: `${what}, HNSW index` };
+  return {
+    mark: '!',
+    text: `${what}, no HNSW index (a bulk load cut short?): every vector search compares all of them`,
+    fix: 'run ragbridge migrate again (it builds missing indexes), or call buildVectorIndexes() on the store',
+  };
+}
+
+/** The document store's schema version and vector indexes, opened without migrating (nothing is written), or why it cannot be used yet. */
+async function schemaChecks(pool: pg.Pool, schema: string): Promise<DatabaseCheck[]> {
   try {
     const store = await openPostgresStore({ pool, schema, migrate: false });
     try {
-      return { mark: '✓', text: `schema ${schema}: document store at version ${await store.migrationVersion()}` };
+      const version: DatabaseCheck = { mark: '✓', text: `schema ${schema}: document store at version ${await store.migrationVersion()}` };
+      return [version, ...(await store.vectorIndexes()).map(vectorIndexCheck)];
     } finally {
       await store.close();
     }
@@ -67,15 +79,16 @@ async function schemaCheck(pool: pg.Pool, schema: string): Promise<DatabaseCheck
     const message = redactSecrets(error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
     // A schema that is not a store yet is created by the first write; a newer one needs an upgrade here.
     if (PostgresStoreError.isInstance(error) && !/newer/.test(message)) {
-      return { mark: '·', text: `schema ${schema} holds no document store of this version yet: the first ingest or ragbridge migrate creates (or upgrades) its tables` };
+      return [{ mark: '·', text: `schema ${schema} holds no document store of this version yet: the first ingest or ragbridge migrate creates (or upgrades) its tables` }];
     }
-    return { mark: '✗', text: message };
+    return [{ mark: '✗', text: message }];
   }
 }
 
 /**
  * Checks the PostgreSQL storage as the doctor reports it: the database answers (and how fast),
- * pgvector is installed, and the versions of ragbridge's tables in the schema. Reads only; the URL
+ * pgvector is installed, the versions of ragbridge's tables in the schema and each vector space's
+ * HNSW index. Reads only; the URL
  * is shown without user and password.
  */
 export async function checkDatabase(storage: PostgresStorageConfig): Promise<DatabaseReport> {
@@ -97,7 +110,7 @@ export async function checkDatabase(storage: PostgresStorageConfig): Promise<Dat
       const reachable: DatabaseCheck = { mark: '✓', text: `reachable (PostgreSQL ${rows[0]?.server_version ?? 'unknown'}, ${Math.round(performance.now() - began)} ms)` };
       const vector = await vectorCheck(client);
       // Without pgvector the store cannot be opened at all: the vector line says what to do.
-      const checks = [reachable, vector, ...(vector.mark === '✓' ? [await schemaCheck(pool, schema)] : [])];
+      const checks = [reachable, vector, ...(vector.mark === '✓' ? await schemaChecks(pool, schema) : [])];
       return { where, checks, ok: checks.every((c) => c.mark !== '✗') };
     } catch (error) {
       return { where, checks: [connectionProblem(error, storage.url)], ok: false };

@@ -163,7 +163,6 @@ export async function evaluateQuestions(
   return { rows, outcomes };
 }
 
-/** The keyword retrieval settings of a profile (what calibration ranks with), mapped as the runtime maps them. */
 /**
  * The store an evaluation ingests its corpus into, apart from the documents commands answer from:
  * `--store FILE`, else `.ragbridge/eval-<corpus>.db`, else (PostgreSQL storage) the schema
@@ -176,6 +175,7 @@ export function evalStore(resolved: ResolvedConfig, explicit: string | undefined
   return { kind: 'postgres', config: { ...store.config, schema } };
 }
 
+/** The keyword retrieval settings of a profile (what calibration ranks with), mapped as the runtime maps them. */
 async function keywordOptions(profile: string | undefined): Promise<ConfiguredRetrieverOptions> {
   const { config } = await resolveCliConfig({ profile });
   return retrieverOptionsFromConfig(config.retrieval);
