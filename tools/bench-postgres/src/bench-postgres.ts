@@ -264,7 +264,7 @@ function printEndpointRun(run: EndpointRun, machineCores: number): void {
   log(`  ${ENDPOINT_LABELS[run.endpoint]}:`);
   log(
     table([
-      ['setup', 'req/s', 'p50', 'p95', 'errors', 'resent', 'load avg', 'CPU cores: each replica', 'PostgreSQL', 'load generator', 'other processes'],
+      ['setup', 'req/s', 'p50', 'p95', 'errors', 'resent', 'load avg', 'CPU cores: each replica', 'PostgreSQL', 'load generator', 'other processes', 'stolen by the host'],
       ...[run.one, run.two].map((s) => [
         s.label,
         s.throughput.toFixed(1),
@@ -277,6 +277,7 @@ function printEndpointRun(run: EndpointRun, machineCores: number): void {
         s.postgresCores.toFixed(2),
         s.loadGeneratorCores.toFixed(2),
         s.otherCores.toFixed(2),
+        s.stolenCores.toFixed(2),
       ]),
     ]).replace(/^/gm, '    '),
   );
@@ -290,18 +291,19 @@ function printEndpointRun(run: EndpointRun, machineCores: number): void {
       `cores busy in all (ours + others): ${(run.one.totalCores + run.one.otherCores).toFixed(2)} and ${(run.two.totalCores + run.two.otherCores).toFixed(2)} of ${machineCores}`,
   );
   // At a fixed CPU cost per request, throughput grows at most with the cores our processes can get:
-  // those they used with one replica plus those left idle (the other processes' share is not ours).
+  // those they used with one replica plus those left idle (the other processes' and the host's
+  // share is not ours).
   const ours = run.one.totalCores;
-  const ceiling = Math.min(2, (machineCores - run.one.otherCores) / ours);
+  const ceiling = Math.min(2, (machineCores - run.one.otherCores - run.one.stolenCores) / ours);
   log(
-    `    CPU ceiling: one replica's setup used ${ours.toFixed(2)} cores while other processes used ${run.one.otherCores.toFixed(2)}; ` +
+    `    CPU ceiling: one replica's setup used ${ours.toFixed(2)} cores while other processes used ${run.one.otherCores.toFixed(2)} and the host took ${run.one.stolenCores.toFixed(2)}; ` +
       `at the same CPU per request, ${machineCores} cores allow at most ${ceiling.toFixed(2)}× with two replicas`,
   );
 }
 
 /** `CPU meanwhile: …` of a measuring phase. */
 function cpuLine(cpu: CpuWindow): string {
-  return `CPU meanwhile (cores): this process ${cpu.selfCores.toFixed(2)}, PostgreSQL ${cpu.postgresCores.toFixed(2)}, other processes ${cpu.otherCores.toFixed(2)}; load average ${loadAverage()}`;
+  return `CPU meanwhile (cores): this process ${cpu.selfCores.toFixed(2)}, PostgreSQL ${cpu.postgresCores.toFixed(2)}, other processes ${cpu.otherCores.toFixed(2)}, stolen by the host ${cpu.stolenCores.toFixed(2)}; load average ${loadAverage()}`;
 }
 
 /** The dense goal, judged at the store's default efSearch (what an application gets without tuning). */

@@ -24,6 +24,8 @@ export interface SetupResult {
   totalCores: number;
   /** Cores other processes on the machine kept busy meanwhile (the machine's busy time less the above). */
   otherCores: number;
+  /** Cores' worth of time the host gave to other virtual machines meanwhile. */
+  stolenCores: number;
 }
 
 /** Both setups against one endpoint. */
@@ -73,6 +75,7 @@ async function measureSetup(label: string, replicas: readonly Replica[], endpoin
     loadGeneratorCores: cpu.selfCores,
     totalCores: cpu.selfCores + cpu.postgresCores + replicaCpuSeconds.reduce((a, b) => a + b, 0) / cpu.seconds,
     otherCores: cpu.otherCores,
+    stolenCores: cpu.stolenCores,
   };
 }
 

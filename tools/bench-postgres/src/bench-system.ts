@@ -27,12 +27,16 @@ export function loadAverage(): string {
   return (loadavg()[0] ?? 0).toFixed(2);
 }
 
-/** CPU seconds the whole machine has been busy (every core, every process), from /proc/stat. */
-export function machineBusyCpuSeconds(): number {
+/**
+ * CPU seconds of the whole machine (every core) from /proc/stat: busy in this machine's processes
+ * and kernel, and stolen (a virtual machine's cores running other guests: the time is gone, as if
+ * other processes had it, but no process here shows it).
+ */
+export function machineCpuSeconds(): { busy: number; stolen: number } {
   const first = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
   // cpu user nice system idle iowait irq softirq steal …
   const [user, nice, system, , , irq, softirq, steal] = first.trim().split(/\s+/).slice(1).map(Number);
-  return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / clockTick();
+  return { busy: ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0)) / clockTick(), stolen: (steal ?? 0) / clockTick() };
 }
 
 /** CPU seconds (user + system) a process has used, from /proc; 0 when it is gone. */
@@ -68,6 +72,8 @@ export interface CpuWindow {
   postgresCores: number;
   /** Cores the rest of the machine kept busy (other processes: other people's tests, builds, …). */
   otherCores: number;
+  /** Cores' worth of time the host gave to other virtual machines (steal): capacity this machine did not have. */
+  stolenCores: number;
 }
 
 /**
@@ -104,7 +110,7 @@ function samplePostgres(): { stop(): number } {
 export function startCpuWindow(extraPids: readonly number[] = []): () => CpuWindow & { extraCpuSeconds: number[] } {
   const started = performance.now();
   const self = process.cpuUsage();
-  const machine = machineBusyCpuSeconds();
+  const machine = machineCpuSeconds();
   const postgres = samplePostgres();
   const extra = extraPids.map(processCpuSeconds);
   return () => {
@@ -114,11 +120,13 @@ export function startCpuWindow(extraPids: readonly number[] = []): () => CpuWind
     const postgresSeconds = postgres.stop();
     const extraCpuSeconds = extraPids.map((pid, i) => processCpuSeconds(pid) - (extra[i] as number));
     const ours = selfSeconds + postgresSeconds + extraCpuSeconds.reduce((a, b) => a + b, 0);
+    const now = machineCpuSeconds();
     return {
       seconds,
       selfCores: selfSeconds / seconds,
       postgresCores: postgresSeconds / seconds,
-      otherCores: Math.max(0, machineBusyCpuSeconds() - machine - ours) / seconds,
+      otherCores: Math.max(0, now.busy - machine.busy - ours) / seconds,
+      stolenCores: Math.max(0, now.stolen - machine.stolen) / seconds,
       extraCpuSeconds,
     };
   };
