@@ -3,6 +3,7 @@ import { PROFILE_NAMES, resolveConfig, type PostgresStorageConfig, type ProfileN
 import { redactUrl, type Citation } from '@ragbridge/core-interfaces';
 import { type Pipeline, type PipelineAnswer, type RefusalPolicy, type SignalName } from '@ragbridge/pipeline';
 import { createRuntime, TERMINAL_BACKENDS, type RuntimeLogger, type RuntimeOptions } from '@ragbridge/runtime';
+import type { PostgresStore } from '@ragbridge/store-postgres';
 import { cliLogger } from './cli-warnings.js';
 import { displayPath } from './display-path.js';
 
@@ -83,6 +84,11 @@ export interface OpenPipelineOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** `fetch` for every HTTP adapter (tests point it at the fake services). @default globalThis.fetch */
   fetch?: typeof fetch;
+  /**
+   * A bulk load into PostgreSQL: vector spaces created meanwhile get their HNSW index when the
+   * command calls {@link buildDeferredIndexes}, not insert by insert. @default false
+   */
+  bulkLoad?: boolean;
 }
 
 /** The configuration overrides of {@link PipelineOverrides}, as `resolveConfig` takes them. */
@@ -127,9 +133,23 @@ export async function openPipeline(store: string | CliStore | undefined, options
     config: target.kind === 'postgres' ? { ...resolved, config: { ...resolved.config, storage: target.config } } : resolved,
     ...storeRuntimeOptions(target, options),
     ...(options.rebuildOnSchemaChange && { rebuildStoreOnSchemaChange: true }),
+    ...(options.bulkLoad && target.kind === 'postgres' && { deferVectorIndex: true }),
   });
   // The runtime's pipeline, closed together with the runtime (ledger, caches, model workers).
   return Object.assign(Object.create(runtime.pipeline) as Pipeline, { close: () => runtime.close() });
+}
+
+/**
+ * Builds the HNSW indexes a bulk load left for later ({@link OpenPipelineOptions.bulkLoad}; also any
+ * a load cut short left unbuilt), saying so on `err`. Nothing to do for a SQLite store.
+ */
+export async function buildDeferredIndexes(target: object, err: NodeJS.WritableStream): Promise<void> {
+  const store = target as Partial<Pick<PostgresStore, 'buildVectorIndexes'>>;
+  if (typeof store.buildVectorIndexes !== 'function') return;
+  const built = await store.buildVectorIndexes({
+    onBuild: ({ identityKey, vectors }) => err.write(`Building the HNSW index of ${vectors} vectors (${identityKey})…\n`),
+  });
+  for (const b of built) err.write(`  built in ${b.seconds.toFixed(1)} s\n`);
 }
 
 /**

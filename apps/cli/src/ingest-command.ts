@@ -4,6 +4,7 @@ import { ADAPTER_BACKENDS, type ResolvedConfig } from '@ragbridge/config-profile
 import type { IngestReport, Pipeline, PipelineIngestReport } from '@ragbridge/pipeline';
 import { cliLogger } from './cli-warnings.js';
 import {
+  buildDeferredIndexes,
   cliStore,
   openPipeline,
   resolveCliConfig,
@@ -58,12 +59,14 @@ export async function ingestCommand(paths: string[], options: IngestCommandOptio
     logger,
     ...(options.env && { env: options.env }),
     ...(options.fetch && { fetch: options.fetch }),
+    // PostgreSQL: a new vector space's HNSW index is built once the vectors are in (see afterLoad).
+    bulkLoad: true,
   };
   if (!hostedEmbedder(resolved)) {
     // A local embedder (or none) costs nothing: the pipeline embeds the new chunks as it ingests.
     const pipeline = await openPipeline(store, { ...opening, config: resolved });
     try {
-      const report = await ingestFiles(pipeline, paths, options);
+      const report = await afterLoad(pipeline, options, () => ingestFiles(pipeline, paths, options));
       const code = writeIngestReport(report, paths, store, options);
       if (options.profile !== undefined && options.profile !== 'offline')
         out(options).write(`Embedded ${report.embedded} chunk(s) with the ${options.profile} profile's embedder.\n`);
@@ -93,6 +96,24 @@ function hostedEmbedder(resolved: ResolvedConfig): boolean {
 /** The same configuration with keyword retrieval only: its pipeline ingests without embedding. */
 function withKeywordRetrieval(resolved: ResolvedConfig): ResolvedConfig {
   return { ...resolved, config: { ...resolved.config, retrieval: { ...resolved.config.retrieval, mode: 'keyword' } } };
+}
+
+/**
+ * Runs a load, then builds the vector indexes it left for later (PostgreSQL), also when the load
+ * failed part way: the vectors stored by then are searched through the index like any others.
+ */
+async function afterLoad<T>(pipeline: Pipeline, options: IngestCommandOptions, load: () => Promise<T>): Promise<T> {
+  let result: T;
+  try {
+    result = await load();
+  } catch (error) {
+    await buildDeferredIndexes(pipeline.store, err(options)).catch((buildError: unknown) =>
+      err(options).write(`The vector index was not built (${(buildError as Error).message}): run ragbridge ingest again to build it.\n`),
+    );
+    throw error;
+  }
+  await buildDeferredIndexes(pipeline.store, err(options));
+  return result;
 }
 
 const out = (options: IngestCommandOptions): NodeJS.WritableStream => options.out ?? process.stdout;
@@ -142,8 +163,11 @@ async function embedHosted(
   const pipeline = await openPipeline(store, { ...opening, config: resolved });
   const progress = createPhaseProgress(err(options));
   try {
-    const embedded = await pipeline.indexVectors({ onProgress: (p) => progress('embedding', p.done, p.total) });
-    progress.end();
+    const embedded = await afterLoad(pipeline, options, async () => {
+      const done = await pipeline.indexVectors({ onProgress: (p) => progress('embedding', p.done, p.total) });
+      progress.end();
+      return done;
+    });
     out(options).write(
       `Embedded ${embedded} chunk(s) with the ${options.profile ?? resolved.profile} profile's embedder.\n`,
     );

@@ -6,7 +6,7 @@ import { getBuiltInProfile, isPostgresUrl, type ResolvedConfig } from '@ragbridg
 import { embedderIdentityKey, redactSecrets, redactUrl, registerSecret, type DocumentStoreV2, type SourceDocument, type VectorBatch } from '@ragbridge/core-interfaces';
 import { openSqliteStore, type SqliteStore } from '@ragbridge/pipeline';
 import { openPostgresStore, type PostgresStore } from '@ragbridge/store-postgres';
-import { defaultStorePath, resolveCliConfig, UsageError } from './commands.js';
+import { buildDeferredIndexes, defaultStorePath, resolveCliConfig, UsageError } from './commands.js';
 import { displayPath } from './display-path.js';
 
 /** Options of {@link migrateCommand}. */
@@ -190,10 +190,7 @@ export async function migrateCommand(options: MigrateCommandOptions = {}): Promi
       err.write(`Copying ${displayPath(from, cwd)} into PostgreSQL ${where}\n`);
       const summary = await copyAll(source, destination, err);
       // Also mends the indexes a copy cut short left unbuilt.
-      const built = await destination.buildVectorIndexes({
-        onBuild: ({ identityKey, vectors }) => err.write(`Building the HNSW index of ${vectors} vectors (${identityKey})…\n`),
-      });
-      for (const b of built) err.write(`  built in ${b.seconds.toFixed(1)} s\n`);
+      await buildDeferredIndexes(destination, err);
       summary.seconds = (performance.now() - began) / 1000;
       out.write(formatSummary(summary));
       return 0;

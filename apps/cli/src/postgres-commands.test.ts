@@ -62,7 +62,7 @@ describePostgres('ingest, ask and eval on PostgreSQL storage from DATABASE_URL',
   });
 });
 
-describePostgres('ingest with a hosted embedder on PostgreSQL storage', ({ url, schema }) => {
+describePostgres('ingest with a hosted embedder on PostgreSQL storage', ({ url, schema, admin }) => {
   it('estimates, asks for --yes, embeds into the database, and has nothing left to pay for', async () => {
     const { fetchToFake, startFakeHf } = await import('@ragbridge/testkit');
     const token = 'hf_ingestPostgresTestToken_0123456789';
@@ -84,10 +84,15 @@ describePostgres('ingest with a hosted embedder on PostgreSQL storage', ({ url, 
       expect(confirmed.out.text()).toContain("Embedded 2 chunk(s) with the hf-spaces profile's embedder.");
       const calls = embedCalls();
       expect(calls).toBeGreaterThan(0);
+      // The new vector space's HNSW index was built once its vectors were in (a bulk load).
+      expect(confirmed.err.text()).toMatch(/Building the HNSW index of 2 vectors \(provider=hf-inference;.*\)…\n {2}built in \d+\.\d s\n/);
+      const indexes = await admin.query<{ indexdef: string }>("SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexdef LIKE '%USING hnsw%'", [schema]);
+      expect(indexes.rows).toHaveLength(1);
 
       const again = { out: sink(), err: sink() };
       expect(await ingestCommand([dir], { ...options, out: again.out.stream, err: again.err.stream })).toBe(0);
       expect(again.err.text()).not.toContain('paid call');
+      expect(again.err.text()).not.toContain('Building the HNSW index');
       expect(embedCalls()).toBe(calls);
       for (const text of [refused, confirmed, again].flatMap((s) => [s.out.text(), s.err.text()])) expect(text).not.toContain(token);
     } finally {

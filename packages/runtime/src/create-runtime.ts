@@ -119,6 +119,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     embeddingCachePath: options.embeddingCachePath,
     baseDir,
     importer: options.importStorage,
+    deferVectorIndex: options.deferVectorIndex,
     warn: (message) => logger.warn(message),
   });
   let monitor: CostMonitor;

@@ -81,6 +81,14 @@ export interface RuntimeOptions {
    */
   rebuildStoreOnSchemaChange?: boolean;
   /**
+   * For bulk ingestion into PostgreSQL storage (a command that loads many documents and exits): a
+   * vector space the store creates gets no HNSW index while its vectors go in; call the store's
+   * `buildVectorIndexes()` (`@ragbridge/store-postgres`) when the load is done, which builds it
+   * several times faster than maintaining it insert by insert. Until then that space is searched
+   * exactly. No effect on SQLite storage or on spaces that exist. @default false
+   */
+  deferVectorIndex?: boolean;
+  /**
    * For long-running servers: when a Hugging Face model answers 503 "loading" and its chain falls
    * back, load it with one background request (per model) so later questions get it; logged, and
    * its usage recorded. A step's own `options.warmUp` wins. Off by default: a pending warm-up keeps

@@ -26,6 +26,8 @@ export interface StorageOverrides {
   embeddingCachePath?: string | undefined;
   baseDir: string;
   importer?: StorageImporter | undefined;
+  /** PostgreSQL: vector spaces the store creates get their HNSW index from `buildVectorIndexes()` (bulk loads). */
+  deferVectorIndex?: boolean | undefined;
   /** Where an idle connection's failure is reported. */
   warn: (message: string) => void;
 }
@@ -155,6 +157,7 @@ export async function openRuntimeStorage(config: RagbridgeConfig, overrides: Sto
         ...schema,
         ...(postgres.efSearch !== undefined && { efSearch: postgres.efSearch }),
         ...(postgres.hnsw !== undefined && { hnsw: postgres.hnsw }),
+        ...(overrides.deferVectorIndex && { deferVectorIndex: true }),
       });
       closers.push(() => store.close());
       opened.store = store;
