@@ -2,6 +2,7 @@ import { BadInputError, embedderIdentityKey, type DocumentRecord, type EmbedderI
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { runCancellable } from './internal/cancellable-query.js';
+import { indexBuildMemoryKb } from './internal/vector-spaces.js';
 import { POSTGRES_STORE_DEFAULTS, type PostgresStore } from './index.js';
 import { rawClient, requireDatabaseUrl, skipPostgres, testSchemas } from './__fixtures__/test-database.js';
 
@@ -32,6 +33,18 @@ function record(n: number): DocumentRecord {
 }
 
 const dot = (a: number[], b: number[]): number => a.reduce((sum, x, i) => sum + x * (b[i] as number), 0);
+
+describe('index build memory', () => {
+  const space = { id: 1, dimensions: 384, elementType: 'vector' as const };
+  it('fits the graph of the vectors (vectors plus 2·m links, with room), never below the server setting, at most 1 GB', () => {
+    const kb = indexBuildMemoryKb(100_000, space, { m: 16, efConstruction: 64 }, 65_536);
+    expect(kb * 1024).toBeGreaterThan(100_000 * (384 * 4 + 2 * 16 * 8));
+    expect(kb).toBeLessThan(400 * 1024);
+    expect(indexBuildMemoryKb(100, space, { m: 16, efConstruction: 64 }, 65_536)).toBe(65_536);
+    expect(indexBuildMemoryKb(10_000_000, space, { m: 16, efConstruction: 64 }, 65_536)).toBe(1024 * 1024);
+    expect(indexBuildMemoryKb(10_000_000, space, { m: 16, efConstruction: 64 }, 2 * 1024 * 1024)).toBe(2 * 1024 * 1024);
+  });
+});
 
 describe.skipIf(skipPostgres)('vector search', () => {
   const schemas = testSchemas('vectors');

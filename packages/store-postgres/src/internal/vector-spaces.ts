@@ -73,8 +73,6 @@ function spaceSql(t: StoreTables, vectorSchema: string, space: VectorSpace, hnsw
         chunk_pk bigint PRIMARY KEY REFERENCES ${t.chunks} (pk) ON DELETE CASCADE,
         embedding ${vectorSchema}.vector(${space.dimensions}) NOT NULL
       )`,
-    /** The index's name, unqualified (it lives in the store's schema). */
-    indexName: hnswIndexName(space),
     createIndex: `CREATE INDEX IF NOT EXISTS ${hnswIndexName(space)} ON ${table} USING hnsw (${column} ${vectorSchema}.${space.elementType}_cosine_ops) WITH (m = ${Math.trunc(hnsw.m)}, ef_construction = ${Math.trunc(hnsw.efConstruction)})`,
     /** `<=>` (cosine distance) of pgvector's schema, whatever the search_path. */
     distance: (literal: string): string => `${column} OPERATOR(${vectorSchema}.<=>) ${castQuery(literal)}`,
@@ -259,8 +257,9 @@ export class VectorSpaces {
   }
 
   /**
-   * Nearest neighbours by the HNSW index (every vector compared while the space has none), with `hnsw.ef_search` set for this query only (SET LOCAL
-   * in its transaction). An abort cancels the running statement (pg_cancel_backend).
+   * Nearest neighbours by the HNSW index (every vector compared while the space has none), with
+   * `hnsw.ef_search` set for this query only (SET LOCAL in its transaction). An abort cancels the
+   * running statement (pg_cancel_backend).
    */
   async search(query: VectorCandidatesQuery): Promise<ScoredId[]> {
     throwIfAborted(query.abortSignal, this.target);
