@@ -88,8 +88,7 @@ async function schemaChecks(pool: pg.Pool, schema: string): Promise<DatabaseChec
 /**
  * Checks the PostgreSQL storage as the doctor reports it: the database answers (and how fast),
  * pgvector is installed, the versions of ragbridge's tables in the schema and each vector space's
- * HNSW index. Reads only; the URL
- * is shown without user and password.
+ * HNSW index. Reads only; the URL is shown without user and password.
  */
 export async function checkDatabase(storage: PostgresStorageConfig): Promise<DatabaseReport> {
   const schema = storage.schema ?? POSTGRES_STORE_DEFAULTS.schema;

@@ -203,16 +203,21 @@ export class VectorSpaces {
     this.known.set(key, space);
   }
 
+  /** Whether a space's HNSW index exists. */
+  private async indexed(client: pg.ClientBase | pg.Pool, space: VectorSpace): Promise<boolean> {
+    const { rows } = await client.query<{ indexed: boolean }>('SELECT to_regclass($1) IS NOT NULL AS indexed', [`${this.t.schema}.${hnswIndexName(space)}`]);
+    return rows[0]?.indexed ?? false;
+  }
+
+  private async count(client: pg.ClientBase | pg.Pool, space: VectorSpace): Promise<number> {
+    const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${this.t.vectors(space.id)}`);
+    return rows[0]?.n ?? 0;
+  }
+
   /** Each space's vector count and whether its HNSW index exists. */
   async indexes(): Promise<VectorIndexState[]> {
     const out: VectorIndexState[] = [];
-    for (const { key, space } of await this.all()) {
-      const { rows } = await this.pool.query<{ n: number; indexed: boolean }>(
-        `SELECT (SELECT count(*)::int FROM ${this.t.vectors(space.id)}) AS n, to_regclass($1) IS NOT NULL AS indexed`,
-        [`${this.t.schema}.${hnswIndexName(space)}`],
-      );
-      out.push({ identityKey: key, vectors: rows[0]?.n ?? 0, indexed: rows[0]?.indexed ?? false });
-    }
+    for (const { key, space } of await this.all()) out.push({ identityKey: key, vectors: await this.count(this.pool, space), indexed: await this.indexed(this.pool, space) });
     return out;
   }
 
@@ -224,25 +229,22 @@ export class VectorSpaces {
    */
   async buildIndexes(onBuild?: (space: { identityKey: string; vectors: number }) => void): Promise<Array<{ identityKey: string; vectors: number; seconds: number }>> {
     const built: Array<{ identityKey: string; vectors: number; seconds: number }> = [];
-    for (const state of await this.indexes()) {
-      if (state.indexed) continue;
-      const space = await this.find(this.pool, state.identityKey);
-      if (!space) continue;
+    // Spaces that have their index are not counted (a count reads every vector).
+    for (const { key, space } of await this.all()) {
+      if (await this.indexed(this.pool, space)) continue;
       const began = performance.now();
-      const did = await inTransaction(this.pool, async (client) => {
-        await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [lockKey('vector-space', this.t.schemaName, state.identityKey)]);
-        const { rows } = await client.query<{ indexed: boolean; server_kb: string }>(
-          `SELECT to_regclass($1) IS NOT NULL AS indexed, (SELECT setting FROM pg_settings WHERE name = 'maintenance_work_mem') AS server_kb`,
-          [`${this.t.schema}.${hnswIndexName(space)}`],
-        );
-        if (rows[0]?.indexed) return false;
-        onBuild?.({ identityKey: state.identityKey, vectors: state.vectors });
-        const memoryKb = indexBuildMemoryKb(state.vectors, space, this.hnsw, Number(rows[0]?.server_kb ?? 65536));
+      const vectors = await inTransaction(this.pool, async (client) => {
+        await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [lockKey('vector-space', this.t.schemaName, key)]);
+        if (await this.indexed(client, space)) return undefined;
+        const count = await this.count(client, space);
+        onBuild?.({ identityKey: key, vectors: count });
+        const { rows } = await client.query<{ setting: string }>("SELECT setting FROM pg_settings WHERE name = 'maintenance_work_mem'");
+        const memoryKb = indexBuildMemoryKb(count, space, this.hnsw, Number(rows[0]?.setting ?? 65536));
         await client.query(`SET LOCAL maintenance_work_mem = '${memoryKb}kB'`);
         await client.query(spaceSql(this.t, this.vectorSchema, space, this.hnsw).createIndex);
-        return true;
+        return count;
       });
-      if (did) built.push({ identityKey: state.identityKey, vectors: state.vectors, seconds: (performance.now() - began) / 1000 });
+      if (vectors !== undefined) built.push({ identityKey: key, vectors, seconds: (performance.now() - began) / 1000 });
     }
     return built;
   }
